@@ -71,6 +71,9 @@ struct X25519Key {
 };
 // nullopt when the shared secret is all zero or the peer key is malformed.
 std::optional<SecretArray<32>> x25519(ByteView priv32, ByteView peer_pub32);
+// False for a wrong length or a small-order point (which would give an
+// all-zero shared secret). Bundles check their box key with it on decode.
+bool x25519_pub_valid(ByteView pub32);
 
 // ---- ECIES: eph_pub[32] | AES-256-GCM_k(m) | tag[16], k = HKDF(X25519(eph,
 // recipient), salt = eph_pub | recipient_pub, info = "tacit v1 " + label),
@@ -97,12 +100,17 @@ public:
 
     static PkKey generate_rsa3072();
     static PkKey generate_p256();
-    static std::optional<PkKey> parse_public_der(ByteView der);    // SubjectPublicKeyInfo
+    // Builds a P-256 key from a raw 32-byte private scalar (test vectors).
+    static std::optional<PkKey> p256_from_scalar(ByteView d32);
+    // SubjectPublicKeyInfo. Accepts RSA of 2048..4096 bits and P-256 only, and
+    // only the canonical DER (no trailing bytes), so one key has one encoding.
+    static std::optional<PkKey> parse_public_der(ByteView der);
     static std::optional<PkKey> parse_private_der(ByteView der);
     Bytes public_der() const;
     Secret private_der() const;
     Type type() const;
     bool has_private() const;
+    size_t bits() const;  // RSA modulus size or EC group size
 
     Bytes sign(ByteView msg) const;  // hashes msg with SHA-256 first
     // RSA: rejects any PSS salt length other than 32.

@@ -1,0 +1,112 @@
+// The single-threaded, protocol-blind event loop (in the manner of redis
+// ae.c): fds, one-shot timers, signals through one signalfd, and a
+// before-sleep hook. The epoll part lives in event_loop_epoll.cpp.
+//
+// A pass is: wait, dispatch fd events, fire due timers, before-sleep. The
+// server commits LMDB and flushes replies in before-sleep, so a reply is
+// written once per pass however many requests the pass carried.
+//
+// Callbacks may add, modify and remove any fd (the dispatched one included)
+// and add or cancel any timer. A removed fd's callback is destroyed only after
+// the running callback returns, so it is safe to remove_fd from inside it.
+// Exceptions thrown by callbacks propagate out of run().
+#pragma once
+#include <signal.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "shared/unique_fd.hpp"
+
+namespace tacit {
+
+namespace detail {
+class PollBackend;
+}
+
+class EventLoop {
+public:
+    // Closed: the kernel's EPOLLHUP or EPOLLERR (always reported, as epoll
+    // does), or the peer's half-close (EPOLLRDHUP, only if Closed is in the
+    // mask). It is level-triggered: a callback that gets it should read to
+    // EOF or remove the fd, or the loop will keep reporting it.
+    enum : uint32_t { Readable = 1, Writable = 2, Closed = 4 };
+    using IoFn = std::function<void(uint32_t events)>;
+    using TimerId = uint64_t;
+
+    EventLoop();
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    // add_fd throws std::system_error if epoll refuses the fd, and
+    // std::invalid_argument if the fd is already registered. modify_fd and
+    // remove_fd ignore fds that are not registered. The loop never closes fds:
+    // remove_fd before closing.
+    void add_fd(int fd, uint32_t mask, IoFn fn);
+    void modify_fd(int fd, uint32_t mask);
+    void remove_fd(int fd);
+    bool has_fd(int fd) const;
+
+    // One-shot. Timers due at the same millisecond fire in the order they
+    // were added. cancel_timer of a fired or unknown id does nothing.
+    TimerId add_timer(std::chrono::milliseconds after, std::function<void()> fn);
+    void cancel_timer(TimerId id);
+    size_t timer_count() const { return timers_.size(); }
+
+    // Blocks signo in the calling thread (call before starting any other
+    // thread) and delivers it through the loop's signalfd. A later call for
+    // the same signal replaces the handler. The old mask is restored when the
+    // loop dies.
+    void on_signal(int signo, std::function<void()> fn);
+
+    // Runs once per pass, after that pass's events and timers, right before
+    // the loop waits again; also once before the first wait, and once after
+    // the pass in which stop() was called.
+    void set_before_sleep(std::function<void()> fn);
+
+    void run();
+    void stop() { stopped_ = true; }
+
+    static uint64_t now_ms();  // CLOCK_MONOTONIC
+
+private:
+    struct FdEntry {
+        uint32_t mask;
+        uint32_t gen;  // tells a re-added fd from the removed one in one batch
+        IoFn fn;
+    };
+
+    int next_timeout_ms() const;
+    void dispatch(uint64_t data, uint32_t events);
+    void fire_timers();
+    void read_signals();
+    void drain_signals();
+
+    std::unique_ptr<detail::PollBackend> backend_;
+    std::vector<std::unique_ptr<FdEntry>> fds_;  // indexed by fd, stable addresses
+    std::vector<std::unique_ptr<FdEntry>> graveyard_;  // removed while maybe running
+    uint32_t gen_ = 0;
+    bool in_io_ = false;
+    bool running_ = false;
+
+    std::map<std::pair<uint64_t, TimerId>, std::function<void()>> timers_;  // (due, id)
+    std::unordered_map<TimerId, uint64_t> timer_due_;
+    TimerId last_timer_ = 0;
+
+    UniqueFd sigfd_;
+    std::map<int, std::function<void()>> signal_fns_;
+    sigset_t sigs_;
+    sigset_t old_sigmask_;
+    bool sigmask_saved_ = false;
+
+    std::function<void()> before_sleep_;
+    bool stopped_ = false;
+};
+
+}  // namespace tacit

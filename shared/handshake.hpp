@@ -1,0 +1,66 @@
+// Key establishment shared by HELLO, RESUME and RENEW2 (protocol.md sections
+// 2 and 6). The client offers (session_key, session_iv, nonce[, token]) in an
+// ECIES to the server's box key; the server answers with fresh randomness and
+// an ephemeral X25519 key, and both derive direction keys from
+// session_key | X25519(client_eph, server_eph).
+#pragma once
+#include <optional>
+#include <string_view>
+
+#include "shared/bytes.hpp"
+#include "shared/channel.hpp"
+#include "shared/crypto.hpp"
+
+namespace tacit {
+
+struct KeyOffer {
+    std::optional<Token> token;  // RESUME and RENEW2 only
+    SecretArray<32> session_key;
+    Array<12> session_iv{};
+    Nonce nonce{};
+
+    static KeyOffer fresh(std::optional<Token> token = std::nullopt);
+    Secret encode() const;
+    static std::optional<KeyOffer> decode(ByteView plaintext, bool with_token);
+};
+
+// What the server sends back (HELLO_R / RENEW2_R fields) and keeps.
+struct ServerKeys {
+    Nonce nonce{};
+    Array<32> server_random{};
+    Array<32> server_eph_pub{};
+    Channel channel;
+    Array<32> session_id{};
+};
+
+// Client side of an offer in flight.
+struct ClientOffer {
+    KeyOffer offer;
+    crypto::X25519Key eph;  // ECIES ephemeral, reused for `ee`
+    Bytes ecies;            // the 108/140-byte ECIES value
+};
+
+ClientOffer make_offer(std::string_view label, ByteView server_box_pub, KeyOffer offer);
+
+// Plaintext HELLO / RESUME frame bodies: "TACT" | 1 | kind | ecies.
+Bytes plain_frame_body(uint8_t kind, ByteView payload);
+
+// The server opened `offer` from an ECIES whose first 32 bytes are the
+// client's ephemeral key; id_input is HELLO/RESUME body or RENEW2's ECIES.
+// nullopt when `ee` is all zero.
+std::optional<ServerKeys> server_establish(const KeyOffer& offer, ByteView client_eph_pub,
+                                           ByteView id_input);
+
+// The client's half once HELLO_R / RENEW2_R arrived. nullopt if ee is zero.
+struct ClientKeys {
+    Channel channel;
+    Array<32> session_id{};
+};
+std::optional<ClientKeys> client_establish(const ClientOffer& co, const Array<32>& server_random,
+                                           const Array<32>& server_eph_pub, ByteView id_input);
+
+// k0 = HKDF(session_key, salt = session_iv, "tacit v1 s2c0"): seals HELLO_R
+// and RESUME's reply at sequence 0.
+Secret preliminary_key(const KeyOffer& offer);
+
+}  // namespace tacit

@@ -1,0 +1,59 @@
+// What travels inside enc_msg (protocol.md section 6, "End-to-end payload"
+// and "Stored messages"): the end-to-end formatted_message the server can't
+// read, and the server-signed system entry for membership events.
+#pragma once
+#include <string_view>
+
+#include "shared/messages_common.hpp"
+
+namespace tacit::msg {
+
+struct DecodedFormatted;
+
+// formatted_message = u8 version=1 | msg_id[16] | str sender | str recipient |
+//                     str group | u64 sent_at_ms | blob body | sig
+struct FormattedMessage {
+    static constexpr uint8_t kVersion = 1;
+    uint8_t version = kVersion;
+    Array<16> msg_id{};
+    std::string sender;
+    std::string recipient;  // always the individual, also in groups
+    std::string group;      // empty outside groups
+    uint64_t sent_at_ms = 0;
+    Bytes body;  // UTF-8, at most proto::kMaxBody
+    // Every field before sig: the "fields" of formatted_sig_input.
+    void encode_unsigned(Writer&) const;
+    // The whole plaintext: encode_unsigned | sig.
+    Bytes encode(ByteView sig) const;
+    // Decodes the whole plaintext (trailing bytes and version != 1 rejected).
+    static DecodedFormatted decode(ByteView plaintext);
+    bool operator==(const FormattedMessage&) const = default;
+};
+
+struct DecodedFormatted {
+    FormattedMessage m;
+    size_t signed_len = 0;  // bytes of plaintext before sig
+    Bytes sig;
+};
+
+// "tacit v1 msg" | fields_before_sig | blob wrapped_key
+Bytes formatted_sig_input(ByteView fields_before_sig, ByteView wrapped_key);
+
+// "tacit v1 sys" | str recipient | u64 id | str group | u64 received_at_ms | str text
+Bytes system_sig_input(std::string_view recipient, uint64_t id, std::string_view group,
+                       uint64_t received_at_ms, std::string_view text);
+
+// enc_msg of a STORED_SYSTEM item = str text | sig (the server's).
+// text is "EVENT ACTOR SUBJECT", e.g. "added alice carol".
+struct SystemEntry {
+    std::string text;
+    Bytes sig;
+    void encode(Writer&) const;
+    Bytes encode() const;
+    static SystemEntry decode(Reader&);
+    // The whole enc_msg, consumed exactly.
+    static SystemEntry decode(ByteView enc_msg);
+    bool operator==(const SystemEntry&) const = default;
+};
+
+}  // namespace tacit::msg

@@ -1,0 +1,14 @@
+// Usernames and group ids (protocol.md section 3): 1..32 bytes of
+// [a-z0-9_.-], starting with a letter. Lowercase-only ASCII keeps names free
+// of homoglyphs and case confusion, and safe in file paths and LMDB keys.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace tacit {
+
+bool valid_name(std::string_view name);
+// Why the name is invalid, as a sentence for a person; "" when it is valid.
+std::string name_problem(std::string_view name);
+
+}  // namespace tacit

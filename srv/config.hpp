@@ -1,0 +1,26 @@
+// Every tunable of tacitd, filled from the command line (srv/main.cpp) and
+// documented in man/tacitd.8.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace tacit::srv {
+
+struct Config {
+    std::string listen = "127.0.0.1:7700";
+    std::string data_dir = "data";
+    std::string keys_dir = "keys";
+    uint64_t max_db_size = 1ull << 30;      // --max-db-size
+    bool sync = true;                       // --sync on|off
+    uint64_t token_ttl_ms = 24ull * 3600 * 1000;  // --token-ttl SECONDS
+    unsigned max_connections = 10000;       // --max-connections
+    uint64_t handshake_timeout_ms = 10000;  // --handshake-timeout SECONDS
+    uint64_t idle_timeout_ms = 300000;      // --idle-timeout SECONDS
+    size_t output_cap = 8u << 20;           // --output-cap BYTES
+    uint64_t mailbox_cap = 10000;           // --mailbox-cap N
+    double hs_rate_per_addr = 20, hs_burst_per_addr = 100, hs_rate_total = 400;  // --handshake-rate
+    double login_rate_per_min = 10;         // --login-rate N  (per user and per address)
+    double register_rate_per_min = 10;      // --register-rate N (per address)
+};
+
+}  // namespace tacit::srv

@@ -1,0 +1,75 @@
+// One client connection: socket buffers, channel state, and the per-
+// connection protocol state that handlers keep between requests.
+#pragma once
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shared/channel.hpp"
+#include "shared/frame_decoder.hpp"
+#include "shared/handshake.hpp"
+#include "shared/unique_fd.hpp"
+#include "srv/session.hpp"
+
+namespace tacit::srv {
+
+enum class ConnState : uint8_t {
+    AwaitFirst,    // plaintext: KEY_REQUEST, HELLO or RESUME
+    Open,          // channel up, not logged in
+    Resuming,      // RESUME answered; logged in once the first sealed frame opens
+    LoggedIn,
+};
+
+// A frame waiting for the end of the loop pass, when the pass's LMDB
+// transaction has committed. build() gets whether that commit succeeded and
+// returns the sealed plaintext (type | fields), or nothing to skip.
+struct Outgoing {
+    std::function<std::optional<Bytes>(bool committed)> build;
+    bool sign = false;
+    bool raw = false;  // build() returns a whole frame, already framed/sealed
+    std::function<void(bool committed)> after;
+};
+
+struct LoginPending {
+    std::string user;
+    Nonce nonce1{}, nonce2{};
+    Array<16> salt{};
+    bool decoy = true;
+    SecretArray<32> verifier;
+};
+
+struct UpdatePage {
+    Nonce nonce2{};
+    std::vector<uint64_t> ids;
+};
+
+struct Connection {
+    uint64_t id = 0;
+    UniqueFd fd;
+    std::string peer;
+    ConnState state = ConnState::AwaitFirst;
+    FrameDecoder decoder{65536};
+    Bytes out;
+    size_t out_off = 0;
+    bool want_write = false;
+    std::optional<Channel> channel;
+    Array<32> session_id{};
+    std::shared_ptr<Session> session;
+    std::deque<Outgoing> pending;
+    std::optional<LoginPending> login;
+    bool renew1_done = false;
+    bool renew_pending = false;  // RENEW2 accepted; any client frame before RENEW2_R closes
+    std::optional<ServerKeys> next_keys;  // installed after RENEW2_R is sealed
+    std::optional<UpdatePage> page;
+    uint64_t accepted_ms = 0, last_rx_ms = 0;
+    bool closing = false;  // close once pending output is written
+    bool dead = false;     // reaped in before-sleep, never inside its own callback
+
+    size_t out_pending() const { return out.size() - out_off; }
+    bool logged_in() const { return state == ConnState::LoggedIn; }
+};
+
+}  // namespace tacit::srv

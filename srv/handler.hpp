@@ -1,0 +1,85 @@
+// What a request handler sees. Handlers parse, check, then mutate; they reach
+// storage only through the store and other sessions only through Server's
+// presence methods, so the transport can change without touching them.
+#pragma once
+#include <string>
+
+#include "shared/crypto.hpp"
+#include "shared/messages.hpp"
+#include "shared/protocol.hpp"
+#include "srv/connection.hpp"
+
+namespace tacit::store { class Store; }
+
+namespace tacit::srv {
+
+class Server;
+struct Config;
+
+struct Request {
+    uint8_t type;
+    ByteView plaintext;  // type | fields | sigs
+    uint64_t seq;        // the c2s sequence number this frame was sealed at
+};
+
+class Ctx {
+public:
+    Ctx(Server& s, Connection& c, const Request& r) : srv(s), conn(c), req(r) {}
+    Server& srv;
+    Connection& conn;
+    const Request& req;
+
+    store::Store& store();
+    const Config& cfg();
+    uint64_t now_ms();
+
+    // Verifies a signature over this request's sig input (direction c2s,
+    // this connection's session id, this frame's sequence number).
+    bool verify(const crypto::PkKey& key, size_t signed_len, ByteView sig) const;
+
+    // Queues a reply; it goes out after this pass's commit.
+    void reply(Bytes type_fields, bool sign);
+    void reply_after_commit(std::function<Bytes(bool committed)> build, bool sign,
+                            std::function<void(bool)> after = {});
+    void error(const Nonce& nonce, uint8_t status, std::string msg, bool sign);
+    // Is the token the one of this connection's session? (constant time)
+    bool token_ok(const Token& t) const;
+    const std::string& user() const;
+};
+
+using HandlerFn = void (*)(Ctx&);
+
+enum StateBit : uint8_t { ST_OPEN = 1, ST_LOGGED_IN = 2 };
+
+struct HandlerEntry {
+    uint8_t type;
+    uint8_t states;   // where the request is allowed; everything else is denied
+    bool signed_req;  // an ERROR to it is signed if it parsed
+    HandlerFn fn;
+};
+
+// The one table (srv/handlers/table.cpp).
+const HandlerEntry* find_handler(uint8_t type);
+
+// Each handler lives in its own file under srv/handlers/.
+void handle_ping(Ctx&);
+void handle_register(Ctx&);
+void handle_renew1(Ctx&);
+void handle_renew2(Ctx&);
+void handle_renew3(Ctx&);
+void handle_login1(Ctx&);
+void handle_login2(Ctx&);
+void handle_logout(Ctx&);
+void handle_online(Ctx&);
+void handle_msg1(Ctx&);
+void handle_msg2(Ctx&);
+void handle_update1(Ctx&);
+void handle_update2(Ctx&);
+void handle_group_create(Ctx&);
+void handle_group_add(Ctx&);
+void handle_group_remove(Ctx&);
+void handle_group_msg1(Ctx&);
+void handle_group_msg2(Ctx&);
+void handle_group_msg2_batch(Ctx&);
+
+}  // namespace tacit::srv

@@ -1,0 +1,61 @@
+// Shared by the mailbox and group handlers: whether a write reached the
+// disk, server-signed system entries for membership changes, and the NOTIFY
+// frames that follow a committed delivery.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shared/crypto.hpp"
+#include "srv/handler.hpp"
+#include "srv/store/store.hpp"
+
+namespace tacit::srv {
+
+// srv/handlers/auth.cpp: the request's signature against the key the user
+// logged in with.
+bool verify_user_sig(Ctx& ctx, size_t signed_len, ByteView sig);
+
+// Taken right after a Store::write returned OK. The pass commit can fail
+// after a MAP_FULL recovery already made earlier writes of the same pass
+// durable, so "committed" alone would call such a write lost; the store's
+// generation numbers tell the two apart.
+class WriteMark {
+public:
+    explicit WriteMark(store::Store& s) : s_(&s), gen_(s.generation()) {}
+    bool durable(bool committed) const { return committed || s_->committed_generation() >= gen_; }
+
+private:
+    store::Store* s_;
+    uint64_t gen_;
+};
+
+// A mailbox a write appended to, with its size once the write was done.
+struct Delivery {
+    std::string user;
+    uint64_t count = 0;
+    bool stored = true;  // false: a system entry skipped for a mailbox far past its cap
+};
+
+// System entries may pass the mailbox cap by this much, so one member's
+// backlog can't block membership changes; past it they are skipped, so
+// repeated add/remove can't grow a mailbox without bound.
+constexpr uint64_t kSystemEntrySlack = 1000;
+
+// Stores "text" as a STORED_SYSTEM entry for every recipient, each signed by
+// the server over system_sig_input(recipient, id, group, at, text); the id
+// is allocated first because the signature covers it. Appends one Delivery
+// per recipient to out. Safe to re-run (Store::write may retry fn).
+void store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
+                          const std::vector<std::string>& recipients, std::string_view group,
+                          uint64_t received_at_ms, std::string_view text, std::vector<Delivery>& out);
+
+// After a durable commit: NOTIFY group (count 0) if group_event, then NOTIFY
+// mail with the mailbox count, to every session of each user.
+void notify_deliveries(Server& srv, const std::vector<Delivery>& ds, bool group_event);
+
+// "invalid <what>: <reason>" when name breaks the name rules, else "".
+std::string bad_name(std::string_view what, std::string_view name);
+
+}  // namespace tacit::srv

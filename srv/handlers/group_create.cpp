@@ -1,0 +1,71 @@
+// GROUP_CREATE (0x1C): token | str group | nonce | sig
+//   -> GROUP_CREATE_R (0x9C): u8 status | str msg | nonce | sig
+// Logged in only. The caller becomes owner and first member. An id that was
+// ever used, dissolved groups included, stays taken (GROUP_EXISTS), so
+// nobody can pose as an old group. Stores "created OWNER GROUP" for the
+// owner and sends NOTIFY group and mail after the commit.
+#include <fmt/core.h>
+
+#include "srv/handler.hpp"
+#include "srv/handlers/delivery.hpp"
+#include "srv/server.hpp"
+
+namespace tacit::srv {
+
+void handle_group_create(Ctx& ctx) {
+    auto d = msg::decode<msg::GroupCreate>(ctx.req.plaintext);
+    auto& m = d.m;
+    const Nonce n = m.nonce;
+    const std::string user = ctx.user();
+    auto answer = [&](uint8_t st, std::string text) {
+        fmt::print(stderr, "tacitd: conn={} group_create user={} status={}\n", ctx.conn.id, user,
+                   proto::status_name(st));
+        msg::GroupCreateR r;
+        r.status = st;
+        r.msg = std::move(text);
+        r.nonce = n;
+        ctx.reply(msg::encode_body(r), true);
+    };
+    if (!ctx.token_ok(m.token)) return answer(proto::AUTH_FAILED, "not your token");
+    if (!verify_user_sig(ctx, d.signed_len, d.sigs[0])) return answer(proto::AUTH_FAILED, "bad signature");
+    if (auto why = bad_name("group id", m.group); !why.empty()) return answer(proto::BAD_REQUEST, why);
+
+    const std::string group = m.group;
+    const uint64_t now = ctx.now_ms();
+    const auto& key = ctx.srv.identity().sign;
+    std::vector<Delivery> ds;
+    uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
+        ds.clear();
+        if (t.get_group(group)) return proto::GROUP_EXISTS;
+        store::GroupRec g;
+        g.owner = user;
+        g.created_at_ms = now;
+        t.put_group(group, g);
+        t.add_member(group, user);
+        store_system_entries(t, key, {user}, group, now, "created " + user + " " + group, ds);
+        return proto::OK;
+    });
+    WriteMark mark(ctx.store());
+    Server* srv = &ctx.srv;
+    ctx.reply_after_commit(
+        [n, st, group, mark](bool committed) {
+            msg::GroupCreateR r;
+            r.nonce = n;
+            r.status = (st == proto::OK && !mark.durable(committed)) ? uint8_t(proto::STORAGE_FULL) : st;
+            switch (r.status) {
+            case proto::OK: r.msg = "created group " + group; break;
+            case proto::GROUP_EXISTS: r.msg = "group id " + group + " is taken"; break;
+            case proto::STORAGE_FULL: r.msg = "server storage is full; try later"; break;
+            default: r.msg = "group not created"; break;
+            }
+            return msg::encode_body(r);
+        },
+        true,
+        [st, mark, srv, ds = std::move(ds)](bool committed) {
+            if (st == proto::OK && mark.durable(committed)) notify_deliveries(*srv, ds, true);
+        });
+    fmt::print(stderr, "tacitd: conn={} group_create user={} group={} status={}\n", ctx.conn.id, user, group,
+               proto::status_name(st));
+}
+
+}  // namespace tacit::srv

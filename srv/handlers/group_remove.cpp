@@ -1,0 +1,102 @@
+// GROUP_REMOVE (0x1E): token | str user | str group | nonce | sig
+//   -> GROUP_REMOVE_R (0x9E): u8 status | str msg | nonce | sig
+// Logged in only. Three cases, by who the caller removes:
+//   - someone else: owner only (NOT_OWNER), who must be a member
+//     (NOT_MEMBER); stores "removed OWNER USER".
+//   - itself, not the owner: leaving; stores "left USER USER".
+//   - itself, the owner: only as the last member, which dissolves the group
+//     ("dissolved OWNER GROUP"); earlier BAD_REQUEST "remove the other
+//     members first". The id stays taken; the group is NO_SUCH_GROUP from
+//     then on.
+// The entry goes to every member after the change and to the user who was
+// removed or left; each gets NOTIFY group and mail after the commit.
+#include <fmt/core.h>
+
+#include "srv/handler.hpp"
+#include "srv/handlers/delivery.hpp"
+#include "srv/server.hpp"
+
+namespace tacit::srv {
+
+void handle_group_remove(Ctx& ctx) {
+    auto d = msg::decode<msg::GroupRemove>(ctx.req.plaintext);
+    auto& m = d.m;
+    const Nonce n = m.nonce;
+    const std::string actor = ctx.user();
+    auto answer = [&](uint8_t st, std::string text) {
+        fmt::print(stderr, "tacitd: conn={} group_remove user={} status={}\n", ctx.conn.id, actor,
+                   proto::status_name(st));
+        msg::GroupRemoveR r;
+        r.status = st;
+        r.msg = std::move(text);
+        r.nonce = n;
+        ctx.reply(msg::encode_body(r), true);
+    };
+    if (!ctx.token_ok(m.token)) return answer(proto::AUTH_FAILED, "not your token");
+    if (!verify_user_sig(ctx, d.signed_len, d.sigs[0])) return answer(proto::AUTH_FAILED, "bad signature");
+    if (auto why = bad_name("user name", m.user); !why.empty()) return answer(proto::BAD_REQUEST, why);
+    if (auto why = bad_name("group id", m.group); !why.empty()) return answer(proto::BAD_REQUEST, why);
+
+    const std::string subject = m.user, group = m.group;
+    const bool self = subject == actor;
+    const uint64_t now = ctx.now_ms();
+    const auto& key = ctx.srv.identity().sign;
+    std::vector<Delivery> ds;
+    bool dissolved = false;
+    uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
+        ds.clear();
+        dissolved = false;
+        auto g = t.get_group(group);
+        if (!g || g->dissolved) return proto::NO_SUCH_GROUP;
+        const bool owner = g->owner == actor;
+        if (!self && !owner) return proto::NOT_OWNER;
+        if (!t.is_member(group, subject)) return proto::NOT_MEMBER;
+        std::string text;
+        if (self && owner) {
+            if (t.member_count(group) > 1) return proto::BAD_REQUEST;
+            g->dissolved = true;
+            t.put_group(group, *g);
+            dissolved = true;
+            text = "dissolved " + actor + " " + group;
+        } else {
+            text = (self ? "left " : "removed ") + actor + " " + subject;
+        }
+        t.remove_member(group, subject);
+        auto to = t.members(group);
+        to.push_back(subject);
+        store_system_entries(t, key, to, group, now, text, ds);
+        return proto::OK;
+    });
+    WriteMark mark(ctx.store());
+    Server* srv = &ctx.srv;
+    ctx.reply_after_commit(
+        [n, st, self, dissolved, subject, group, mark](bool committed) {
+            msg::GroupRemoveR r;
+            r.nonce = n;
+            r.status = (st == proto::OK && !mark.durable(committed)) ? uint8_t(proto::STORAGE_FULL) : st;
+            switch (r.status) {
+            case proto::OK:
+                r.msg = dissolved ? "dissolved group " + group
+                        : self    ? "left group " + group
+                                  : "removed " + subject + " from " + group;
+                break;
+            case proto::NO_SUCH_GROUP: r.msg = "no such group: " + group; break;
+            case proto::NOT_OWNER: r.msg = "only the owner of " + group + " removes other members"; break;
+            case proto::NOT_MEMBER:
+                r.msg = self ? "you are not a member of " + group : subject + " is not a member of " + group;
+                break;
+            case proto::BAD_REQUEST: r.msg = "remove the other members first"; break;
+            case proto::STORAGE_FULL: r.msg = "server storage is full; try later"; break;
+            default: r.msg = "member not removed"; break;
+            }
+            return msg::encode_body(r);
+        },
+        true,
+        [st, mark, srv, ds = std::move(ds)](bool committed) {
+            if (st == proto::OK && mark.durable(committed)) notify_deliveries(*srv, ds, true);
+        });
+    fmt::print(stderr, "tacitd: conn={} group_remove user={} group={} subject={} status={}{}\n", ctx.conn.id,
+               actor, group, subject, proto::status_name(st), dissolved ? " (dissolved)" : "");
+}
+
+}  // namespace tacit::srv

@@ -1,0 +1,23 @@
+// LOGOUT (0x16): token | sig. No reply: the server drops the token and closes
+// every connection of the session.
+#include "shared/keys.hpp"
+#include <fmt/core.h>
+
+#include "srv/handler.hpp"
+#include "srv/server.hpp"
+
+namespace tacit::srv {
+
+bool verify_user_sig(Ctx& ctx, size_t signed_len, ByteView sig);
+
+void handle_logout(Ctx& ctx) {
+    auto d = msg::decode<msg::Logout>(ctx.req.plaintext);
+    if (!ctx.token_ok(d.m.token)) return ctx.error(Nonce{}, proto::AUTH_FAILED, "not your token", true);
+    if (!verify_user_sig(ctx, d.signed_len, d.sigs[0]))
+        return ctx.error(Nonce{}, proto::AUTH_FAILED, "bad signature", true);
+    fmt::print(stderr, "tacitd: conn={} logout user={}\n", ctx.conn.id, ctx.user());
+    auto s = ctx.conn.session;
+    ctx.srv.end_session(*s);
+}
+
+}  // namespace tacit::srv

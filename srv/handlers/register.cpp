@@ -1,0 +1,74 @@
+// REGISTER (0x10): str user | blob pass | blob public_key | nonce | sig (by
+// the key inside public_key) -> REGISTER_R (0x90): nonce | str msg | u8
+// status | sig. Allowed before login only. The server stores
+// users(public_key, user, SHA-256(pass | salt), salt); "pass" is the client's
+// HKDF output, never the password.
+#include "shared/keys.hpp"
+#include "shared/names.hpp"
+#include <fmt/core.h>
+
+#include "srv/handler.hpp"
+#include "srv/server.hpp"
+
+namespace tacit::srv {
+
+namespace {
+void answer(Ctx& ctx, const Nonce& n, uint8_t status, std::string msg) {
+    msg::RegisterR r;
+    r.nonce = n;
+    r.status = status;
+    r.msg = std::move(msg);
+    ctx.reply(msg::encode_body(r), true);
+}
+}  // namespace
+
+void handle_register(Ctx& ctx) {
+    auto d = msg::decode<msg::Register>(ctx.req.plaintext);
+    auto& m = d.m;
+    if (auto why = name_problem(m.user); !why.empty())
+        return answer(ctx, m.nonce, proto::BAD_REQUEST, "invalid user name: " + why);
+    if (m.pass.size() != proto::kPassLen)
+        return answer(ctx, m.nonce, proto::BAD_REQUEST, "pass must be 32 bytes");
+    auto bundle = UserBundle::decode(m.public_key);
+    if (!bundle) return answer(ctx, m.nonce, proto::BAD_REQUEST, "public key is not a tacit user bundle");
+    auto key = crypto::PkKey::parse_public_der(bundle->rsa_der);
+    if (!key || !ctx.verify(*key, d.signed_len, d.sigs[0]))
+        return answer(ctx, m.nonce, proto::AUTH_FAILED, "signature does not verify with the key inside");
+    auto host = ctx.conn.peer.substr(0, ctx.conn.peer.rfind(':'));
+    if (!ctx.srv.register_limiter().take("reg:" + host, ctx.srv.loop().now_ms()))
+        return answer(ctx, m.nonce, proto::RATE_LIMITED, "too many registrations from your address; try later");
+
+    store::UserRec rec;
+    rec.public_key = m.public_key;
+    crypto::random_bytes(rec.salt.data(), rec.salt.size());
+    rec.verifier = crypto::sha256({m.pass, rec.salt});
+    rec.created_at_ms = ctx.now_ms();
+    rec.key_version = 1;
+    std::string user = m.user;
+    uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
+        if (t.get_user(user)) return proto::USER_EXISTS;
+        t.put_user(user, rec);
+        return proto::OK;
+    });
+    wipe(rec.verifier.data(), rec.verifier.size());
+    Nonce n = m.nonce;
+    ctx.reply_after_commit(
+        [n, st, user](bool committed) {
+            msg::RegisterR r;
+            r.nonce = n;
+            r.status = st;
+            if (st == proto::OK && !committed) r.status = proto::STORAGE_FULL;
+            switch (r.status) {
+            case proto::OK: r.msg = "registered " + user; break;
+            case proto::USER_EXISTS: r.msg = "user name " + user + " is taken"; break;
+            case proto::STORAGE_FULL: r.msg = "server storage is full; try later"; break;
+            default: r.msg = "registration failed"; break;
+            }
+            return msg::encode_body(r);
+        },
+        true);
+    fmt::print(stderr, "tacitd: conn={} register user={} status={}\n", ctx.conn.id, user,
+               proto::status_name(st));
+}
+
+}  // namespace tacit::srv

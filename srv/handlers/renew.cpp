@@ -1,0 +1,118 @@
+// Key renewal, three steps on a logged-in connection.
+//   RENEW1 (0x11): token | nonce -> RENEW1_R (0x91): nonce            (unsigned)
+//   RENEW2 (0x12): ECIES("renew", server_box, token|session_key|session_iv|nonce)
+//       -> RENEW2_R (0x92): nonce | server_random | server_eph_pub, sealed
+//       under the OLD key; then both directions switch to the new keys at
+//       sequence 0. A client frame between RENEW2 and RENEW2_R closes.
+//   RENEW3 (0x13): token | blob pass | blob public_key | nonce | sig(old) | sig(new)
+//       -> RENEW3_R (0x93): nonce | str msg | u8 status | sig. On success every
+//       session of the user ends once RENEW3_R is out.
+#include "shared/keys.hpp"
+#include <fmt/core.h>
+
+#include "srv/handler.hpp"
+#include "srv/server.hpp"
+
+namespace tacit::srv {
+
+void handle_renew1(Ctx& ctx) {
+    auto d = msg::decode<msg::Renew1>(ctx.req.plaintext);
+    if (!ctx.token_ok(d.m.token)) return ctx.error(d.m.nonce, proto::AUTH_FAILED, "not your token", false);
+    ctx.conn.renew1_done = true;
+    msg::Renew1R r;
+    r.nonce = d.m.nonce;
+    ctx.reply(msg::encode_body(r), false);
+}
+
+void handle_renew2(Ctx& ctx) {
+    auto d = msg::decode<msg::Renew2>(ctx.req.plaintext);
+    bool had_renew1 = ctx.conn.renew1_done;
+    ctx.conn.renew1_done = false;  // a failed RENEW2 uses up its RENEW1
+    if (!had_renew1) return ctx.error(Nonce{}, proto::BAD_REQUEST, "RENEW1 must come first", false);
+    auto pt = crypto::ecies_open("renew", ctx.srv.identity().box, d.m.ecies);
+    std::optional<KeyOffer> offer;
+    if (pt) offer = KeyOffer::decode(*pt, true);
+    if (!offer) return ctx.error(Nonce{}, proto::BAD_REQUEST, "renewal offer does not open", false);
+    if (!ctx.token_ok(*offer->token))
+        return ctx.error(offer->nonce, proto::AUTH_FAILED, "not your token", false);
+    auto keys = server_establish(*offer, ByteView(d.m.ecies).first(32), d.m.ecies);
+    if (!keys) return ctx.error(offer->nonce, proto::BAD_REQUEST, "zero shared secret", false);
+    msg::Renew2R r;
+    r.nonce = keys->nonce;
+    r.server_random = keys->server_random;
+    r.server_eph_pub = keys->server_eph_pub;
+    ctx.conn.renew_pending = true;
+    auto shared = std::make_shared<ServerKeys>(std::move(*keys));
+    Connection* c = &ctx.conn;
+    ctx.reply_after_commit([body = msg::encode_body(r)](bool) { return body; }, false,
+                           [c, shared](bool) {
+                               // RENEW2_R is sealed under the old key; switch now.
+                               c->channel.emplace(std::move(shared->channel));
+                               c->session_id = shared->session_id;
+                               c->renew_pending = false;
+                           });
+}
+
+bool verify_user_sig(Ctx& ctx, size_t signed_len, ByteView sig);
+
+void handle_renew3(Ctx& ctx) {
+    auto d = msg::decode<msg::Renew3>(ctx.req.plaintext);
+    auto& m = d.m;
+    auto answer = [&](uint8_t st, std::string text) {
+        msg::Renew3R r;
+        r.nonce = m.nonce;
+        r.status = st;
+        r.msg = std::move(text);
+        ctx.reply(msg::encode_body(r), true);
+    };
+    if (!ctx.token_ok(m.token)) return answer(proto::AUTH_FAILED, "not your token");
+    if (!verify_user_sig(ctx, d.signed_len, d.sigs[0])) return answer(proto::AUTH_FAILED, "old key signature does not verify");
+    auto bundle = UserBundle::decode(m.public_key);
+    std::optional<crypto::PkKey> nk;
+    if (bundle) nk = crypto::PkKey::parse_public_der(bundle->rsa_der);
+    if (!nk) return answer(proto::BAD_REQUEST, "new public key is not a tacit user bundle");
+    if (!ctx.verify(*nk, d.signed_len, d.sigs[1])) return answer(proto::AUTH_FAILED, "new key signature does not verify");
+    if (m.pass.size() != proto::kPassLen) return answer(proto::BAD_REQUEST, "pass must be 32 bytes");
+
+    std::string user = ctx.user();
+    Bytes pass = m.pass;
+    Bytes pub = m.public_key;
+    bool pw_changed = false;
+    uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
+        auto rec = t.get_user(user);
+        if (!rec) return proto::NO_SUCH_USER;
+        auto same = crypto::sha256({pass, rec->salt});
+        if (!ct_equal(same, rec->verifier)) {
+            pw_changed = true;
+            crypto::random_bytes(rec->salt.data(), rec->salt.size());
+            rec->verifier = crypto::sha256({pass, rec->salt});
+        }
+        rec->public_key = pub;
+        rec->key_version += 1;
+        t.put_user(user, *rec);
+        wipe(rec->verifier.data(), rec->verifier.size());
+        return proto::OK;
+    });
+    wipe(pass.data(), pass.size());
+    Nonce n = m.nonce;
+    auto session = ctx.conn.session;
+    Server* srv = &ctx.srv;
+    ctx.reply_after_commit(
+        [n, st, pw_changed](bool committed) {
+            msg::Renew3R r;
+            r.nonce = n;
+            r.status = (st == proto::OK && !committed) ? uint8_t(proto::STORAGE_FULL) : st;
+            r.msg = r.status == proto::OK
+                        ? (pw_changed ? "key and password replaced; log in again" : "key replaced; log in again")
+                        : "key renewal failed";
+            return msg::encode_body(r);
+        },
+        true,
+        [st, user, srv](bool committed) {
+            if (st != proto::OK || !committed) return;
+            for (auto& s : srv->sessions().of_user(user)) srv->end_session(*s);
+        });
+    fmt::print(stderr, "tacitd: conn={} renew3 user={} status={}\n", ctx.conn.id, user, proto::status_name(st));
+}
+
+}  // namespace tacit::srv

@@ -1,0 +1,546 @@
+#include "srv/server.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <fmt/core.h>
+
+#include "shared/messages.hpp"
+#include "shared/protocol.hpp"
+#include "shared/wire.hpp"
+#include "srv/dummy_key.hpp"
+#include "srv/handler.hpp"
+
+namespace tacit::srv {
+
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kWritePerEvent = 64 * 1024;
+constexpr size_t kReadPerEvent = 256 * 1024;
+
+Bytes plain_frame(uint8_t kind, ByteView payload) {
+    auto body = plain_frame_body(kind, payload);
+    Bytes f(4);
+    put_u32be(f.data(), uint32_t(body.size()));
+    f.insert(f.end(), body.begin(), body.end());
+    return f;
+}
+
+Bytes error_body(const Nonce& n, uint8_t status, std::string_view msg) {
+    msg::Error e;
+    e.nonce = n;
+    e.status = status;
+    e.msg = std::string(msg);
+    return msg::encode_body(e);
+}
+
+}  // namespace
+
+Server::Server(Config cfg, ServerIdentity id)
+    : cfg_(std::move(cfg)),
+      id_(std::move(id)),
+      hs_addr_rl_(cfg_.hs_rate_per_addr, cfg_.hs_burst_per_addr),
+      hs_total_rl_(cfg_.hs_rate_total, cfg_.hs_rate_total),
+      login_rl_(cfg_.login_rate_per_min / 60.0, std::max(1.0, cfg_.login_rate_per_min)),
+      register_rl_(cfg_.register_rate_per_min / 60.0, std::max(1.0, cfg_.register_rate_per_min)) {
+    store::Options so;
+    so.dir = cfg_.data_dir;
+    so.max_map = cfg_.max_db_size;
+    so.initial_map = std::min<size_t>(so.initial_map, cfg_.max_db_size);
+    so.sync = cfg_.sync;
+    so.mailbox_cap = cfg_.mailbox_cap;
+    store_ = std::make_unique<store::Store>(so);
+    dummy_key_ = crypto::PkKey::parse_public_der(ByteView(kDummyRsaDer, kDummyRsaDerLen));
+    if (!dummy_key_) throw std::runtime_error("built-in decoy key does not parse");
+}
+
+Server::~Server() = default;
+
+uint64_t Server::now_ms() const {
+    using namespace std::chrono;
+    return uint64_t(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+uint16_t Server::bind() {
+    auto hp = parse_hostport(cfg_.listen, 7700);
+    if (!hp) throw std::runtime_error("bad --listen address: " + cfg_.listen);
+    acceptor_ = std::make_unique<Acceptor>(listen_tcp(*hp));
+    loop_.add_fd(acceptor_->fd(), EventLoop::Readable, [this](uint32_t) { on_accept(); });
+    auto port = local_port(acceptor_->fd());
+    fmt::print(stderr, "tacitd: listening on {}:{} data={} sync={}\n", hp->host, port,
+               cfg_.data_dir, cfg_.sync ? "on" : "off");
+    return port;
+}
+
+void Server::run() {
+    loop_.on_signal(SIGINT, [this] { stop(); });
+    loop_.on_signal(SIGTERM, [this] { stop(); });
+    std::signal(SIGPIPE, SIG_IGN);
+    loop_.set_before_sleep([this] { before_sleep(); });
+    std::function<void()> tick;
+    tick = [this, &tick] {
+        sweep();
+        loop_.add_timer(std::chrono::milliseconds(1000), tick);
+    };
+    loop_.add_timer(std::chrono::milliseconds(1000), tick);
+    loop_.run();
+    // Shutdown: whatever the last pass holds is committed before we exit.
+    if (store_->dirty()) store_->commit_pass();
+    fmt::print(stderr, "tacitd: shutting down, {} connections closed\n", conns_.size());
+}
+
+void Server::stop() { loop_.stop(); }
+
+Connection* Server::conn(uint64_t id) {
+    auto it = conns_.find(id);
+    return it == conns_.end() || it->second->dead ? nullptr : it->second.get();
+}
+
+void Server::log_conn(const Connection& c, const std::string& what) const {
+    fmt::print(stderr, "tacitd: conn={} peer={} {}\n", c.id, c.peer, what);
+}
+
+// ---------------------------------------------------------------- accept/io
+
+void Server::on_accept() {
+    for (int i = 0; i < 256; ++i) {
+        std::string peer;
+        auto fd = acceptor_->accept_one(&peer);
+        if (!fd) return;
+        if (conns_.size() >= cfg_.max_connections) {
+            fmt::print(stderr, "tacitd: peer={} refused: connection limit {} reached\n", peer,
+                       cfg_.max_connections);
+            continue;  // UniqueFd closes it
+        }
+        auto c = std::make_unique<Connection>();
+        c->id = next_id_++;
+        c->peer = peer;
+        c->fd = std::move(*fd);
+        c->accepted_ms = c->last_rx_ms = EventLoop::now_ms();
+        uint64_t id = c->id;
+        loop_.add_fd(c->fd.get(), EventLoop::Readable, [this, id](uint32_t ev) { on_io(id, ev); });
+        log_conn(*c, "accepted");
+        conns_.emplace(id, std::move(c));
+    }
+}
+
+void Server::on_io(uint64_t id, uint32_t events) {
+    Connection* c = conn(id);
+    if (!c) return;
+    if (events & EventLoop::Writable) write_some(*c);
+    if (c->dead) return;
+    if (events & (EventLoop::Readable | EventLoop::Closed)) {
+        uint8_t buf[kReadChunk];
+        size_t total = 0;
+        while (!c->dead && total < kReadPerEvent) {
+            ssize_t n = ::read(c->fd.get(), buf, sizeof buf);
+            if (n > 0) {
+                total += size_t(n);
+                c->last_rx_ms = EventLoop::now_ms();
+                c->decoder.feed(ByteView(buf, size_t(n)));
+                Bytes body;
+                for (;;) {
+                    if (c->dead) break;
+                    auto r = c->decoder.next(body);
+                    if (r == FrameDecoder::Result::NeedMore) break;
+                    if (r == FrameDecoder::Result::BadLength) {
+                        close(*c, "bad frame length");
+                        break;
+                    }
+                    on_frame(*c, body);
+                }
+                continue;
+            }
+            if (n == 0) {
+                close(*c, "peer closed");
+                break;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            if (errno == EINTR) continue;
+            close(*c, "read error");
+            break;
+        }
+    }
+}
+
+void Server::write_some(Connection& c) {
+    size_t budget = kWritePerEvent;
+    while (c.out_pending() > 0 && budget > 0) {
+        size_t n = std::min(c.out_pending(), budget);
+        ssize_t w = ::send(c.fd.get(), c.out.data() + c.out_off, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            c.out_off += size_t(w);
+            budget -= size_t(w);
+            continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        close(c, "write error");
+        return;
+    }
+    if (c.out_pending() == 0) {
+        c.out.clear();
+        c.out_off = 0;
+        if (c.closing) {
+            close(c, "closed after reply");
+            return;
+        }
+    } else if (c.out_off > (1u << 20)) {
+        c.out.erase(c.out.begin(), c.out.begin() + long(c.out_off));
+        c.out_off = 0;
+    }
+    bool want = c.out_pending() > 0;
+    if (want != c.want_write) {
+        c.want_write = want;
+        loop_.modify_fd(c.fd.get(), uint32_t(EventLoop::Readable) | (want ? uint32_t(EventLoop::Writable) : 0u));
+    }
+}
+
+void Server::close(Connection& c, const char* why) {
+    if (c.dead) return;
+    log_conn(c, fmt::format("closed: {}", why));
+    detach(c);
+    loop_.remove_fd(c.fd.get());
+    c.dead = true;
+    c.pending.clear();
+}
+
+// -------------------------------------------------------------- frames
+
+void Server::on_frame(Connection& c, Bytes& body) {
+    if (c.state == ConnState::AwaitFirst) {
+        on_plain(c, body);
+        return;
+    }
+    on_sealed(c, body);
+}
+
+void Server::on_plain(Connection& c, ByteView body) {
+    // "TACT" | version | kind | payload
+    if (body.size() < 6 || as_chars(body.first(4)) != proto::kMagic || body[4] != proto::kVersion) {
+        close(c, "not a tacit v1 handshake");
+        return;
+    }
+    uint8_t kind = body[5];
+    auto payload = body.subspan(6);
+    if (kind == uint8_t(proto::Kind::KeyRequest) || kind == uint8_t(proto::Kind::Hello) ||
+        kind == uint8_t(proto::Kind::Resume)) {
+        // Limit before any crypto, so a flood cannot starve logged-in users.
+        auto now = EventLoop::now_ms();
+        auto host = c.peer.substr(0, c.peer.rfind(':'));
+        if (!hs_addr_rl_.take(host, now) || !hs_total_rl_.take("*", now)) {
+            close(c, "handshake rate limit");
+            return;
+        }
+    }
+    switch (kind) {
+    case uint8_t(proto::Kind::KeyRequest): {
+        if (!payload.empty()) return close(c, "KEY_REQUEST with payload");
+        Writer w;
+        w.blob(id_.bundle().encode());
+        auto frame = plain_frame(uint8_t(proto::Kind::KeyResponse), w.bytes());
+        queue(c, Outgoing{[frame](bool) { return std::optional<Bytes>(frame); }, false, true, {}});
+        log_conn(c, "key request");
+        return;
+    }
+    case uint8_t(proto::Kind::Hello):
+        return on_hello(c, body, false);
+    case uint8_t(proto::Kind::Resume):
+        return on_hello(c, body, true);
+    default:
+        return close(c, "unexpected first frame");
+    }
+}
+
+void Server::on_hello(Connection& c, ByteView body, bool resume) {
+    auto ecies = body.subspan(6);
+    if (ecies.size() != (resume ? proto::kResumeEciesLen : proto::kHelloEciesLen))
+        return close(c, "handshake of wrong size");
+    auto pt = crypto::ecies_open(resume ? "resume" : "hello", id_.box, ecies);
+    if (!pt) return close(c, "handshake does not open");
+    auto offer = KeyOffer::decode(*pt, resume);
+    if (!offer) return close(c, "handshake does not open");
+    auto keys = server_establish(*offer, ecies.first(32), body);
+    if (!keys) return close(c, "handshake with zero shared secret");
+
+    auto k0 = preliminary_key(*offer);
+    auto prelim = std::make_shared<Channel>(Channel::send_only(k0, offer->session_iv));
+    std::shared_ptr<Session> s;
+    if (resume) s = sessions_.find(*offer->token, now_ms());
+    if (resume && !s) {
+        // Same length as RENEW2_R (81 bytes), so a dead token looks like a live one.
+        std::string msg = "session expired or unknown; log in again";
+        msg.resize(61, ' ');
+        auto eb = error_body(offer->nonce, proto::AUTH_FAILED, msg);
+        auto frame = prelim->seal(eb);
+        queue(c, Outgoing{[frame](bool) { return std::optional<Bytes>(frame); }, false, true, {}});
+        c.closing = true;
+        c.state = ConnState::Open;  // anything else it sends is ignored until close
+        log_conn(c, "resume refused: bad or expired token");
+        return;
+    }
+    msg::HelloR r;
+    r.nonce = keys->nonce;
+    r.server_random = keys->server_random;
+    r.server_eph_pub = keys->server_eph_pub;
+    Bytes reply;
+    if (resume) {
+        msg::Renew2R rr;
+        rr.nonce = r.nonce;
+        rr.server_random = r.server_random;
+        rr.server_eph_pub = r.server_eph_pub;
+        reply = msg::encode_body(rr);
+    } else {
+        reply = msg::encode_body(r);
+    }
+    auto frame = prelim->seal(reply);
+    queue(c, Outgoing{[frame](bool) { return std::optional<Bytes>(frame); }, false, true, {}});
+    c.channel.emplace(std::move(keys->channel));
+    c.session_id = keys->session_id;
+    if (resume) {
+        c.session = s;
+        c.state = ConnState::Resuming;
+        log_conn(c, fmt::format("resume offered for user={}", s->user));
+    } else {
+        c.state = ConnState::Open;
+        log_conn(c, "handshake done");
+    }
+}
+
+void Server::on_sealed(Connection& c, ByteView body) {
+    if (c.closing) return;
+    if (c.renew_pending) return close(c, "frame during key renewal");
+    uint64_t seq = c.channel->next_recv_seq();
+    auto pt = c.channel->open(body);
+    if (!pt) return close(c, "frame does not open");
+    if (c.state == ConnState::Resuming) {
+        auto s = c.session;
+        c.session.reset();
+        if (!s || s->ended || s->expires_ms <= now_ms()) return close(c, "session ended during resume");
+        attach(c, s);
+        log_conn(c, fmt::format("resumed user={}", s->user));
+    }
+    dispatch(c, pt->view(), seq);
+}
+
+void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
+    if (pt.empty()) return close(c, "empty message");
+    uint8_t type = pt[0];
+    const HandlerEntry* h = find_handler(type);
+    Request req{type, pt, seq};
+    Ctx ctx(*this, c, req);
+    if (!h) {
+        ctx.error(Nonce{}, proto::BAD_REQUEST, fmt::format("unknown message type 0x{:02x}", type), false);
+        return;
+    }
+    uint8_t st = c.state == ConnState::LoggedIn ? ST_LOGGED_IN : ST_OPEN;
+    if (!(h->states & st)) {
+        ctx.error(Nonce{}, proto::AUTH_FAILED,
+                  st == ST_OPEN ? "log in first" : "not allowed once logged in", false);
+        return;
+    }
+    try {
+        h->fn(ctx);
+    } catch (const WireError& e) {
+        ctx.error(Nonce{}, proto::BAD_REQUEST, fmt::format("malformed message: {}", e.what()), false);
+    } catch (const store::StoreError& e) {
+        fmt::print(stderr, "tacitd: storage error: {}\n", e.what());
+        ctx.error(Nonce{}, proto::INTERNAL, "storage error", false);
+    }
+}
+
+// ------------------------------------------------------------ output
+
+void Server::queue(Connection& c, Outgoing o) {
+    if (c.dead) return;
+    c.pending.push_back(std::move(o));
+    to_flush_.insert(c.id);
+}
+
+void Server::before_sleep() {
+    bool committed = true;
+    if (store_->dirty()) {
+        committed = store_->commit_pass();
+        if (!committed) fmt::print(stderr, "tacitd: commit failed; this pass's writes were rolled back\n");
+    }
+    // Flushing may queue more (a renewal switching keys does not, but NOTIFY
+    // from a presence change might), so loop until quiet.
+    while (!to_flush_.empty()) {
+        auto ids = std::move(to_flush_);
+        to_flush_.clear();
+        for (auto id : ids)
+            if (Connection* c = conn(id)) flush(*c, committed);
+    }
+    for (auto it = conns_.begin(); it != conns_.end();) {
+        if (it->second->dead) it = conns_.erase(it);
+        else ++it;
+    }
+}
+
+void Server::flush(Connection& c, bool committed) {
+    while (!c.pending.empty() && !c.dead) {
+        Outgoing o = std::move(c.pending.front());
+        c.pending.pop_front();
+        auto body = o.build(committed);
+        if (body) {
+            Bytes frame;
+            if (o.raw) {
+                frame = std::move(*body);
+            } else {
+                if (!c.channel) continue;
+                if (o.sign) {
+                    auto in = msg::sig_input(proto::S2C, c.session_id, c.channel->next_send_seq(), *body);
+                    msg::append_sig(*body, id_.sign.sign(in));
+                }
+                frame = c.channel->seal(*body);
+            }
+            c.out.insert(c.out.end(), frame.begin(), frame.end());
+        }
+        if (o.after) o.after(committed);
+    }
+    if (c.dead) return;
+    if (c.out_pending() > cfg_.output_cap) return close(c, "output cap exceeded (slow reader)");
+    write_some(c);
+}
+
+// ------------------------------------------------------ sessions/presence
+
+void Server::attach(Connection& c, std::shared_ptr<Session> s) {
+    detach(c);
+    c.session = s;
+    c.state = ConnState::LoggedIn;
+    c.decoder.set_max(proto::kMaxFrameLoggedIn);
+    s->conns.insert(c.id);
+    if (online_[s->user]++ == 0) presence_changed();
+}
+
+void Server::detach(Connection& c) {
+    if (c.session && c.state == ConnState::LoggedIn) {
+        c.session->conns.erase(c.id);
+        auto it = online_.find(c.session->user);
+        if (it != online_.end() && --it->second == 0) {
+            online_.erase(it);
+            presence_changed();
+        }
+    }
+    if (c.state == ConnState::LoggedIn || c.state == ConnState::Resuming) c.session.reset();
+    if (c.state == ConnState::LoggedIn) c.state = ConnState::Open;
+}
+
+void Server::end_session(Session& s) {
+    if (s.ended) return;
+    s.ended = true;
+    auto ids = s.conns;
+    auto keep = sessions_.erase(s);  // holds it while its connections detach
+    for (auto id : ids) {
+        if (Connection* c = conn(id)) {
+            detach(*c);
+            c->closing = true;
+            if (c->pending.empty() && c->out_pending() == 0) close(*c, "session ended");
+            else to_flush_.insert(c->id);
+        }
+    }
+}
+
+std::vector<std::string> Server::online_users() const {
+    std::vector<std::string> v;
+    v.reserve(online_.size());
+    for (auto& [u, n] : online_) v.push_back(u);
+    return v;
+}
+
+void Server::notify_user(const std::string& user, uint8_t what, uint32_t count) {
+    for (auto& s : sessions_.of_user(user)) {
+        for (auto id : s->conns) {
+            if (Connection* c = conn(id)) {
+                msg::Notify n;
+                n.what = what;
+                n.count = count;
+                auto body = msg::encode_body(n);
+                queue(*c, Outgoing{[body](bool) { return std::optional<Bytes>(body); }, false, false, {}});
+            }
+        }
+    }
+}
+
+void Server::presence_changed() {
+    presence_dirty_ = true;
+    if (presence_timer_) return;
+    uint64_t now = EventLoop::now_ms();
+    uint64_t due = presence_sent_ms_ + 1000;
+    uint64_t wait = due > now ? due - now : 0;
+    presence_timer_ = loop_.add_timer(std::chrono::milliseconds(wait), [this] {
+        presence_timer_ = 0;
+        send_presence();
+    });
+}
+
+void Server::send_presence() {
+    if (!presence_dirty_) return;
+    presence_dirty_ = false;
+    presence_sent_ms_ = EventLoop::now_ms();
+    msg::Notify n;
+    n.what = proto::NOTIFY_PRESENCE;
+    n.count = uint32_t(online_.size());
+    auto body = msg::encode_body(n);
+    for (auto& [id, c] : conns_)
+        if (!c->dead && c->state == ConnState::LoggedIn)
+            queue(*c, Outgoing{[body](bool) { return std::optional<Bytes>(body); }, false, false, {}});
+}
+
+void Server::sweep() {
+    uint64_t mono = EventLoop::now_ms();
+    for (auto& [id, c] : conns_) {
+        if (c->dead) continue;
+        bool handshaking = c->state == ConnState::AwaitFirst || c->state == ConnState::Resuming;
+        if (handshaking && mono - c->accepted_ms > cfg_.handshake_timeout_ms) close(*c, "handshake timeout");
+        else if (mono - c->last_rx_ms > cfg_.idle_timeout_ms) close(*c, "idle timeout");
+    }
+    for (auto& s : sessions_.expired(now_ms())) {
+        fmt::print(stderr, "tacitd: token of user={} expired\n", s->user);
+        end_session(*s);
+    }
+    hs_addr_rl_.sweep(mono);
+    login_rl_.sweep(mono);
+    register_rl_.sweep(mono);
+}
+
+// ------------------------------------------------------------------ Ctx
+
+store::Store& Ctx::store() { return srv.store(); }
+const Config& Ctx::cfg() { return srv.cfg(); }
+uint64_t Ctx::now_ms() { return srv.now_ms(); }
+
+bool Ctx::verify(const crypto::PkKey& key, size_t signed_len, ByteView sig) const {
+    auto in = msg::sig_input(proto::C2S, conn.session_id, req.seq, req.plaintext.first(signed_len));
+    return key.verify(in, sig);
+}
+
+void Ctx::reply(Bytes type_fields, bool sign) {
+    srv.queue(conn, Outgoing{[b = std::move(type_fields)](bool) { return std::optional<Bytes>(b); },
+                             sign, false, {}});
+}
+
+void Ctx::reply_after_commit(std::function<Bytes(bool)> build, bool sign,
+                             std::function<void(bool)> after) {
+    srv.queue(conn, Outgoing{[build = std::move(build)](bool ok) { return std::optional<Bytes>(build(ok)); },
+                             sign, false, std::move(after)});
+}
+
+void Ctx::error(const Nonce& nonce, uint8_t status, std::string msg, bool sign) {
+    reply(error_body(nonce, status, msg), sign);
+}
+
+bool Ctx::token_ok(const Token& t) const {
+    return conn.session && !conn.session->ended && ct_equal(t, conn.session->token);
+}
+
+const std::string& Ctx::user() const {
+    static const std::string none;
+    return conn.session ? conn.session->user : none;
+}
+
+}  // namespace tacit::srv

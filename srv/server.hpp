@@ -1,0 +1,88 @@
+// tacitd's core: one thread, one protocol-blind event loop. This file owns
+// connections, the handshake, dispatch to the handler table, the group
+// commit at the end of each loop pass, sessions and presence.
+#pragma once
+#include <map>
+#include <memory>
+#include <set>
+#include <unordered_map>
+
+#include "shared/event_loop.hpp"
+#include "shared/keys.hpp"
+#include "shared/net.hpp"
+#include "srv/config.hpp"
+#include "srv/connection.hpp"
+#include "srv/rate_limit.hpp"
+#include "srv/session.hpp"
+#include "srv/store/store.hpp"
+
+namespace tacit::srv {
+
+class Server {
+public:
+    Server(Config cfg, ServerIdentity id);
+    ~Server();
+    // Binds; returns the bound port (for --listen 127.0.0.1:0).
+    uint16_t bind();
+    void run();
+    void stop();
+
+    // ---- used by handlers
+    const Config& cfg() const { return cfg_; }
+    store::Store& store() { return *store_; }
+    const ServerIdentity& identity() const { return id_; }
+    EventLoop& loop() { return loop_; }
+    SessionTable& sessions() { return sessions_; }
+    uint64_t now_ms() const;  // wall clock, epoch ms (tokens, stored times)
+    const crypto::PkKey& dummy_user_key() const { return *dummy_key_; }
+    RateLimiter& login_limiter() { return login_rl_; }
+    RateLimiter& register_limiter() { return register_rl_; }
+    void queue(Connection& c, Outgoing o);
+
+    // Attach a connection to a session (login or resume) and update presence.
+    void attach(Connection& c, std::shared_ptr<Session> s);
+    // End a session: drop the token, close its connections after their
+    // pending output.
+    void end_session(Session& s);
+    std::vector<std::string> online_users() const;
+    bool is_online(const std::string& user) const { return online_.count(user) > 0; }
+    // Push NOTIFY to every logged-in connection of `user`.
+    void notify_user(const std::string& user, uint8_t what, uint32_t count);
+    Connection* conn(uint64_t id);
+
+private:
+    void on_accept();
+    void on_io(uint64_t id, uint32_t events);
+    void on_frame(Connection& c, Bytes& body);
+    void on_plain(Connection& c, ByteView body);
+    void on_hello(Connection& c, ByteView body, bool resume);
+    void on_sealed(Connection& c, ByteView body);
+    void dispatch(Connection& c, ByteView pt, uint64_t seq);
+    void before_sleep();
+    void flush(Connection& c, bool committed);
+    void write_some(Connection& c);
+    void close(Connection& c, const char* why);
+    void detach(Connection& c);
+    void sweep();
+    void presence_changed();
+    void send_presence();
+    void log_conn(const Connection& c, const std::string& what) const;
+
+    Config cfg_;
+    ServerIdentity id_;
+    std::unique_ptr<store::Store> store_;
+    std::optional<crypto::PkKey> dummy_key_;
+    EventLoop loop_;
+    std::unique_ptr<Acceptor> acceptor_;
+    std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
+    std::set<uint64_t> to_flush_;
+    uint64_t next_id_ = 1;
+    SessionTable sessions_;
+    std::map<std::string, unsigned> online_;  // user -> logged-in connections
+    RateLimiter hs_addr_rl_, hs_total_rl_, login_rl_, register_rl_;
+    bool presence_dirty_ = false;
+    uint64_t presence_sent_ms_ = 0;
+    EventLoop::TimerId presence_timer_ = 0;
+};
+
+}  // namespace tacit::srv

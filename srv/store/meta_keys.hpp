@@ -1,0 +1,13 @@
+// Keys of the `meta` database (protocol.md section 5).
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+namespace tacit::store::meta {
+
+constexpr std::string_view kSchema = "schema";  // u32be schema version
+constexpr std::string_view kSeq = "seq";        // u64be last mailbox id handed out
+constexpr std::string_view kDecoy = "decoy";    // 32 random bytes
+constexpr uint32_t kSchemaVersion = 1;
+
+}  // namespace tacit::store::meta

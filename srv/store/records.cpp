@@ -1,0 +1,112 @@
+#include "srv/store/records.hpp"
+
+#include <lmdb.h>
+
+#include "shared/wire.hpp"
+#include "srv/store/store_error.hpp"
+
+namespace tacit::store {
+
+namespace {
+
+// Bounds on what we read back: generous over what handlers accept, tight
+// enough that a damaged length can't make us allocate gigabytes.
+constexpr size_t kMaxStoredBlob = proto::kMaxFrameLoggedIn;
+
+template <class F> auto decode_or_throw(ByteView v, const char* what, F&& f) {
+    try {
+        Reader r(v);
+        if (r.u8() != kRecordVersion) throw StoreError(std::string(what) + ": unknown record version", MDB_CORRUPTED);
+        auto out = f(r);
+        r.finish();
+        return out;
+    } catch (const WireError&) {
+        throw StoreError(std::string(what) + ": malformed record", MDB_CORRUPTED);
+    }
+}
+
+}  // namespace
+
+Bytes encode_user(const UserRec& u) {
+    Writer w;
+    w.u8(kRecordVersion).blob(u.public_key).raw(u.verifier).raw(u.salt).u64(u.created_at_ms).u32(u.key_version);
+    return w.take();
+}
+
+UserRec decode_user(ByteView v) {
+    return decode_or_throw(v, "users", [](Reader& r) {
+        UserRec u;
+        u.public_key = r.blob(proto::kMaxBundle);
+        u.verifier = r.fixed<32>();
+        u.salt = r.fixed<16>();
+        u.created_at_ms = r.u64();
+        u.key_version = r.u32();
+        return u;
+    });
+}
+
+Bytes encode_group(const GroupRec& g) {
+    Writer w;
+    w.u8(kRecordVersion).str(g.owner).u64(g.created_at_ms).u8(g.dissolved ? 1 : 0);
+    return w.take();
+}
+
+GroupRec decode_group(ByteView v) {
+    return decode_or_throw(v, "groups", [](Reader& r) {
+        GroupRec g;
+        g.owner = r.str();
+        g.created_at_ms = r.u64();
+        uint8_t d = r.u8();
+        if (d > 1) throw WireError(WireError::Invalid, "bad flag");
+        g.dissolved = d == 1;
+        return g;
+    });
+}
+
+Bytes encode_mail(const StoredMsg& m) {
+    Writer w;
+    w.u8(kRecordVersion).u8(m.kind).str(m.sender).str(m.group).u64(m.received_at_ms).blob(m.enc_msg).blob(
+        m.wrapped_key);
+    return w.take();
+}
+
+StoredMsg decode_mail(ByteView v, uint64_t id) {
+    return decode_or_throw(v, "mailboxes", [id](Reader& r) {
+        StoredMsg m;
+        m.id = id;
+        m.kind = r.u8();
+        m.sender = r.str();
+        m.group = r.str();
+        m.received_at_ms = r.u64();
+        m.enc_msg = r.blob(kMaxStoredBlob);
+        m.wrapped_key = r.blob(kMaxStoredBlob);
+        return m;
+    });
+}
+
+size_t stored_wire_size(const StoredMsg& m) {
+    return 8 + 1 + (2 + m.sender.size()) + (2 + m.group.size()) + 8 + (4 + m.enc_msg.size()) +
+           (4 + m.wrapped_key.size());
+}
+
+Bytes mailbox_prefix(std::string_view receiver) {
+    Bytes k(as_bytes(receiver).begin(), as_bytes(receiver).end());
+    k.push_back(0);
+    return k;
+}
+
+Bytes mailbox_key(std::string_view receiver, uint64_t id) {
+    Bytes k = mailbox_prefix(receiver);
+    k.resize(k.size() + 8);
+    put_u64be(k.data() + k.size() - 8, id);
+    return k;
+}
+
+void put_u64be(uint8_t* p, uint64_t v) {
+    put_u32be(p, uint32_t(v >> 32));
+    put_u32be(p + 4, uint32_t(v));
+}
+
+uint64_t get_u64be(const uint8_t* p) { return uint64_t(get_u32be(p)) << 32 | get_u32be(p + 4); }
+
+}  // namespace tacit::store

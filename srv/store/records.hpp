@@ -1,0 +1,67 @@
+// The records kept in LMDB (protocol.md section 5) and their encodings.
+// Every value starts with a version byte so a later schema can tell old
+// records from new ones. Encoding goes through tacit::Writer / Reader only.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "shared/bytes.hpp"
+#include "shared/protocol.hpp"
+
+namespace tacit::store {
+
+constexpr uint8_t kRecordVersion = 1;
+
+// users: username -> record. The verifier is password-equivalent for the
+// login proof, so encoded buffers holding it are wiped after use.
+struct UserRec {
+    Bytes public_key;
+    Array<32> verifier{};
+    Array<16> salt{};
+    uint64_t created_at_ms = 0;
+    uint32_t key_version = 0;
+    bool operator==(const UserRec&) const = default;
+};
+
+// groups: group_id -> record. A dissolved group keeps its id taken.
+struct GroupRec {
+    std::string owner;
+    uint64_t created_at_ms = 0;
+    bool dissolved = false;
+    bool operator==(const GroupRec&) const = default;
+};
+
+// mailboxes: receiver | 0x00 | u64be id -> record (the id lives in the key).
+struct StoredMsg {
+    uint64_t id = 0;
+    uint8_t kind = proto::STORED_MESSAGE;
+    std::string sender;
+    std::string group;
+    uint64_t received_at_ms = 0;
+    Bytes enc_msg;
+    Bytes wrapped_key;
+    bool operator==(const StoredMsg&) const = default;
+};
+
+Bytes encode_user(const UserRec&);
+UserRec decode_user(ByteView);
+Bytes encode_group(const GroupRec&);
+GroupRec decode_group(ByteView);
+// The id is not part of the value; decode_mail fills it from the caller.
+Bytes encode_mail(const StoredMsg&);
+StoredMsg decode_mail(ByteView value, uint64_t id);
+
+// Size of the item as UPDATE1_R encodes it (protocol.md section 6,
+// "stored"); the page byte limit counts these.
+size_t stored_wire_size(const StoredMsg&);
+
+// receiver | 0x00 | u64 big-endian id. Names never contain 0x00, so the
+// prefix receiver|0x00 selects exactly one mailbox.
+Bytes mailbox_prefix(std::string_view receiver);
+Bytes mailbox_key(std::string_view receiver, uint64_t id);
+
+void put_u64be(uint8_t* p, uint64_t v);
+uint64_t get_u64be(const uint8_t* p);
+
+}  // namespace tacit::store

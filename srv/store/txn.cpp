@@ -1,0 +1,278 @@
+#include "srv/store/txn.hpp"
+
+#include <lmdb.h>
+
+#include <memory>
+#include <stdexcept>
+
+#include "shared/crypto.hpp"
+#include "srv/store/meta_keys.hpp"
+
+namespace tacit::store {
+
+namespace {
+
+MDB_val val(ByteView b) { return {b.size(), const_cast<uint8_t*>(b.data())}; }
+ByteView view(const MDB_val& v) { return {static_cast<const uint8_t*>(v.mv_data), v.mv_size}; }
+
+// LMDB's default key limit is 511 bytes and DUPSORT data shares it; names
+// are at most 32 bytes once handlers have checked them. A 0x00 would break
+// the receiver|0x00 mailbox prefix.
+ByteView name_key(std::string_view name) {
+    if (name.empty() || name.size() > 255 || name.find('\0') != std::string_view::npos)
+        throw std::invalid_argument("store: bad name key");
+    return as_bytes(name);
+}
+
+struct CursorCloser {
+    void operator()(MDB_cursor* c) const { mdb_cursor_close(c); }
+};
+using Cursor = std::unique_ptr<MDB_cursor, CursorCloser>;
+
+}  // namespace
+
+void Txn::need_writable() const {
+    if (!writable_) throw std::logic_error("store: write inside Store::read");
+}
+
+void Txn::check(int rc, const char* what) {
+    if (rc == MDB_SUCCESS) return;
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
+        full_rc_ = rc;
+        throw detail::Full{rc};
+    }
+    throw StoreError(what, rc);
+}
+
+std::optional<Bytes> Txn::get_raw(unsigned dbi, ByteView key, const char* what) {
+    MDB_val k = val(key), v;
+    int rc = mdb_get(t_, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    check(rc, what);
+    auto b = view(v);
+    return Bytes(b.begin(), b.end());
+}
+
+void Txn::put_raw(unsigned dbi, ByteView key, ByteView value, unsigned flags, const char* what) {
+    need_writable();
+    MDB_val k = val(key), v = val(value);
+    check(mdb_put(t_, dbi, &k, &v, flags), what);
+}
+
+std::optional<UserRec> Txn::get_user(std::string_view name) {
+    auto v = get_raw(d_.users, name_key(name), "get user");
+    if (!v) return std::nullopt;
+    UserRec u = decode_user(*v);
+    wipe(v->data(), v->size());
+    return u;
+}
+
+void Txn::put_user(std::string_view name, const UserRec& u) {
+    Bytes v = encode_user(u);
+    try {
+        put_raw(d_.users, name_key(name), v, 0, "put user");
+    } catch (...) {
+        wipe(v.data(), v.size());
+        throw;
+    }
+    wipe(v.data(), v.size());
+}
+
+std::optional<GroupRec> Txn::get_group(std::string_view id) {
+    auto v = get_raw(d_.groups, name_key(id), "get group");
+    if (!v) return std::nullopt;
+    return decode_group(*v);
+}
+
+void Txn::put_group(std::string_view id, const GroupRec& g) {
+    put_raw(d_.groups, name_key(id), encode_group(g), 0, "put group");
+}
+
+bool Txn::is_member(std::string_view group, std::string_view user) {
+    MDB_cursor* raw = nullptr;
+    check(mdb_cursor_open(t_, d_.members, &raw), "open cursor");
+    Cursor c(raw);
+    MDB_val k = val(name_key(group)), v = val(name_key(user));
+    int rc = mdb_cursor_get(c.get(), &k, &v, MDB_GET_BOTH);
+    if (rc == MDB_NOTFOUND) return false;
+    check(rc, "is member");
+    return true;
+}
+
+void Txn::add_member(std::string_view group, std::string_view user) {
+    need_writable();
+    MDB_val g = val(name_key(group)), u = val(name_key(user));
+    int rc = mdb_put(t_, d_.members, &g, &u, MDB_NODUPDATA);
+    if (rc != MDB_KEYEXIST) check(rc, "add member");
+    g = val(name_key(group));
+    u = val(name_key(user));
+    rc = mdb_put(t_, d_.member_of, &u, &g, MDB_NODUPDATA);
+    if (rc != MDB_KEYEXIST) check(rc, "add member_of");
+}
+
+void Txn::remove_member(std::string_view group, std::string_view user) {
+    need_writable();
+    MDB_val g = val(name_key(group)), u = val(name_key(user));
+    int rc = mdb_del(t_, d_.members, &g, &u);
+    if (rc != MDB_NOTFOUND) check(rc, "remove member");
+    g = val(name_key(group));
+    u = val(name_key(user));
+    rc = mdb_del(t_, d_.member_of, &u, &g);
+    if (rc != MDB_NOTFOUND) check(rc, "remove member_of");
+}
+
+std::vector<std::string> Txn::dups(unsigned dbi, std::string_view key, const char* what) {
+    std::vector<std::string> out;
+    MDB_cursor* raw = nullptr;
+    check(mdb_cursor_open(t_, dbi, &raw), "open cursor");
+    Cursor c(raw);
+    MDB_val k = val(name_key(key)), v;
+    int rc = mdb_cursor_get(c.get(), &k, &v, MDB_SET);
+    while (rc == MDB_SUCCESS) {
+        out.emplace_back(as_chars(view(v)));
+        rc = mdb_cursor_get(c.get(), &k, &v, MDB_NEXT_DUP);
+    }
+    if (rc != MDB_NOTFOUND) check(rc, what);
+    return out;
+}
+
+std::vector<std::string> Txn::members(std::string_view group) { return dups(d_.members, group, "members"); }
+std::vector<std::string> Txn::groups_of(std::string_view user) { return dups(d_.member_of, user, "groups of"); }
+
+size_t Txn::member_count(std::string_view group) {
+    MDB_cursor* raw = nullptr;
+    check(mdb_cursor_open(t_, d_.members, &raw), "open cursor");
+    Cursor c(raw);
+    MDB_val k = val(name_key(group)), v;
+    int rc = mdb_cursor_get(c.get(), &k, &v, MDB_SET);
+    if (rc == MDB_NOTFOUND) return 0;
+    check(rc, "member count");
+    size_t n = 0;
+    check(mdb_cursor_count(c.get(), &n), "member count");
+    return size_t(n);
+}
+
+uint64_t Txn::allocate_id() {
+    need_writable();
+    uint64_t seq = 0;
+    if (auto v = get_raw(d_.meta, as_bytes(meta::kSeq), "read sequence")) {
+        if (v->size() != 8) throw StoreError("meta seq: malformed record", MDB_CORRUPTED);
+        seq = get_u64be(v->data());
+    }
+    if (seq == UINT64_MAX) throw StoreError("meta seq: exhausted", MDB_CORRUPTED);
+    ++seq;
+    uint8_t b[8];
+    put_u64be(b, seq);
+    put_raw(d_.meta, as_bytes(meta::kSeq), b, 0, "write sequence");
+    return seq;
+}
+
+void Txn::add_count(std::string_view receiver, int64_t delta) {
+    auto key = name_key(receiver);
+    uint64_t n = 0;
+    if (auto v = get_raw(d_.mbox_count, key, "read mailbox count")) {
+        if (v->size() != 8) throw StoreError("mbox_count: malformed record", MDB_CORRUPTED);
+        n = get_u64be(v->data());
+    }
+    if (delta < 0 && uint64_t(-delta) > n) throw StoreError("mbox_count: below zero", MDB_CORRUPTED);
+    n += uint64_t(delta);
+    if (n == 0) {
+        MDB_val k = val(key);
+        int rc = mdb_del(t_, d_.mbox_count, &k, nullptr);
+        if (rc != MDB_NOTFOUND) check(rc, "clear mailbox count");
+        return;
+    }
+    uint8_t b[8];
+    put_u64be(b, n);
+    put_raw(d_.mbox_count, key, b, 0, "write mailbox count");
+}
+
+uint64_t Txn::mailbox_count(std::string_view receiver) {
+    auto v = get_raw(d_.mbox_count, name_key(receiver), "read mailbox count");
+    if (!v) return 0;
+    if (v->size() != 8) throw StoreError("mbox_count: malformed record", MDB_CORRUPTED);
+    return get_u64be(v->data());
+}
+
+uint64_t Txn::append_mail(std::string_view receiver, StoredMsg msg) {
+    need_writable();
+    name_key(receiver);
+    if (msg.id == 0) {
+        msg.id = allocate_id();
+    } else {
+        auto v = get_raw(d_.meta, as_bytes(meta::kSeq), "read sequence");
+        if (!v || v->size() != 8 || msg.id > get_u64be(v->data()))
+            throw std::logic_error("store: append_mail with an id never allocated");
+    }
+    put_raw(d_.mailboxes, mailbox_key(receiver, msg.id), encode_mail(msg), MDB_NOOVERWRITE, "append mail");
+    add_count(receiver, 1);
+    return msg.id;
+}
+
+std::vector<StoredMsg> Txn::mailbox_page(std::string_view receiver, size_t max_msgs, size_t max_bytes,
+                                         bool* more) {
+    std::vector<StoredMsg> out;
+    bool rest = false;
+    const Bytes prefix = mailbox_prefix(receiver);
+    name_key(receiver);
+    MDB_cursor* raw = nullptr;
+    check(mdb_cursor_open(t_, d_.mailboxes, &raw), "open cursor");
+    Cursor c(raw);
+    MDB_val k = val(prefix), v;
+    size_t bytes = 0;
+    int rc = mdb_cursor_get(c.get(), &k, &v, MDB_SET_RANGE);
+    while (rc == MDB_SUCCESS) {
+        auto kb = view(k);
+        if (kb.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), kb.begin())) break;
+        if (kb.size() != prefix.size() + 8) throw StoreError("mailboxes: malformed key", MDB_CORRUPTED);
+        if (!out.empty() && out.size() >= max_msgs) {
+            rest = true;
+            break;
+        }
+        StoredMsg m = decode_mail(view(v), get_u64be(kb.data() + prefix.size()));
+        size_t sz = stored_wire_size(m);
+        if (!out.empty() && (bytes >= max_bytes || sz > max_bytes - bytes)) {
+            rest = true;
+            break;
+        }
+        bytes += sz;
+        out.push_back(std::move(m));
+        rc = mdb_cursor_get(c.get(), &k, &v, MDB_NEXT);
+    }
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) check(rc, "mailbox page");
+    if (more) *more = rest;
+    return out;
+}
+
+size_t Txn::delete_mail(std::string_view receiver, std::span<const uint64_t> ids) {
+    need_writable();
+    name_key(receiver);
+    size_t n = 0;
+    for (uint64_t id : ids) {
+        Bytes key = mailbox_key(receiver, id);
+        MDB_val k = val(key);
+        int rc = mdb_del(t_, d_.mailboxes, &k, nullptr);
+        if (rc == MDB_NOTFOUND) continue;
+        check(rc, "delete mail");
+        ++n;
+    }
+    if (n) add_count(receiver, -int64_t(n));
+    return n;
+}
+
+Array<32> Txn::decoy_secret() {
+    auto v = get_raw(d_.meta, as_bytes(meta::kDecoy), "read decoy secret");
+    if (!v) {
+        need_writable();
+        Array<32> s = crypto::random_array<32>();
+        put_raw(d_.meta, as_bytes(meta::kDecoy), s, 0, "write decoy secret");
+        return s;
+    }
+    if (v->size() != 32) throw StoreError("meta decoy: malformed record", MDB_CORRUPTED);
+    Array<32> s;
+    std::copy(v->begin(), v->end(), s.begin());
+    wipe(v->data(), v->size());
+    return s;
+}
+
+}  // namespace tacit::store

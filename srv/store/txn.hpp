@@ -1,0 +1,96 @@
+// Typed access to the databases of protocol.md section 5. A Txn exists only
+// inside a Store::write or Store::read callback and must not outlive it;
+// everything it returns is copied out of the map, so results stay valid
+// after the transaction ends.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shared/bytes.hpp"
+#include "srv/store/records.hpp"
+#include "srv/store/store_error.hpp"
+
+// lmdb.h stays out of this header: only srv/store/*.cpp include it.
+struct MDB_txn;
+
+namespace tacit::store {
+
+// DBI handles, opened once at start-up (lmdb.h: MDB_dbi is unsigned int).
+struct Dbis {
+    unsigned users = 0, groups = 0, members = 0, member_of = 0, mailboxes = 0, mbox_count = 0, meta = 0;
+};
+
+namespace detail {
+// Thrown through the caller's fn when LMDB runs out of room (MAP_FULL) or
+// of dirty-page slots (TXN_FULL); Store::write catches it and recovers.
+struct Full {
+    int rc;
+};
+}  // namespace detail
+
+class Txn {
+public:
+    Txn(MDB_txn* t, const Dbis& d, bool writable, uint64_t mailbox_cap)
+        : t_(t), d_(d), writable_(writable), cap_(mailbox_cap) {}
+    Txn(const Txn&) = delete;
+    Txn& operator=(const Txn&) = delete;
+
+    std::optional<UserRec> get_user(std::string_view name);
+    void put_user(std::string_view name, const UserRec&);  // insert or overwrite
+
+    std::optional<GroupRec> get_group(std::string_view id);
+    void put_group(std::string_view id, const GroupRec&);  // insert or overwrite
+
+    bool is_member(std::string_view group, std::string_view user);
+    // Both directions (members and member_of); adding twice or removing a
+    // non-member is a no-op.
+    void add_member(std::string_view group, std::string_view user);
+    void remove_member(std::string_view group, std::string_view user);
+    std::vector<std::string> members(std::string_view group);  // sorted
+    size_t member_count(std::string_view group);
+    std::vector<std::string> groups_of(std::string_view user);  // sorted
+
+    // Mailbox ids come from one global counter in meta: strictly increasing,
+    // never reused. allocate_id() is for entries whose content covers their
+    // own id (system entries are signed over it): allocate, build, then
+    // append_mail with msg.id set. append_mail with msg.id == 0 allocates.
+    uint64_t allocate_id();
+    uint64_t append_mail(std::string_view receiver, StoredMsg msg);  // returns msg.id
+    uint64_t mailbox_count(std::string_view receiver);               // exact, O(1)
+    uint64_t mailbox_cap() const { return cap_; }
+    bool mailbox_full(std::string_view receiver) { return mailbox_count(receiver) >= cap_; }
+    // Oldest first; at most max_msgs messages and max_bytes of encoded
+    // stored items, but at least one message if any wait. *more = messages
+    // remain after the page.
+    std::vector<StoredMsg> mailbox_page(std::string_view receiver, size_t max_msgs, size_t max_bytes,
+                                        bool* more);
+    // Deletes those ids still present in receiver's mailbox; returns how many.
+    size_t delete_mail(std::string_view receiver, std::span<const uint64_t> ids);
+
+    // The server secret behind decoy salts (protocol.md 3, "Login reveals
+    // nothing"); created by Store at start-up.
+    Array<32> decoy_secret();
+
+    bool writable() const { return writable_; }
+
+private:
+    friend class Store;
+    void need_writable() const;
+    void check(int rc, const char* what);  // throws detail::Full or StoreError
+    std::optional<Bytes> get_raw(unsigned dbi, ByteView key, const char* what);
+    void put_raw(unsigned dbi, ByteView key, ByteView val, unsigned flags, const char* what);
+    std::vector<std::string> dups(unsigned dbi, std::string_view key, const char* what);
+    void add_count(std::string_view receiver, int64_t delta);
+
+    MDB_txn* t_;
+    Dbis d_;
+    bool writable_;
+    uint64_t cap_;
+    int full_rc_ = 0;  // MAP_FULL / TXN_FULL seen, even if fn swallowed the throw
+};
+
+}  // namespace tacit::store

@@ -1,0 +1,312 @@
+// tui/client/local_store against a real LMDB environment in a fresh
+// temporary directory.
+#include <catch2/catch.hpp>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tui/client/local_store.hpp"
+
+using namespace tacit;
+using namespace tacit::client;
+
+namespace {
+
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char tmpl[] = "/tmp/tacit-local-XXXXXX";
+        char* p = mkdtemp(tmpl);
+        if (!p) throw std::runtime_error("mkdtemp failed");
+        path = p;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    // Nested and missing, as under $XDG_DATA_HOME/tacit/<server>/<user>/store.
+    std::string store() const { return path + "/srv/alice/store"; }
+};
+
+Bytes key_a() { return Bytes(32, 0xA1); }
+Bytes key_b() { return Bytes(32, 0xB2); }
+
+ChatMessage direct(std::string id, std::string from, std::string to, uint64_t at, std::string body,
+                   bool outgoing = false) {
+    ChatMessage m;
+    m.id = std::move(id);
+    m.from = std::move(from);
+    m.to = std::move(to);
+    m.sent_at_ms = at;
+    m.body = std::move(body);
+    m.outgoing = outgoing;
+    m.verified = !outgoing;
+    return m;
+}
+
+ChatMessage in_group(std::string id, std::string group, std::string from, uint64_t at, std::string body) {
+    ChatMessage m = direct(std::move(id), std::move(from), "alice", at, std::move(body));
+    m.group = std::move(group);
+    return m;
+}
+
+std::vector<std::string> bodies(const std::vector<ChatMessage>& ms) {
+    std::vector<std::string> out;
+    for (auto& m : ms) out.push_back(m.body);
+    return out;
+}
+
+std::string slurp(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    REQUIRE(in.good());
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("local store: conversation naming", "[local_store]") {
+    CHECK(LocalStore::conversation_of(direct("1", "bob", "alice", 1, "x"), "alice") == "bob");
+    CHECK(LocalStore::conversation_of(direct("2", "alice", "bob", 1, "x", true), "alice") == "bob");
+    // Sent by me from this account even if the flag was not set.
+    CHECK(LocalStore::conversation_of(direct("3", "alice", "carol", 1, "x"), "alice") == "carol");
+    CHECK(LocalStore::conversation_of(in_group("4", "ops", "bob", 1, "x"), "alice") == "#ops");
+    auto mine = in_group("5", "ops", "alice", 1, "x");
+    mine.outgoing = true;
+    CHECK(LocalStore::conversation_of(mine, "alice") == "#ops");
+}
+
+TEST_CASE("local store: add, last ordering and fields", "[local_store]") {
+    TempDir d;
+    LocalStore s(d.store(), key_a());
+    struct stat st {};
+    REQUIRE(::stat(d.store().c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0700);
+
+    // Out of order sent_at, and two with the same sent_at: insertion breaks the tie.
+    auto m1 = direct("id1", "bob", "alice", 300, "third");
+    auto m2 = direct("id2", "alice", "bob", 100, "first", true);
+    auto m3 = direct("id3", "bob", "alice", 200, "second-a");
+    auto m4 = direct("id4", "bob", "alice", 200, "second-b");
+    auto other = direct("id5", "carol", "alice", 150, "to carol");
+    m3.problem = "signature does not verify";
+    m3.verified = false;
+    auto added = s.add({m1, m2, m3, m4, other}, "alice");
+    CHECK(added.size() == 5);
+
+    auto all = s.last("bob", 10);
+    CHECK(bodies(all) == std::vector<std::string>{"first", "second-a", "second-b", "third"});
+    REQUIRE(all.size() == 4);
+    CHECK(all[0].id == "id2");
+    CHECK(all[0].from == "alice");
+    CHECK(all[0].to == "bob");
+    CHECK(all[0].outgoing);
+    CHECK(all[0].sent_at_ms == 100);
+    CHECK(all[1].problem == "signature does not verify");
+    CHECK_FALSE(all[1].verified);
+    CHECK(all[3].verified);
+    CHECK(all[3].group.empty());
+
+    CHECK(bodies(s.last("bob", 2)) == std::vector<std::string>{"second-b", "third"});
+    CHECK(s.last("bob", 0).empty());
+    CHECK(bodies(s.last("carol", 5)) == std::vector<std::string>{"to carol"});
+    CHECK(s.last("nobody", 5).empty());
+    // A prefix of another conversation's name is a different conversation.
+    CHECK(s.last("bo", 5).empty());
+    CHECK(s.last("bob2", 5).empty());
+}
+
+TEST_CASE("local store: dedupe by msg_id", "[local_store]") {
+    TempDir d;
+    LocalStore s(d.store(), key_a());
+    auto a = direct("aa", "bob", "alice", 1, "hello");
+    auto b = direct("bb", "bob", "alice", 2, "again");
+    CHECK_FALSE(s.seen("aa"));
+    CHECK(s.add({a}, "alice").size() == 1);
+    CHECK(s.seen("aa"));
+    CHECK_FALSE(s.seen("bb"));
+
+    // One already stored, one new, and the new one twice in the same batch.
+    auto fresh = s.add({a, b, b}, "alice");
+    REQUIRE(fresh.size() == 1);
+    CHECK(fresh[0].id == "bb");
+    CHECK(s.add({a, b}, "alice").empty());
+    CHECK(bodies(s.last("bob", 10)) == std::vector<std::string>{"hello", "again"});
+
+    // Messages that can't be keyed are neither stored nor returned.
+    auto noid = direct("", "bob", "alice", 3, "no id");
+    auto noconv = direct("cc", "", "alice", 3, "no sender");
+    CHECK(s.add({noid, noconv}, "alice").empty());
+    CHECK(s.last("bob", 10).size() == 2);
+    CHECK_FALSE(s.seen(""));
+}
+
+TEST_CASE("local store: group conversations, search and conversation order", "[local_store]") {
+    TempDir d;
+    LocalStore s(d.store(), key_a());
+    s.add({direct("1", "bob", "alice", 10, "Lunch at NOON?"),
+           in_group("2", "ops", "carol", 30, "deploy at noon"),
+           direct("3", "alice", "dave", 20, "nothing here", true),
+           in_group("4", "ops", "bob", 5, "noonish is fine")},
+          "alice");
+    CHECK(bodies(s.last("#ops", 10)) == std::vector<std::string>{"noonish is fine", "deploy at noon"});
+    CHECK(bodies(s.last("dave", 10)) == std::vector<std::string>{"nothing here"});
+
+    auto hits = s.search("NoOn");
+    CHECK(bodies(hits) == std::vector<std::string>{"noonish is fine", "Lunch at NOON?", "deploy at noon"});
+    CHECK(bodies(s.search("noon", 2)) == std::vector<std::string>{"Lunch at NOON?", "deploy at noon"});
+    CHECK(s.search("absent").empty());
+    CHECK(s.search("").size() == 4);
+
+    CHECK(s.conversations() == std::vector<std::string>{"#ops", "dave", "bob"});
+    s.add({direct("5", "bob", "alice", 40, "later")}, "alice");
+    CHECK(s.conversations() == std::vector<std::string>{"bob", "#ops", "dave"});
+    // An old message arriving late does not make its conversation the newest.
+    s.add({direct("6", "dave", "alice", 1, "old news")}, "alice");
+    CHECK(s.conversations() == std::vector<std::string>{"bob", "#ops", "dave"});
+    // Same sent_at: the later insertion counts as more recent.
+    s.add({direct("7", "dave", "alice", 40, "tie")}, "alice");
+    CHECK(s.conversations() == std::vector<std::string>{"dave", "bob", "#ops"});
+}
+
+TEST_CASE("local store: persistence across reopen", "[local_store]") {
+    TempDir d;
+    {
+        LocalStore s(d.store(), key_a());
+        s.add({direct("1", "bob", "alice", 10, "one"), direct("2", "bob", "alice", 20, "two")}, "alice");
+        s.pin("bob", as_bytes("bob-bundle"));
+        s.set_group("ops", true);
+        s.put_secret("token", as_bytes("tok"));
+    }
+    {
+        LocalStore s(d.store(), key_a());
+        CHECK(bodies(s.last("bob", 10)) == std::vector<std::string>{"one", "two"});
+        CHECK(s.seen("1"));
+        CHECK(s.conversations() == std::vector<std::string>{"bob"});
+        auto p = s.pinned("bob");
+        REQUIRE(p);
+        CHECK(std::string(as_chars(*p)) == "bob-bundle");
+        CHECK(s.groups() == std::vector<std::string>{"ops"});
+        auto tok = s.get_secret("token");
+        REQUIRE(tok);
+        CHECK(std::string(as_chars(tok->view())) == "tok");
+        // The insertion counter survives too: a new message with the same
+        // sent_at still sorts after the old one.
+        s.add({direct("3", "bob", "alice", 20, "two-b")}, "alice");
+        CHECK(bodies(s.last("bob", 2)) == std::vector<std::string>{"two", "two-b"});
+    }
+}
+
+// Decision: a wrong file_key is refused when the store is opened (the
+// constructor checks a sealed check record and throws); nothing is read and
+// nothing is damaged, so the right key still works afterwards.
+TEST_CASE("local store: wrong file key is refused cleanly", "[local_store]") {
+    TempDir d;
+    {
+        LocalStore s(d.store(), key_a());
+        s.add({direct("1", "bob", "alice", 10, "secret words")}, "alice");
+        s.put_secret("token", as_bytes("tok"));
+    }
+    CHECK_THROWS_AS(LocalStore(d.store(), key_b()), std::runtime_error);
+    try {
+        LocalStore s(d.store(), key_b());
+        FAIL("opened with the wrong key");
+    } catch (const std::runtime_error& e) {
+        CHECK(std::string(e.what()).find("wrong password") != std::string::npos);
+    }
+    CHECK_THROWS_AS(LocalStore(d.store(), Bytes(16, 1)), std::runtime_error);
+
+    LocalStore s(d.store(), key_a());
+    CHECK(bodies(s.last("bob", 10)) == std::vector<std::string>{"secret words"});
+    CHECK(s.get_secret("token").has_value());
+}
+
+TEST_CASE("local store: plaintext never reaches the data file", "[local_store]") {
+    TempDir d;
+    const std::string body = "zebra-unique-4f1c9e-plaintext-body";
+    const std::string problem = "problem-text-8a7b6c";
+    const std::string secret = "token-bytes-3d2e1f";
+    const std::string bundle = "bundle-bytes-9c8b7a";
+    {
+        LocalStore s(d.store(), key_a());
+        auto m = direct("1", "bob", "alice", 10, body);
+        m.problem = problem;
+        s.add({m}, "alice");
+        s.put_secret("token", as_bytes(secret));
+        s.pin("bob", as_bytes(bundle));
+        // The test must be able to fail: the body does round-trip.
+        REQUIRE(bodies(s.last("bob", 1)) == std::vector<std::string>{body});
+    }
+    std::string data = slurp(d.store() + "/data.mdb");
+    CHECK(data.size() > 0);
+    // The conversation name is a plaintext key by design; this proves the grep works.
+    CHECK(data.find("bob") != std::string::npos);
+    CHECK(data.find(body) == std::string::npos);
+    CHECK(data.find(problem) == std::string::npos);
+    CHECK(data.find(secret) == std::string::npos);
+    CHECK(data.find(bundle) == std::string::npos);
+}
+
+TEST_CASE("local store: contacts, groups and secrets", "[local_store]") {
+    TempDir d;
+    LocalStore s(d.store(), key_a());
+
+    CHECK_FALSE(s.pinned("bob"));
+    Bytes bundle{0, 1, 2, 3, 0xff};
+    s.pin("bob", bundle);
+    REQUIRE(s.pinned("bob"));
+    CHECK(*s.pinned("bob") == bundle);
+    Bytes other{9, 9};
+    s.pin("bob", other);  // accept_key replaces the pin
+    CHECK(*s.pinned("bob") == other);
+    CHECK_FALSE(s.pinned("carol"));
+    CHECK_THROWS_AS(s.pin("", bundle), std::invalid_argument);
+
+    CHECK(s.groups().empty());
+    s.set_group("ops", true);
+    s.set_group("dev", true);
+    s.set_group("ops", true);
+    CHECK(s.groups() == std::vector<std::string>{"dev", "ops"});
+    s.set_group("ops", false);
+    s.set_group("never", false);
+    CHECK(s.groups() == std::vector<std::string>{"dev"});
+
+    CHECK_FALSE(s.get_secret("token"));
+    Bytes tok(32, 0x5a);
+    s.put_secret("token", tok);
+    auto got = s.get_secret("token");
+    REQUIRE(got);
+    CHECK(ct_equal(got->view(), tok));
+    s.put_secret("empty", ByteView{});
+    auto e = s.get_secret("empty");
+    REQUIRE(e);
+    CHECK(e->empty());
+    s.erase_secret("token");
+    CHECK_FALSE(s.get_secret("token"));
+    s.erase_secret("token");  // erasing twice is fine
+    CHECK(s.get_secret("empty"));
+}
+
+TEST_CASE("local store: rekey moves everything to the new key", "[local_store]") {
+    TempDir d;
+    {
+        LocalStore s(d.store(), key_a());
+        s.add({direct("1", "bob", "alice", 10, "kept")}, "alice");
+        s.pin("bob", as_bytes("pin"));
+        s.put_secret("token", as_bytes("tok"));
+        s.rekey(key_b());
+        CHECK(bodies(s.last("bob", 5)) == std::vector<std::string>{"kept"});
+    }
+    CHECK_THROWS_AS(LocalStore(d.store(), key_a()), std::runtime_error);
+    LocalStore s(d.store(), key_b());
+    CHECK(bodies(s.last("bob", 5)) == std::vector<std::string>{"kept"});
+    CHECK(bodies(s.search("KEPT")) == std::vector<std::string>{"kept"});
+    REQUIRE(s.pinned("bob"));
+    CHECK(std::string(as_chars(*s.pinned("bob"))) == "pin");
+    REQUIRE(s.get_secret("token"));
+}

@@ -1,0 +1,102 @@
+// The client core: one secure connection to tacitd, the user's identity,
+// pinned keys, end-to-end encryption and the local history. No curses here;
+// the TUI and the batch mode are thin front ends over this class.
+//
+// Requests are synchronous (send, then read frames until the matching reply);
+// NOTIFY frames that arrive meanwhile or while idle are turned into events.
+// A front end polls fd() and calls pump() when it is readable.
+#pragma once
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shared/keys.hpp"
+#include "tui/client/events.hpp"
+
+namespace tacit::client {
+
+struct Options {
+    std::string server = "127.0.0.1:7700";
+    std::string server_key_file;  // pin explicitly (tacitd's server.pub)
+    std::string data_dir;         // default $XDG_DATA_HOME/tacit
+    int timeout_ms = 15000;
+    // Called on first contact with an unknown server (TOFU). Return true to
+    // pin. Default: pin and report an Info event.
+    std::function<bool(const std::string& fingerprint)> confirm_new_server;
+};
+
+class SecureConn;
+class Contacts;
+class History;
+
+class Client {
+public:
+    explicit Client(Options opt);
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    // ---- connection
+    Result connect();  // pin check + HELLO
+    bool connected() const;
+    int fd() const;    // -1 when not connected
+    std::string server_fingerprint() const;
+    Result ping(uint64_t* rtt_us);
+    // Reads whatever frames are waiting (non-blocking) and turns them into
+    // events; fetches mail on NOTIFY mail. Returns false if the connection dropped.
+    bool pump();
+    // Drops the connection (test and reconnect paths).
+    void disconnect();
+    // Reconnects and resumes the session with RESUME (or logs in again with
+    // the remembered password if the token is gone), then fetches mail.
+    Result reconnect();
+
+    // ---- accounts
+    Result register_user(const std::string& user, const std::string& password);
+    Result login(const std::string& user, const std::string& password);
+    Result logout();
+    Result who(std::vector<std::string>* users);
+    Result rekey();                                  // new keys, same password
+    Result passwd(const std::string& new_password);  // new keys and new password
+    bool logged_in() const;
+    const std::string& user() const;
+
+    // ---- messages
+    Result send(const std::string& to, const std::string& body);
+    Result update();  // fetch the whole mailbox, page by page, ack each page
+    Result accept_key(const std::string& user);
+    Result contact_fingerprint(const std::string& user, std::string* fp);
+    std::vector<ChatMessage> history(const std::string& conversation, size_t n);
+    std::vector<ChatMessage> search(const std::string& text);
+    // Conversations in local history, most recent first ("alice", "#ops").
+    std::vector<std::string> conversations();
+
+    // ---- groups
+    Result group_create(const std::string& g);
+    Result group_add(const std::string& g, const std::string& user);
+    Result group_remove(const std::string& g, const std::string& user);
+    Result group_leave(const std::string& g) { return group_remove(g, user_); }
+    Result group_send(const std::string& g, const std::string& body);
+    Result group_members(const std::string& g, std::vector<std::string>* members);
+    std::vector<std::string> groups();  // groups I know I'm in (from system entries)
+
+    // ---- events
+    std::vector<Event> take_events();
+    bool has_events() const { return !events_.empty(); }
+
+    // For tests: the session token (to try it from elsewhere).
+    std::optional<Token> token() const { return token_; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::deque<Event> events_;
+    std::string user_;
+    std::optional<Token> token_;
+    friend struct Impl;
+};
+
+}  // namespace tacit::client

@@ -1,0 +1,20 @@
+// $XDG_CONFIG_HOME/tacit/config: "key = value" lines, '#' comments.
+// Keys: server, server_key, user, colors (auto|yes|no), notify (none|bell|osc).
+#pragma once
+#include <string>
+
+namespace tacit::client {
+
+struct Config {
+    std::string server = "127.0.0.1:7700";
+    std::string server_key;
+    std::string user;
+    std::string colors = "auto";
+    std::string notify = "bell";
+};
+
+// Missing file: defaults. A bad line throws std::runtime_error naming it.
+Config load_config(const std::string& path);
+std::string default_config_path();
+
+}  // namespace tacit::client

@@ -1,0 +1,84 @@
+#include "tui/client/e2e.hpp"
+
+#include "shared/crypto.hpp"
+#include "shared/protocol.hpp"
+#include "shared/wire.hpp"
+
+namespace tacit::client {
+
+namespace {
+const Array<12> kZeroIv{};  // K' encrypts exactly one message
+}
+
+Envelope seal_envelope(const UserIdentity& me, const std::string& me_name, const std::string& to,
+                       const std::string& group, const UserBundle& to_bundle,
+                       const std::string& body, const Array<16>& msg_id, uint64_t sent_at_ms) {
+    SecretArray<32> k;
+    crypto::random_bytes(k.data(), 32);
+    auto wrapped = crypto::ecies_seal("wrap", to_bundle.box_pub, k).ct;
+    msg::FormattedMessage fm;
+    fm.msg_id = msg_id;
+    fm.sender = me_name;
+    fm.recipient = to;
+    fm.group = group;
+    fm.sent_at_ms = sent_at_ms;
+    fm.body.assign(body.begin(), body.end());
+    Writer w;
+    fm.encode_unsigned(w);
+    auto sig = me.sign.sign(msg::formatted_sig_input(w.bytes(), wrapped));
+    Secret pt(fm.encode(sig));
+    Envelope e;
+    e.enc_msg = crypto::gcm_seal(k, kZeroIv, {}, pt);
+    e.wrapped_key = std::move(wrapped);
+    e.record = to_chat(fm);
+    e.record.outgoing = true;
+    e.record.verified = true;
+    return e;
+}
+
+std::optional<OpenedEnvelope> open_envelope(const UserIdentity& me, const std::string& me_name,
+                                            const msg::Stored& st, std::string* problem) {
+    auto k = crypto::ecies_open("wrap", me.box, st.wrapped_key);
+    if (!k || k->size() != 32) {
+        *problem = "message key does not unwrap";
+        return std::nullopt;
+    }
+    auto pt = crypto::gcm_open(*k, kZeroIv, {}, st.enc_msg);
+    if (!pt) {
+        *problem = "message does not decrypt (tampered)";
+        return std::nullopt;
+    }
+    try {
+        auto d = msg::FormattedMessage::decode(*pt);
+        if (d.m.sender != st.sender || d.m.recipient != me_name || d.m.group != st.group) {
+            *problem = "message header does not match its envelope";
+            return std::nullopt;
+        }
+        OpenedEnvelope o;
+        o.sig_input = msg::formatted_sig_input(pt->view().first(d.signed_len), st.wrapped_key);
+        o.sig = std::move(d.sig);
+        o.fm = std::move(d.m);
+        return o;
+    } catch (const WireError& e) {
+        *problem = std::string("malformed message: ") + e.what();
+        return std::nullopt;
+    }
+}
+
+bool verify_envelope(const OpenedEnvelope& o, const UserBundle& sender) {
+    auto key = crypto::PkKey::parse_public_der(sender.rsa_der);
+    return key && key->verify(o.sig_input, o.sig);
+}
+
+ChatMessage to_chat(const msg::FormattedMessage& fm) {
+    ChatMessage m;
+    m.id = to_hex(fm.msg_id);
+    m.from = fm.sender;
+    m.to = fm.recipient;
+    m.group = fm.group;
+    m.sent_at_ms = fm.sent_at_ms;
+    m.body.assign(fm.body.begin(), fm.body.end());
+    return m;
+}
+
+}  // namespace tacit::client

@@ -1,0 +1,41 @@
+// End-to-end envelopes (protocol.md section 6, "End-to-end payload"):
+// enc_msg = AES-256-GCM_{K'}(formatted_message), wrapped_key =
+// ECIES("wrap", recipient_box_pub, K'). The sender signs every field plus
+// the wrapped key, so neither the server nor another member can re-address
+// or forge a message.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "shared/keys.hpp"
+#include "shared/messages.hpp"
+#include "tui/client/events.hpp"
+
+namespace tacit::client {
+
+struct Envelope {
+    Bytes enc_msg;
+    Bytes wrapped_key;
+    ChatMessage record;  // what we store in our own history
+};
+
+Envelope seal_envelope(const UserIdentity& me, const std::string& me_name, const std::string& to,
+                       const std::string& group, const UserBundle& to_bundle,
+                       const std::string& body, const Array<16>& msg_id, uint64_t sent_at_ms);
+
+// Opened but not yet verified against the sender's key.
+struct OpenedEnvelope {
+    msg::FormattedMessage fm;
+    Bytes sig_input;
+    Bytes sig;
+};
+
+// nullopt with *problem set when it does not decrypt or parse, or when the
+// header disagrees with the stored record (sender, recipient, group).
+std::optional<OpenedEnvelope> open_envelope(const UserIdentity& me, const std::string& me_name,
+                                            const msg::Stored& st, std::string* problem);
+bool verify_envelope(const OpenedEnvelope& o, const UserBundle& sender);
+
+ChatMessage to_chat(const msg::FormattedMessage& fm);
+
+}  // namespace tacit::client

@@ -1,0 +1,46 @@
+// What the client core reports to its front ends (batch JSON, the TUI).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tacit::client {
+
+struct ChatMessage {
+    std::string id;      // msg_id, hex
+    std::string from;
+    std::string to;      // the individual recipient (me for received)
+    std::string group;   // empty for a direct message
+    uint64_t sent_at_ms = 0;
+    std::string body;
+    bool verified = false;  // signature checked against the sender's pinned key
+    bool outgoing = false;
+    std::string problem;    // why verification failed, empty when verified
+};
+
+struct Event {
+    enum class Kind {
+        Message,      // msg
+        Group,        // group, text ("added alice carol"), actor, subject
+        Presence,     // count
+        KeyChanged,   // user, fingerprint (new), old_fingerprint
+        Disconnected, // text
+        Reconnected,
+        Info,         // text
+    } kind;
+    ChatMessage msg;
+    std::string group, text, user, fingerprint, old_fingerprint;
+    uint32_t count = 0;
+};
+
+// The outcome of one command: status is a proto::Status (or KEY_CHANGED).
+struct Result {
+    bool ok = false;
+    uint8_t status = 0;
+    std::string msg;
+    static Result good(std::string m = "OK") { return {true, 0, std::move(m)}; }
+    static Result fail(uint8_t st, std::string m) { return {false, st, std::move(m)}; }
+};
+
+}  // namespace tacit::client

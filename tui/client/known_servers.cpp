@@ -1,0 +1,55 @@
+#include "tui/client/known_servers.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include "tui/client/paths.hpp"
+
+namespace tacit::client {
+
+std::optional<ServerBundle> known_server(const std::string& file, const std::string& server) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto sp = line.find(' ');
+        if (sp == std::string::npos || line.compare(0, sp, server) != 0 || sp != server.size()) continue;
+        return parse_server_pub(line.substr(sp + 1));
+    }
+    return std::nullopt;
+}
+
+void remember_server(const std::string& file, const std::string& server, const ServerBundle& b) {
+    auto slash = file.rfind('/');
+    if (slash != std::string::npos) make_dirs(file.substr(0, slash));
+    std::vector<std::string> keep;
+    {
+        std::ifstream in(file);
+        std::string line;
+        while (std::getline(in, line))
+            if (line.compare(0, server.size() + 1, server + " ") != 0) keep.push_back(line);
+    }
+    auto pub = format_server_pub(b);
+    while (!pub.empty() && pub.back() == '\n') pub.pop_back();
+    keep.push_back(server + " " + pub);
+    auto tmp = file + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        for (auto& l : keep) out << l << "\n";
+        if (!out) throw std::runtime_error("cannot write " + tmp);
+    }
+    if (std::rename(tmp.c_str(), file.c_str()) != 0) throw std::runtime_error("cannot write " + file);
+}
+
+ServerBundle read_server_pub(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read server key file " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto b = parse_server_pub(ss.str());
+    if (!b) throw std::runtime_error(path + " is not a tacit server public key (tacit-server-v1 ...)");
+    return *b;
+}
+
+}  // namespace tacit::client

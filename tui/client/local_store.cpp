@@ -1,0 +1,541 @@
+#include "tui/client/local_store.hpp"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+#include "shared/crypto.hpp"
+#include "shared/wire.hpp"
+
+namespace tacit::client {
+
+namespace {
+
+// LMDB only reserves address space for the map; history is small.
+constexpr size_t kMapSize = size_t(256) << 20;
+constexpr size_t kIv = 12, kTag = 16;
+// LMDB's default key limit is 511 bytes; conversation keys add 17 more.
+constexpr size_t kMaxName = 255;
+constexpr size_t kMaxBody = size_t(16) << 20;
+constexpr uint8_t kRecordVersion = 1;
+constexpr std::string_view kInfo = "tacit v1 history";
+constexpr std::string_view kCheckKey = "check";
+constexpr std::string_view kCheckText = "tacit local store v1";
+constexpr std::string_view kCounterKey = "counter";
+
+// Names of the DBs, also the first part of every record's AAD.
+constexpr const char* kMsgs = "msgs";
+constexpr const char* kIds = "ids";
+constexpr const char* kConvs = "convs";
+constexpr const char* kContacts = "contacts";
+constexpr const char* kGroups = "groups";
+constexpr const char* kSecrets = "secrets";
+constexpr const char* kMeta = "meta";
+
+[[noreturn]] void fail(const std::string& what, int rc) {
+    throw std::runtime_error("local store: " + what + ": " + mdb_strerror(rc));
+}
+void check(int rc, const char* what) {
+    if (rc != MDB_SUCCESS) fail(what, rc);
+}
+
+MDB_val val(ByteView b) { return {b.size(), const_cast<uint8_t*>(b.data())}; }
+ByteView view(const MDB_val& v) { return {static_cast<const uint8_t*>(v.mv_data), v.mv_size}; }
+
+void put_u64be(uint8_t* p, uint64_t v) {
+    for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
+}
+uint64_t get_u64be(const uint8_t* p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+    return v;
+}
+
+bool key_name_ok(std::string_view s) {
+    return !s.empty() && s.size() <= kMaxName && s.find('\0') == std::string_view::npos;
+}
+ByteView name_key(std::string_view s, const char* what) {
+    if (!key_name_ok(s)) throw std::invalid_argument(std::string("local store: bad ") + what);
+    return as_bytes(s);
+}
+
+// conversation | 0x00: every message key of one conversation starts with it,
+// and no other conversation's keys do (names hold no NUL).
+Bytes conv_prefix(std::string_view conv) {
+    Bytes k(as_bytes(conv).begin(), as_bytes(conv).end());
+    k.push_back(0);
+    return k;
+}
+Bytes msg_key(std::string_view conv, uint64_t sent_at, uint64_t counter) {
+    Bytes k = conv_prefix(conv);
+    size_t n = k.size();
+    k.resize(n + 16);
+    put_u64be(k.data() + n, sent_at);
+    put_u64be(k.data() + n + 8, counter);
+    return k;
+}
+bool has_prefix(ByteView key, ByteView prefix) {
+    return key.size() == prefix.size() + 16 && std::equal(prefix.begin(), prefix.end(), key.begin());
+}
+// (sent_at, insertion counter) from the tail of a message key.
+std::pair<uint64_t, uint64_t> msg_order(ByteView key) {
+    const uint8_t* t = key.data() + key.size() - 16;
+    return {get_u64be(t), get_u64be(t + 8)};
+}
+
+uint8_t ascii_lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? uint8_t(c + ('a' - 'A')) : c; }
+
+bool contains_ci(ByteView hay, std::string_view needle_lower) {
+    auto nb = as_bytes(needle_lower);
+    return std::search(hay.begin(), hay.end(), nb.begin(), nb.end(),
+                       [](uint8_t a, uint8_t b) { return ascii_lower(a) == b; }) != hay.end();
+}
+
+// mkdir -p, each created level 0700; the store dir itself is forced to 0700
+// because it holds the lock file and the (encrypted) data.
+void make_dirs(const std::string& dir) {
+    if (dir.empty()) throw std::runtime_error("local store: empty directory name");
+    for (size_t i = 1; i <= dir.size(); ++i) {
+        if (i != dir.size() && dir[i] != '/') continue;
+        std::string part = dir.substr(0, i);
+        if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST)
+            throw std::runtime_error("local store: cannot create " + part + ": " + std::strerror(errno));
+    }
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0)
+        throw std::runtime_error("local store: cannot stat " + dir + ": " + std::strerror(errno));
+    if (!S_ISDIR(st.st_mode)) throw std::runtime_error("local store: " + dir + " is not a directory");
+    if ((st.st_mode & 0777) != 0700 && ::chmod(dir.c_str(), 0700) != 0)
+        throw std::runtime_error("local store: cannot chmod 0700 " + dir + ": " + std::strerror(errno));
+}
+
+struct EnvCloser {
+    void operator()(MDB_env* e) const { mdb_env_close(e); }
+};
+struct CursorCloser {
+    void operator()(MDB_cursor* c) const { mdb_cursor_close(c); }
+};
+using Cursor = std::unique_ptr<MDB_cursor, CursorCloser>;
+
+// Aborts unless committed. Everything read is copied out before it ends.
+class Txn {
+public:
+    Txn(MDB_env* env, bool writable) {
+        check(mdb_txn_begin(env, nullptr, writable ? 0 : MDB_RDONLY, &t_), "cannot begin transaction");
+    }
+    ~Txn() {
+        if (t_) mdb_txn_abort(t_);
+    }
+    Txn(const Txn&) = delete;
+    Txn& operator=(const Txn&) = delete;
+
+    // mdb_txn_commit frees the handle whether or not it succeeds.
+    void commit() {
+        MDB_txn* t = std::exchange(t_, nullptr);
+        check(mdb_txn_commit(t), "commit failed");
+    }
+    MDB_txn* get() const { return t_; }
+
+    MDB_dbi open_dbi(const char* name) {
+        MDB_dbi d = 0;
+        check(mdb_dbi_open(t_, name, MDB_CREATE, &d), "cannot open database");
+        return d;
+    }
+    std::optional<Bytes> get(MDB_dbi d, ByteView key) {
+        MDB_val k = val(key), v{};
+        int rc = mdb_get(t_, d, &k, &v);
+        if (rc == MDB_NOTFOUND) return std::nullopt;
+        check(rc, "read failed");
+        auto b = view(v);
+        return Bytes(b.begin(), b.end());
+    }
+    void put(MDB_dbi d, ByteView key, ByteView value, unsigned flags = 0) {
+        MDB_val k = val(key), v = val(value);
+        check(mdb_put(t_, d, &k, &v, flags), "write failed");
+    }
+    void del(MDB_dbi d, ByteView key) {
+        MDB_val k = val(key);
+        int rc = mdb_del(t_, d, &k, nullptr);
+        if (rc != MDB_NOTFOUND) check(rc, "delete failed");
+    }
+    Cursor cursor(MDB_dbi d) {
+        MDB_cursor* c = nullptr;
+        check(mdb_cursor_open(t_, d, &c), "cannot open cursor");
+        return Cursor(c);
+    }
+
+private:
+    MDB_txn* t_ = nullptr;
+};
+
+// One cursor step; false at either end. Keys and values point into the map
+// and are valid only until the transaction ends.
+bool step(MDB_cursor* c, MDB_val* k, MDB_val* v, MDB_cursor_op op) {
+    int rc = mdb_cursor_get(c, k, v, op);
+    if (rc == MDB_NOTFOUND) return false;
+    check(rc, "cursor read failed");
+    return true;
+}
+
+Bytes encode(const ChatMessage& m) {
+    Writer w;
+    w.u8(kRecordVersion).str(m.id).str(m.from).str(m.to).str(m.group).u64(m.sent_at_ms);
+    w.blob(as_bytes(m.body)).u8(m.verified ? 1 : 0).u8(m.outgoing ? 1 : 0).str(m.problem);
+    return w.take();
+}
+
+// Decodes everything but the body, which stays a view into pt, so search can
+// test it before copying. Throws WireError on a malformed record.
+ChatMessage decode_head(ByteView pt, ByteView* body) {
+    Reader r(pt);
+    if (r.u8() != kRecordVersion) throw WireError(WireError::Invalid, "unknown record version");
+    ChatMessage m;
+    m.id = r.str();
+    m.from = r.str();
+    m.to = r.str();
+    m.group = r.str();
+    m.sent_at_ms = r.u64();
+    *body = r.blob_view(kMaxBody);
+    m.verified = r.u8() != 0;
+    m.outgoing = r.u8() != 0;
+    m.problem = r.str();
+    r.finish();
+    return m;
+}
+
+}  // namespace
+
+struct LocalStore::Impl {
+    std::string dir;
+    std::unique_ptr<MDB_env, EnvCloser> env;
+    MDB_dbi msgs = 0, ids = 0, convs = 0, contacts = 0, groups = 0, secrets = 0, meta = 0;
+    std::unique_ptr<crypto::Gcm> gcm;
+
+    static std::unique_ptr<crypto::Gcm> derive(ByteView file_key) {
+        if (file_key.size() != 32) throw std::runtime_error("local store: file key must be 32 bytes");
+        Secret k = crypto::hkdf_sha256(file_key, {}, as_bytes(kInfo));
+        return std::make_unique<crypto::Gcm>(k.view());
+    }
+
+    static Bytes aad(const char* db, ByteView key) {
+        static constexpr uint8_t zero = 0;
+        return concat({as_bytes(db), ByteView(&zero, 1), key});
+    }
+
+    // iv[12] | ciphertext | tag[16]
+    static Bytes seal(const crypto::Gcm& g, const char* db, ByteView key, ByteView pt) {
+        Bytes out(kIv + pt.size() + kTag);
+        crypto::random_bytes(out.data(), kIv);
+        g.seal(ByteView(out.data(), kIv), aad(db, key), pt, out.data() + kIv);
+        return out;
+    }
+    Bytes seal(const char* db, ByteView key, ByteView pt) const { return seal(*gcm, db, key, pt); }
+
+    static std::optional<Secret> open(const crypto::Gcm& g, const char* db, ByteView key, ByteView rec) {
+        if (rec.size() < kIv + kTag) return std::nullopt;
+        Secret pt(rec.size() - kIv - kTag);
+        uint8_t dummy = 0;
+        if (!g.open(rec.subspan(0, kIv), aad(db, key), rec.subspan(kIv), pt.empty() ? &dummy : pt.data()))
+            return std::nullopt;
+        return pt;
+    }
+    std::optional<Secret> open(const char* db, ByteView key, ByteView rec) const {
+        return open(*gcm, db, key, rec);
+    }
+
+    // nullopt for a record that fails authentication or does not decode.
+    std::optional<ChatMessage> open_msg(ByteView key, ByteView rec, std::string_view needle_lower,
+                                        bool filter) const {
+        auto pt = open(kMsgs, key, rec);
+        if (!pt) return std::nullopt;
+        try {
+            ByteView body;
+            ChatMessage m = decode_head(pt->view(), &body);
+            if (filter && !contains_ci(body, needle_lower)) return std::nullopt;
+            m.body.assign(as_chars(body));
+            return m;
+        } catch (const WireError&) {
+            return std::nullopt;
+        }
+    }
+
+    Txn read() { return Txn(env.get(), false); }
+    Txn write() { return Txn(env.get(), true); }
+};
+
+LocalStore::LocalStore(const std::string& dir, ByteView file_key) : impl_(std::make_unique<Impl>()) {
+    Impl& s = *impl_;
+    s.dir = dir;
+    s.gcm = Impl::derive(file_key);
+    make_dirs(dir);
+
+    MDB_env* e = nullptr;
+    check(mdb_env_create(&e), "cannot create environment");
+    s.env.reset(e);
+    check(mdb_env_set_mapsize(e, kMapSize), "cannot set map size");
+    check(mdb_env_set_maxdbs(e, 8), "cannot set max dbs");
+    int rc = mdb_env_open(e, dir.c_str(), 0, 0600);
+    if (rc != MDB_SUCCESS) fail("cannot open " + dir, rc);
+
+    Txn t = s.write();
+    s.msgs = t.open_dbi(kMsgs);
+    s.ids = t.open_dbi(kIds);
+    s.convs = t.open_dbi(kConvs);
+    s.contacts = t.open_dbi(kContacts);
+    s.groups = t.open_dbi(kGroups);
+    s.secrets = t.open_dbi(kSecrets);
+    s.meta = t.open_dbi(kMeta);
+
+    // The check record tells a wrong key apart before anything is read.
+    auto ck = as_bytes(kCheckKey);
+    if (auto rec = t.get(s.meta, ck)) {
+        auto pt = s.open(kMeta, ck, *rec);
+        if (!pt || !ct_equal(pt->view(), as_bytes(kCheckText)))
+            throw std::runtime_error("local store " + dir +
+                                     ": cannot decrypt with this key (wrong password, or another "
+                                     "account's store)");
+    } else {
+        t.put(s.meta, ck, s.seal(kMeta, ck, as_bytes(kCheckText)));
+    }
+    t.commit();
+}
+
+LocalStore::~LocalStore() = default;
+LocalStore::LocalStore(LocalStore&&) noexcept = default;
+LocalStore& LocalStore::operator=(LocalStore&&) noexcept = default;
+
+std::string LocalStore::conversation_of(const ChatMessage& m, const std::string& me) {
+    if (!m.group.empty()) return "#" + m.group;
+    return (m.outgoing || m.from == me) ? m.to : m.from;
+}
+
+bool LocalStore::seen(const std::string& msg_id) {
+    if (!key_name_ok(msg_id)) return false;
+    Txn t = impl_->read();
+    return t.get(impl_->ids, as_bytes(msg_id)).has_value();
+}
+
+std::vector<ChatMessage> LocalStore::add(const std::vector<ChatMessage>& msgs, const std::string& me) {
+    Impl& s = *impl_;
+    std::vector<ChatMessage> fresh;
+    Txn t = s.write();
+    auto ckey = as_bytes(kCounterKey);
+    uint64_t counter = 0;
+    if (auto c = t.get(s.meta, ckey); c && c->size() == 8) counter = get_u64be(c->data());
+
+    for (const auto& m : msgs) {
+        std::string conv = conversation_of(m, me);
+        if (!key_name_ok(m.id) || !key_name_ok(conv)) continue;
+        // The txn sees its own writes, so duplicates within msgs are caught too.
+        if (t.get(s.ids, as_bytes(m.id))) continue;
+        Bytes pt;
+        try {
+            pt = encode(m);
+        } catch (const WireError&) {
+            continue;  // a field too long for the record format
+        }
+        Bytes key = msg_key(conv, m.sent_at_ms, ++counter);
+        Bytes rec = s.seal(kMsgs, key, pt);
+        wipe(pt.data(), pt.size());
+        t.put(s.msgs, key, rec, MDB_NOOVERWRITE);
+        t.put(s.ids, as_bytes(m.id), key);
+
+        // Activity = the greatest (sent_at, counter); counter only grows.
+        auto old = t.get(s.convs, as_bytes(conv));
+        if (!old || old->size() != 16 || get_u64be(old->data()) <= m.sent_at_ms)
+            t.put(s.convs, as_bytes(conv), ByteView(key.data() + key.size() - 16, 16));
+        fresh.push_back(m);
+    }
+    if (fresh.empty()) return fresh;  // nothing to commit; the txn aborts
+
+    uint8_t cbuf[8];
+    put_u64be(cbuf, counter);
+    t.put(s.meta, ckey, ByteView(cbuf, 8));
+    t.commit();
+    return fresh;
+}
+
+std::vector<ChatMessage> LocalStore::last(const std::string& conversation, size_t n) {
+    std::vector<ChatMessage> out;
+    if (n == 0 || !key_name_ok(conversation)) return out;
+    Impl& s = *impl_;
+    Txn t = s.read();
+    Cursor c = t.cursor(s.msgs);
+    Bytes prefix = conv_prefix(conversation);
+    // conversation | 0x01 sorts after all of this conversation's keys.
+    Bytes seek = prefix;
+    seek.back() = 1;
+    MDB_val k = val(seek), v{};
+    bool ok = step(c.get(), &k, &v, MDB_SET_RANGE) ? step(c.get(), &k, &v, MDB_PREV)
+                                                     : step(c.get(), &k, &v, MDB_LAST);
+    for (; ok && out.size() < n && has_prefix(view(k), prefix); ok = step(c.get(), &k, &v, MDB_PREV)) {
+        if (auto m = s.open_msg(view(k), view(v), {}, false)) out.push_back(std::move(*m));
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+std::vector<ChatMessage> LocalStore::search(const std::string& text, size_t max) {
+    Impl& s = *impl_;
+    std::string needle(text);
+    for (auto& ch : needle) ch = static_cast<char>(ascii_lower(static_cast<uint8_t>(ch)));
+
+    using Hit = std::tuple<uint64_t, uint64_t, ChatMessage>;
+    std::vector<Hit> hits;
+    {
+        Txn t = s.read();
+        Cursor c = t.cursor(s.msgs);
+        MDB_val k{}, v{};
+        for (bool ok = step(c.get(), &k, &v, MDB_FIRST); ok; ok = step(c.get(), &k, &v, MDB_NEXT)) {
+            auto key = view(k);
+            if (key.size() < 17) continue;
+            if (auto m = s.open_msg(key, view(v), needle, true)) {
+                auto [sent, ctr] = msg_order(key);
+                hits.emplace_back(sent, ctr, std::move(*m));
+            }
+        }
+    }
+    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+        return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
+    });
+    size_t skip = hits.size() > max ? hits.size() - max : 0;
+    std::vector<ChatMessage> out;
+    out.reserve(hits.size() - skip);
+    for (size_t i = skip; i < hits.size(); ++i) out.push_back(std::move(std::get<2>(hits[i])));
+    return out;
+}
+
+std::vector<std::string> LocalStore::conversations() {
+    Impl& s = *impl_;
+    using Conv = std::tuple<uint64_t, uint64_t, std::string>;
+    std::vector<Conv> all;
+    {
+        Txn t = s.read();
+        Cursor c = t.cursor(s.convs);
+        MDB_val k{}, v{};
+        for (bool ok = step(c.get(), &k, &v, MDB_FIRST); ok; ok = step(c.get(), &k, &v, MDB_NEXT)) {
+            auto val16 = view(v);
+            if (val16.size() != 16) continue;
+            all.emplace_back(get_u64be(val16.data()), get_u64be(val16.data() + 8),
+                             std::string(as_chars(view(k))));
+        }
+    }
+    std::sort(all.begin(), all.end(), [](const Conv& a, const Conv& b) { return a > b; });
+    std::vector<std::string> out;
+    out.reserve(all.size());
+    for (auto& c : all) out.push_back(std::move(std::get<2>(c)));
+    return out;
+}
+
+std::optional<Bytes> LocalStore::pinned(const std::string& user) {
+    Impl& s = *impl_;
+    auto key = name_key(user, "user name");
+    std::optional<Bytes> rec;
+    {
+        Txn t = s.read();
+        rec = t.get(s.contacts, key);
+    }
+    if (!rec) return std::nullopt;
+    auto pt = s.open(kContacts, key, *rec);
+    if (!pt) throw std::runtime_error("local store: pinned key of " + user + " fails authentication");
+    auto b = pt->view();
+    return Bytes(b.begin(), b.end());
+}
+
+void LocalStore::pin(const std::string& user, ByteView bundle) {
+    Impl& s = *impl_;
+    auto key = name_key(user, "user name");
+    Txn t = s.write();
+    t.put(s.contacts, key, s.seal(kContacts, key, bundle));
+    t.commit();
+}
+
+void LocalStore::set_group(const std::string& group, bool member) {
+    Impl& s = *impl_;
+    auto key = name_key(group, "group name");
+    Txn t = s.write();
+    static constexpr uint8_t one = 1;
+    if (member)
+        t.put(s.groups, key, ByteView(&one, 1));
+    else
+        t.del(s.groups, key);
+    t.commit();
+}
+
+std::vector<std::string> LocalStore::groups() {
+    Impl& s = *impl_;
+    std::vector<std::string> out;
+    Txn t = s.read();
+    Cursor c = t.cursor(s.groups);
+    MDB_val k{}, v{};
+    for (bool ok = step(c.get(), &k, &v, MDB_FIRST); ok; ok = step(c.get(), &k, &v, MDB_NEXT))
+        out.emplace_back(as_chars(view(k)));
+    return out;
+}
+
+void LocalStore::put_secret(const std::string& name, ByteView value) {
+    Impl& s = *impl_;
+    auto key = name_key(name, "secret name");
+    Txn t = s.write();
+    t.put(s.secrets, key, s.seal(kSecrets, key, value));
+    t.commit();
+}
+
+std::optional<Secret> LocalStore::get_secret(const std::string& name) {
+    Impl& s = *impl_;
+    auto key = name_key(name, "secret name");
+    std::optional<Bytes> rec;
+    {
+        Txn t = s.read();
+        rec = t.get(s.secrets, key);
+    }
+    if (!rec) return std::nullopt;
+    return s.open(kSecrets, key, *rec);
+}
+
+void LocalStore::erase_secret(const std::string& name) {
+    Impl& s = *impl_;
+    auto key = name_key(name, "secret name");
+    Txn t = s.write();
+    t.del(s.secrets, key);
+    t.commit();
+}
+
+void LocalStore::rekey(ByteView new_file_key) {
+    Impl& s = *impl_;
+    auto fresh = Impl::derive(new_file_key);
+    Txn t = s.write();
+    // Collect first, then write: puts while a cursor walks the same DB are
+    // best avoided. A record that no longer authenticates is left as it is
+    // (it stays unreadable either way).
+    auto reseal = [&](MDB_dbi dbi, const char* db) {
+        std::vector<std::pair<Bytes, Bytes>> redo;
+        {
+            Cursor c = t.cursor(dbi);
+            MDB_val k{}, v{};
+            for (bool ok = step(c.get(), &k, &v, MDB_FIRST); ok; ok = step(c.get(), &k, &v, MDB_NEXT)) {
+                auto key = view(k);
+                auto pt = s.open(db, key, view(v));
+                if (!pt) continue;
+                redo.emplace_back(Bytes(key.begin(), key.end()), Impl::seal(*fresh, db, key, pt->view()));
+            }
+        }
+        for (auto& [k, v] : redo) t.put(dbi, k, v);
+    };
+    reseal(s.msgs, kMsgs);
+    reseal(s.contacts, kContacts);
+    reseal(s.secrets, kSecrets);
+    auto ck = as_bytes(kCheckKey);
+    t.put(s.meta, ck, Impl::seal(*fresh, kMeta, ck, as_bytes(kCheckText)));
+    t.commit();
+    s.gcm = std::move(fresh);
+}
+
+}  // namespace tacit::client

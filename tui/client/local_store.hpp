@@ -1,0 +1,87 @@
+// The client's local store: history, pinned contact keys, groups and small
+// secrets, in one LMDB environment per (server, user). The only client file
+// that includes lmdb.h is local_store.cpp.
+//
+// At rest: every message (all ChatMessage fields), pinned bundle, secret and
+// the key-check record is sealed with AES-256-GCM under
+// HKDF-SHA256(file_key, salt empty, "tacit v1 history"), a random 12-byte IV
+// per record, AAD = db name | 0x00 | the record's LMDB key (so a value can't
+// be moved to another key or another db). Honest limit: LMDB keys are
+// plaintext, so conversation names, message times, msg ids and group names
+// are visible to someone who reads the files; bodies and headers are not.
+//
+// Wrong key: the constructor checks file_key against a sealed check record
+// and throws std::runtime_error, so a wrong password never gets as far as
+// reading. A single record that fails authentication later (tampering,
+// damage) is skipped by last()/search(), makes get_secret() return nullopt,
+// but makes pinned() throw: a pin that can't be trusted must not look like
+// "never pinned", which TOFU would silently replace.
+//
+// Several clients of one account on one machine may open the same store at
+// once (LMDB is multi-process); every write is one durable transaction.
+// Within one process, keep one LocalStore per dir open at a time (LMDB: an
+// environment must not be opened twice by one process).
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shared/bytes.hpp"
+#include "tui/client/events.hpp"
+
+namespace tacit::client {
+
+class LocalStore {
+public:
+    // Creates dir (and missing parents) with mode 0700. Throws
+    // std::runtime_error on any failure, including a wrong file_key.
+    LocalStore(const std::string& dir, ByteView file_key);
+    ~LocalStore();
+    LocalStore(LocalStore&&) noexcept;
+    LocalStore& operator=(LocalStore&&) noexcept;
+    LocalStore(const LocalStore&) = delete;
+    LocalStore& operator=(const LocalStore&) = delete;
+
+    // "#"+group for group messages, else the other party.
+    static std::string conversation_of(const ChatMessage&, const std::string& me);
+
+    // ---- messages
+    bool seen(const std::string& msg_id);
+    // Stores the messages not seen yet (dedupe by msg_id, also within msgs)
+    // in one durable transaction; returns those, in input order. A message
+    // whose id or conversation can't be a key (empty, over 255 bytes, or a
+    // NUL in the conversation) is neither stored nor returned.
+    std::vector<ChatMessage> add(const std::vector<ChatMessage>& msgs, const std::string& me);
+    // The last n of a conversation by (sent_at, insertion), oldest first.
+    std::vector<ChatMessage> last(const std::string& conversation, size_t n);
+    // Case-insensitive (ASCII letters only) substring of the body, across
+    // all conversations; the newest max matches, oldest first. "" matches all.
+    std::vector<ChatMessage> search(const std::string& text, size_t max = 200);
+    // Most recent activity (latest sent_at, then latest insertion) first.
+    std::vector<std::string> conversations();
+
+    // ---- pinned contact keys (TOFU): bundle bytes per user name
+    std::optional<Bytes> pinned(const std::string& user);
+    void pin(const std::string& user, ByteView bundle);
+
+    // ---- groups I am in
+    void set_group(const std::string& group, bool member);
+    std::vector<std::string> groups();  // sorted
+
+    // ---- small encrypted settings (e.g. the session token)
+    void put_secret(const std::string& name, ByteView value);
+    std::optional<Secret> get_secret(const std::string& name);
+    void erase_secret(const std::string& name);
+
+    // Re-seals everything under a new file_key in one transaction (the file
+    // key follows the password, so passwd must call this or lose history).
+    void rekey(ByteView new_file_key);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tacit::client

@@ -1,0 +1,67 @@
+// The client's end of the channel: a blocking socket, the frame decoder and
+// the sealed channel. Handshake (HELLO), resume (RESUME) and key request
+// (KEY_REQUEST) live here; what to say over the channel is Client's business.
+#pragma once
+#include <optional>
+#include <stdexcept>
+
+#include "shared/channel.hpp"
+#include "shared/frame_decoder.hpp"
+#include "shared/handshake.hpp"
+#include "shared/keys.hpp"
+#include "shared/net.hpp"
+
+namespace tacit::client {
+
+struct ConnError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct Frame {
+    Secret pt;
+    uint64_t seq = 0;  // the s2c sequence number it was sealed at
+};
+
+class SecureConn {
+public:
+    // Asks a server for its public bundle in the clear (first contact, TOFU).
+    static ServerBundle key_request(const HostPort& hp, int timeout_ms);
+
+    SecureConn(const HostPort& hp, ServerBundle server, int timeout_ms);
+    void hello();                    // throws ConnError
+    bool resume(const Token& token); // false: token refused (AUTH_FAILED)
+
+    // Seals type|fields, appending one signature per signer over the c2s
+    // sig input at the sequence number this frame gets.
+    void send(Bytes body, const crypto::PkKey* signer = nullptr,
+              const crypto::PkKey* signer2 = nullptr);
+    // Next frame within timeout_ms (0 = only what's already readable).
+    // nullopt on timeout; throws ConnError when the connection is gone.
+    std::optional<Frame> recv(int timeout_ms);
+    bool verify_server_sig(const Frame& f, size_t signed_len, ByteView sig) const;
+
+    // Key renewal on the live channel: returns the ECIES for RENEW2 and
+    // remembers the offer; finish_renew installs the new keys.
+    Bytes begin_renew(const Token& token);
+    bool finish_renew(const Array<32>& server_random, const Array<32>& server_eph_pub, const Nonce& nonce);
+
+    void logged_in() { dec_.set_max(1048576); }
+    int fd() const { return fd_.get(); }
+    const Array<32>& session_id() const { return session_id_; }
+    const ServerBundle& server() const { return server_; }
+
+private:
+    std::optional<Bytes> read_frame(int timeout_ms);
+    bool establish(uint8_t kind, const char* label, std::optional<Token> token);
+
+    HostPort hp_;
+    ServerBundle server_;
+    int timeout_ms_;
+    UniqueFd fd_;
+    FrameDecoder dec_{65536};
+    std::optional<Channel> ch_;
+    Array<32> session_id_{};
+    std::optional<ClientOffer> renew_;
+};
+
+}  // namespace tacit::client

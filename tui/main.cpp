@@ -1,0 +1,75 @@
+// tacit: the full-screen client, or `tacit --batch` for scripts (tacit(1)).
+#include <cstdio>
+#include <cstring>
+#include <fmt/core.h>
+#include <string>
+#include <vector>
+
+#include "tui/batch/batch.hpp"
+#include "tui/client/config.hpp"
+#include "tui/ui/app.hpp"
+
+using namespace tacit;
+
+namespace {
+
+const char* kUsage = R"(usage: tacit [--server HOST:PORT] [--server-key FILE] [--user NAME] [--config FILE] [--batch]
+
+End-to-end encrypted chat in the terminal.
+
+  --server HOST:PORT   tacitd to connect to (default 127.0.0.1:7700, or `server` in the config)
+  --server-key FILE    pin this server public key (tacitd's keys/server.pub) instead of trusting on first use
+  --user NAME          account to log in as (default: `user` in the config; asked otherwise)
+  --config FILE        configuration file (default $XDG_CONFIG_HOME/tacit/config)
+  --batch              no screen: one command per line on stdin, one JSON object per line on stdout
+  -h, --help           show this help
+  -V, --version        show the version
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::string server, server_key, user, config_path = client::default_config_path();
+    bool batch_mode = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const auto& a = args[i];
+        auto val = [&]() -> std::string {
+            if (i + 1 >= args.size()) {
+                fmt::print(stderr, "tacit: {} needs a value (see --help)\n", a);
+                std::exit(2);
+            }
+            return args[++i];
+        };
+        if (a == "-h" || a == "--help") {
+            fmt::print("{}", kUsage);
+            return 0;
+        } else if (a == "-V" || a == "--version") {
+            fmt::print("tacit 1.0 (protocol v1)\n");
+            return 0;
+        } else if (a == "--server") server = val();
+        else if (a == "--server-key") server_key = val();
+        else if (a == "--user") user = val();
+        else if (a == "--config") config_path = val();
+        else if (a == "--batch") batch_mode = true;
+        else {
+            fmt::print(stderr, "tacit: unknown option {} (see --help)\n", a);
+            return 2;
+        }
+    }
+    client::Config cfg;
+    try {
+        cfg = client::load_config(config_path);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "tacit: {}\n", e.what());
+        return 2;
+    }
+    if (!server.empty()) cfg.server = server;
+    if (!server_key.empty()) cfg.server_key = server_key;
+    if (!user.empty()) cfg.user = user;
+    client::Options opt;
+    opt.server = cfg.server;
+    opt.server_key_file = cfg.server_key;
+    if (batch_mode) return batch::run(opt);
+    return ui::run_app(opt, cfg);
+}

@@ -1,0 +1,228 @@
+#include "tui/ui/line_editor.hpp"
+
+#include <algorithm>
+
+#include "tui/ui/sanitize.hpp"
+#include "tui/ui/utf8.hpp"
+#include "tui/ui/width.hpp"
+
+namespace tacit::ui {
+
+namespace {
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+    if (prefix.size() > s.size()) return false;
+    for (size_t i = 0; i < prefix.size(); ++i)
+        if (lower(s[i]) != lower(prefix[i])) return false;
+    return true;
+}
+
+std::string clean_input(std::string_view in) {
+    std::string out;
+    for (size_t i = 0; i < in.size();) {
+        Decoded d = decode_next(in, i);
+        i += d.len;
+        if (d.cp == '\n' || d.cp == '\r' || d.cp == '\t') out += ' ';
+        else if (!is_unsafe_cp(d.cp)) append_utf8(out, d.cp);
+    }
+    return out;
+}
+}  // namespace
+
+void LineEditor::edited() { comp_active_ = false; }
+
+void LineEditor::insert(std::string_view raw) {
+    std::string s = clean_input(raw);
+    size_t room = max_bytes_ > text_.size() ? max_bytes_ - text_.size() : 0;
+    if (s.size() > room) {
+        size_t cut = room;  // s is valid UTF-8: back off continuation bytes
+        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+        s.resize(cut);
+    }
+    if (s.empty()) return;
+    edited();
+    text_.insert(cursor_, s);
+    cursor_ += s.size();
+}
+
+void LineEditor::left() { edited(); cursor_ = prev_grapheme(text_, cursor_); }
+void LineEditor::right() { edited(); cursor_ = next_grapheme(text_, cursor_); }
+void LineEditor::home() { edited(); cursor_ = 0; }
+void LineEditor::end() { edited(); cursor_ = text_.size(); }
+
+void LineEditor::erase(size_t from, size_t to, bool to_kill) {
+    if (from >= to) return;
+    edited();
+    if (to_kill) killed_ = text_.substr(from, to - from);
+    text_.erase(from, to - from);
+    cursor_ = from;
+}
+
+void LineEditor::backspace() { erase(prev_grapheme(text_, cursor_), cursor_, false); }
+void LineEditor::del() { erase(cursor_, next_grapheme(text_, cursor_), false); }
+void LineEditor::kill_to_end() { erase(cursor_, text_.size(), true); }
+void LineEditor::kill_to_start() { erase(0, cursor_, true); }
+
+void LineEditor::kill_prev_word() {
+    size_t p = cursor_;
+    while (p > 0 && text_[p - 1] == ' ') --p;
+    while (p > 0 && text_[p - 1] != ' ') --p;  // ' ' never occurs inside a UTF-8 sequence
+    erase(p, cursor_, true);
+}
+
+void LineEditor::yank() { insert(killed_); }
+
+void LineEditor::replace_all(std::string_view t) {
+    edited();
+    text_.assign(t);
+    cursor_ = text_.size();
+}
+
+void LineEditor::history_prev() {
+    if (hist_pos_ == 0) return;
+    if (hist_pos_ == history_.size()) draft_ = text_;
+    --hist_pos_;
+    replace_all(history_[hist_pos_]);
+}
+
+void LineEditor::history_next() {
+    if (hist_pos_ >= history_.size()) return;
+    ++hist_pos_;
+    replace_all(hist_pos_ == history_.size() ? draft_ : history_[hist_pos_]);
+}
+
+bool LineEditor::handle_key(const Key& k) {
+    if (k.is_plain_char()) {
+        std::string s;
+        append_utf8(s, k.ch);
+        insert(s);
+        return true;
+    }
+    if (k.code == KeyCode::Char && k.ctrl && !k.alt) {
+        switch (k.ch) {
+            case 'a': home(); return true;
+            case 'e': end(); return true;
+            case 'b': left(); return true;
+            case 'f': right(); return true;
+            case 'h': backspace(); return true;
+            case 'd': del(); return true;
+            case 'k': kill_to_end(); return true;
+            case 'u': kill_to_start(); return true;
+            case 'w': kill_prev_word(); return true;
+            case 'y': yank(); return true;
+            default: return false;
+        }
+    }
+    if (k.ctrl || k.alt) return false;
+    switch (k.code) {
+        case KeyCode::Left: left(); return true;
+        case KeyCode::Right: right(); return true;
+        case KeyCode::Home: home(); return true;
+        case KeyCode::End: end(); return true;
+        case KeyCode::Backspace: backspace(); return true;
+        case KeyCode::Delete: del(); return true;
+        case KeyCode::Up: history_prev(); return true;
+        case KeyCode::Down: history_next(); return true;
+        default: return false;
+    }
+}
+
+std::string LineEditor::submit() {
+    std::string line = std::move(text_);
+    if (!line.empty() && (history_.empty() || history_.back() != line)) {
+        history_.push_back(line);
+        if (history_.size() > kHistoryMax) history_.erase(history_.begin());
+    }
+    hist_pos_ = history_.size();
+    draft_.clear();
+    clear();
+    return line;
+}
+
+void LineEditor::clear() {
+    edited();
+    text_.clear();
+    cursor_ = 0;
+    scroll_col_ = 0;
+}
+
+void LineEditor::set_text(std::string_view t) {
+    clear();
+    insert(t);
+}
+
+int LineEditor::cursor_column() const {
+    return display_width(std::string_view(text_).substr(0, cursor_));
+}
+
+VisibleLine LineEditor::visible(int width) {
+    if (width < 1) return {};
+    const int cur = cursor_column();
+    // Scroll in big steps so typing at the edge does not shift every key.
+    if (cur < scroll_col_) scroll_col_ = std::max(0, cur - width / 2);
+    if (cur >= scroll_col_ + width) scroll_col_ = cur - width + 1 + width / 4;
+    scroll_col_ = std::min(scroll_col_, cur);
+    // After a deletion, pull the text back so no screen is wasted past its end.
+    scroll_col_ = std::min(scroll_col_, std::max(0, display_width(text_) - width + 1));
+    // Start at the first grapheme at or after scroll_col_, stop before the
+    // first that would cross the right edge.
+    std::string_view t = text_;
+    size_t i = 0;
+    int col = 0;
+    while (i < t.size() && col < scroll_col_) {
+        size_t n = next_grapheme(t, i);
+        col += display_width(t.substr(i, n - i));
+        i = n;
+    }
+    VisibleLine v;
+    v.cursor_col = cur - col;
+    int used = 0;
+    while (i < t.size()) {
+        size_t n = next_grapheme(t, i);
+        int w = display_width(t.substr(i, n - i));
+        if (used + w > width) break;
+        v.text.append(t.substr(i, n - i));
+        used += w;
+        i = n;
+    }
+    return v;
+}
+
+std::string_view LineEditor::word_before_cursor() const {
+    size_t start = cursor_;
+    while (start > 0 && text_[start - 1] != ' ') --start;
+    return std::string_view(text_).substr(start, cursor_ - start);
+}
+
+bool LineEditor::completing_command() const {
+    std::string_view w = word_before_cursor();
+    size_t start = cursor_ - w.size();
+    return start == 0 && !w.empty() && w[0] == '/';
+}
+
+bool LineEditor::complete(const std::vector<std::string>& candidates) {
+    if (comp_active_ && !comp_matches_.empty()) {
+        comp_index_ = (comp_index_ + 1) % comp_matches_.size();
+    } else {
+        std::string_view w = word_before_cursor();
+        if (w.empty()) return false;
+        comp_start_ = cursor_ - w.size();
+        comp_matches_.clear();
+        for (const auto& c : candidates)
+            if (starts_with_nocase(c, w)) comp_matches_.push_back(c);
+        std::sort(comp_matches_.begin(), comp_matches_.end());
+        comp_matches_.erase(std::unique(comp_matches_.begin(), comp_matches_.end()), comp_matches_.end());
+        if (comp_matches_.empty()) return false;
+        comp_index_ = 0;
+    }
+    // A name alone at the start of a line is addressing someone: "alice: ".
+    const std::string& m = comp_matches_[comp_index_];
+    std::string with_suffix = clean_input(m) + ((comp_start_ == 0 && m[0] != '/') ? ": " : " ");
+    text_.replace(comp_start_, cursor_ - comp_start_, with_suffix);
+    cursor_ = comp_start_ + with_suffix.size();
+    comp_active_ = true;
+    return true;
+}
+
+}  // namespace tacit::ui

@@ -1,0 +1,306 @@
+#include "tui/ui/model.hpp"
+
+#include <algorithm>
+
+#include "tui/ui/sanitize.hpp"
+
+namespace tacit::ui {
+
+namespace {
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Bytes >= 0x80 count as word characters so a name never matches inside a
+// longer non-ASCII word.
+bool word_char(char c) {
+    unsigned char u = static_cast<unsigned char>(c);
+    return u >= 0x80 || (u >= '0' && u <= '9') || (lower(c) >= 'a' && lower(c) <= 'z') || c == '_' || c == '-';
+}
+
+template <class T>
+void step(size_t& sel, int delta, const std::vector<T>& v) {
+    if (v.empty()) { sel = 0; return; }
+    if (delta < 0 && sel > 0) --sel;
+    if (delta > 0 && sel + 1 < v.size()) ++sel;
+}
+}  // namespace
+
+bool mentions(std::string_view text, std::string_view name) {
+    if (name.empty() || text.size() < name.size()) return false;
+    for (size_t i = 0; i + name.size() <= text.size(); ++i) {
+        if (i > 0 && word_char(text[i - 1])) continue;
+        size_t end = i + name.size();
+        if (end < text.size() && word_char(text[end])) continue;
+        bool eq = true;
+        for (size_t j = 0; j < name.size() && eq; ++j) eq = lower(text[i + j]) == lower(name[j]);
+        if (eq) return true;
+    }
+    return false;
+}
+
+Model::Model() { convs_.push_back(Conversation{std::string(kStatusKey), {}, 0, false, false, false, 0}); }
+
+Conversation* Model::find(std::string_view key) {
+    for (auto& c : convs_)
+        if (c.key == key) return &c;
+    return nullptr;
+}
+
+std::string Model::active_key() const { return active_ == 0 ? std::string() : convs_[active_].key; }
+
+size_t Model::open(std::string_view raw_key) {
+    std::string key = raw_key.empty() ? std::string(kStatusKey) : sanitize(raw_key);
+    Conversation* c = find(key);
+    if (!c) {
+        convs_.push_back(Conversation{key, {}, 0, false, false, false, 0});
+        c = &convs_.back();
+    }
+    select(static_cast<size_t>(c - convs_.data()));
+    return active_;
+}
+
+void Model::select(size_t i) {
+    if (i >= convs_.size()) return;
+    active_ = sel_conv_ = i;
+    Conversation& c = convs_[i];
+    c.unread = 0;
+    c.mention = c.activity = false;
+    dirty_ |= kPaneConvList | kPaneMessages | kPaneStatus;
+}
+
+void Model::next() { select((active_ + 1) % convs_.size()); }
+void Model::prev() { select((active_ + convs_.size() - 1) % convs_.size()); }
+
+void Model::close_active() {
+    if (active_ == 0) return;
+    convs_.erase(convs_.begin() + static_cast<std::ptrdiff_t>(active_));
+    select(active_ - 1);
+}
+
+void Model::set_muted(std::string_view key, bool muted) {
+    if (Conversation* c = find(key)) {
+        c->muted = muted;
+        dirty_ |= kPaneConvList;
+    }
+}
+
+void Model::append(Conversation& c, Line line) {
+    c.lines.push_back(std::move(line));
+    // Keep a scrolled-back view still while lines arrive below it.
+    if (c.scroll > 0) ++c.scroll;
+    if (c.lines.size() > kMaxLines) c.lines.erase(c.lines.begin());
+    c.scroll = std::min(c.scroll, static_cast<int>(c.lines.size()) - 1);
+}
+
+bool Model::add_message(std::string_view raw_key, Line line) {
+    std::string key = sanitize(raw_key);
+    line.from = sanitize(line.from);
+    line.text = sanitize(line.text, true);
+    Conversation* c = find(key);
+    if (!c) {
+        convs_.push_back(Conversation{key, {}, 0, false, false, false, 0});
+        c = &convs_.back();
+    }
+    const bool is_active = c == &convs_[active_];
+    const bool mine = !status_.user.empty() && line.from == status_.user;
+    if (!line.system && !mine && mentions(line.text, status_.user)) line.mention = true;
+    const bool mention = line.mention;
+    append(*c, std::move(line));
+    dirty_ |= kPaneConvList | (is_active ? kPaneMessages : 0u);
+    if (!is_active && !mine) {
+        ++c->unread;
+        c->activity = true;
+        if (mention) c->mention = true;
+    }
+    if (mention && !c->muted) bell_ = true;
+    return mention && !c->muted;
+}
+
+void Model::add_system(std::string_view key, std::string_view text, uint64_t time_ms) {
+    Conversation* c = key.empty() ? &convs_[active_] : find(key);
+    if (!c) c = &convs_[0];
+    Line l;
+    l.time_ms = time_ms;
+    l.text = sanitize(text, true);
+    l.system = true;
+    append(*c, std::move(l));
+    dirty_ |= c == &convs_[active_] ? kPaneMessages : kPaneConvList;
+}
+
+void Model::set_online(std::vector<std::string> users) {
+    for (auto& u : users) u = sanitize(u);
+    std::sort(users.begin(), users.end());
+    users.erase(std::unique(users.begin(), users.end()), users.end());
+    online_ = std::move(users);
+    sel_online_ = std::min(sel_online_, online_.empty() ? 0 : online_.size() - 1);
+    dirty_ |= kPaneOnline;
+}
+
+void Model::set_user_online(std::string_view raw, bool on) {
+    std::string u = sanitize(raw);
+    auto it = std::lower_bound(online_.begin(), online_.end(), u);
+    bool present = it != online_.end() && *it == u;
+    if (on && !present) online_.insert(it, u);
+    if (!on && present) online_.erase(it);
+    sel_online_ = std::min(sel_online_, online_.empty() ? 0 : online_.size() - 1);
+    dirty_ |= kPaneOnline;
+}
+
+void Model::set_groups(std::vector<GroupInfo> gs) {
+    for (auto& g : gs) g.name = sanitize(g.name);
+    std::sort(gs.begin(), gs.end(), [](const GroupInfo& a, const GroupInfo& b) { return a.name < b.name; });
+    groups_ = std::move(gs);
+    sel_group_ = std::min(sel_group_, groups_.empty() ? 0 : groups_.size() - 1);
+    dirty_ |= kPaneGroups;
+}
+
+size_t Model::selection(Focus list) const {
+    switch (list) {
+        case Focus::Conversations: return sel_conv_;
+        case Focus::Online: return sel_online_;
+        case Focus::Groups: return sel_group_;
+        default: return 0;
+    }
+}
+
+void Model::set_focus(Focus f) {
+    if (f == Focus::Conversations && focus_ != f) sel_conv_ = active_;
+    focus_ = f;
+    dirty_ |= kPaneConvList | kPaneOnline | kPaneGroups | kPaneInput;
+}
+
+void Model::set_status(Status s) {
+    s.server = sanitize(s.server);
+    s.user = sanitize(s.user);
+    s.connection = sanitize(s.connection);
+    s.key_state = sanitize(s.key_state);
+    status_ = std::move(s);
+    dirty_ |= kPaneStatus;
+}
+
+std::vector<std::string> Model::completion_candidates() const {
+    std::vector<std::string> out;
+    if (editor_.completing_command()) {
+        for (const auto& c : command_table()) out.emplace_back(c.name);
+        return out;
+    }
+    out = online_;
+    for (const auto& g : groups_) out.push_back("#" + g.name);
+    for (size_t i = 1; i < convs_.size(); ++i) out.push_back(convs_[i].key);
+    return out;
+}
+
+void Model::scroll_up() {
+    Conversation& c = convs_[active_];
+    int max = std::max(0, static_cast<int>(c.lines.size()) - 1);
+    c.scroll = std::min(max, c.scroll + page_);
+    dirty_ |= kPaneMessages;
+}
+
+void Model::scroll_down() {
+    Conversation& c = convs_[active_];
+    c.scroll = std::max(0, c.scroll - page_);
+    dirty_ |= kPaneMessages;
+}
+
+unsigned Model::take_dirty() {
+    unsigned d = dirty_;
+    dirty_ = 0;
+    return d;
+}
+
+bool Model::take_bell() {
+    bool b = bell_;
+    bell_ = false;
+    return b;
+}
+
+Action Model::handle_key(const Key& k) {
+    // Keys that work whatever has focus.
+    if (k.code == KeyCode::Resize || k.is_ctrl('l')) {
+        dirty_ = kPaneAll;
+        return {};
+    }
+    if (k.code == KeyCode::Char && k.alt && !k.ctrl && k.ch >= '0' && k.ch <= '9') {
+        select(k.ch == '0' ? 9 : k.ch - '1');  // Alt-0 is the tenth, as in irssi
+        return {};
+    }
+    if (k.is_ctrl('n')) { next(); return {}; }
+    if (k.is_ctrl('p')) { prev(); return {}; }
+    if (k.code == KeyCode::PageUp) { scroll_up(); return {}; }
+    if (k.code == KeyCode::PageDown) { scroll_down(); return {}; }
+    if (k.code == KeyCode::Escape) { set_focus(Focus::Input); return {}; }
+    if (k.code == KeyCode::BackTab) {
+        set_focus(static_cast<Focus>((static_cast<int>(focus_) + 3) % 4));
+        return {};
+    }
+    if (focus_ != Focus::Input) return handle_list_key(k);
+
+    if (k.code == KeyCode::Enter) return submit_input();
+    if (k.code == KeyCode::Tab) {
+        // Tab completes a word being typed; with no word there it moves focus.
+        if (editor_.word_before_cursor().empty()) set_focus(Focus::Conversations);
+        else if (editor_.complete(completion_candidates())) dirty_ |= kPaneInput;
+        return {};
+    }
+    if (editor_.handle_key(k)) dirty_ |= kPaneInput;
+    return {};
+}
+
+Action Model::handle_list_key(const Key& k) {
+    if (k.code == KeyCode::Tab) {
+        set_focus(static_cast<Focus>((static_cast<int>(focus_) + 1) % 4));
+        return {};
+    }
+    if (k.code == KeyCode::Up || k.code == KeyCode::Down) {
+        int d = k.code == KeyCode::Up ? -1 : 1;
+        if (focus_ == Focus::Conversations) step(sel_conv_, d, convs_);
+        if (focus_ == Focus::Online) step(sel_online_, d, online_);
+        if (focus_ == Focus::Groups) step(sel_group_, d, groups_);
+        dirty_ |= kPaneConvList | kPaneOnline | kPaneGroups;
+        return {};
+    }
+    if (k.code == KeyCode::Enter) {
+        std::string key;
+        if (focus_ == Focus::Conversations && sel_conv_ < convs_.size()) key = convs_[sel_conv_].key;
+        if (focus_ == Focus::Online && sel_online_ < online_.size()) key = online_[sel_online_];
+        if (focus_ == Focus::Groups && sel_group_ < groups_.size()) key = "#" + groups_[sel_group_].name;
+        if (key.empty()) return {};
+        open(key);
+        set_focus(Focus::Input);
+        return {Action::Kind::Opened, convs_[active_].key, {}, {}};
+    }
+    // Typing in a list goes back to the input line, so no keystroke is lost.
+    if (k.is_plain_char()) {
+        set_focus(Focus::Input);
+        return handle_key(k);
+    }
+    return {};
+}
+
+Action Model::submit_input() {
+    std::string line = editor_.submit();
+    dirty_ |= kPaneInput;
+    if (line.empty()) return {};
+    ParseResult r = parse_command(line, active_key());
+    if (!r.ok) {
+        add_system({}, r.error);
+        return {Action::Kind::Error, {}, {}, r.error};
+    }
+    return apply_local(r.command);
+}
+
+Action Model::apply_local(const Command& c) {
+    switch (c.kind) {
+        case CommandKind::Query: open(c.args[0]); break;
+        case CommandKind::Close: close_active(); break;
+        case CommandKind::Mute: set_muted(c.args[0], true); break;
+        case CommandKind::Unmute: set_muted(c.args[0], false); break;
+        case CommandKind::Help:
+            for (const auto& l : help_lines(c.args.empty() ? std::string_view{} : c.args[0])) add_system({}, l);
+            break;
+        default: break;
+    }
+    return {Action::Kind::Command, {}, c, {}};
+}
+
+}  // namespace tacit::ui

@@ -1,0 +1,140 @@
+// The full-screen client's state and key handling, with no I/O and no
+// curses: the view reads it, draws the panes named in dirty(), and passes
+// keys back (tmux grid/screen split; tested in tests/unit/test_ui_model.cpp).
+// Every string from the network is sanitized on the way in, so the view
+// can draw what it finds here as is.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tui/ui/commands.hpp"
+#include "tui/ui/keys.hpp"
+#include "tui/ui/line_editor.hpp"
+
+namespace tacit::ui {
+
+// The first conversation, always present: system notices, /help output.
+inline constexpr std::string_view kStatusKey = "*status*";
+
+struct Line {
+    uint64_t time_ms = 0;
+    std::string from;
+    std::string text;
+    bool verified = false;
+    bool system = false;
+    bool mention = false;
+};
+
+struct Conversation {
+    std::string key;  // "alice", "#ops", or kStatusKey
+    std::vector<Line> lines;
+    int unread = 0;
+    bool mention = false;   // a mention arrived while not active
+    bool activity = false;  // anything arrived while not active
+    bool muted = false;
+    int scroll = 0;  // lines scrolled up from the bottom; 0 follows new lines
+    bool is_group() const { return !key.empty() && key[0] == '#'; }
+};
+
+struct GroupInfo {
+    std::string name;  // without '#'
+    int members = 0;
+};
+
+struct Status {
+    std::string server, user, connection, key_state;
+};
+
+enum class Focus { Input, Conversations, Online, Groups };
+
+// Panes the view must redraw.
+enum Pane : unsigned {
+    kPaneStatus = 1, kPaneConvList = 2, kPaneMessages = 4,
+    kPaneOnline = 8, kPaneGroups = 16, kPaneInput = 32, kPaneAll = 63,
+};
+
+struct Action {
+    enum class Kind { None, Opened, Command, Error };
+    Kind kind = Kind::None;
+    std::string target;  // Opened: the conversation key
+    Command command;     // Command (local ones like /query are applied already)
+    std::string error;   // Error: also shown as a system line
+};
+
+// Whole-word, ASCII case-insensitive match of name in text.
+bool mentions(std::string_view text, std::string_view name);
+
+class Model {
+public:
+    Model();
+
+    // Conversations. open() finds or creates, makes it active and clears its
+    // unread marks. add_message() returns true if it wants the bell.
+    size_t open(std::string_view key);
+    bool add_message(std::string_view key, Line line);
+    void add_system(std::string_view key, std::string_view text, uint64_t time_ms = 0);  // "" = active
+    void select(size_t index);
+    void next();
+    void prev();
+    void close_active();  // the status window cannot be closed
+    void set_muted(std::string_view key, bool muted);
+    Conversation* find(std::string_view key);
+    const std::vector<Conversation>& conversations() const { return convs_; }
+    const Conversation& active() const { return convs_[active_]; }
+    size_t active_index() const { return active_; }
+    std::string active_key() const;  // "" for the status window
+
+    // Side lists.
+    void set_online(std::vector<std::string> users);
+    void set_user_online(std::string_view user, bool online);
+    void set_groups(std::vector<GroupInfo> groups);
+    const std::vector<std::string>& online() const { return online_; }
+    const std::vector<GroupInfo>& groups() const { return groups_; }
+    size_t selection(Focus list) const;
+
+    Focus focus() const { return focus_; }
+    void set_focus(Focus f);
+
+    const Status& status() const { return status_; }
+    void set_status(Status s);
+
+    LineEditor& editor() { return editor_; }
+    const LineEditor& editor() const { return editor_; }
+    std::vector<std::string> completion_candidates() const;
+
+    Action handle_key(const Key& k);
+    Action submit_input();
+
+    void set_page_size(int rows) { page_ = rows > 1 ? rows : 1; }
+    void scroll_up();
+    void scroll_down();
+
+    unsigned dirty() const { return dirty_; }
+    unsigned take_dirty();
+    void mark_dirty(unsigned panes) { dirty_ |= panes; }
+    bool take_bell();
+
+    static constexpr size_t kMaxLines = 5000;  // per conversation, oldest dropped
+
+private:
+    Action handle_list_key(const Key& k);
+    Action apply_local(const Command& c);
+    void append(Conversation& c, Line line);
+
+    std::vector<Conversation> convs_;
+    size_t active_ = 0;
+    std::vector<std::string> online_;
+    std::vector<GroupInfo> groups_;
+    size_t sel_conv_ = 0, sel_online_ = 0, sel_group_ = 0;
+    Focus focus_ = Focus::Input;
+    Status status_;
+    LineEditor editor_;
+    int page_ = 10;
+    unsigned dirty_ = kPaneAll;
+    bool bell_ = false;
+};
+
+}  // namespace tacit::ui

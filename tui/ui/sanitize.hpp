@@ -1,0 +1,20 @@
+// Makes untrusted text (message bodies, user and group names, server
+// messages) safe to hand to the terminal. A peer must not be able to move
+// the cursor, retitle the window, switch character sets, make the terminal
+// answer back, or reorder what the user reads with bidi overrides.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace tacit::ui {
+
+// Output is valid UTF-8 with no C0, DEL or C1 control and no bidi
+// embedding/override/isolate. Invalid bytes become U+FFFD; C0 controls
+// become caret notation (ESC -> "^["), DEL "^?", C1 and bidi controls
+// "<U+XXXX>". With keep_newlines, '\n' (and "\r\n") stays a line break.
+std::string sanitize(std::string_view untrusted, bool keep_newlines = false);
+
+// True if cp is rendered visibly by sanitize() rather than passed through.
+bool is_unsafe_cp(char32_t cp);
+
+}  // namespace tacit::ui
