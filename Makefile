@@ -91,7 +91,7 @@ tests-bin: $(UNIT) $(INTEG) $(TACITD) $(TACIT)
 # Starts a local tacitd on data/, opens the client, stops the server on exit.
 run: deps
 	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) PORT=$(PORT) sh srv/run-local.sh
+	@BUILD=$(BUILD) PORT=$(PORT) bash srv/run-local.sh
 
 test: deps
 	@$(MAKE) --no-print-directory tests-bin

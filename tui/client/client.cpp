@@ -171,13 +171,27 @@ struct Client::Impl {
         } catch (const ConnError& e) {
             conn.reset();
             std::string what = e.what();
-            if (what.find("does not open") != std::string::npos)
+            // A server that can't open our HELLO closes without a word, as a
+            // rate-limited one does; ask for its key to tell the two apart.
+            bool mismatch = what.find("does not open") != std::string::npos;
+            std::string offered;
+            if (!mismatch) {
+                try {
+                    auto now = SecureConn::key_request(hp, opt.timeout_ms);
+                    mismatch = now.encode() != server->encode();
+                    offered = fingerprint(now.encode());
+                } catch (const std::exception&) {
+                }
+            }
+            if (mismatch)
                 return Result::fail(
                     proto::KEY_CHANGED,
-                    fmt::format("WARNING: SERVER KEY DOES NOT MATCH. {} did not prove it holds the pinned key {}. "
+                    fmt::format("WARNING: SERVER KEY DOES NOT MATCH. {} did not prove it holds the pinned key {}{}. "
                                 "Someone may be intercepting the connection. If the server key was "
                                 "changed on purpose, remove the line for {} from {}.",
-                                server_name, fingerprint(server->encode()), server_name, known_file));
+                                server_name, fingerprint(server->encode()),
+                                offered.empty() ? "" : " (it now offers " + offered + ")", server_name,
+                                known_file));
             return Result::fail(proto::INTERNAL, what);
         }
         return Result::good("connected to " + server_name);

@@ -1,0 +1,186 @@
+#include "tests/integration/harness.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace tacit::test {
+
+std::string build_dir() {
+    const char* b = std::getenv("TACIT_BUILD");
+    return b && *b ? b : "build";
+}
+
+std::string make_temp_dir(const std::string& tag) {
+    std::string t = "/tmp/tacit-test-" + tag + "-XXXXXX";
+    std::vector<char> buf(t.begin(), t.end());
+    buf.push_back(0);
+    if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
+    return buf.data();
+}
+
+void remove_tree(const std::string& path) {
+    if (path.rfind("/tmp/tacit-test-", 0) != 0) return;  // never anything else
+    std::string cmd = "rm -rf '" + path + "'";
+    if (std::system(cmd.c_str()) != 0) {}
+}
+
+void fast_kdf() { setenv("TACIT_KDF_ITERATIONS", "1000", 0); }
+
+TestServer::TestServer(std::vector<std::string> x) : extra(std::move(x)) {
+    fast_kdf();
+    signal(SIGPIPE, SIG_IGN);
+    dir_ = make_temp_dir("srv");
+    std::string cmd = build_dir() + "/tacitd keygen --keys " + keys_dir() + " > /dev/null";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("tacitd keygen failed");
+    start();
+}
+
+TestServer::~TestServer() {
+    if (pid_ > 0) kill9();
+    if (!std::getenv("TACIT_KEEP_TEST_DIRS")) remove_tree(dir_);
+}
+
+void TestServer::start() {
+    std::string port_file = dir_ + "/port";
+    unlink(port_file.c_str());
+    std::string listen = port_ ? "127.0.0.1:" + std::to_string(port_) : "127.0.0.1:0";
+    std::vector<std::string> args = {build_dir() + "/tacitd", "--listen", listen, "--data", data_dir(),
+                                     "--keys", keys_dir(), "--port-file", port_file};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        int fd = open((dir_ + "/tacitd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) dup2(fd, 2);
+        std::vector<char*> av;
+        for (auto& a : args) av.push_back(const_cast<char*>(a.c_str()));
+        av.push_back(nullptr);
+        execv(av[0], av.data());
+        _exit(127);
+    }
+    pid_ = pid;
+    ++starts_;
+    for (int i = 0; i < 500; ++i) {
+        std::ifstream in(port_file);
+        int p = 0;
+        if (in >> p && p > 0) {
+            port_ = uint16_t(p);
+            return;
+        }
+        int st;
+        if (waitpid(pid_, &st, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error("tacitd exited at start:\n" + log());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    throw std::runtime_error("tacitd did not start:\n" + log());
+}
+
+void TestServer::stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    int st;
+    waitpid(pid_, &st, 0);
+    pid_ = -1;
+}
+
+void TestServer::kill9() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    int st;
+    waitpid(pid_, &st, 0);
+    pid_ = -1;
+}
+
+std::string TestServer::log() const {
+    std::ifstream in(dir_ + "/tacitd.log");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+TestClient::TestClient(const TestServer& s, const std::string& tag) {
+    home = make_temp_dir("cli-" + tag);
+    client::Options o;
+    o.server = s.addr();
+    o.server_key_file = s.pub_file();
+    o.data_dir = home + "/tacit";
+    o.timeout_ms = 10000;
+    c = std::make_unique<client::Client>(o);
+    auto r = c->connect();
+    INFO(r.msg);
+    REQUIRE(r.ok);
+}
+
+TestClient::~TestClient() {
+    c.reset();
+    if (!std::getenv("TACIT_KEEP_TEST_DIRS")) remove_tree(home);
+}
+
+void TestClient::pump_once(int ms) {
+    if (c->fd() >= 0) {
+        pollfd p{c->fd(), POLLIN, 0};
+        if (poll(&p, 1, ms) > 0) c->pump();
+    } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    }
+    c->pump();
+    for (auto& e : c->take_events()) events.push_back(std::move(e));
+}
+
+std::vector<client::ChatMessage> TestClient::messages() const {
+    std::vector<client::ChatMessage> v;
+    for (auto& e : events)
+        if (e.kind == client::Event::Kind::Message) v.push_back(e.msg);
+    return v;
+}
+
+void register_login(TestClient& c, const std::string& user, const std::string& pw) {
+    auto r = c->register_user(user, pw);
+    INFO("register " << user << ": " << r.msg);
+    REQUIRE(r.ok);
+    r = c->login(user, pw);
+    INFO("login " << user << ": " << r.msg);
+    REQUIRE(r.ok);
+    for (auto& e : c->take_events()) c.events.push_back(std::move(e));
+}
+
+std::vector<std::string> run_batch(const TestServer& s, const std::string& home,
+                                   const std::string& input, int timeout_s) {
+    std::string in_file = home + "/batch.in", out_file = home + "/batch.out";
+    {
+        std::ofstream f(in_file);
+        f << input;
+    }
+    std::string bin = build_dir();
+    if (bin[0] != '/') {
+        char cwd[4096];
+        if (!getcwd(cwd, sizeof cwd)) throw std::runtime_error("getcwd failed");
+        bin = std::string(cwd) + "/" + bin;
+    }
+    std::string cmd = "cd '" + home + "' && XDG_DATA_HOME='" + home + "/xdg' XDG_CONFIG_HOME='" + home +
+                      "/cfg' timeout " + std::to_string(timeout_s) + " '" + bin + "/tacit' --batch --server " +
+                      s.addr() + " --server-key '" + s.pub_file() + "' < batch.in > batch.out 2> batch.err";
+    int rc = std::system(cmd.c_str());
+    (void)rc;
+    std::ifstream out(out_file);
+    std::vector<std::string> lines;
+    std::string l;
+    while (std::getline(out, l)) lines.push_back(l);
+    return lines;
+}
+
+}  // namespace tacit::test

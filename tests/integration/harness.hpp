@@ -1,0 +1,78 @@
+// Test harness: a real tacitd on an ephemeral loopback port with temporary
+// keys and LMDB data, and real clients (the client core in-process, or the
+// tacit binary in batch mode).
+#pragma once
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tui/client/client.hpp"
+
+namespace tacit::test {
+
+std::string build_dir();           // $TACIT_BUILD or "build"
+std::string make_temp_dir(const std::string& tag);
+void remove_tree(const std::string& path);
+// Sets TACIT_KDF_ITERATIONS low for speed unless the test asks otherwise.
+void fast_kdf();
+
+class TestServer {
+public:
+    // extra: more tacitd flags. keygen: create fresh keys in dir/keys.
+    explicit TestServer(std::vector<std::string> extra = {});
+    ~TestServer();
+    void start();
+    void stop();       // SIGTERM, wait
+    void kill9();      // SIGKILL, wait
+    void restart() { stop(); start(); }
+    bool running() const { return pid_ > 0; }
+    uint16_t port() const { return port_; }
+    std::string addr() const { return "127.0.0.1:" + std::to_string(port_); }
+    const std::string& dir() const { return dir_; }
+    std::string data_dir() const { return dir_ + "/data"; }
+    std::string keys_dir() const { return dir_ + "/keys"; }
+    std::string pub_file() const { return dir_ + "/keys/server.pub"; }
+    std::string log() const;  // server stderr so far
+    pid_t pid() const { return pid_; }
+    std::vector<std::string> extra;
+
+private:
+    std::string dir_;
+    pid_t pid_ = -1;
+    uint16_t port_ = 0;
+    int starts_ = 0;
+};
+
+// A client core with its own XDG data dir, pinned to the server's key file.
+struct TestClient {
+    TestClient(const TestServer& s, const std::string& tag);
+    ~TestClient();
+    client::Client& operator*() { return *c; }
+    client::Client* operator->() { return c.get(); }
+    // Drives the client until pred() or timeout; collects events.
+    template <class P> bool wait_until(P pred, int timeout_ms = 5000);
+    std::vector<client::Event> events;  // everything seen so far
+    void pump_once(int ms);
+    std::vector<client::ChatMessage> messages() const;  // Message events so far
+    std::string home;
+    std::unique_ptr<client::Client> c;
+};
+
+// Registers (if needed) and logs in; REQUIREs success.
+void register_login(TestClient& c, const std::string& user, const std::string& pw = "pw");
+
+// Runs `tacit --batch` with the given stdin; returns stdout lines.
+std::vector<std::string> run_batch(const TestServer& s, const std::string& home,
+                                   const std::string& input, int timeout_s = 60);
+
+template <class P> bool TestClient::wait_until(P pred, int timeout_ms) {
+    for (int waited = 0; waited < timeout_ms; waited += 20) {
+        if (pred()) return true;
+        pump_once(20);
+    }
+    return pred();
+}
+
+}  // namespace tacit::test
