@@ -1,5 +1,6 @@
 #include "shared/frame_decoder.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <stdexcept>

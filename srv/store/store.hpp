@@ -46,7 +46,10 @@ public:
     // stays (the exception is rethrown). On MAP_FULL the child is aborted,
     // what the pass already holds is committed, the map doubles (up to
     // max_map) and fn runs again, so fn must be safe to re-run from the
-    // start. STORAGE_FULL when the map can't grow any more.
+    // start. STORAGE_FULL when the map can't grow any more. The map also
+    // grows ahead of need when a pass begins. At max_map, after a MAP_FULL,
+    // each write is committed on its own until a pass goes by without one,
+    // so acks that free space still get through.
     template <class F> uint8_t write(F&& fn) {
         using Fn = std::remove_reference_t<F>;
         return write_impl(
@@ -62,9 +65,11 @@ public:
 
     bool dirty() const { return pass_ != nullptr || lost_status_ != proto::OK; }
 
-    // Commits the pass durably. false when it failed (disk full, MAP_FULL at
-    // commit, or the pass was already lost in write): every write since the
-    // last successful commit is then rolled back.
+    // Commits the pass durably. true: every write of this pass that returned
+    // OK is durable. false (disk full, MAP_FULL at commit, or the pass was
+    // lost in write): the writes since the last successful commit are rolled
+    // back. Writes committed earlier in the pass by MAP_FULL recovery or at
+    // max_map are durable all the same; generation() tells which those are.
     bool commit_pass();
     void abort_pass();
 

@@ -1,0 +1,43 @@
+#include "tui/ui/describe.hpp"
+
+#include <sstream>
+
+namespace tacit::ui {
+
+std::string conversation_of(const client::ChatMessage& m, const std::string& me) {
+    if (!m.group.empty()) return "#" + m.group;
+    if (m.outgoing || (m.from == me && !m.to.empty())) return m.to;
+    return m.from;
+}
+
+Line to_line(const client::ChatMessage& m) {
+    Line l;
+    l.time_ms = m.sent_at_ms;
+    l.from = m.from;
+    l.verified = m.verified || m.outgoing;
+    if (m.from.empty()) {
+        l.system = true;
+        l.verified = m.verified;
+        l.text = describe_group_event(m.body, m.group);
+    } else if (m.body.empty() && !m.problem.empty()) {
+        l.text = "[could not decrypt: " + m.problem + "]";
+    } else {
+        l.text = m.body;
+    }
+    return l;
+}
+
+std::string describe_group_event(const std::string& text, const std::string& group) {
+    std::istringstream ss(text);
+    std::string ev, actor, subject;
+    ss >> ev >> actor >> subject;
+    const std::string g = "#" + group;
+    if (ev == "created") return actor + " created " + g;
+    if (ev == "added") return actor + " added " + subject + " to " + g;
+    if (ev == "removed") return actor + " removed " + subject + " from " + g;
+    if (ev == "left") return subject + " left " + g;
+    if (ev == "dissolved") return actor + " dissolved " + g;
+    return g + ": " + text;
+}
+
+}  // namespace tacit::ui

@@ -1,0 +1,22 @@
+// Turning client-core records into what the model shows: conversation
+// keys, lines, and readable group events. No curses.
+#pragma once
+#include <string>
+
+#include "tui/client/events.hpp"
+#include "tui/ui/model.hpp"
+
+namespace tacit::ui {
+
+// "#ops" for a group message, else the other party.
+std::string conversation_of(const client::ChatMessage& m, const std::string& me);
+
+// A stored or arriving message as a line: own messages count as verified,
+// membership entries (no sender) become system lines, an undecryptable
+// message says why.
+Line to_line(const client::ChatMessage& m);
+
+// "added alice carol" in #ops -> "alice added carol to #ops".
+std::string describe_group_event(const std::string& text, const std::string& group);
+
+}  // namespace tacit::ui

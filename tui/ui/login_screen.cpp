@@ -1,0 +1,186 @@
+#include "tui/ui/login_screen.hpp"
+
+#include <sys/stat.h>
+
+#include "shared/net.hpp"
+#include "shared/protocol.hpp"
+#include "tui/client/paths.hpp"
+#include "tui/ui/card.hpp"
+#include "tui/ui/login_form.hpp"
+#include "tui/ui/width.hpp"
+
+namespace tacit::ui {
+
+namespace {
+
+void header(Card& c, const std::string& what) {
+    Row r;
+    r.add("tacit", Style::Prompt).add("  " + what, Style::Dim);
+    c.rows.push_back(std::move(r.fit(c.width)));
+    c.blank();
+}
+
+// "label     [field      ]", the field drawn in the cursor style when focused.
+Row field_row(std::string_view label, const std::string& shown, bool focused, int width) {
+    Row r;
+    const int field_w = std::max(4, width - 11);
+    r.add(pad_to_width(label, 10) + " ", focused ? Style::Prompt : Style::Normal);
+    r.add(pad_to_width(shown, field_w), focused ? Style::Cursor : Style::Header);
+    return r.fit(width);
+}
+
+// Shows the card with one message until any key; false if that key quits.
+bool notice(Terminal& t, CardScreen& s, const std::string& title, const std::string& text, bool can_retry) {
+    for (;;) {
+        Card c;
+        c.begin(t);
+        header(c, title);
+        c.para(text, Style::Error);
+        c.blank();
+        c.line(can_retry ? "r: try again    q: quit" : "q: quit", Style::Dim);
+        s.show(c);
+        auto in = wait_input(t, -1);
+        if (!in || in->is_paste) continue;
+        const Key& k = in->key;
+        if (k.code == KeyCode::Resize) continue;
+        if (k.is_ctrl('c') || (k.is_plain_char() && (k.ch == 'q' || k.ch == 'Q'))) return false;
+        if (can_retry && ((k.is_plain_char() && (k.ch == 'r' || k.ch == 'R')) || k.code == KeyCode::Enter))
+            return true;
+    }
+}
+
+Card form_card(const Terminal& t, LoginForm& f, const std::string& server, const std::string& fp) {
+    Card c;
+    c.begin(t, 64);
+    header(c, "end-to-end encrypted chat");
+    c.rows.push_back(Row{}.add(pad_to_width("server", 11), Style::Dim).add(server, Style::Normal).fit(c.width));
+    c.rows.push_back(Row{}.add(pad_to_width("key", 11), Style::Dim).add(fp, Style::Verified).fit(c.width));
+    c.blank();
+    using F = LoginForm::Field;
+    using M = LoginForm::Mode;
+    Row mode;
+    const bool mf = f.field() == F::Mode;
+    mode.add(pad_to_width("account", 11), mf ? Style::Prompt : Style::Normal);
+    mode.add(" log in ", f.mode() == M::Login ? (mf ? Style::Cursor : Style::Active) : Style::Dim);
+    mode.add("  ", Style::Normal);
+    mode.add(" register ", f.mode() == M::Register ? (mf ? Style::Cursor : Style::Active) : Style::Dim);
+    if (mf) c.cursor_row = static_cast<int>(c.rows.size()), c.cursor_x = 11;
+    c.rows.push_back(std::move(mode.fit(c.width)));
+    c.blank();
+
+    const int field_w = std::max(4, c.width - 11);
+    VisibleLine u = f.user_editor().visible(field_w - 1);
+    if (f.field() == F::User) c.cursor_row = static_cast<int>(c.rows.size()), c.cursor_x = 11 + u.cursor_col;
+    c.rows.push_back(field_row("user", u.text, f.field() == F::User, c.width));
+    auto masked = [&](const MaskedField& m) {
+        return std::string(std::min<size_t>(m.length(), static_cast<size_t>(field_w - 1)), '*');
+    };
+    std::string p = masked(f.password());
+    if (f.field() == F::Password) c.cursor_row = static_cast<int>(c.rows.size()), c.cursor_x = 11 + static_cast<int>(p.size());
+    c.rows.push_back(field_row("password", p, f.field() == F::Password, c.width));
+    if (f.mode() == M::Register) {
+        std::string q = masked(f.confirm());
+        if (f.field() == F::Confirm) c.cursor_row = static_cast<int>(c.rows.size()), c.cursor_x = 11 + static_cast<int>(q.size());
+        c.rows.push_back(field_row("again", q, f.field() == F::Confirm, c.width));
+    }
+    c.blank();
+    if (!f.message().empty()) c.para(f.message(), f.message_is_error() ? Style::Error : Style::System);
+    else c.line(f.mode() == M::Register ? "A new account: your keys are made on this machine." : "", Style::Dim);
+    c.blank();
+    c.para("Enter: next/submit  Tab: move  Ctrl-R: log in/register  Ctrl-C: quit", Style::Dim);
+    return c;
+}
+
+bool connect_loop(Terminal& t, CardScreen& s, client::Client& c, const std::string& server) {
+    for (;;) {
+        Card card;
+        card.begin(t);
+        header(card, "connecting");
+        card.para("Connecting to " + server + " ...", Style::System);
+        s.show(card);
+        auto r = c.connect();
+        if (r.ok) return true;
+        const bool key_changed = r.status == proto::KEY_CHANGED;
+        if (!notice(t, s, key_changed ? "SERVER KEY CHANGED" : "cannot connect", r.msg, !key_changed)) return false;
+    }
+}
+
+}  // namespace
+
+std::string account_dir(const client::Options& opt, const std::string& user) {
+    std::string base = opt.data_dir.empty() ? client::data_home() : opt.data_dir;
+    auto hp = parse_hostport(opt.server, 7700);
+    return base + "/" + client::server_dirname(hp ? to_string(*hp) : opt.server) + "/" + user;
+}
+
+bool has_local_key(const client::Options& opt, const std::string& user) {
+    struct stat st{};
+    return ::stat((account_dir(opt, user) + "/identity.key").c_str(), &st) == 0;
+}
+
+bool confirm_server(Terminal& t, const std::string& server, const std::string& fingerprint) {
+    CardScreen s(t);
+    for (;;) {
+        Card c;
+        c.begin(t);
+        header(c, "new server");
+        c.para("This is the first connection to " + server + ". Its key fingerprint is:");
+        c.blank();
+        c.line("  " + fingerprint, Style::Highlight);
+        c.blank();
+        c.para("Compare it with the fingerprint your server's admin published (`tacitd fingerprint`). "
+               "Once pinned, a different key is refused.", Style::Dim);
+        c.blank();
+        c.line("Trust this server and pin its key?  y: yes  n: no", Style::Prompt);
+        s.show(c);
+        auto in = wait_input(t, -1);
+        if (!in || in->is_paste) continue;
+        const Key& k = in->key;
+        if (k.is_plain_char() && (k.ch == 'y' || k.ch == 'Y')) return true;
+        if ((k.is_plain_char() && (k.ch == 'n' || k.ch == 'N')) || k.is_ctrl('c') || k.code == KeyCode::Escape)
+            return false;
+    }
+}
+
+bool run_login(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg) {
+    CardScreen s(t);
+    if (!connect_loop(t, s, c, opt.server)) return false;
+    LoginForm f(cfg.user, [&](const std::string& u) { return has_local_key(opt, u); });
+    for (;;) {
+        s.show(form_card(t, f, opt.server, c.server_fingerprint()));
+        auto in = wait_input(t, 1000);
+        if (!in) continue;
+        if (in->is_paste) {
+            f.paste(in->text);
+            continue;
+        }
+        auto out = f.handle_key(in->key);
+        if (out == LoginForm::Outcome::Quit) return false;
+        if (out != LoginForm::Outcome::Submit) continue;
+
+        const std::string user = f.user();
+        const bool reg = f.mode() == LoginForm::Mode::Register;
+        f.set_message(reg ? "registering " + user + " (making keys) ..." : "logging in as " + user + " ...", false);
+        s.show(form_card(t, f, opt.server, c.server_fingerprint()));
+        // The server may have closed an idle connection meanwhile.
+        c.pump();
+        if (!c.connected() && !connect_loop(t, s, c, opt.server)) return false;
+        if (reg) {
+            auto r = c.register_user(user, f.password().value());
+            if (!r.ok) {
+                f.retry("registration failed: " + r.msg +
+                        (r.status == proto::USER_EXISTS ? " (Ctrl-R to log in instead)" : ""));
+                continue;
+            }
+            f.set_mode(LoginForm::Mode::Login);  // registered: from now on it is a login
+        }
+        auto r = c.login(user, f.password().value());
+        if (r.ok) {
+            f.clear_passwords();
+            return true;
+        }
+        f.retry("login failed: " + r.msg);
+    }
+}
+
+}  // namespace tacit::ui

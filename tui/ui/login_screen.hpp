@@ -1,0 +1,25 @@
+// The screens before the conversation view: pinning an unknown server's
+// key, and the register-or-login form.
+#pragma once
+#include <string>
+
+#include "tui/client/client.hpp"
+#include "tui/client/config.hpp"
+#include "tui/ui/terminal.hpp"
+
+namespace tacit::ui {
+
+// First contact with a server that is not pinned: shows its fingerprint
+// and asks. Used as client::Options::confirm_new_server.
+bool confirm_server(Terminal& t, const std::string& server, const std::string& fingerprint);
+
+// Connects (the user may retry) and runs the form until logged in.
+// Returns false if the user quit.
+bool run_login(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg);
+
+// Whether this machine holds user's key file for the server.
+bool has_local_key(const client::Options& opt, const std::string& user);
+// $XDG_DATA_HOME/tacit/<server>/<user>, where the client core keeps them.
+std::string account_dir(const client::Options& opt, const std::string& user);
+
+}  // namespace tacit::ui

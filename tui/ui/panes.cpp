@@ -1,0 +1,239 @@
+#include "tui/ui/panes.hpp"
+
+#include <algorithm>
+
+#include "tui/ui/width.hpp"
+
+namespace tacit::ui {
+
+namespace {
+
+std::string num(size_t n) { return std::to_string(n); }
+
+// First entry to show so that `keep` stays visible in `rows` rows.
+size_t first_visible(size_t keep, size_t count, int rows) {
+    if (rows <= 0 || count <= static_cast<size_t>(rows)) return 0;
+    size_t r = static_cast<size_t>(rows);
+    size_t first = keep >= r ? keep - r + 1 : 0;
+    return std::min(first, count - r);
+}
+
+Row header(std::string_view title, size_t count, bool focused, int width) {
+    Style s = focused ? Style::HeaderFocus : Style::Header;
+    Row r;
+    r.fill = s;
+    r.add(" " + std::string(title), s);
+    if (count) r.add(" " + num(count), s);
+    r.fit(width);
+    return r;
+}
+
+// "name ... right" with right flush against the edge.
+Row entry(std::string_view left, Style ls, std::string_view right, Style rs, Style fill, int width) {
+    Row r;
+    r.fill = fill;
+    int rw = display_width(right);
+    int room = std::max(0, width - rw - (rw ? 1 : 0));
+    std::string l = truncate_to_width(left, room, true);
+    r.add(l, ls);
+    if (rw && width > rw) {
+        r.add(std::string(static_cast<size_t>(width - display_width(l) - rw), ' '), fill);
+        r.add(std::string(right), rs);
+    }
+    r.fit(width);
+    return r;
+}
+
+}  // namespace
+
+std::string conversation_label(const std::string& key) {
+    return key == kStatusKey ? "(status)" : key;
+}
+
+Row title_row(const Model& m, const Extras& x, int width) {
+    Row r;
+    r.fill = Style::Bar;
+    const Conversation& c = m.active();
+    if (c.key == kStatusKey) {
+        r.add(" tacit", Style::Bar).add("  status window · /help lists commands", Style::BarDim);
+    } else if (c.is_group()) {
+        int members = 0;
+        for (const auto& g : m.groups())
+            if ("#" + g.name == c.key) members = g.members;
+        r.add(" " + c.key, Style::Bar);
+        r.add("  group", Style::BarDim);
+        if (members) r.add(" · " + num(static_cast<size_t>(members)) + " members", Style::BarDim);
+        r.add(" · end-to-end encrypted", Style::BarDim);
+    } else {
+        r.add(" " + c.key, Style::Bar).add("  direct", Style::BarDim);
+        if (std::find(x.key_changed.begin(), x.key_changed.end(), c.key) != x.key_changed.end())
+            r.add(" · KEY CHANGED: check it, then /accept-key " + c.key, Style::BarAlert);
+        else
+            r.add(" · end-to-end encrypted", Style::BarDim);
+    }
+    if (c.muted) r.add(" · muted", Style::BarDim);
+    return r.fit(width);
+}
+
+Row status_row(const Model& m, const Extras& x, const Glyphs& g, int width) {
+    const Status& s = m.status();
+    Row r;
+    r.fill = Style::Bar;
+    auto open = [&] { r.add("[", Style::BarDim); };
+    auto close = [&] { r.add("] ", Style::BarDim); };
+    if (!x.clock.empty()) {
+        open();
+        r.add(x.clock, Style::Bar);
+        close();
+    }
+    open();
+    r.add(s.user.empty() ? "-" : s.user, Style::Bar);
+    if (!s.server.empty()) r.add("@" + s.server, Style::BarDim);
+    close();
+    open();
+    r.add(s.connection.empty() ? "offline" : s.connection,
+          s.connection == "connected" ? Style::BarGood : Style::BarAlert);
+    close();
+    open();
+    if (!x.key_changed.empty()) r.add("key changed: " + x.key_changed.front(), Style::BarAlert);
+    else r.add(s.key_state.empty() ? "e2e " + g.verified : s.key_state, Style::BarGood);
+    close();
+    if (x.compact) {
+        open();
+        r.add(num(m.active_index() + 1) + ":" + conversation_label(m.active().key), Style::Bar);
+        close();
+    }
+    // Activity, irssi style: window numbers, mentions stand out.
+    Row act;
+    const auto& cs = m.conversations();
+    for (size_t i = 0; i < cs.size(); ++i) {
+        if (i == m.active_index() || cs[i].muted || !(cs[i].activity || cs[i].mention)) continue;
+        if (!act.segs.empty()) act.add(",", Style::BarDim);
+        act.add(num(i + 1), cs[i].mention ? Style::BarMention : Style::BarActivity);
+    }
+    if (!act.segs.empty()) {
+        open();
+        r.add("Act: ", Style::Bar);
+        for (auto& seg : act.segs) r.segs.push_back(seg);
+        close();
+    }
+    if (m.active().scroll > 0) {
+        open();
+        r.add("more " + num(static_cast<size_t>(m.active().scroll)), Style::BarActivity);
+        close();
+    }
+    return r.fit(width);
+}
+
+InputRow input_row(Model& m, const Extras& x, int width) {
+    InputRow out;
+    Row& r = out.row;
+    if (!x.prompt.empty()) {
+        r.add(x.prompt + ": ", Style::Prompt);
+        r.add(std::string(std::min<size_t>(x.prompt_len, 64), '*'), Style::Normal);
+        r.fit(width);
+        out.cursor_x = std::min(width - 1, r.width());
+        return out;
+    }
+    std::string p = "[" + conversation_label(m.active().key) + "] ";
+    if (m.focus() != Focus::Input) p = "[Tab/Esc: back to input] ";
+    p = truncate_to_width(p, std::max(0, width / 3));
+    r.add(p, Style::Prompt);
+    int room = std::max(1, width - display_width(p));
+    VisibleLine v = m.editor().visible(room);
+    r.add(v.text, Style::Normal);
+    r.fit(width);
+    out.cursor_x = std::min(width - 1, display_width(p) + v.cursor_col);
+    return out;
+}
+
+std::vector<Row> conversation_rows(const Model& m, int height, int width) {
+    std::vector<Row> out;
+    if (height <= 0 || width <= 0) return out;
+    const bool focused = m.focus() == Focus::Conversations;
+    const auto& cs = m.conversations();
+    out.push_back(header(width >= 16 ? "Conversations" : "Chats", 0, focused, width));
+    const size_t keep = focused ? m.selection(Focus::Conversations) : m.active_index();
+    for (size_t i = first_visible(keep, cs.size(), height - 1);
+         i < cs.size() && static_cast<int>(out.size()) < height; ++i) {
+        const Conversation& c = cs[i];
+        Style st = Style::Normal;
+        if (c.muted) st = Style::Muted;
+        else if (c.mention) st = Style::Highlight;
+        else if (c.activity) st = Style::Unread;
+        Style fill = Style::Normal;
+        if (i == m.active_index()) st = fill = Style::Active;
+        if (focused && i == m.selection(Focus::Conversations)) fill = st = Style::Cursor;
+        std::string n = i < 99 ? num(i + 1) : "";
+        std::string left = std::string(n.size() < 2 ? 2 - n.size() : 0, ' ') + n + " " +
+                           conversation_label(c.key);
+        std::string right = c.unread > 0 ? num(static_cast<size_t>(c.unread)) : (c.muted ? "~" : "");
+        out.push_back(entry(left, st, right, c.mention && fill == Style::Normal ? Style::Highlight : st,
+                            fill, width));
+    }
+    return out;
+}
+
+std::vector<Row> online_rows(const Model& m, const Glyphs& g, int height, int width) {
+    std::vector<Row> out;
+    if (height <= 0 || width <= 0) return out;
+    const bool focused = m.focus() == Focus::Online;
+    const auto& us = m.online();
+    out.push_back(header("Online", us.size(), focused, width));
+    if (us.empty() && height > 1) out.push_back(entry(" (nobody)", Style::Dim, "", Style::Dim, Style::Normal, width));
+    const size_t sel = m.selection(Focus::Online);
+    for (size_t i = first_visible(focused ? sel : 0, us.size(), height - 1);
+         i < us.size() && static_cast<int>(out.size()) < height; ++i) {
+        const bool cur = focused && i == sel;
+        Style fill = cur ? Style::Cursor : Style::Normal;
+        Row r;
+        r.fill = fill;
+        r.add(" " + g.online + " ", cur ? fill : Style::Online);
+        r.add(us[i], cur ? fill : (us[i] == m.status().user ? Style::OwnNick : Style::Normal));
+        out.push_back(std::move(r.fit(width)));
+    }
+    return out;
+}
+
+std::vector<Row> group_rows(const Model& m, int height, int width) {
+    std::vector<Row> out;
+    if (height <= 0 || width <= 0) return out;
+    const bool focused = m.focus() == Focus::Groups;
+    const auto& gs = m.groups();
+    out.push_back(header("Groups", gs.size(), focused, width));
+    if (gs.empty() && height > 1) out.push_back(entry(" (none)", Style::Dim, "", Style::Dim, Style::Normal, width));
+    const size_t sel = m.selection(Focus::Groups);
+    for (size_t i = first_visible(focused ? sel : 0, gs.size(), height - 1);
+         i < gs.size() && static_cast<int>(out.size()) < height; ++i) {
+        const bool cur = focused && i == sel;
+        Style fill = cur ? Style::Cursor : Style::Normal;
+        std::string right = gs[i].members > 0 ? num(static_cast<size_t>(gs[i].members)) : "";
+        out.push_back(entry(" #" + gs[i].name, fill, right, cur ? fill : Style::Dim, fill, width));
+    }
+    return out;
+}
+
+std::vector<Row> message_rows(const Model& m, const Glyphs& g, int height, int width) {
+    std::vector<Row> rows;
+    if (height <= 0 || width <= 0) return rows;
+    const Conversation& c = m.active();
+    LineFormat f;
+    f.width = width;
+    f.show_time = width >= 50;
+    f.nick_width = nick_column(c, width);
+    f.me = m.status().user;
+    f.glyphs = g;
+    const int total = static_cast<int>(c.lines.size());
+    int last = total - 1 - std::clamp(c.scroll, 0, std::max(0, total - 1));
+    std::vector<Row> acc;  // built newest first, reversed at the end
+    for (int i = last; i >= 0 && static_cast<int>(acc.size()) < height; --i) {
+        auto lr = format_line(c.lines[static_cast<size_t>(i)], f);
+        for (auto it = lr.rbegin(); it != lr.rend() && static_cast<int>(acc.size()) < height; ++it)
+            acc.push_back(std::move(*it));
+    }
+    rows.resize(static_cast<size_t>(height - static_cast<int>(acc.size())));
+    for (auto it = acc.rbegin(); it != acc.rend(); ++it) rows.push_back(std::move(*it));
+    return rows;
+}
+
+}  // namespace tacit::ui

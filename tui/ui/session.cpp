@@ -1,0 +1,234 @@
+#include "tui/ui/session.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <set>
+
+#include "tui/ui/describe.hpp"
+#include "tui/ui/notify.hpp"
+
+namespace tacit::ui {
+
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+void on_stop(int) { g_stop = 1; }
+
+void install_stop_handlers() {
+    struct sigaction sa{};
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: poll() returns and the loop sees the flag
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);
+}
+}  // namespace
+
+uint64_t mono_ms() {
+    using namespace std::chrono;
+    return static_cast<uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+uint64_t wall_ms() {
+    using namespace std::chrono;
+    return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+Session::Session(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg)
+    : t_(t), c_(c), opt_(opt), cfg_(cfg), view_(t), rng_(std::random_device{}()) {
+    model_.set_status({opt_.server, c_.user(), "connected", ""});
+    model_.set_page_size(std::max(1, view_.layout().messages.h - 1));
+}
+
+void Session::restore() {
+    // Mail fetched during login is in the history already and also queued
+    // as events; keep it out of the restored part so it arrives as new.
+    auto pending = c_.take_events();
+    std::set<std::string> fresh;
+    for (const auto& e : pending)
+        if (e.kind == client::Event::Kind::Message) fresh.insert(e.msg.id);
+    auto convs = c_.conversations();
+    for (const auto& key : convs) {
+        for (const auto& m : c_.history(key, kHistoryLines))
+            if (!fresh.count(m.id)) model_.add_message(key, to_line(m));
+    }
+    for (size_t i = 0; i < model_.conversations().size(); ++i) model_.select(i);
+    model_.select(model_.conversations().size() > 1 ? 1 : 0);
+    model_.take_bell();
+    model_.add_system(kStatusKey, "logged in as " + c_.user() + " on " + opt_.server + " (server key " +
+                                      c_.server_fingerprint() + ")", wall_ms());
+    model_.add_system(kStatusKey, std::to_string(convs.size()) + " conversations restored from local history. "
+                                  "/help lists the commands; Alt-1 is this window.", wall_ms());
+    refresh_online();
+    refresh_groups();
+    for (const auto& e : pending) on_event(e);
+}
+
+void Session::set_connection(const std::string& state) {
+    Status s = model_.status();
+    if (s.connection == state) return;
+    s.connection = state;
+    model_.set_status(s);
+}
+
+int Session::poll_timeout() const {
+    if (reconnect_at_ == 0) return 1000;
+    uint64_t now = mono_ms();
+    return reconnect_at_ <= now ? 0 : static_cast<int>(std::min<uint64_t>(1000, reconnect_at_ - now));
+}
+
+void Session::draw() {
+    std::string clock = clock_hhmm(wall_ms());
+    if (clock != extras_.clock) {
+        extras_.clock = clock;
+        model_.mark_dirty(kPaneStatus);
+    }
+    if (passwd_) {
+        extras_.prompt = passwd_->label();
+        extras_.prompt_len = passwd_->length();
+    } else {
+        extras_.prompt.clear();
+    }
+    view_.render(model_, extras_, model_.take_dirty());
+    if (bell_) t_.bell();
+    bell_ = false;
+    if (!osc_pending_.empty()) t_.write_raw(osc_pending_);
+    osc_pending_.clear();
+}
+
+void Session::attention(const std::string& conv, const Line& l, bool mention) {
+    const Conversation* cv = model_.find(conv);
+    if (!cv || cv->muted || cfg_.notify == "none") return;
+    const bool away = conv != model_.active().key;
+    if (!mention && !away) return;
+    bell_ = true;
+    if (cfg_.notify == "osc") {
+        const char* prog = std::getenv("TERM_PROGRAM");
+        const bool osc9 = prog && std::string(prog) == "iTerm.app";
+        const char* tmux = std::getenv("TMUX");
+        osc_pending_ += osc_notification("tacit " + conv, l.from + ": " + l.text, osc9, tmux && *tmux);
+    }
+}
+
+void Session::maybe_reconnect() {
+    if (c_.connected()) {
+        if (reconnect_at_) {
+            reconnect_at_ = 0;
+            backoff_.reset();
+        }
+        set_connection("connected");
+        return;
+    }
+    const uint64_t now = mono_ms();
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    if (reconnect_at_ == 0) reconnect_at_ = now + backoff_.next(unit(rng_));
+    if (now < reconnect_at_) {
+        uint64_t secs = (reconnect_at_ - now + 999) / 1000;
+        set_connection("offline, retry in " + std::to_string(secs) + "s");
+        return;
+    }
+    set_connection("reconnecting...");
+    draw();
+    auto r = c_.reconnect();
+    if (r.ok && c_.connected()) {
+        reconnect_at_ = 0;
+        backoff_.reset();
+        set_connection("connected");
+        drain_events();
+        refresh_online();
+        refresh_groups();
+        return;
+    }
+    reconnect_at_ = mono_ms() + backoff_.next(unit(rng_));
+    if (backoff_.attempts() <= 3 || backoff_.attempts() % 10 == 0)
+        model_.add_system(kStatusKey, "reconnect failed (attempt " + std::to_string(backoff_.attempts()) +
+                                          "): " + r.msg, wall_ms());
+}
+
+void Session::handle_input(const Input& in) {
+    if (in.is_paste) {
+        if (passwd_) {
+            passwd_->paste(in.text);
+        } else {
+            if (model_.focus() != Focus::Input) model_.set_focus(Focus::Input);
+            model_.editor().insert(in.text);
+        }
+        model_.mark_dirty(kPaneInput);
+        return;
+    }
+    handle_key(in.key);
+}
+
+void Session::handle_key(const Key& k) {
+    if (k.code == KeyCode::Resize) {
+        view_.relayout();
+        t_.force_repaint();
+        model_.set_page_size(std::max(1, view_.layout().messages.h - 1));
+        model_.handle_key(k);
+        return;
+    }
+    if (k.is_ctrl('l')) {
+        t_.force_repaint();
+        model_.handle_key(k);
+        return;
+    }
+    if (passwd_) {
+        model_.mark_dirty(kPaneInput);
+        switch (passwd_->handle_key(k)) {
+            case PasswordChange::Outcome::Done: finish_passwd(); break;
+            case PasswordChange::Outcome::Cancelled:
+                passwd_.reset();
+                model_.add_system({}, "/passwd cancelled", wall_ms());
+                break;
+            case PasswordChange::Outcome::Mismatch:
+                model_.add_system({}, "the passwords differ; type the new password again (Esc cancels)", wall_ms());
+                break;
+            case PasswordChange::Outcome::None: break;
+        }
+        return;
+    }
+    if (k.is_ctrl('c')) {
+        if (!model_.editor().empty()) model_.editor().clear();
+        else model_.add_system({}, "type /quit to leave", wall_ms());
+        model_.mark_dirty(kPaneInput);
+        return;
+    }
+    handle_action(model_.handle_key(k));
+}
+
+void Session::handle_action(const Action& a) {
+    switch (a.kind) {
+        case Action::Kind::Opened: load_history(a.target); break;
+        case Action::Kind::Command: run_command(a.command); break;
+        default: break;
+    }
+}
+
+int Session::run() {
+    install_stop_handlers();
+    restore();
+    while (!quit_ && !g_stop) {
+        draw();
+        pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {c_.fd(), POLLIN, 0}};
+        const nfds_t nf = c_.fd() >= 0 ? 2 : 1;
+        const int n = ::poll(fds, nf, poll_timeout());
+        // Read keys even when poll was interrupted: SIGWINCH arrives as KEY_RESIZE.
+        while (!quit_) {
+            auto in = t_.read();
+            if (!in) break;
+            handle_input(*in);
+        }
+        if (quit_ || g_stop) break;
+        if (nf == 2 && n > 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && c_.connected()) c_.pump();
+        drain_events();
+        maybe_reconnect();
+    }
+    if (c_.connected()) c_.logout();
+    return 0;
+}
+
+}  // namespace tacit::ui

@@ -1,0 +1,83 @@
+// The logged-in client: wires the Model (state, keys) to the client core
+// (network, history) and the View (drawing). One pass of the loop: draw
+// what is dirty, wait for the keyboard or the server, handle keys, pump the
+// connection, turn events into model changes, reconnect if needed.
+//
+// Failed sends: a message that could not be sent (no connection, or the
+// connection broke while sending, or a contact's key changed) is put back
+// in the input line, so nothing typed is lost and nothing is sent twice
+// behind the user's back; Enter sends it again.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "tui/client/client.hpp"
+#include "tui/client/config.hpp"
+#include "tui/ui/backoff.hpp"
+#include "tui/ui/model.hpp"
+#include "tui/ui/panes.hpp"
+#include "tui/ui/prompt.hpp"
+#include "tui/ui/terminal.hpp"
+#include "tui/ui/view.hpp"
+
+namespace tacit::ui {
+
+class Session {
+public:
+    Session(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg);
+    int run();
+
+    static constexpr size_t kHistoryLines = 300;
+
+private:
+    // session.cpp
+    void restore();
+    void draw();
+    void handle_input(const Input& in);
+    void handle_key(const Key& k);
+    void handle_action(const Action& a);
+    void maybe_reconnect();
+    void set_connection(const std::string& state);
+    void attention(const std::string& conv, const Line& l, bool mention);
+    int poll_timeout() const;
+
+    // session_events.cpp
+    void drain_events();
+    void on_event(const client::Event& e);
+    void on_message(const client::ChatMessage& m);
+    void refresh_online();
+    void refresh_groups(const std::string& changed = "");
+    void load_history(const std::string& key);
+
+    // session_commands.cpp
+    void run_command(const Command& c);
+    void send_text(const std::string& target, const std::string& text, const std::string& typed);
+    void report(const client::Result& r, const std::string& what);
+    void finish_passwd();
+    void show_fingerprint(const std::string& user);
+    void show_search(const std::string& text);
+
+    Terminal& t_;
+    client::Client& c_;
+    const client::Options& opt_;
+    const client::Config& cfg_;
+    Model model_;
+    View view_;
+    Extras extras_;
+    Backoff backoff_;
+    uint64_t reconnect_at_ = 0;  // steady ms; 0 = none scheduled
+    std::mt19937 rng_;
+    std::map<std::string, int> members_;  // group -> member count (cache)
+    std::optional<PasswordChange> passwd_;
+    bool quit_ = false;
+    bool bell_ = false;         // rung once per pass at most
+    std::string osc_pending_;  // desktop notifications to write after drawing
+};
+
+uint64_t mono_ms();
+uint64_t wall_ms();
+
+}  // namespace tacit::ui

@@ -1,0 +1,97 @@
+// Client-core events -> model changes (and the bell).
+#include <algorithm>
+
+#include "tui/ui/describe.hpp"
+#include "tui/ui/session.hpp"
+
+namespace tacit::ui {
+
+void Session::drain_events() {
+    // Handling an event can make requests that queue more events.
+    for (int round = 0; round < 8 && c_.has_events(); ++round)
+        for (const auto& e : c_.take_events()) on_event(e);
+}
+
+void Session::on_message(const client::ChatMessage& m) {
+    const std::string key = conversation_of(m, c_.user());
+    if (key.empty()) return;
+    Line l = to_line(m);
+    const bool mention = model_.add_message(key, l);
+    attention(key, l, mention);
+}
+
+void Session::on_event(const client::Event& e) {
+    using K = client::Event::Kind;
+    switch (e.kind) {
+        case K::Message: on_message(e.msg); break;
+        case K::Group: {
+            Line l;
+            l.time_ms = e.msg.sent_at_ms ? e.msg.sent_at_ms : wall_ms();
+            l.system = true;
+            l.verified = e.msg.verified;
+            l.text = describe_group_event(e.text, e.group);
+            const std::string key = "#" + e.group;
+            model_.add_message(key, l);
+            refresh_groups(e.group);
+            if (e.user == c_.user()) attention(key, l, true);
+            break;
+        }
+        case K::Presence: refresh_online(); break;
+        case K::KeyChanged: {
+            if (std::find(extras_.key_changed.begin(), extras_.key_changed.end(), e.user) == extras_.key_changed.end())
+                extras_.key_changed.push_back(e.user);
+            Line l;
+            l.time_ms = wall_ms();
+            l.system = true;
+            l.text = "WARNING: the key of " + e.user + " changed from " + e.old_fingerprint + " to " +
+                     e.fingerprint + ". Nothing is sent to " + e.user + " until you check the new key with " +
+                     e.user + " (in person, or another channel you trust) and type /accept-key " + e.user + ".";
+            model_.add_message(e.user, l);
+            attention(e.user, l, true);
+            model_.mark_dirty(kPaneStatus);
+            break;
+        }
+        case K::Disconnected:
+            set_connection("disconnected");
+            model_.add_system(kStatusKey, e.text + "; reconnecting", wall_ms());
+            break;
+        case K::Reconnected:
+            model_.add_system(kStatusKey, "reconnected: " + e.text, wall_ms());
+            break;
+        case K::Info: model_.add_system(kStatusKey, e.text, wall_ms()); break;
+    }
+}
+
+void Session::refresh_online() {
+    if (!c_.logged_in()) return;
+    std::vector<std::string> users;
+    if (c_.who(&users).ok) model_.set_online(std::move(users));
+}
+
+void Session::refresh_groups(const std::string& changed) {
+    auto names = c_.groups();
+    std::map<std::string, int> counts;
+    for (const auto& g : names) {
+        auto it = members_.find(g);
+        if (it != members_.end() && it->second >= 0 && g != changed) {
+            counts[g] = it->second;
+            continue;
+        }
+        std::vector<std::string> m;
+        counts[g] = c_.logged_in() && c_.group_members(g, &m).ok ? static_cast<int>(m.size()) : -1;
+    }
+    members_ = counts;
+    std::vector<GroupInfo> infos;
+    for (const auto& [g, n] : counts) infos.push_back(GroupInfo{g, std::max(0, n)});
+    model_.set_groups(std::move(infos));
+    model_.mark_dirty(kPaneStatus);  // the title shows the active group's size
+}
+
+void Session::load_history(const std::string& key) {
+    const Conversation* cv = model_.find(key);
+    if (!cv || !cv->lines.empty() || key == kStatusKey) return;
+    for (const auto& m : c_.history(key, kHistoryLines)) model_.add_message(key, to_line(m));
+    model_.take_bell();
+}
+
+}  // namespace tacit::ui
