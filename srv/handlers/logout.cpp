@@ -4,11 +4,10 @@
 #include <fmt/core.h>
 
 #include "srv/handler.hpp"
+#include "srv/handlers/delivery.hpp"
 #include "srv/server.hpp"
 
 namespace tacit::srv {
-
-bool verify_user_sig(Ctx& ctx, size_t signed_len, ByteView sig);
 
 void handle_logout(Ctx& ctx) {
     auto d = msg::decode<msg::Logout>(ctx.req.plaintext);

@@ -1,11 +1,10 @@
 // ONLINE (0x17): token | nonce | sig -> ONLINE_R (0x97): nonce |
 // list<str> users | sig. Users with at least one logged-in connection.
 #include "srv/handler.hpp"
+#include "srv/handlers/delivery.hpp"
 #include "srv/server.hpp"
 
 namespace tacit::srv {
-
-bool verify_user_sig(Ctx& ctx, size_t signed_len, ByteView sig);
 
 void handle_online(Ctx& ctx) {
     auto d = msg::decode<msg::Online>(ctx.req.plaintext);

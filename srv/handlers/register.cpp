@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "srv/handler.hpp"
+#include "srv/handlers/delivery.hpp"
 #include "srv/server.hpp"
 
 namespace tacit::srv {
@@ -52,8 +53,10 @@ void handle_register(Ctx& ctx) {
     });
     wipe(rec.verifier.data(), rec.verifier.size());
     Nonce n = m.nonce;
+    WriteMark mark(ctx.store());
     ctx.reply_after_commit(
-        [n, st, user](bool committed) {
+        [n, st, user, mark](bool committed) {
+            committed = mark.durable(committed);
             msg::RegisterR r;
             r.nonce = n;
             r.status = st;

@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "srv/handler.hpp"
+#include "srv/handlers/delivery.hpp"
 #include "srv/server.hpp"
 
 namespace tacit::srv {
@@ -52,8 +53,6 @@ void handle_renew2(Ctx& ctx) {
                                c->renew_pending = false;
                            });
 }
-
-bool verify_user_sig(Ctx& ctx, size_t signed_len, ByteView sig);
 
 void handle_renew3(Ctx& ctx) {
     auto d = msg::decode<msg::Renew3>(ctx.req.plaintext);
@@ -97,8 +96,10 @@ void handle_renew3(Ctx& ctx) {
     Nonce n = m.nonce;
     auto session = ctx.conn.session;
     Server* srv = &ctx.srv;
+    WriteMark mark(ctx.store());
     ctx.reply_after_commit(
-        [n, st, pw_changed](bool committed) {
+        [n, st, pw_changed, mark](bool committed) {
+            committed = mark.durable(committed);
             msg::Renew3R r;
             r.nonce = n;
             r.status = (st == proto::OK && !committed) ? uint8_t(proto::STORAGE_FULL) : st;
@@ -108,8 +109,8 @@ void handle_renew3(Ctx& ctx) {
             return msg::encode_body(r);
         },
         true,
-        [st, user, srv](bool committed) {
-            if (st != proto::OK || !committed) return;
+        [st, user, srv, mark](bool committed) {
+            if (st != proto::OK || !mark.durable(committed)) return;
             for (auto& s : srv->sessions().of_user(user)) srv->end_session(*s);
         });
     fmt::print(stderr, "tacitd: conn={} renew3 user={} status={}\n", ctx.conn.id, user, proto::status_name(st));

@@ -31,7 +31,7 @@ Layout compute_layout(int rows, int cols) {
     l.status = {rows - 2, 0, 1, cols};
     l.input = {rows - 1, 0, 1, cols};
     l.separator = {body_y, left, body_h, 1};
-    l.messages = {body_y, left + 1, body_h, cols - left - 1};
+    l.messages = {body_y, left + 2, body_h, cols - left - 2};  // one column of air
     // The conversation list gets what the two side lists leave; each list
     // keeps a header and at least two entries.
     const int side = std::max(3, body_h * 3 / 10);

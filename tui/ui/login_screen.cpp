@@ -87,7 +87,7 @@ Card form_card(const Terminal& t, LoginForm& f, const std::string& server, const
     if (!f.message().empty()) c.para(f.message(), f.message_is_error() ? Style::Error : Style::System);
     else c.line(f.mode() == M::Register ? "A new account: your keys are made on this machine." : "", Style::Dim);
     c.blank();
-    c.para("Enter: next/submit  Tab: move  Ctrl-R: log in/register  Ctrl-C: quit", Style::Dim);
+    c.para("Enter next  Tab move  Ctrl-R log in/register  Ctrl-C quit", Style::Dim);
     return c;
 }
 
@@ -128,7 +128,7 @@ bool confirm_server(Terminal& t, const std::string& server, const std::string& f
         c.blank();
         c.line("  " + fingerprint, Style::Highlight);
         c.blank();
-        c.para("Compare it with the fingerprint your server's admin published (`tacitd fingerprint`). "
+        c.para("Compare it with the fingerprint your server's admin published (tacitd prints it at start-up). "
                "Once pinned, a different key is refused.", Style::Dim);
         c.blank();
         c.line("Trust this server and pin its key?  y: yes  n: no", Style::Prompt);

@@ -59,8 +59,7 @@ void Session::restore() {
     for (size_t i = 0; i < model_.conversations().size(); ++i) model_.select(i);
     model_.select(model_.conversations().size() > 1 ? 1 : 0);
     model_.take_bell();
-    model_.add_system(kStatusKey, "logged in as " + c_.user() + " on " + opt_.server + " (server key " +
-                                      c_.server_fingerprint() + ")", wall_ms());
+    model_.add_system(kStatusKey, "logged in as " + c_.user() + " on " + opt_.server, wall_ms());
     model_.add_system(kStatusKey, std::to_string(convs.size()) + " conversations restored from local history. "
                                   "/help lists the commands; Alt-1 is this window.", wall_ms());
     refresh_online();
@@ -223,7 +222,10 @@ int Session::run() {
             handle_input(*in);
         }
         if (quit_ || g_stop) break;
-        if (nf == 2 && n > 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && c_.connected()) c_.pump();
+        // Always pump: replies to our own requests may have carried notices
+        // (new mail, group changes) that were queued while we waited.
+        (void)n;
+        if (c_.connected()) c_.pump();
         drain_events();
         maybe_reconnect();
     }
