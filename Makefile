@@ -6,6 +6,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 PORT     ?= 7700
 SANFLAGS ?=
+NPROC    ?= $(shell nproc 2>/dev/null || echo 2)
 
 override CXXFLAGS += -std=c++20 -Wall -Wextra -Werror $(SANFLAGS)
 override CPPFLAGS += -I. -MMD -MP
@@ -90,16 +91,16 @@ tests-bin: $(UNIT) $(INTEG) $(TACITD) $(TACIT)
 
 # Starts a local tacitd on data/, opens the client, stops the server on exit.
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@BUILD=$(BUILD) PORT=$(PORT) bash srv/run-local.sh
 
 test: deps
-	@$(MAKE) --no-print-directory tests-bin
+	@$(MAKE) --no-print-directory -j$(NPROC) tests-bin
 	@BUILD=$(BUILD) bash tests/run.sh
 
 # Everything under ASan+UBSan (clang), the whole suite.
 check: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan CXX=clang++ CXXFLAGS="-O1 -g" \
+	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build-asan CXX=clang++ CXXFLAGS="-O1 -g" \
 	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" tests-bin
 	@BUILD=build-asan TACIT_SANITIZED=1 bash tests/run.sh
 

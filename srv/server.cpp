@@ -206,6 +206,7 @@ void Server::close(Connection& c, const char* why) {
     loop_.remove_fd(c.fd.get());
     c.dead = true;
     c.pending.clear();
+    dead_.push_back(c.id);
 }
 
 // -------------------------------------------------------------- frames
@@ -374,32 +375,35 @@ void Server::before_sleep() {
         for (auto id : ids)
             if (Connection* c = conn(id)) flush(*c, committed);
     }
-    for (auto it = conns_.begin(); it != conns_.end();) {
-        if (it->second->dead) it = conns_.erase(it);
-        else ++it;
-    }
+    // Reaped here, never inside their own callbacks (redis freeClientAsync).
+    for (auto id : dead_) conns_.erase(id);
+    dead_.clear();
 }
 
 void Server::flush(Connection& c, bool committed) {
+    // Callbacks may queue more for this connection; those go out in the
+    // next round of the loop, still in order.
     while (!c.pending.empty() && !c.dead) {
-        Outgoing o = std::move(c.pending.front());
-        c.pending.pop_front();
-        auto body = o.build(committed);
-        if (body) {
-            Bytes frame;
-            if (o.raw) {
-                frame = std::move(*body);
-            } else {
-                if (!c.channel) continue;
-                if (o.sign) {
-                    auto in = msg::sig_input(proto::S2C, c.session_id, c.channel->next_send_seq(), *body);
-                    msg::append_sig(*body, id_.sign.sign(in));
+        auto batch = std::move(c.pending);
+        c.pending.clear();
+        for (auto& o : batch) {
+            if (c.dead) break;
+            auto body = o.build(committed);
+            if (body && (o.raw || c.channel)) {
+                Bytes frame;
+                if (o.raw) {
+                    frame = std::move(*body);
+                } else {
+                    if (o.sign) {
+                        auto in = msg::sig_input(proto::S2C, c.session_id, c.channel->next_send_seq(), *body);
+                        msg::append_sig(*body, id_.sign.sign(in));
+                    }
+                    frame = c.channel->seal(*body);
                 }
-                frame = c.channel->seal(*body);
+                c.out.insert(c.out.end(), frame.begin(), frame.end());
             }
-            c.out.insert(c.out.end(), frame.begin(), frame.end());
+            if (o.after) o.after(committed);
         }
-        if (o.after) o.after(committed);
     }
     if (c.dead) return;
     if (c.out_pending() > cfg_.output_cap) return close(c, "output cap exceeded (slow reader)");
@@ -535,7 +539,10 @@ void Ctx::error(const Nonce& nonce, uint8_t status, std::string msg, bool sign) 
 }
 
 bool Ctx::token_ok(const Token& t) const {
-    return conn.session && !conn.session->ended && ct_equal(t, conn.session->token);
+    // Expiry is checked here too: the sweep that ends expired sessions runs
+    // only once a second.
+    return conn.session && !conn.session->ended && conn.session->expires_ms > srv.now_ms() &&
+           ct_equal(t, conn.session->token);
 }
 
 const std::string& Ctx::user() const {

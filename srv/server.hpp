@@ -76,6 +76,7 @@ private:
     std::unique_ptr<Acceptor> acceptor_;
     std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
     std::set<uint64_t> to_flush_;
+    std::vector<uint64_t> dead_;
     uint64_t next_id_ = 1;
     SessionTable sessions_;
     std::map<std::string, unsigned> online_;  // user -> logged-in connections
