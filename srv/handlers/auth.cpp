@@ -7,7 +7,8 @@ namespace tacit::srv {
 
 bool verify_user_sig(Ctx& ctx, size_t signed_len, ByteView sig) {
     auto& s = ctx.conn.session;
-    return s && s->key && ctx.verify(*s->key, signed_len, sig);
+    // Requests without a token (MSG2, GROUP_MSG2*) stop at expiry as well.
+    return s && s->key && !s->ended && s->expires_ms > ctx.now_ms() && ctx.verify(*s->key, signed_len, sig);
 }
 
 }  // namespace tacit::srv

@@ -193,6 +193,10 @@ struct Client::Impl {
                                 offered.empty() ? "" : " (it now offers " + offered + ")", server_name,
                                 known_file));
             return Result::fail(proto::INTERNAL, what);
+        } catch (const std::exception& e) {
+            // connect_tcp failures (refused, unreachable): leave no half-made connection.
+            conn.reset();
+            return Result::fail(proto::INTERNAL, e.what());
         }
         return Result::good("connected to " + server_name);
     }
@@ -335,6 +339,10 @@ struct Client::Impl {
     Result renew(std::optional<std::string> new_password) {
         if (!conn || !self.token_) return Result::fail(proto::AUTH_FAILED, "not logged in");
         const std::string user = self.user_;
+        // Mail waiting now is wrapped for the old key, which is gone after
+        // RENEW3: fetch it first. (Mail that lands during the exchange below
+        // still can't be opened with the new key.)
+        if (auto f = fetch_all(); !f.ok) return f;
         // Step 1 and 2: a fresh session key on the live connection.
         msg::Renew1 r1;
         r1.token = *self.token_;
@@ -705,7 +713,7 @@ struct Client::Impl {
                     fetch_all();
                     return Result::good("session resumed");
                 }
-            } catch (const ConnError& e) {
+            } catch (const std::exception& e) {
                 conn.reset();
                 return Result::fail(proto::INTERNAL, e.what());
             }

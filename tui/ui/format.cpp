@@ -33,8 +33,8 @@ Row& Row::fit(int w) {
     return *this;
 }
 
-Glyphs Glyphs::unicode() { return {"\u2713", "!", "\u25CF", "\u2502", "\u2026"}; }
-Glyphs Glyphs::ascii() { return {"+", "!", "*", "|", "~"}; }
+Glyphs Glyphs::unicode() { return {"\u2713", "!", "\u25CF", "\u2502", "\u2713"}; }
+Glyphs Glyphs::ascii() { return {"+", "!", "*", "|", "ok"}; }
 
 int nick_hue(std::string_view nick) {
     uint32_t h = 2166136261u;  // FNV-1a: stable across runs and machines
@@ -95,7 +95,7 @@ std::vector<Row> format_line(const Line& l, const LineFormat& f) {
     const int width = std::max(1, f.width);
     const int time_w = f.show_time ? 6 : 0;                   // "14:05 "
     const int prefix_w = time_w + 2 + f.nick_width + 3;       // "✓ " nick " │ "
-    if (width - prefix_w < 16) {
+    if (width - prefix_w < 24) {
         LineFormat g = f;
         g.width = width;
         return format_inline(l, g);

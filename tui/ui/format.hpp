@@ -39,7 +39,7 @@ struct Row {
 // Marks drawn by the client itself. ASCII on terminals whose fonts lack
 // the symbols (the Linux console).
 struct Glyphs {
-    std::string verified, unverified, online, sep, ellipsis;
+    std::string verified, unverified, online, sep, ok;
     static Glyphs unicode();
     static Glyphs ascii();
 };

@@ -100,6 +100,7 @@ bool connect_loop(Terminal& t, CardScreen& s, client::Client& c, const std::stri
         s.show(card);
         auto r = c.connect();
         if (r.ok) return true;
+        c.disconnect();  // a refused connect can leave a half-made connection behind
         const bool key_changed = r.status == proto::KEY_CHANGED;
         if (!notice(t, s, key_changed ? "SERVER KEY CHANGED" : "cannot connect", r.msg, !key_changed)) return false;
     }

@@ -28,16 +28,16 @@ Row header(std::string_view title, size_t count, bool focused, int width) {
     return r;
 }
 
-// "name ... right" with right flush against the edge.
+// "name ... right", right ending one cell before the edge.
 Row entry(std::string_view left, Style ls, std::string_view right, Style rs, Style fill, int width) {
     Row r;
     r.fill = fill;
-    int rw = display_width(right);
-    int room = std::max(0, width - rw - (rw ? 1 : 0));
+    const int rw = display_width(right);
+    const int room = std::max(0, width - 1 - rw - (rw ? 1 : 0));
     std::string l = truncate_to_width(left, room, true);
     r.add(l, ls);
-    if (rw && width > rw) {
-        r.add(std::string(static_cast<size_t>(width - display_width(l) - rw), ' '), fill);
+    if (rw && width - 1 > rw) {
+        r.add(std::string(static_cast<size_t>(width - 1 - display_width(l) - rw), ' '), fill);
         r.add(std::string(right), rs);
     }
     r.fit(width);
@@ -66,6 +66,8 @@ Row title_row(const Model& m, const Extras& x, int width) {
         r.add(" · end-to-end encrypted", Style::BarDim);
     } else {
         r.add(" " + c.key, Style::Bar).add("  direct", Style::BarDim);
+        const bool on = std::binary_search(m.online().begin(), m.online().end(), c.key);
+        r.add(on ? " · online" : " · offline", on ? Style::BarGood : Style::BarDim);
         if (std::find(x.key_changed.begin(), x.key_changed.end(), c.key) != x.key_changed.end())
             r.add(" · KEY CHANGED: check it, then /accept-key " + c.key, Style::BarAlert);
         else
@@ -77,32 +79,26 @@ Row title_row(const Model& m, const Extras& x, int width) {
 
 Row status_row(const Model& m, const Extras& x, const Glyphs& g, int width) {
     const Status& s = m.status();
-    Row r;
-    r.fill = Style::Bar;
-    auto open = [&] { r.add("[", Style::BarDim); };
-    auto close = [&] { r.add("] ", Style::BarDim); };
-    if (!x.clock.empty()) {
-        open();
-        r.add(x.clock, Style::Bar);
-        close();
-    }
-    open();
-    r.add(s.user.empty() ? "-" : s.user, Style::Bar);
-    if (!s.server.empty()) r.add("@" + s.server, Style::BarDim);
-    close();
-    open();
-    r.add(s.connection.empty() ? "offline" : s.connection,
-          s.connection == "connected" ? Style::BarGood : Style::BarAlert);
-    close();
-    open();
-    if (!x.key_changed.empty()) r.add("key changed: " + x.key_changed.front(), Style::BarAlert);
-    else r.add(s.key_state.empty() ? "e2e " + g.verified : s.key_state, Style::BarGood);
-    close();
-    if (x.compact) {
-        open();
-        r.add(num(m.active_index() + 1) + ":" + conversation_label(m.active().key), Style::Bar);
-        close();
-    }
+    // Items in display order with a priority: when the bar is too narrow,
+    // the least important (highest number) go first.
+    struct Item {
+        Row r;
+        int prio;
+    };
+    std::vector<Item> items;
+    auto item = [&](int prio) -> Row& {
+        items.push_back({Row{}, prio});
+        items.back().r.add("[", Style::BarDim);
+        return items.back().r;
+    };
+    if (!x.clock.empty()) item(5).add(x.clock, Style::Bar);
+    item(2).add(s.user.empty() ? "-" : s.user, Style::Bar);
+    if (!s.server.empty()) item(6).add(s.server, Style::BarDim);
+    item(0).add(s.connection.empty() ? "offline" : s.connection,
+                s.connection == "connected" ? Style::BarGood : Style::BarAlert);
+    if (!x.key_changed.empty()) item(1).add("key changed: " + x.key_changed.front(), Style::BarAlert);
+    else item(4).add(s.key_state.empty() ? "e2e " + g.ok : s.key_state, Style::BarGood);
+    if (x.compact) item(3).add(num(m.active_index() + 1) + ":" + conversation_label(m.active().key), Style::Bar);
     // Activity, irssi style: window numbers, mentions stand out.
     Row act;
     const auto& cs = m.conversations();
@@ -112,16 +108,27 @@ Row status_row(const Model& m, const Extras& x, const Glyphs& g, int width) {
         act.add(num(i + 1), cs[i].mention ? Style::BarMention : Style::BarActivity);
     }
     if (!act.segs.empty()) {
-        open();
-        r.add("Act: ", Style::Bar);
+        Row& r = item(1).add("Act: ", Style::Bar);
         for (auto& seg : act.segs) r.segs.push_back(seg);
-        close();
     }
-    if (m.active().scroll > 0) {
-        open();
-        r.add("more " + num(static_cast<size_t>(m.active().scroll)), Style::BarActivity);
-        close();
+    if (m.active().scroll > 0) item(1).add("more " + num(static_cast<size_t>(m.active().scroll)), Style::BarActivity);
+    for (auto& it : items) it.r.add("] ", Style::BarDim);
+
+    auto total = [&] {
+        int w = 0;
+        for (const auto& it : items) w += it.r.width();
+        return w;
+    };
+    while (total() > width && items.size() > 1) {
+        auto worst = std::max_element(items.begin(), items.end(),
+                                      [](const Item& a, const Item& b) { return a.prio < b.prio; });
+        if (worst->prio == 0) break;
+        items.erase(worst);
     }
+    Row r;
+    r.fill = Style::Bar;
+    for (auto& it : items)
+        for (auto& seg : it.r.segs) r.segs.push_back(std::move(seg));
     return r.fit(width);
 }
 
@@ -167,7 +174,9 @@ std::vector<Row> conversation_rows(const Model& m, int height, int width) {
         std::string n = i < 99 ? num(i + 1) : "";
         std::string left = std::string(n.size() < 2 ? 2 - n.size() : 0, ' ') + n + " " +
                            conversation_label(c.key);
-        std::string right = c.unread > 0 ? num(static_cast<size_t>(c.unread)) : (c.muted ? "~" : "");
+        // A mention is marked with '@' too, so it stands out without colour.
+        std::string right = c.unread > 0 ? (c.mention ? "@" : "") + num(static_cast<size_t>(c.unread))
+                                         : (c.muted ? "~" : "");
         out.push_back(entry(left, st, right, c.mention && fill == Style::Normal ? Style::Highlight : st,
                             fill, width));
     }

@@ -50,7 +50,7 @@ void Session::restore() {
     auto pending = c_.take_events();
     std::set<std::string> fresh;
     for (const auto& e : pending)
-        if (e.kind == client::Event::Kind::Message) fresh.insert(e.msg.id);
+        if (e.kind == client::Event::Kind::Message || e.kind == client::Event::Kind::Group) fresh.insert(e.msg.id);
     auto convs = c_.conversations();
     for (const auto& key : convs) {
         for (const auto& m : c_.history(key, kHistoryLines))
@@ -142,6 +142,10 @@ void Session::maybe_reconnect() {
         refresh_groups();
         return;
     }
+    // A failed attempt can leave a half-made connection object behind
+    // (connect_tcp's refusal is not a ConnError); drop it so connected()
+    // stays false and sends keep going to the input line.
+    c_.disconnect();
     reconnect_at_ = mono_ms() + backoff_.next(unit(rng_));
     if (backoff_.attempts() <= 3 || backoff_.attempts() % 10 == 0)
         model_.add_system(kStatusKey, "reconnect failed (attempt " + std::to_string(backoff_.attempts()) +
@@ -168,6 +172,8 @@ void Session::handle_key(const Key& k) {
         t_.force_repaint();
         model_.set_page_size(std::max(1, view_.layout().messages.h - 1));
         model_.handle_key(k);
+        // The side lists are hidden in single-pane mode: keep typing possible.
+        if (view_.layout().compact && model_.focus() != Focus::Input) model_.set_focus(Focus::Input);
         return;
     }
     if (k.is_ctrl('l')) {
@@ -190,6 +196,10 @@ void Session::handle_key(const Key& k) {
         }
         return;
     }
+    // In single-pane mode Tab only completes; there is no list to move to.
+    if (view_.layout().compact && k.code == KeyCode::Tab && model_.focus() == Focus::Input &&
+        model_.editor().word_before_cursor().empty())
+        return;
     if (k.is_ctrl('c')) {
         if (!model_.editor().empty()) model_.editor().clear();
         else model_.add_system({}, "type /quit to leave", wall_ms());

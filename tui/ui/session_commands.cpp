@@ -29,10 +29,10 @@ void Session::send_text(const std::string& target, const std::string& text, cons
         // Back into the input line, unless the user already typed something new.
         if (model_.editor().empty()) model_.editor().set_text(typed);
         model_.mark_dirty(kPaneInput);
-        model_.add_system({}, why + " - the message is back in the input line; Enter sends it again", wall_ms());
+        model_.add_system({}, "not sent (" + why + "): kept in the input line, Enter retries", wall_ms());
     };
     if (!c_.connected() || !c_.logged_in()) {
-        keep("not connected (" + model_.status().connection + ")");
+        keep("offline");
         return;
     }
     const bool group = !target.empty() && target[0] == '#';
@@ -46,7 +46,7 @@ void Session::send_text(const std::string& target, const std::string& text, cons
         model_.add_message(target, l);
         return;
     }
-    if (!c_.connected() || r.status == proto::KEY_CHANGED) keep("not sent: " + r.msg);
+    if (!c_.connected() || r.status == proto::KEY_CHANGED) keep(r.msg);
     else model_.add_system({}, "not sent to " + target + ": " + r.msg, wall_ms());
 }
 

@@ -144,7 +144,7 @@ Terminal::Terminal(const std::string& colors) : impl_(std::make_unique<Impl>()) 
     raw();  // Ctrl-C, Ctrl-Z, Ctrl-S reach us as keys
     noecho();
     nonl();
-    set_escdelay(25);
+    set_escdelay(50);  // long enough for a key sequence over ssh, short for Esc
     impl_->keys = newpad(1, 1);
     keypad(impl_->keys, TRUE);
     nodelay(impl_->keys, TRUE);

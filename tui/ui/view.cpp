@@ -52,7 +52,7 @@ void View::render(Model& m, const Extras& x, unsigned dirty) {
     // The status bar shows activity and the title member counts, so they
     // follow the lists they summarise.
     if (dirty & (kPaneConvList | kPaneMessages)) dirty |= kPaneStatus;
-    const bool title_dirty = dirty & (kPaneStatus | kPaneConvList | kPaneGroups);
+    const bool title_dirty = dirty & (kPaneStatus | kPaneConvList | kPaneGroups | kPaneOnline);
     const Glyphs& g = v.t.glyphs();
 
     if (v.title && title_dirty) put_row(v.title.win(), 0, title_row(m, x, v.title.width()), v.t);

@@ -1,0 +1,194 @@
+#include <catch2/catch.hpp>
+
+#include "tui/ui/panes.hpp"
+#include "tui/ui/width.hpp"
+
+using namespace tacit::ui;
+
+namespace {
+std::string text_of(const Row& r) {
+    std::string s;
+    for (const auto& seg : r.segs) s += seg.text;
+    return s;
+}
+bool any_style(const Row& r, Style st) {
+    for (const auto& s : r.segs)
+        if (s.style == st) return true;
+    return r.fill == st;
+}
+Line msg(std::string from, std::string text) {
+    Line l;
+    l.from = std::move(from);
+    l.text = std::move(text);
+    l.verified = true;
+    return l;
+}
+Model model() {
+    Model m;
+    m.set_status({"example.org:7700", "me", "connected", ""});
+    return m;
+}
+}  // namespace
+
+TEST_CASE("conversation list: numbers, unread counts, marks", "[ui][panes]") {
+    Model m = model();
+    m.open("alice");
+    m.open("#ops");
+    m.add_message("alice", msg("alice", "one"));
+    m.add_message("alice", msg("alice", "hey me, look"));  // a mention
+    auto rows = conversation_rows(m, 10, 20);
+    REQUIRE(rows.size() == 4);  // header + 3
+    CHECK(text_of(rows[0]).find("Conversations") != std::string::npos);
+    CHECK(text_of(rows[1]).rfind(" 1 (status)", 0) == 0);
+    CHECK(text_of(rows[2]).rfind(" 2 alice", 0) == 0);
+    CHECK(text_of(rows[2]).back() == '2');  // the count, one cell from the edge
+    CHECK(rows[2].width() == 19);
+    CHECK(text_of(rows[2]).find(" @2") != std::string::npos);  // a mention is marked without colour too
+    CHECK(any_style(rows[2], Style::Highlight));
+    CHECK(any_style(rows[3], Style::Active));  // #ops is in view
+    for (const auto& r : rows) CHECK(r.width() <= 20);
+
+    m.set_muted("alice", true);
+    rows = conversation_rows(m, 10, 20);
+    CHECK(any_style(rows[2], Style::Muted));
+    CHECK(conversation_rows(m, 0, 20).empty());
+    CHECK(conversation_rows(m, 2, 20).size() == 2);
+}
+
+TEST_CASE("conversation list scrolls to keep the active one visible", "[ui][panes]") {
+    Model m = model();
+    for (int i = 0; i < 20; ++i) m.open("user" + std::to_string(i));
+    auto rows = conversation_rows(m, 5, 20);
+    REQUIRE(rows.size() == 5);
+    CHECK(text_of(rows.back()).find("user19") != std::string::npos);
+}
+
+TEST_CASE("side lists: online marks and group member counts", "[ui][panes]") {
+    Model m = model();
+    m.set_online({"me", "bob"});
+    auto on = online_rows(m, Glyphs::unicode(), 5, 16);
+    REQUIRE(on.size() == 3);
+    CHECK(text_of(on[0]).find("Online 2") != std::string::npos);
+    CHECK(text_of(on[1]) == " \u25CF bob");
+    CHECK(any_style(on[1], Style::Online));
+    CHECK(any_style(on[2], Style::OwnNick));
+    CHECK(text_of(online_rows(m, Glyphs::ascii(), 5, 16)[1]) == " * bob");
+
+    m.set_groups({{"ops", 3}, {"dev", 12}});
+    auto gs = group_rows(m, 5, 16);
+    REQUIRE(gs.size() == 3);
+    CHECK(text_of(gs[1]).rfind(" #dev", 0) == 0);
+    CHECK(text_of(gs[1]).substr(text_of(gs[1]).size() - 2) == "12");
+    CHECK(gs[1].width() == 15);
+    Model empty = model();
+    CHECK(text_of(group_rows(empty, 5, 16)[1]) == " (none)");
+}
+
+TEST_CASE("focus shows a cursor in the focused list", "[ui][panes]") {
+    Model m = model();
+    m.set_online({"bob", "carol"});
+    m.set_focus(Focus::Online);
+    auto on = online_rows(m, Glyphs::unicode(), 5, 16);
+    CHECK(any_style(on[0], Style::HeaderFocus));
+    CHECK(on[1].fill == Style::Cursor);
+    CHECK(on[2].fill == Style::Normal);
+}
+
+TEST_CASE("status bar: connection, keys, activity; drops the least useful first", "[ui][panes]") {
+    Model m = model();
+    m.open("alice");
+    m.open("bob");
+    m.add_message("alice", msg("alice", "hi"));
+    Extras x;
+    x.clock = "12:34";
+    Row r = status_row(m, x, Glyphs::unicode(), 100);
+    std::string s = text_of(r);
+    CHECK(s.find("[12:34]") != std::string::npos);
+    CHECK(s.find("[me]") != std::string::npos);
+    CHECK(s.find("[example.org:7700]") != std::string::npos);
+    CHECK(s.find("[connected]") != std::string::npos);
+    CHECK(s.find("[e2e \u2713]") != std::string::npos);
+    CHECK(s.find("[Act: 2]") != std::string::npos);
+    CHECK(r.fill == Style::Bar);
+
+    std::string narrow = text_of(status_row(m, x, Glyphs::unicode(), 30));
+    CHECK(narrow.find("[connected]") != std::string::npos);
+    CHECK(narrow.find("[Act: 2]") != std::string::npos);
+    CHECK(narrow.find("example.org") == std::string::npos);
+    CHECK(display_width(narrow) <= 30);
+
+    x.key_changed = {"alice"};
+    Row k = status_row(m, x, Glyphs::unicode(), 100);
+    CHECK(text_of(k).find("key changed: alice") != std::string::npos);
+    CHECK(any_style(k, Style::BarAlert));
+
+    Status st = m.status();
+    st.connection = "offline, retry in 3s";
+    m.set_status(st);
+    Row off = status_row(m, x, Glyphs::unicode(), 100);
+    CHECK(text_of(off).find("[offline, retry in 3s]") != std::string::npos);
+}
+
+TEST_CASE("title names the conversation and its kind", "[ui][panes]") {
+    Model m = model();
+    Extras x;
+    CHECK(text_of(title_row(m, x, 80)).find("status window") != std::string::npos);
+    m.set_groups({{"ops", 3}});
+    m.open("#ops");
+    CHECK(text_of(title_row(m, x, 80)).find("#ops  group \u00B7 3 members") != std::string::npos);
+    m.open("bob");
+    CHECK(text_of(title_row(m, x, 80)).find("bob  direct \u00B7 offline") != std::string::npos);
+    m.set_online({"bob", "me"});
+    CHECK(text_of(title_row(m, x, 80)).find("bob  direct \u00B7 online") != std::string::npos);
+    x.key_changed = {"bob"};
+    CHECK(text_of(title_row(m, x, 200)).find("KEY CHANGED") != std::string::npos);
+    CHECK(title_row(m, x, 10).width() <= 10);
+}
+
+TEST_CASE("input row: prompt, cursor, masked prompt", "[ui][panes]") {
+    Model m = model();
+    m.open("bob");
+    m.editor().insert("hello");
+    Extras x;
+    InputRow in = input_row(m, x, 40);
+    CHECK(text_of(in.row) == "[bob] hello");
+    CHECK(in.cursor_x == 11);
+    x.prompt = "new password";
+    x.prompt_len = 4;
+    in = input_row(m, x, 40);
+    CHECK(text_of(in.row) == "new password: ****");
+    CHECK(text_of(in.row).find("hello") == std::string::npos);
+    CHECK(in.cursor_x == 18);
+}
+
+TEST_CASE("message pane is bottom-aligned and follows the scroll offset", "[ui][panes]") {
+    Model m = model();
+    m.open("bob");
+    for (int i = 0; i < 30; ++i) m.add_message("bob", msg("bob", "line " + std::to_string(i)));
+    auto rows = message_rows(m, Glyphs::unicode(), 5, 60);
+    REQUIRE(rows.size() == 5);
+    CHECK(text_of(rows.back()).find("line 29") != std::string::npos);
+    CHECK(text_of(rows.front()).find("line 25") != std::string::npos);
+    m.set_page_size(10);
+    m.scroll_up();
+    rows = message_rows(m, Glyphs::unicode(), 5, 60);
+    CHECK(text_of(rows.back()).find("line 19") != std::string::npos);
+
+    Model few = model();
+    few.open("carol");
+    few.add_message("carol", msg("carol", "only"));
+    rows = message_rows(few, Glyphs::unicode(), 4, 60);
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0].segs.empty());
+    CHECK(text_of(rows[3]).find("only") != std::string::npos);
+}
+
+TEST_CASE("panes show sanitized network text", "[ui][panes]") {
+    Model m = model();
+    m.add_message("bob", msg("bob", "evil \x1b[31mred\x07"));
+    m.open("bob");
+    auto rows = message_rows(m, Glyphs::unicode(), 3, 60);
+    std::string s = text_of(rows.back());
+    CHECK(s.find('\x1b') == std::string::npos);
+    CHECK(s.find("^[[31mred^G") != std::string::npos);
+}

@@ -1,0 +1,113 @@
+// The curses-free parts the session uses: reconnection backoff, OSC
+// notifications, turning client records into lines, colour choice.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "tui/ui/backoff.hpp"
+#include "tui/ui/describe.hpp"
+#include "tui/ui/notify.hpp"
+#include "tui/ui/terminal.hpp"
+
+using namespace tacit::ui;
+using tacit::client::ChatMessage;
+
+TEST_CASE("backoff doubles to a cap, with jitter in [d/2, d]", "[ui][backoff]") {
+    Backoff b(500, 8000);
+    CHECK(b.next(0.999) <= 500);
+    CHECK(b.next(0.0) == 500);  // second attempt: nominal 1000, lowest jitter
+    CHECK(b.next(0.5) == 1000 + 500);  // nominal 2000 -> 1000 + 500
+    CHECK(b.next(1.0) == 4000);
+    for (int i = 0; i < 50; ++i) {
+        uint64_t d = b.next(0.3);
+        CHECK(d >= 4000);
+        CHECK(d <= 8000);
+    }
+    CHECK(b.attempts() == 54);
+    b.reset();
+    CHECK(b.attempts() == 0);
+    CHECK(b.next(1.0) == 500);
+    CHECK(b.next(-3.0) == 500);  // out-of-range jitter is clamped
+}
+
+TEST_CASE("OSC notification text cannot end or split the sequence", "[ui][notify]") {
+    std::string s = osc_notification("tacit bob", "hi\x07\x1b]0;x\x1b\\; there", false, false);
+    CHECK(s.rfind("\x1b]777;notify;tacit bob;", 0) == 0);
+    CHECK(s.back() == '\x07');
+    // Exactly one BEL (the terminator) and one ESC (the introducer).
+    CHECK(std::count(s.begin(), s.end(), '\x07') == 1);
+    CHECK(std::count(s.begin(), s.end(), '\x1b') == 1);
+    // Two ';' separators only: the one in the body became ','.
+    CHECK(std::count(s.begin(), s.end(), ';') == 3);
+    CHECK(s.find("^G^[]0,x^[\\, there") != std::string::npos);
+
+    std::string nine = osc_notification("t", "b", true, false);
+    CHECK(nine == "\x1b]9;t: b\x07");
+
+    std::string tm = osc_notification("t", "b", false, true);
+    CHECK(tm == "\x1bPtmux;\x1b\x1b]777;notify;t;b\x07\x1b\\");
+
+    CHECK(osc_safe(std::string(500, 'a')).size() < 300);
+}
+
+TEST_CASE("client records become lines and conversation keys", "[ui][describe]") {
+    ChatMessage m;
+    m.id = "01";
+    m.from = "bob";
+    m.to = "me";
+    m.body = "hi";
+    m.sent_at_ms = 42;
+    m.verified = true;
+    CHECK(conversation_of(m, "me") == "bob");
+    Line l = to_line(m);
+    CHECK(l.from == "bob");
+    CHECK(l.text == "hi");
+    CHECK(l.verified);
+    CHECK(l.time_ms == 42);
+    CHECK_FALSE(l.system);
+
+    ChatMessage out = m;
+    out.from = "me";
+    out.to = "bob";
+    out.outgoing = true;
+    out.verified = false;
+    CHECK(conversation_of(out, "me") == "bob");
+    CHECK(to_line(out).verified);
+
+    ChatMessage g = m;
+    g.group = "ops";
+    CHECK(conversation_of(g, "me") == "#ops");
+
+    ChatMessage sys;
+    sys.group = "ops";
+    sys.body = "added alice carol";
+    sys.verified = true;
+    Line s = to_line(sys);
+    CHECK(s.system);
+    CHECK(s.text == "alice added carol to #ops");
+
+    ChatMessage broken = m;
+    broken.body.clear();
+    broken.verified = false;
+    broken.problem = "bad tag";
+    CHECK(to_line(broken).text == "[could not decrypt: bad tag]");
+    CHECK_FALSE(to_line(broken).verified);
+}
+
+TEST_CASE("group events read as sentences", "[ui][describe]") {
+    CHECK(describe_group_event("created alice ops", "ops") == "alice created #ops");
+    CHECK(describe_group_event("removed alice bob", "ops") == "alice removed bob from #ops");
+    CHECK(describe_group_event("left carol carol", "ops") == "carol left #ops");
+    CHECK(describe_group_event("dissolved alice ops", "ops") == "alice dissolved #ops");
+    CHECK(describe_group_event("renamed x y", "ops") == "#ops: renamed x y");
+}
+
+TEST_CASE("colour mode: config, NO_COLOR and what the terminal has", "[ui][terminal]") {
+    CHECK(choose_color_mode("auto", false, 256) == ColorMode::Full);
+    CHECK(choose_color_mode("auto", false, 8) == ColorMode::Basic);
+    CHECK(choose_color_mode("auto", false, 0) == ColorMode::None);
+    CHECK(choose_color_mode("auto", true, 256) == ColorMode::None);
+    CHECK(choose_color_mode("no", false, 256) == ColorMode::None);
+    CHECK(choose_color_mode("yes", true, 256) == ColorMode::Full);  // the config wins over NO_COLOR
+    CHECK(choose_color_mode("yes", false, 2) == ColorMode::None);
+}
