@@ -104,4 +104,40 @@ check_options() {
 check_options tacitd "$BUILD/tacitd" man/tacitd.8
 check_options tacit "$BUILD/tacit" man/tacit.1
 
+# make install / uninstall into a scratch DESTDIR: binaries, pages and the
+# unit land where man(1) and systemd look, and uninstall removes them.
+check_install() {
+    local dest
+    dest=$(mktemp -d /tmp/tacit-install-XXXXXX)
+    local out
+    if ! out=$(make --no-print-directory install BUILD="$BUILD" DESTDIR="$dest" PREFIX=/usr/local 2>&1); then
+        fail install "make install failed" "$out"
+        rm -rf "$dest"
+        return
+    fi
+    local m=$dest/usr/local/share/man missing=()
+    for f in bin/tacit bin/tacitd share/man/man1/tacit.1 share/man/man8/tacitd.8 \
+             share/man/man7/tacit-protocol.7 lib/systemd/system/tacitd.service; do
+        [ -e "$dest/usr/local/$f" ] || missing+=("$f")
+    done
+    if command -v man >/dev/null; then
+        MANPATH=$m man -w tacit >/dev/null 2>&1 || missing+=("man tacit")
+        MANPATH=$m man -w 8 tacitd >/dev/null 2>&1 || missing+=("man 8 tacitd")
+        MANPATH=$m man -w 7 tacit-protocol >/dev/null 2>&1 || missing+=("man 7 tacit-protocol")
+    fi
+    grep -q '@PREFIX@' "$dest/usr/local/lib/systemd/system/tacitd.service" 2>/dev/null && missing+=("unit still has @PREFIX@")
+    make --no-print-directory uninstall BUILD="$BUILD" DESTDIR="$dest" PREFIX=/usr/local >/dev/null 2>&1
+    local left
+    left=$(find "$dest" -type f | head -5)
+    if [ ${#missing[@]} -gt 0 ]; then
+        fail install "missing after install: ${missing[*]}"
+    elif [ -n "$left" ]; then
+        fail install "left after uninstall: $left"
+    else
+        pass install
+    fi
+    rm -rf "$dest"
+}
+check_install
+
 exit $failed
