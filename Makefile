@@ -107,8 +107,9 @@ check: deps
 fuzz: deps
 	@BUILD=build-fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-60} bash tests/fuzz/run.sh
 
+# Only the server and the load generator: the bench never needs the TUI.
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH)
+	@$(MAKE) --no-print-directory $(TACITD) $(BENCH)
 	@BUILD=$(BUILD) bash tests/bench/run.sh
 
 lint-man:

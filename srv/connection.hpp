@@ -55,6 +55,8 @@ struct Connection {
     Bytes out;
     size_t out_off = 0;
     bool want_write = false;
+    bool backlog = false;         // frames wait in the decoder; the socket is not read
+    unsigned frames_this_pass = 0;
     std::optional<Channel> channel;
     Array<32> session_id{};
     std::shared_ptr<Session> session;

@@ -20,6 +20,14 @@ namespace {
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kWritePerEvent = 64 * 1024;
 constexpr size_t kReadPerEvent = 256 * 1024;
+// Replies are built during the pass and meet the output cap only at its end,
+// so the requests handled per connection per pass are bounded: 2000
+// pipelined UPDATE1s of a 180 KB mailbox once made tacitd allocate 700 MB
+// before the cap could act. Frames past the bound wait in the decoder (and
+// the socket is not read) until the next pass: pipelining still works, each
+// connection gets its fair share, and a reader that never reads meets the
+// output cap after a bounded amount of work.
+constexpr size_t kMaxFramesPerPass = 16;
 
 Bytes plain_frame(uint8_t kind, ByteView payload) {
     auto body = plain_frame_body(kind, payload);
@@ -132,26 +140,18 @@ void Server::on_io(uint64_t id, uint32_t events) {
     if (!c) return;
     if (events & EventLoop::Writable) write_some(*c);
     if (c->dead) return;
+    if (c->backlog) return;  // frames already read wait for drain()
     if (events & (EventLoop::Readable | EventLoop::Closed)) {
         uint8_t buf[kReadChunk];
         size_t total = 0;
-        while (!c->dead && total < kReadPerEvent) {
+        while (!c->dead && !c->backlog && total < kReadPerEvent) {
             ssize_t n = ::read(c->fd.get(), buf, sizeof buf);
             if (n > 0) {
                 total += size_t(n);
                 c->last_rx_ms = EventLoop::now_ms();
                 c->decoder.feed(ByteView(buf, size_t(n)));
-                Bytes body;
-                for (;;) {
-                    if (c->dead) break;
-                    auto r = c->decoder.next(body);
-                    if (r == FrameDecoder::Result::NeedMore) break;
-                    if (r == FrameDecoder::Result::BadLength) {
-                        close(*c, "bad frame length");
-                        break;
-                    }
-                    on_frame(*c, body);
-                }
+                c->frames_this_pass = 0;
+                drain(*c);
                 continue;
             }
             if (n == 0) {
@@ -164,6 +164,53 @@ void Server::on_io(uint64_t id, uint32_t events) {
             break;
         }
     }
+}
+
+void Server::drain(Connection& c) {
+    Bytes body;
+    while (!c.dead) {
+        if (c.frames_this_pass >= kMaxFramesPerPass) return set_backlog(c, true);
+        auto r = c.decoder.next(body);
+        if (r == FrameDecoder::Result::NeedMore) return set_backlog(c, false);
+        if (r == FrameDecoder::Result::BadLength) return close(c, "bad frame length");
+        ++c.frames_this_pass;
+        on_frame(c, body);
+    }
+}
+
+void Server::set_backlog(Connection& c, bool on) {
+    if (c.backlog == on) return;
+    c.backlog = on;
+    update_interest(c);
+    if (!on) {
+        backlog_.erase(c.id);
+        return;
+    }
+    backlog_.insert(c.id);
+    if (drain_timer_) return;
+    // A zero timer makes the next pass start without sleeping.
+    drain_timer_ = loop_.add_timer(std::chrono::milliseconds(0), [this] {
+        drain_timer_ = 0;
+        auto ids = backlog_;
+        for (auto id : ids) {
+            if (Connection* b = conn(id)) {
+                b->frames_this_pass = 0;
+                b->backlog = false;  // drain() sets it again if frames remain
+                backlog_.erase(id);
+                drain(*b);
+                if (!b->dead && !b->backlog) update_interest(*b);
+            } else {
+                backlog_.erase(id);
+            }
+        }
+    });
+}
+
+void Server::update_interest(Connection& c) {
+    if (c.dead) return;
+    uint32_t mask = (c.backlog ? 0u : uint32_t(EventLoop::Readable)) |
+                    (c.want_write ? uint32_t(EventLoop::Writable) : 0u);
+    loop_.modify_fd(c.fd.get(), mask);
 }
 
 void Server::write_some(Connection& c) {
@@ -195,7 +242,7 @@ void Server::write_some(Connection& c) {
     bool want = c.out_pending() > 0;
     if (want != c.want_write) {
         c.want_write = want;
-        loop_.modify_fd(c.fd.get(), uint32_t(EventLoop::Readable) | (want ? uint32_t(EventLoop::Writable) : 0u));
+        update_interest(c);
     }
 }
 

@@ -53,6 +53,9 @@ public:
 private:
     void on_accept();
     void on_io(uint64_t id, uint32_t events);
+    void drain(Connection& c);
+    void set_backlog(Connection& c, bool on);
+    void update_interest(Connection& c);
     void on_frame(Connection& c, Bytes& body);
     void on_plain(Connection& c, ByteView body);
     void on_hello(Connection& c, ByteView body, bool resume);
@@ -77,6 +80,8 @@ private:
     std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
     std::set<uint64_t> to_flush_;
     std::vector<uint64_t> dead_;
+    std::set<uint64_t> backlog_;  // connections with frames read but not yet handled
+    EventLoop::TimerId drain_timer_ = 0;
     uint64_t next_id_ = 1;
     SessionTable sessions_;
     std::map<std::string, unsigned> online_;  // user -> logged-in connections

@@ -56,7 +56,12 @@ int display_width(std::string_view s) {
 
 size_t next_grapheme(std::string_view s, size_t pos) {
     if (pos >= s.size()) return s.size();
-    pos += decode_next(s, pos).len;
+    Decoded first = decode_next(s, pos);
+    pos += first.len;
+    // A control (a kept '\n') never carries marks: "\n" + U+0301 would
+    // otherwise be one grapheme, and wrap() would miss the line break and
+    // emit a line with a raw '\n' in it (found by tests/fuzz/fuzz_sanitize).
+    if (first.valid && first.cp < 0x20) return pos;
     while (pos < s.size()) {
         Decoded d = decode_next(s, pos);
         if (!d.valid || d.cp < 0x80 || cp_width(d.cp) != 0) break;
@@ -67,9 +72,13 @@ size_t next_grapheme(std::string_view s, size_t pos) {
 
 size_t prev_grapheme(std::string_view s, size_t pos) {
     if (pos > s.size()) pos = s.size();
+    const size_t end = pos;
     while (pos > 0) {
-        pos = prev_cp_start(s, pos);
-        Decoded d = decode_next(s, pos);
+        size_t start = prev_cp_start(s, pos);
+        Decoded d = decode_next(s, start);
+        // As in next_grapheme: marks after a control are a grapheme of their own.
+        if (d.valid && d.cp < 0x20) return start + d.len == end ? start : pos;
+        pos = start;
         if (!d.valid || d.cp < 0x80 || cp_width(d.cp) != 0) break;
     }
     return pos;

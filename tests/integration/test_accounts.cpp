@@ -1,0 +1,542 @@
+// Accounts (issue 3) against a real tacitd: register, login, logout, who,
+// rekey, passwd, and every way an account request is refused.
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "shared/crypto.hpp"
+#include "shared/protocol.hpp"
+#include "tests/integration/harness.hpp"
+#include "tests/integration/raw_client.hpp"
+
+using namespace tacit;
+using namespace tacit::test;
+
+namespace {
+
+// Plenty of login/registration budget for tests that aren't about the limits.
+const std::vector<std::string> kLoose = {"--login-rate", "1000", "--register-rate", "1000"};
+
+std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+std::vector<std::string> who(TestClient& c) {
+    std::vector<std::string> users;
+    auto r = c->who(&users);
+    INFO(r.msg);
+    REQUIRE(r.ok);
+    std::sort(users.begin(), users.end());
+    return users;
+}
+
+void relogin(TestClient& c, const std::string& user, const std::string& pw = "pw") {
+    if (!c->connected()) REQUIRE(c->connect().ok);
+    auto r = c->login(user, pw);
+    INFO("login " << user << ": " << r.msg);
+    REQUIRE(r.ok);
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void spit(const std::string& path, const std::string& data) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << data;
+    REQUIRE(out.good());
+}
+
+void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+}  // namespace
+
+TEST_CASE("register, login, who, logout, rekey and passwd succeed", "[integration][accounts]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob");
+
+    auto r = a->register_user("alice", "pw");
+    INFO(r.msg);
+    REQUIRE(r.ok);
+    REQUIRE(r.msg == "registered alice");
+    REQUIRE_FALSE(a->logged_in());
+    r = a->login("alice", "pw");
+    REQUIRE(r.ok);
+    REQUIRE(r.msg == "welcome, alice");
+    REQUIRE(a->logged_in());
+    REQUIRE(a->user() == "alice");
+    REQUIRE(a->token().has_value());
+    register_login(b, "bob");
+
+    REQUIRE((who(a) == std::vector<std::string>{"alice", "bob"}));
+    REQUIRE((who(b) == std::vector<std::string>{"alice", "bob"}));
+
+    // rekey: a new key pair, the same password; the client is logged in again.
+    auto dir = user_dir(s, a, "alice");
+    auto old_pub = slurp(dir + "/identity.pub");
+    auto old_token = *a->token();
+    r = a->rekey();
+    INFO(r.msg);
+    REQUIRE(r.ok);
+    REQUIRE(r.msg == "key replaced; log in again");
+    REQUIRE(a->logged_in());
+    REQUIRE(*a->token() != old_token);
+    REQUIRE(slurp(dir + "/identity.pub") != old_pub);
+    REQUIRE((who(a) == std::vector<std::string>{"alice", "bob"}));
+
+    // passwd: new key and new password; only the new password opens the key.
+    r = a->passwd("correct horse");
+    INFO(r.msg);
+    REQUIRE(r.ok);
+    REQUIRE(r.msg == "key and password replaced; log in again");
+    REQUIRE(a->logged_in());
+    REQUIRE(a->logout().ok);
+    REQUIRE_FALSE(a->logged_in());
+    REQUIRE_FALSE(a->connected());
+    REQUIRE(a->connect().ok);
+    r = a->login("alice", "pw");
+    REQUIRE_FALSE(r.ok);
+    REQUIRE(r.status == proto::AUTH_FAILED);
+    // The server has the new verifier too: a raw login with the old password
+    // and the current key fails there, the new one succeeds.
+    auto id = load_identity(s, a, "alice", "correct horse");
+    {
+        RawClient raw(s);
+        REQUIRE(raw.login("alice", "pw", id).status == proto::AUTH_FAILED);
+    }
+    relogin(a, "alice", "correct horse");
+
+    // logout
+    REQUIRE(b->logout().ok);
+    REQUIRE_FALSE(b->logged_in());
+    std::vector<std::string> users;
+    REQUIRE_FALSE(b->who(&users).ok);
+    REQUIRE((who(a) == std::vector<std::string>{"alice"}));
+}
+
+TEST_CASE("USER_EXISTS, wrong passwords, wrong keys and invalid names are refused", "[integration][accounts]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob");
+    register_login(a, "alice");
+    register_login(b, "bob");
+
+    // USER_EXISTS, from another machine.
+    {
+        TestClient other(s, "other");
+        auto r = other->register_user("alice", "other pw");
+        REQUIRE_FALSE(r.ok);
+        REQUIRE(r.status == proto::USER_EXISTS);
+        REQUIRE(r.msg == "user name alice is taken");
+    }
+    auto alice_id = load_identity(s, a, "alice", "pw");
+    auto bob_id = load_identity(s, b, "bob", "pw");
+    // ...and raw, with alice's own key and password: still taken.
+    {
+        RawClient raw(s);
+        auto rr = raw.register_user("alice", "pw", alice_id);
+        REQUIRE(rr.status == proto::USER_EXISTS);
+    }
+
+    // Wrong password, client side: the key file does not open.
+    REQUIRE(a->logout().ok);
+    REQUIRE(a->connect().ok);
+    auto r = a->login("alice", "wrong");
+    REQUIRE_FALSE(r.ok);
+    REQUIRE(r.status == proto::AUTH_FAILED);
+    REQUIRE(r.msg.find("wrong password") != std::string::npos);
+
+    // Wrong password at the server (raw LOGIN2 proof). A wrong password, a
+    // flipped proof bit, an unknown user and a key that isn't the user's all
+    // get the same answer, with an all-zero token.
+    const std::string kFailed = "login failed: wrong user name, password or key";
+    const Token zero{};
+    struct Try {
+        const char* what;
+        std::string user, pw;
+        const UserIdentity* id;
+        bool corrupt;
+    } tries[] = {
+        {"wrong password", "alice", "wrong", &alice_id, false},
+        {"flipped proof", "alice", "pw", &alice_id, true},
+        {"unknown user", "nobody", "pw", &alice_id, false},
+        {"someone else's key", "alice", "pw", &bob_id, false},
+        {"malformed user", "Not A Name", "pw", &alice_id, false},
+    };
+    for (auto& t : tries) {
+        INFO(t.what);
+        RawClient raw(s);
+        auto l = raw.login(t.user, t.pw, *t.id, t.corrupt);
+        REQUIRE(l.status == proto::AUTH_FAILED);
+        REQUIRE(l.msg == kFailed);
+        REQUIRE(l.token == zero);
+        // Not logged in: a logged-in-only request is refused.
+        auto f = raw.online(l.token, &t.id->sign);
+        REQUIRE(error_status(f) == proto::AUTH_FAILED);
+    }
+    {
+        RawClient raw(s);  // control: the right password and key get in
+        auto l = raw.login("alice", "pw", alice_id);
+        REQUIRE(l.status == proto::OK);
+        REQUIRE(l.token != zero);
+    }
+
+    // Wrong key: alice's identity.key replaced by bob's key sealed under
+    // alice's password. The file opens; the server refuses the signature.
+    auto key_path = user_dir(s, a, "alice") + "/identity.key";
+    auto saved = slurp(key_path);
+    install_identity(s, a, "alice", "pw", bob_id);
+    REQUIRE(slurp(key_path) != saved);
+    r = a->login("alice", "pw");
+    REQUIRE_FALSE(r.ok);
+    REQUIRE(r.status == proto::AUTH_FAILED);
+    REQUIRE(r.msg == kFailed);
+    spit(key_path, saved);
+    REQUIRE(a->connect().ok);
+    relogin(a, "alice");
+
+    // Invalid names: refused by the client before anything is sent...
+    r = a->register_user("Alice", "pw");
+    REQUIRE(r.status == proto::BAD_REQUEST);
+    REQUIRE(r.msg.find("invalid user name") != std::string::npos);
+    REQUIRE(r.msg.find("lowercase") != std::string::npos);
+    r = b->login("bob bob", "pw");
+    REQUIRE(r.status == proto::BAD_REQUEST);
+    REQUIRE(r.msg.find("a space") != std::string::npos);
+    // ...and by the server, with the reason, when a raw client sends them.
+    struct Bad {
+        std::string name, reason;
+    } bads[] = {
+        {"", "can't be empty"},
+        {"Alice", "lowercase"},
+        {"1alice", "lowercase"},
+        {"al ice", "a space"},
+        {"al!ce", "'!'"},
+        {std::string("al\x01", 3) + "ce", "byte 0x01"},
+        {std::string(33, 'a'), "at most 32"},
+    };
+    RawClient raw(s);
+    for (auto& bd : bads) {
+        INFO("name: " << bd.name);
+        auto rr = raw.register_user(bd.name, "pw", alice_id);
+        REQUIRE(rr.status == proto::BAD_REQUEST);
+        REQUIRE(rr.msg.rfind("invalid user name: ", 0) == 0);
+        REQUIRE(rr.msg.find(bd.reason) != std::string::npos);
+    }
+    // 32 characters is fine.
+    auto rr = raw.register_user(std::string(32, 'z'), "pw", alice_id);
+    INFO(rr.msg);
+    REQUIRE(rr.status == proto::OK);
+}
+
+TEST_CASE("a bad signature or another session's token is refused", "[integration][accounts]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob");
+    REQUIRE(a->register_user("alice", "pw").ok);
+    REQUIRE(b->register_user("bob", "pw").ok);
+    auto alice_id = load_identity(s, a, "alice", "pw");
+    auto bob_id = load_identity(s, b, "bob", "pw");
+
+    RawClient ra(s), rb(s), ra2(s);
+    REQUIRE(ra.login("alice", "pw", alice_id).status == proto::OK);
+    REQUIRE(rb.login("bob", "pw", bob_id).status == proto::OK);
+    REQUIRE(ra2.login("alice", "pw", alice_id).status == proto::OK);
+    REQUIRE(ra.token != ra2.token);
+
+    // Control: the right token and key work.
+    REQUIRE(frame_type(ra.online(ra.token)) == msg::OnlineR::type);
+
+    // Signed by someone else's key.
+    auto f = ra.online(ra.token, &bob_id.sign);
+    REQUIRE(error_status(f) == proto::AUTH_FAILED);
+    REQUIRE(error_msg(f) == "bad signature");
+    // A signature of the right length that is garbage.
+    {
+        msg::Online m;
+        m.token = ra.token;
+        m.nonce = crypto::random_array<16>();
+        auto body = msg::encode_body(m);
+        msg::append_sig(body, Bytes(384, 0x5a));
+        auto g = ra.call(std::move(body));
+        REQUIRE(error_status(g) == proto::AUTH_FAILED);
+    }
+    // The right key over the wrong input: a signature made for another frame.
+    {
+        msg::Online m;
+        m.token = ra.token;
+        m.nonce = crypto::random_array<16>();
+        auto body = msg::encode_body(m);
+        auto other = msg::sig_input(proto::C2S, ra.conn().session_id(), 0, body);
+        msg::append_sig(body, alice_id.sign.sign(other));
+        auto g = ra.call(std::move(body));
+        REQUIRE(error_status(g) == proto::AUTH_FAILED);
+    }
+    // A bad signature on MSG2 stores nothing: bob's mailbox stays empty.
+    auto m2 = ra.msg2("bob", Bytes(100, 1), Bytes(80, 2), &bob_id.sign);
+    REQUIRE(m2.status == proto::AUTH_FAILED);
+    {
+        msg::Update1 u;
+        u.token = rb.token;
+        u.nonce1 = crypto::random_array<16>();
+        auto g = rb.call(msg::encode_body(u));
+        REQUIRE(frame_type(g) == msg::Update1R::type);
+        REQUIRE(msg::decode<msg::Update1R>(g.pt).m.messages.empty());
+    }
+    // The connection survives all of that.
+    REQUIRE(frame_type(ra.online(ra.token)) == msg::OnlineR::type);
+
+    // A token from another session: bob's, and alice's own other session's.
+    f = ra.online(rb.token);
+    REQUIRE(error_status(f) == proto::AUTH_FAILED);
+    REQUIRE(error_msg(f) == "not your token");
+    f = ra.online(ra2.token);
+    REQUIRE(error_status(f) == proto::AUTH_FAILED);
+
+    // A token used after logout: the server closes, and RESUME with it from a
+    // fresh connection is refused.
+    Token dead = ra.token;
+    ra.logout();
+    REQUIRE(ra.closed_within(3000));
+    bool refused = false;
+    auto res = RawClient::resume(s, dead, &refused);
+    REQUIRE(refused);
+    // Control: RESUME with the other, live session's token works.
+    auto live = RawClient::resume(s, ra2.token, &refused);
+    REQUIRE_FALSE(refused);
+    live->id = &alice_id;
+    REQUIRE(frame_type(live->online(ra2.token)) == msg::OnlineR::type);
+    // Logging out one session leaves the other alone.
+    REQUIRE(frame_type(ra2.online(ra2.token)) == msg::OnlineR::type);
+}
+
+TEST_CASE("an expired token is refused", "[integration][accounts]") {
+    TestServer s(with(kLoose, {"--token-ttl", "1"}));
+    TestClient a(s, "alice");
+    REQUIRE(a->register_user("alice", "pw").ok);
+    auto id = load_identity(s, a, "alice", "pw");
+
+    RawClient raw(s);
+    REQUIRE(raw.login("alice", "pw", id).status == proto::OK);
+    REQUIRE(frame_type(raw.online(raw.token)) == msg::OnlineR::type);
+    // Just past expiry; the server's once-a-second sweep may or may not have
+    // ended the session yet, so both ways of refusing are accepted.
+    sleep_ms(1100);
+    bool refused_or_closed = false;
+    try {
+        auto f = raw.online(raw.token);
+        INFO("frame type " << int(frame_type(f)));
+        refused_or_closed = error_status(f) == proto::AUTH_FAILED;
+    } catch (const client::ConnError&) {
+        refused_or_closed = true;
+    }
+    REQUIRE(refused_or_closed);
+    // The session is ended within a sweep: the connection closes...
+    REQUIRE(raw.closed_within(3000));
+    // ...and a RESUME with the token is refused.
+    bool refused = false;
+    auto res = RawClient::resume(s, raw.token, &refused);
+    REQUIRE(refused);
+
+    // The client core: an expired session's request fails; reconnecting
+    // logs in again with a fresh token.
+    relogin(a, "alice");
+    auto t1 = *a->token();
+    sleep_ms(2200);
+    a.pump_once(50);
+    std::vector<std::string> users;
+    REQUIRE_FALSE(a->who(&users).ok);
+    auto r = a->reconnect();
+    INFO(r.msg);
+    REQUIRE(r.ok);
+    REQUIRE(*a->token() != t1);
+}
+
+TEST_CASE("login and registration are rate limited", "[integration][accounts]") {
+    TestServer s({"--login-rate", "2", "--register-rate", "3"});
+    TestClient a(s, "alice");
+    REQUIRE(a->register_user("alice", "pw").ok);  // registration 1
+    auto id = load_identity(s, a, "alice", "pw");
+
+    REQUIRE(a->login("alice", "pw").ok);  // login 1
+    RawClient r1(s);
+    REQUIRE(r1.login("alice", "pw", id).status == proto::OK);  // login 2
+    RawClient r2(s);
+    auto l = r2.login("alice", "pw", id);
+    REQUIRE(l.status == proto::RATE_LIMITED);
+    REQUIRE(l.msg.find("too many login attempts") != std::string::npos);
+    // The client core reports it too.
+    REQUIRE(a->logout().ok);
+    REQUIRE(a->connect().ok);
+    auto r = a->login("alice", "pw");
+    REQUIRE_FALSE(r.ok);
+    REQUIRE(r.status == proto::RATE_LIMITED);
+    // The address is limited as well: another name from here gets the same.
+    RawClient r3(s);
+    REQUIRE(r3.login("someone", "pw", id).status == proto::RATE_LIMITED);
+
+    // Registrations: two more are allowed from this address, then refused.
+    RawClient rr(s);
+    REQUIRE(rr.register_user("reg1", "pw", id).status == proto::OK);
+    REQUIRE(rr.register_user("reg2", "pw", id).status == proto::OK);
+    auto rg = rr.register_user("reg3", "pw", id);
+    REQUIRE(rg.status == proto::RATE_LIMITED);
+    REQUIRE(rg.msg.find("too many registrations") != std::string::npos);
+}
+
+TEST_CASE("registration past the storage ceiling gets STORAGE_FULL and loses nothing", "[integration][accounts]") {
+    TestServer s({"--max-db-size", "64K", "--login-rate", "100000", "--register-rate", "100000"});
+    auto id = UserIdentity::generate();
+    RawClient raw(s);
+    std::vector<std::string> ok;
+    std::string full_name, full_msg;
+    for (int i = 0; i < 2000 && full_name.empty(); ++i) {
+        char name[16];
+        std::snprintf(name, sizeof name, "user%04d", i);
+        auto r = raw.register_user(name, "pw", id);
+        if (r.status == proto::OK) ok.push_back(name);
+        else if (r.status == proto::STORAGE_FULL) full_name = name, full_msg = r.msg;
+        else FAIL("unexpected status " << int(r.status) << ": " << r.msg);
+    }
+    INFO(ok.size() << " accounts fit");
+    REQUIRE(ok.size() >= 3);
+    REQUIRE_FALSE(full_name.empty());
+    REQUIRE(full_msg.find("storage is full") != std::string::npos);
+    REQUIRE(s.running());
+    // Still full on a retry, and the refused name was not stored (not USER_EXISTS).
+    REQUIRE(raw.register_user(full_name, "pw", id).status == proto::STORAGE_FULL);
+
+    auto can_login = [&](const std::string& u) {
+        RawClient r(s);
+        return r.login(u, "pw", id).status == proto::OK;
+    };
+    REQUIRE(can_login(ok.front()));
+    REQUIRE(can_login(ok[ok.size() / 2]));
+    REQUIRE(can_login(ok.back()));
+    REQUIRE_FALSE(can_login(full_name));
+    // Everything stored before the ceiling survives a restart.
+    s.restart();
+    REQUIRE(can_login(ok.front()));
+    REQUIRE(can_login(ok.back()));
+    RawClient again(s);
+    REQUIRE(again.register_user(ok.back(), "pw", id).status == proto::USER_EXISTS);
+}
+
+TEST_CASE("accounts survive a restart and a kill -9", "[integration][accounts]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob");
+    register_login(a, "alice");
+    register_login(b, "bob");
+
+    s.restart();
+    a->disconnect();
+    b->disconnect();
+    relogin(a, "alice");
+    relogin(b, "bob");
+    REQUIRE((who(a) == std::vector<std::string>{"alice", "bob"}));
+
+    s.kill9();
+    s.start();
+    a->disconnect();
+    b->disconnect();
+    relogin(a, "alice");
+    relogin(b, "bob");
+    REQUIRE((who(b) == std::vector<std::string>{"alice", "bob"}));
+    // A registration just before the kill is there too.
+    TestClient c(s, "carol");
+    REQUIRE(c->register_user("carol", "pw").ok);
+    s.kill9();
+    s.start();
+    REQUIRE(c->connect().ok);
+    relogin(c, "carol");
+    TestClient dup(s, "dup");
+    auto r = dup->register_user("carol", "pw");
+    REQUIRE(r.status == proto::USER_EXISTS);
+}
+
+TEST_CASE("after key renewal only the new key logs in", "[integration][accounts]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice");
+    register_login(a, "alice");
+    auto key_path = user_dir(s, a, "alice") + "/identity.key";
+    auto old_file = slurp(key_path);
+    auto old_id = load_identity(s, a, "alice", "pw");
+
+    // Another session of alice, which RENEW3 must end.
+    RawClient other(s);
+    REQUIRE(other.login("alice", "pw", old_id).status == proto::OK);
+
+    auto r = a->rekey();
+    INFO(r.msg);
+    REQUIRE(r.ok);
+    REQUIRE(other.closed_within(3000));
+    REQUIRE(a->logged_in());
+    auto new_id = load_identity(s, a, "alice", "pw");
+    REQUIRE(new_id.bundle().encode() != old_id.bundle().encode());
+
+    // The old key file (same password) opens but the server refuses its key.
+    REQUIRE(a->logout().ok);
+    spit(key_path, old_file);
+    REQUIRE(a->connect().ok);
+    r = a->login("alice", "pw");
+    REQUIRE_FALSE(r.ok);
+    REQUIRE(r.status == proto::AUTH_FAILED);
+    {
+        RawClient raw(s);
+        REQUIRE(raw.login("alice", "pw", old_id).status == proto::AUTH_FAILED);
+    }
+    {
+        RawClient raw(s);
+        REQUIRE(raw.login("alice", "pw", new_id).status == proto::OK);
+    }
+    install_identity(s, a, "alice", "pw", new_id);
+    relogin(a, "alice");
+}
+
+TEST_CASE("who follows logins, logouts and dropped connections", "[integration][accounts]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob"), c(s, "carol");
+    register_login(a, "alice");
+    register_login(b, "bob");
+    register_login(c, "carol");
+    const std::vector<std::string> all = {"alice", "bob", "carol"};
+    REQUIRE(who(a) == all);
+
+    auto last_presence = [&]() -> int {
+        for (auto it = a.events.rbegin(); it != a.events.rend(); ++it)
+            if (it->kind == client::Event::Kind::Presence) return int(it->count);
+        return -1;
+    };
+    REQUIRE(a.wait_until([&] { return last_presence() == 3; }, 5000));
+
+    REQUIRE(b->logout().ok);
+    REQUIRE(who(a) == (std::vector<std::string>{"alice", "carol"}));
+
+    // A dropped connection (no logout) leaves the online set once the server
+    // sees the socket close.
+    c->disconnect();
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+        gone = who(a) == std::vector<std::string>{"alice"};
+        if (!gone) sleep_ms(20);
+    }
+    REQUIRE(gone);
+    // Presence pushes follow (coalesced to once a second).
+    REQUIRE(a.wait_until([&] { return last_presence() == 1; }, 5000));
+
+    relogin(b, "bob");
+    REQUIRE(who(a) == (std::vector<std::string>{"alice", "bob"}));
+    // carol's session is still alive: resuming brings her back.
+    auto r = c->reconnect();
+    INFO(r.msg);
+    REQUIRE(r.ok);
+    REQUIRE(who(a) == all);
+    REQUIRE(a.wait_until([&] { return last_presence() == 3; }, 5000));
+}
