@@ -2,6 +2,8 @@
 // disk, server-signed system entries for membership changes, and the NOTIFY
 // frames that follow a committed delivery.
 #pragma once
+#include <fmt/core.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -54,6 +56,28 @@ void store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
 // After a durable commit: NOTIFY group (count 0) if group_event, then NOTIFY
 // mail with the mailbox count, to every session of each user.
 void notify_deliveries(Server& srv, const std::vector<Delivery>& ds, bool group_event);
+
+// Queues a signed R{status, msg, nonce} (the shape of every group reply)
+// and logs the outcome.
+template <class R>
+void answer_status(Ctx& ctx, const char* op, const Nonce& n, uint8_t st, std::string text) {
+    fmt::print(stderr, "tacitd: conn={} {} user={} status={}\n", ctx.conn.id, op, ctx.user(),
+               proto::status_name(st));
+    R r;
+    r.status = st;
+    r.msg = std::move(text);
+    r.nonce = n;
+    ctx.reply(msg::encode_body(r), true);
+}
+
+// The checks every signed, token-carrying request starts with: the token
+// is this connection's and the signature is the logged-in user's. Returns
+// OK or AUTH_FAILED with the reason in *why.
+template <class D> uint8_t check_signed(Ctx& ctx, const D& d, std::string* why) {
+    if (!ctx.token_ok(d.m.token)) return *why = "not your token", proto::AUTH_FAILED;
+    if (!verify_user_sig(ctx, d.signed_len, d.sigs[0])) return *why = "bad signature", proto::AUTH_FAILED;
+    return proto::OK;
+}
 
 // "invalid <what>: <reason>" when name breaks the name rules, else "".
 std::string bad_name(std::string_view what, std::string_view name);

@@ -24,16 +24,9 @@ void handle_group_remove(Ctx& ctx) {
     const Nonce n = m.nonce;
     const std::string actor = ctx.user();
     auto answer = [&](uint8_t st, std::string text) {
-        fmt::print(stderr, "tacitd: conn={} group_remove user={} status={}\n", ctx.conn.id, actor,
-                   proto::status_name(st));
-        msg::GroupRemoveR r;
-        r.status = st;
-        r.msg = std::move(text);
-        r.nonce = n;
-        ctx.reply(msg::encode_body(r), true);
+        answer_status<msg::GroupRemoveR>(ctx, "group_remove", n, st, std::move(text));
     };
-    if (!ctx.token_ok(m.token)) return answer(proto::AUTH_FAILED, "not your token");
-    if (!verify_user_sig(ctx, d.signed_len, d.sigs[0])) return answer(proto::AUTH_FAILED, "bad signature");
+    if (std::string why; check_signed(ctx, d, &why) != proto::OK) return answer(proto::AUTH_FAILED, why);
     if (auto why = bad_name("user name", m.user); !why.empty()) return answer(proto::BAD_REQUEST, why);
     if (auto why = bad_name("group id", m.group); !why.empty()) return answer(proto::BAD_REQUEST, why);
 
