@@ -148,7 +148,6 @@ void Server::on_io(uint64_t id, uint32_t events) {
             ssize_t n = ::read(c->fd.get(), buf, sizeof buf);
             if (n > 0) {
                 total += size_t(n);
-                c->last_rx_ms = EventLoop::now_ms();
                 c->decoder.feed(ByteView(buf, size_t(n)));
                 c->frames_this_pass = 0;
                 drain(*c);
@@ -174,6 +173,9 @@ void Server::drain(Connection& c) {
         if (r == FrameDecoder::Result::NeedMore) return set_backlog(c, false);
         if (r == FrameDecoder::Result::BadLength) return close(c, "bad frame length");
         ++c.frames_this_pass;
+        // Only whole frames count as activity: a peer trickling one byte of
+        // a frame that never completes would otherwise never be idle.
+        c.last_rx_ms = EventLoop::now_ms();
         on_frame(c, body);
     }
 }
@@ -229,6 +231,9 @@ void Server::write_some(Connection& c) {
         return;
     }
     if (c.out_pending() == 0) {
+        // Drop the capacity of a big reply (a 512 KiB mailbox page) so idle
+        // connections don't each keep one.
+        if (c.out.capacity() > 64 * 1024) Bytes().swap(c.out);
         c.out.clear();
         c.out_off = 0;
         if (c.closing) {
