@@ -44,7 +44,7 @@ UNIT   := $(BUILD)/unit_tests
 INTEG  := $(BUILD)/integration_tests
 BENCH  := $(BUILD)/tacit-bench
 
-.PHONY: all deps run test check fuzz bench install uninstall clean lint-man
+.PHONY: all deps run test check sanitized-suite fuzz bench install uninstall clean lint-man
 all: $(TACITD) $(TACIT)
 
 $(BUILD)/obj/%.o: %.cpp
@@ -98,11 +98,18 @@ test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) tests-bin
 	@BUILD=$(BUILD) bash tests/run.sh
 
-# Everything under ASan+UBSan (clang), the whole suite.
+# Everything under ASan+UBSan (clang), the whole suite. The suite runs in a
+# sub-make given the same variables, so they reach it in MAKEFLAGS and a make
+# the suite starts itself (the man check's make install) builds the same way
+# instead of mixing g++ objects into build-asan.
+ASAN_VARS := BUILD=build-asan CXX=clang++ CXXFLAGS="-O1 -g" \
+  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 check: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build-asan CXX=clang++ CXXFLAGS="-O1 -g" \
-	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" tests-bin
-	@BUILD=build-asan TACIT_SANITIZED=1 bash tests/run.sh
+	@$(MAKE) --no-print-directory -j$(NPROC) $(ASAN_VARS) tests-bin
+	@$(MAKE) --no-print-directory $(ASAN_VARS) sanitized-suite
+
+sanitized-suite:
+	@BUILD=$(BUILD) TACIT_SANITIZED=1 bash tests/run.sh
 
 fuzz: deps
 	@BUILD=build-fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-60} bash tests/fuzz/run.sh

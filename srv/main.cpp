@@ -33,7 +33,7 @@ Serves tacit clients: one thread, one epoll loop, LMDB storage.
   --token-ttl SECONDS      session token lifetime (default 86400)
   --max-connections N      connection limit (default 10000)
   --handshake-timeout SEC  close connections that have not finished the handshake (default 10)
-  --idle-timeout SEC       close connections silent this long (default 300)
+  --idle-timeout SEC       close connections that sent no whole frame this long (default 300)
   --output-cap BYTES       per-connection output queue limit; slower readers are cut (default 8M)
   --mailbox-cap N          messages waiting per user before senders get STORAGE_FULL (default 10000)
   --handshake-rate N/B/T   handshakes per second per address, burst per address, per second in total (default 20/100/400)

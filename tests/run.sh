@@ -6,6 +6,10 @@ BUILD=${BUILD:-build}
 export BUILD
 export TACIT_BUILD=$BUILD
 cd "$(dirname "$0")/.."
+# Sanitized builds: leaks that only system libraries hold (tests/lsan.supp).
+if [ -n "${TACIT_SANITIZED:-}" ]; then
+    export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+fi
 summary=$BUILD/test-summary
 mkdir -p "$BUILD"
 : > "$summary"
