@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/temp_dir.hpp"
 #include "tui/client/local_store.hpp"
 
 using namespace tacit;
@@ -18,19 +19,8 @@ using namespace tacit::client;
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/tacit-local-XXXXXX";
-        char* p = mkdtemp(tmpl);
-        if (!p) throw std::runtime_error("mkdtemp failed");
-        path = p;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    // Nested and missing, as under $XDG_DATA_HOME/tacit/<server>/<user>/store.
+struct TempDir : test::TempDir {
+    TempDir() : test::TempDir("local") {}
     std::string store() const { return path + "/srv/alice/store"; }
 };
 

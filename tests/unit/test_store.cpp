@@ -11,24 +11,15 @@
 #include <vector>
 
 #include "srv/store/store.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 using namespace tacit;
 using namespace tacit::store;
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/tacit-store-XXXXXX";
-        char* p = mkdtemp(tmpl);
-        if (!p) throw std::runtime_error("mkdtemp failed");
-        path = p;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
+struct TempDir : test::TempDir {
+    TempDir() : test::TempDir("store") {}
     std::string db() const { return path + "/data"; }
 };
 
