@@ -34,19 +34,8 @@ void handle_update1(Ctx& ctx) {
     UpdatePage p;
     p.nonce2 = r.nonce2;
     p.ids.reserve(page.size());
-    r.messages.reserve(page.size());
-    for (auto& s : page) {
-        p.ids.push_back(s.id);
-        msg::Stored m;
-        m.id = s.id;
-        m.kind = s.kind;
-        m.sender = std::move(s.sender);
-        m.group = std::move(s.group);
-        m.received_at_ms = s.received_at_ms;
-        m.enc_msg = std::move(s.enc_msg);
-        m.wrapped_key = std::move(s.wrapped_key);
-        r.messages.push_back(std::move(m));
-    }
+    for (auto& s : page) p.ids.push_back(s.id);
+    r.messages = std::move(page);  // the stored record is the wire's item
     size_t count = p.ids.size();
     ctx.conn.page = std::move(p);  // the old nonce2 is void from here on
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "shared/bytes.hpp"
+#include "shared/messages_chat.hpp"
 #include "shared/protocol.hpp"
 
 namespace tacit::store {
@@ -33,16 +34,8 @@ struct GroupRec {
 };
 
 // mailboxes: receiver | 0x00 | u64be id -> record (the id lives in the key).
-struct StoredMsg {
-    uint64_t id = 0;
-    uint8_t kind = proto::STORED_MESSAGE;
-    std::string sender;
-    std::string group;
-    uint64_t received_at_ms = 0;
-    Bytes enc_msg;
-    Bytes wrapped_key;
-    bool operator==(const StoredMsg&) const = default;
-};
+// The record is the wire's stored item, so UPDATE1 hands it out unchanged.
+using StoredMsg = msg::Stored;
 
 Bytes encode_user(const UserRec&);
 UserRec decode_user(ByteView);
