@@ -518,8 +518,7 @@ struct Client::Impl {
         try {
             auto se = msg::SystemEntry::decode(st.enc_msg);
             auto in = msg::system_sig_input(self.user_, st.id, st.group, st.received_at_ms, se.text);
-            auto key = crypto::PkKey::parse_public_der(server->p256_der);
-            cm.verified = key && key->verify(in, se.sig);
+            cm.verified = conn->server_key().verify(in, se.sig);
             cm.body = se.text;
         } catch (const WireError&) {
             cm.problem = "malformed system entry";

@@ -43,8 +43,17 @@ ServerBundle SecureConn::key_request(const HostPort& hp, int timeout_ms) {
     }
 }
 
+namespace {
+// The bundle was validated when it was decoded, so this only fails on a bug.
+crypto::PkKey parse_server_key(const ServerBundle& b) {
+    auto k = crypto::PkKey::parse_public_der(b.p256_der);
+    if (!k) throw ConnError("the pinned server key does not parse");
+    return std::move(*k);
+}
+}  // namespace
+
 SecureConn::SecureConn(const HostPort& hp, ServerBundle server, int timeout_ms)
-    : hp_(hp), server_(std::move(server)), timeout_ms_(timeout_ms) {}
+    : hp_(hp), server_(std::move(server)), server_key_(parse_server_key(server_)), timeout_ms_(timeout_ms) {}
 
 bool SecureConn::establish(uint8_t kind, const char* label, std::optional<Token> token) {
     fd_ = connect_tcp(hp_, timeout_ms_);
@@ -128,15 +137,8 @@ std::optional<Frame> SecureConn::recv(int timeout_ms) {
 }
 
 bool SecureConn::verify_server_sig(const Frame& f, size_t signed_len, ByteView sig) const {
-    static thread_local std::optional<crypto::PkKey> cached;
-    static thread_local Bytes cached_der;
-    if (!cached || cached_der != server_.p256_der) {
-        cached = crypto::PkKey::parse_public_der(server_.p256_der);
-        cached_der = server_.p256_der;
-    }
-    if (!cached) return false;
     auto in = msg::sig_input(proto::S2C, session_id_, f.seq, f.pt.view().first(signed_len));
-    return cached->verify(in, sig);
+    return server_key_.verify(in, sig);
 }
 
 Bytes SecureConn::begin_renew(const Token& token) {

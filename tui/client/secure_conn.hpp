@@ -49,6 +49,8 @@ public:
     int fd() const { return fd_.get(); }
     const Array<32>& session_id() const { return session_id_; }
     const ServerBundle& server() const { return server_; }
+    // Parsed once: every reply and system entry is checked against it.
+    const crypto::PkKey& server_key() const { return server_key_; }
 
 private:
     std::optional<Bytes> read_frame(int timeout_ms);
@@ -56,6 +58,7 @@ private:
 
     HostPort hp_;
     ServerBundle server_;
+    crypto::PkKey server_key_;
     int timeout_ms_;
     UniqueFd fd_;
     FrameDecoder dec_{65536};
