@@ -571,44 +571,37 @@ struct Client::Impl {
     }
 
     // ------------------------------------------------------------ groups
-    Result group_simple(uint8_t type, const std::string& g, const std::string& user) {
+    // Create, add and remove share one shape: request with the token and a
+    // nonce, signed reply with status, msg and the nonce echoed.
+    template <class Req, class Rep> Result group_change(Req m, const std::string& g) {
         if (auto why = name_problem(g); !why.empty()) return Result::fail(proto::BAD_REQUEST, "invalid group id: " + why);
-        Nonce n = fresh_nonce();
-        Bytes body;
-        uint8_t want = 0;
-        if (type == proto::GROUP_CREATE) {
-            msg::GroupCreate m{};
-            m.token = *self.token_, m.group = g, m.nonce = n;
-            body = msg::encode_body(m), want = msg::GroupCreateR::type;
-        } else if (type == proto::GROUP_ADD) {
-            msg::GroupAdd m{};
-            m.token = *self.token_, m.user = user, m.group = g, m.nonce = n;
-            body = msg::encode_body(m), want = msg::GroupAddR::type;
-        } else {
-            msg::GroupRemove m{};
-            m.token = *self.token_, m.user = user, m.group = g, m.nonce = n;
-            body = msg::encode_body(m), want = msg::GroupRemoveR::type;
-        }
-        auto r = call(std::move(body), want, &id->sign);
+        m.token = *self.token_;
+        m.group = g;
+        m.nonce = fresh_nonce();
+        auto r = call(msg::encode_body(m), Rep::type, &id->sign);
         if (r.error) return error_result(r);
-        uint8_t status;
-        std::string text;
-        Nonce got;
+        auto d = decode_signed<Rep>(r);
+        if (!ct_equal(d.m.nonce, m.nonce)) throw ConnError("reply nonce mismatch");
+        if (d.m.status != proto::OK) return Result::fail(d.m.status, d.m.msg);
+        return Result::good(d.m.msg);
+    }
+
+    Result group_simple(uint8_t type, const std::string& g, const std::string& user) {
         if (type == proto::GROUP_CREATE) {
-            auto d = decode_signed<msg::GroupCreateR>(r);
-            status = d.m.status, text = d.m.msg, got = d.m.nonce;
-        } else if (type == proto::GROUP_ADD) {
-            auto d = decode_signed<msg::GroupAddR>(r);
-            status = d.m.status, text = d.m.msg, got = d.m.nonce;
-        } else {
-            auto d = decode_signed<msg::GroupRemoveR>(r);
-            status = d.m.status, text = d.m.msg, got = d.m.nonce;
+            auto r = group_change<msg::GroupCreate, msg::GroupCreateR>({}, g);
+            if (r.ok) store->set_group(g, true);
+            return r;
         }
-        if (!ct_equal(got, n)) throw ConnError("reply nonce mismatch");
-        if (status != proto::OK) return Result::fail(status, text);
-        if (type == proto::GROUP_CREATE) store->set_group(g, true);
-        if (type == proto::GROUP_REMOVE && user == self.user_) store->set_group(g, false);
-        return Result::good(text);
+        if (type == proto::GROUP_ADD) {
+            msg::GroupAdd m{};
+            m.user = user;
+            return group_change<msg::GroupAdd, msg::GroupAddR>(std::move(m), g);
+        }
+        msg::GroupRemove m{};
+        m.user = user;
+        auto r = group_change<msg::GroupRemove, msg::GroupRemoveR>(std::move(m), g);
+        if (r.ok && user == self.user_) store->set_group(g, false);
+        return r;
     }
 
     Result group_keys(const std::string& g, std::vector<msg::MemberKey>* out) {
