@@ -4,102 +4,11 @@
 # socket, keys sent with send-keys, assertions on capture-pane. Prints
 # "PASS name" / "FAIL name: why"; exits non-zero if anything failed.
 # Run from the repo root; BUILD names the build directory (default build).
-set -u
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-TACIT=$BUILD/tacit
-TACITD=$BUILD/tacitd
-export LC_ALL=C.UTF-8 TACIT_KDF_ITERATIONS=1000
-
-failures=0
-pass() { echo "PASS $1"; }
-fail() {
-    echo "FAIL $1: $2"
-    failures=$((failures + 1))
-}
-
-for bin in "$TACIT" "$TACITD"; do
-    [ -x "$bin" ] || { echo "FAIL setup: $bin is missing (make BUILD=$BUILD)"; exit 1; }
-done
-command -v tmux > /dev/null || { echo "FAIL setup: tmux is not installed"; exit 1; }
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/tacit-tui.XXXXXX")
-SOCK="tacit-test-$$"
-SRV=""
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() {
-    tm kill-server 2> /dev/null
-    [ -n "$SRV" ] && kill "$SRV" 2> /dev/null && wait "$SRV" 2> /dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# ---------------------------------------------------------------- helpers
-
-# wait_until SECONDS COMMAND...: polls every 0.1 s; false on timeout.
-wait_until() {
-    local limit=$(($1 * 10)) i=0
-    shift
-    while ! "$@"; do
-        i=$((i + 1))
-        [ $i -ge $limit ] && return 1
-        sleep 0.1
-    done
-}
-
-screen() { tm capture-pane -p -t "$1" 2> /dev/null; }
-has() { screen "$1" | grep -F -q -- "$2"; }
-has_re() { screen "$1" | grep -E -q -- "$2"; }
-# wait_for SESSION TEXT [SECONDS]
-wait_for() { wait_until "${3:-10}" has "$1" "$2"; }
-wait_for_re() { wait_until "${3:-10}" has_re "$1" "$2"; }
-# The screen, indented, for FAIL messages.
-dump() { echo; screen "$1" | sed 's/^/    | /'; }
-
-keys() { tm send-keys -t "$1" "${@:2}"; }
-# Types literal text (no key-name lookup), then optionally Enter.
-type_line() { tm send-keys -t "$1" -l -- "$2" && tm send-keys -t "$1" Enter; }
-
-# Widest line of the screen, in cells.
-widest() { screen "$1" | wc -L; }
-
-wait_port_file() {
-    wait_until 10 test -s "$TMP/port" || return 1
-    PORT=$(cat "$TMP/port")
-}
-
-start_server() {  # [PORT]
-    rm -f "$TMP/port"
-    "$TACITD" --listen "127.0.0.1:${1:-0}" --data "$TMP/data" --keys "$TMP/keys" \
-        --port-file "$TMP/port" 2>> "$TMP/tacitd.log" &
-    SRV=$!
-    wait_port_file
-}
-
-stop_server() {
-    kill "$SRV" 2> /dev/null
-    wait "$SRV" 2> /dev/null
-    SRV=""
-}
-
-# start_client NAME SESSION-ENV [ARGS...]: the client in its own tmux
-# session at 100x30 with its own XDG dirs; the shell notes how it ended.
-start_client() {
-    local name=$1 envs=$2
-    shift 2
-    mkdir -p "$TMP/$name/data" "$TMP/$name/cfg"
-    tm kill-session -t "$name" 2> /dev/null
-    tm new-session -d -s "$name" -x 100 -y 30 \
-        "env $envs XDG_DATA_HOME=$TMP/$name/data XDG_CONFIG_HOME=$TMP/$name/cfg \
-         $TACIT --server 127.0.0.1:$PORT $*; echo EXITED rc=\$?; sleep 600"
-}
+source "$(dirname "$0")/lib.sh"
 
 # ---------------------------------------------------------------- server
 
-"$TACITD" keygen --keys "$TMP/keys" > "$TMP/keygen.out" 2>&1 || { echo "FAIL setup: keygen"; exit 1; }
-FP=$(sed -n 's/^fingerprint: //p' "$TMP/keygen.out")
-start_server || { echo "FAIL setup: tacitd did not start"; cat "$TMP/tacitd.log"; exit 1; }
+keygen_and_start
 
 # ---------------------------------------------------------------- first run
 
@@ -347,5 +256,4 @@ else
     fail "TERM=screen draws in 8 colours" "no 8-colour escapes in capture-pane -e"
 fi
 
-echo "tui: $failures failed"
-[ "$failures" -eq 0 ]
+finish
