@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "shared/event_loop.hpp"
+#include "shared/unix_socket.hpp"
 
 namespace tacit {
 
@@ -165,6 +166,28 @@ std::string to_string(const HostPort& hp) {
     if (hp.host.find(':') != std::string::npos)
         return "[" + hp.host + "]:" + std::to_string(hp.port);
     return hp.host + ":" + std::to_string(hp.port);
+}
+
+std::optional<Endpoint> parse_endpoint(std::string_view s, uint16_t default_port) {
+    constexpr std::string_view kUnix = "unix:";
+    if (s.substr(0, kUnix.size()) == kUnix) {
+        auto path = s.substr(kUnix.size());
+        if (path.empty() || path.find('\0') != std::string_view::npos) return std::nullopt;
+        return Endpoint(UnixPath{std::string(path)});
+    }
+    auto hp = parse_hostport(s, default_port);
+    if (!hp) return std::nullopt;
+    return Endpoint(std::move(*hp));
+}
+
+std::string to_string(const Endpoint& e) {
+    if (auto* u = std::get_if<UnixPath>(&e)) return "unix:" + u->path;
+    return to_string(std::get<HostPort>(e));
+}
+
+UniqueFd connect_endpoint(const Endpoint& e, int timeout_ms) {
+    if (auto* u = std::get_if<UnixPath>(&e)) return connect_unix(u->path, timeout_ms);
+    return connect_tcp(std::get<HostPort>(e), timeout_ms);
 }
 
 UniqueFd listen_tcp(const HostPort& hp, int backlog) {

@@ -1,11 +1,13 @@
 // TCP plumbing for both programs: addresses, listening, connecting, the
 // client's blocking frame I/O with timeouts, and an acceptor that survives
-// running out of fds.
+// running out of fds. An Endpoint names either a TCP address or a Unix
+// socket (shared/unix_socket.hpp), so callers connect to either alike.
 #pragma once
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "shared/bytes.hpp"
 #include "shared/frame_decoder.hpp"
@@ -24,6 +26,20 @@ struct HostPort {
 std::optional<HostPort> parse_hostport(std::string_view s, uint16_t default_port);
 // "host:port", or "[v6]:port" when the host contains a colon.
 std::string to_string(const HostPort& hp);
+
+struct UnixPath {
+    std::string path;
+};
+using Endpoint = std::variant<HostPort, UnixPath>;
+
+// "unix:PATH" (any non-empty path; relative ones are taken from the current
+// directory) or what parse_hostport takes. nullopt if malformed.
+std::optional<Endpoint> parse_endpoint(std::string_view s, uint16_t default_port);
+// "unix:PATH" or to_string(HostPort): one spelling per endpoint, so it can
+// key known_servers.
+std::string to_string(const Endpoint& e);
+// connect_tcp or connect_unix; the same errors.
+UniqueFd connect_endpoint(const Endpoint& e, int timeout_ms);
 
 // Non-blocking, close-on-exec, SO_REUSEADDR. Throws std::runtime_error
 // ("listen 127.0.0.1:7700: Address already in use").

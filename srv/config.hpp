@@ -3,11 +3,13 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tacit::srv {
 
 struct Config {
-    std::string listen = "127.0.0.1:7700";
+    // --listen, repeatable: "HOST:PORT" or "unix:PATH".
+    std::vector<std::string> listen = {"127.0.0.1:7700"};
     std::string data_dir = "data";
     std::string keys_dir = "keys";
     uint64_t max_db_size = 1ull << 30;      // --max-db-size
@@ -16,6 +18,9 @@ struct Config {
     unsigned max_connections = 10000;       // --max-connections
     uint64_t handshake_timeout_ms = 10000;  // --handshake-timeout SECONDS
     uint64_t idle_timeout_ms = 300000;      // --idle-timeout SECONDS
+    uint64_t login_deadline_ms = 60000;     // --login-deadline SECONDS
+    unsigned max_conns_per_peer = 100;      // --max-conns-per-peer N (TCP address, IPv6 /64, or uid)
+    unsigned max_conns_per_session = 8;     // --max-conns-per-session N
     size_t output_cap = 8u << 20;           // --output-cap BYTES
     uint64_t mailbox_cap = 10000;           // --mailbox-cap N
     double hs_rate_per_addr = 20, hs_burst_per_addr = 100, hs_rate_total = 400;  // --handshake-rate

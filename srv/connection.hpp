@@ -18,6 +18,7 @@ namespace tacit::srv {
 
 enum class ConnState : uint8_t {
     AwaitFirst,    // plaintext: KEY_REQUEST, HELLO or RESUME
+    KeySent,       // KEY_RESPONSE sent; HELLO or RESUME may follow, a second KEY_REQUEST closes
     Open,          // channel up, not logged in
     Resuming,      // RESUME answered; logged in once the first sealed frame opens
     LoggedIn,
@@ -49,7 +50,8 @@ struct UpdatePage {
 struct Connection {
     uint64_t id = 0;
     UniqueFd fd;
-    std::string peer;
+    std::string peer;      // Peer::shown, for the log
+    std::string peer_key;  // Peer::key: what per-peer limits are charged to
     ConnState state = ConnState::AwaitFirst;
     FrameDecoder decoder{65536};
     Bytes out;

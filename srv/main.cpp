@@ -25,7 +25,7 @@ const char* kUsage = R"(usage: tacitd keygen [--keys DIR]
 Serves tacit clients: one thread, one epoll loop, LMDB storage.
 
   keygen                   write DIR/server.key (mode 0600) and DIR/server.pub, then exit
-  --listen HOST:PORT       address to listen on (default 127.0.0.1:7700)
+  --listen ADDR            HOST:PORT or unix:PATH to listen on; repeat for several (default 127.0.0.1:7700)
   --data DIR               LMDB environment directory (default data)
   --keys DIR               directory holding server.key (default keys)
   --max-db-size BYTES      ceiling for the LMDB map (default 1073741824); K, M, G suffixes
@@ -34,12 +34,15 @@ Serves tacit clients: one thread, one epoll loop, LMDB storage.
   --max-connections N      connection limit (default 10000)
   --handshake-timeout SEC  close connections that have not finished the handshake (default 10)
   --idle-timeout SEC       close connections that sent no whole frame this long (default 300)
+  --login-deadline SEC     close connections not logged in this long after accept; PING does not extend it (default 60)
+  --max-conns-per-peer N   connections per TCP address (IPv6: per /64) or per local uid (default 100)
+  --max-conns-per-session N  connections one login session may hold, resumed ones included (default 8)
   --output-cap BYTES       per-connection output queue limit; slower readers are cut (default 8M)
   --mailbox-cap N          messages waiting per user before senders get STORAGE_FULL (default 10000)
   --handshake-rate N/B/T   handshakes per second per address, burst per address, per second in total (default 20/100/400)
   --login-rate N           login attempts per minute per user and per address (default 10)
   --register-rate N        registrations per minute per address (default 10)
-  --port-file FILE         write the bound port to FILE once listening (for tests and scripts)
+  --port-file FILE         write the first TCP port (0 if none) to FILE once listening (for tests and scripts)
   -h, --help               show this help
   -V, --version            show the version
 )";
@@ -76,6 +79,7 @@ int main(int argc, char** argv) {
     srv::Config cfg;
     bool keygen = false;
     std::string port_file;
+    bool listen_given = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto val = [&]() -> std::string {
@@ -89,7 +93,11 @@ int main(int argc, char** argv) {
             fmt::print("{}\n", kVersion);
             return 0;
         } else if (a == "keygen" && i == 0) keygen = true;
-        else if (a == "--listen") cfg.listen = val();
+        else if (a == "--listen") {
+            if (!listen_given) cfg.listen.clear();  // the first one replaces the default
+            listen_given = true;
+            cfg.listen.push_back(val());
+        }
         else if (a == "--data") cfg.data_dir = val();
         else if (a == "--keys") cfg.keys_dir = val();
         else if (a == "--max-db-size") cfg.max_db_size = parse_size(a, val());
@@ -101,6 +109,9 @@ int main(int argc, char** argv) {
         else if (a == "--max-connections") cfg.max_connections = unsigned(parse_num(a, val()));
         else if (a == "--handshake-timeout") cfg.handshake_timeout_ms = uint64_t(parse_num(a, val()) * 1000);
         else if (a == "--idle-timeout") cfg.idle_timeout_ms = uint64_t(parse_num(a, val()) * 1000);
+        else if (a == "--login-deadline") cfg.login_deadline_ms = uint64_t(parse_num(a, val()) * 1000);
+        else if (a == "--max-conns-per-peer") cfg.max_conns_per_peer = unsigned(parse_num(a, val()));
+        else if (a == "--max-conns-per-session") cfg.max_conns_per_session = unsigned(parse_num(a, val()));
         else if (a == "--output-cap") cfg.output_cap = parse_size(a, val());
         else if (a == "--mailbox-cap") cfg.mailbox_cap = uint64_t(parse_num(a, val()));
         else if (a == "--handshake-rate") {

@@ -12,6 +12,7 @@
 #include "shared/wire.hpp"
 #include "srv/dummy_key.hpp"
 #include "srv/handler.hpp"
+#include "srv/peer.hpp"
 
 namespace tacit::srv {
 
@@ -73,14 +74,36 @@ uint64_t Server::now_ms() const {
 }
 
 uint16_t Server::bind() {
-    auto hp = parse_hostport(cfg_.listen, 7700);
-    if (!hp) throw std::runtime_error("bad --listen address: " + cfg_.listen);
-    acceptor_ = std::make_unique<Acceptor>(listen_tcp(*hp));
-    loop_.add_fd(acceptor_->fd(), EventLoop::Readable, [this](uint32_t) { on_accept(); });
-    auto port = local_port(acceptor_->fd());
-    fmt::print(stderr, "tacitd: listening on {}:{} data={} sync={}\n", hp->host, port,
-               cfg_.data_dir, cfg_.sync ? "on" : "off");
-    return port;
+    // All bound before any is watched: the vector must not move under the
+    // loop's callbacks.
+    for (auto& spec : cfg_.listen) listen_on(spec);
+    uint16_t first_port = 0;
+    for (auto& l : listeners_) {
+        Acceptor* a = l.acceptor.get();
+        loop_.add_fd(a->fd(), EventLoop::Readable, [this, a](uint32_t) { on_accept(*a); });
+        fmt::print(stderr, "tacitd: listening on {} data={} sync={}\n", l.name, cfg_.data_dir,
+                   cfg_.sync ? "on" : "off");
+    }
+    for (auto& l : listeners_)
+        if (l.file.path().empty()) {
+            first_port = local_port(l.acceptor->fd());
+            break;
+        }
+    return first_port;
+}
+
+void Server::listen_on(const std::string& spec) {
+    auto ep = parse_endpoint(spec, 7700);
+    if (!ep) throw std::runtime_error("bad --listen address: " + spec);
+    if (auto* u = std::get_if<UnixPath>(&*ep)) {
+        auto l = listen_unix(u->path);
+        listeners_.push_back({to_string(*ep), std::make_unique<Acceptor>(std::move(l.fd)), std::move(l.file)});
+        return;
+    }
+    auto hp = std::get<HostPort>(*ep);
+    auto fd = listen_tcp(hp);
+    hp.port = local_port(fd.get());
+    listeners_.push_back({to_string(hp), std::make_unique<Acceptor>(std::move(fd)), {}});
 }
 
 void Server::run() {
@@ -113,19 +136,17 @@ void Server::log_conn(const Connection& c, const std::string& what) const {
 
 // ---------------------------------------------------------------- accept/io
 
-void Server::on_accept() {
+void Server::on_accept(Acceptor& a) {
     for (int i = 0; i < 256; ++i) {
-        std::string peer;
-        auto fd = acceptor_->accept_one(&peer);
+        auto fd = a.accept_one();
         if (!fd) return;
-        if (conns_.size() >= cfg_.max_connections) {
-            fmt::print(stderr, "tacitd: peer={} refused: connection limit {} reached\n", peer,
-                       cfg_.max_connections);
-            continue;  // UniqueFd closes it
-        }
+        auto peer = identify_peer(fd->get());
+        if (!admit(peer.shown, peer.key)) continue;  // UniqueFd closes it
+        ++per_peer_[peer.key];
         auto c = std::make_unique<Connection>();
         c->id = next_id_++;
-        c->peer = peer;
+        c->peer = std::move(peer.shown);
+        c->peer_key = std::move(peer.key);
         c->fd = std::move(*fd);
         c->accepted_ms = c->last_rx_ms = EventLoop::now_ms();
         uint64_t id = c->id;
@@ -133,6 +154,21 @@ void Server::on_accept() {
         log_conn(*c, "accepted");
         conns_.emplace(id, std::move(c));
     }
+}
+
+bool Server::admit(const std::string& peer, const std::string& key) {
+    if (conns_.size() >= cfg_.max_connections) {
+        fmt::print(stderr, "tacitd: peer={} refused: connection limit {} reached\n", peer, cfg_.max_connections);
+        return false;
+    }
+    // One address (or local user) cannot take every slot.
+    auto it = per_peer_.find(key);
+    if (it != per_peer_.end() && it->second >= cfg_.max_conns_per_peer) {
+        fmt::print(stderr, "tacitd: peer={} refused: {} connections from {} (--max-conns-per-peer)\n", peer,
+                   it->second, key);
+        return false;
+    }
+    return true;
 }
 
 void Server::on_io(uint64_t id, uint32_t events) {
@@ -255,6 +291,7 @@ void Server::close(Connection& c, const char* why) {
     if (c.dead) return;
     log_conn(c, fmt::format("closed: {}", why));
     detach(c);
+    if (auto it = per_peer_.find(c.peer_key); it != per_peer_.end() && --it->second == 0) per_peer_.erase(it);
     loop_.remove_fd(c.fd.get());
     c.dead = true;
     c.pending.clear();
@@ -264,7 +301,7 @@ void Server::close(Connection& c, const char* why) {
 // -------------------------------------------------------------- frames
 
 void Server::on_frame(Connection& c, Bytes& body) {
-    if (c.state == ConnState::AwaitFirst) {
+    if (c.state == ConnState::AwaitFirst || c.state == ConnState::KeySent) {
         on_plain(c, body);
         return;
     }
@@ -279,12 +316,15 @@ void Server::on_plain(Connection& c, ByteView body) {
     }
     uint8_t kind = body[5];
     auto payload = body.subspan(6);
+    // The key is public, but each answer is ~40 times the request: one per
+    // connection (tacitd(8)).
+    if (kind == uint8_t(proto::Kind::KeyRequest) && c.state == ConnState::KeySent)
+        return close(c, "second KEY_REQUEST on one connection");
     if (kind == uint8_t(proto::Kind::KeyRequest) || kind == uint8_t(proto::Kind::Hello) ||
         kind == uint8_t(proto::Kind::Resume)) {
         // Limit before any crypto, so a flood cannot starve logged-in users.
         auto now = EventLoop::now_ms();
-        auto host = c.peer.substr(0, c.peer.rfind(':'));
-        if (!hs_addr_rl_.take(host, now) || !hs_total_rl_.take("*", now)) {
+        if (!hs_addr_rl_.take(c.peer_key, now) || !hs_total_rl_.take("*", now)) {
             close(c, "handshake rate limit");
             return;
         }
@@ -296,6 +336,7 @@ void Server::on_plain(Connection& c, ByteView body) {
         w.blob(id_.bundle().encode());
         auto frame = plain_frame(uint8_t(proto::Kind::KeyResponse), w.bytes());
         queue(c, Outgoing{[frame](bool) { return std::optional<Bytes>(frame); }, false, true, {}});
+        c.state = ConnState::KeySent;
         log_conn(c, "key request");
         return;
     }
@@ -323,16 +364,23 @@ void Server::on_hello(Connection& c, ByteView body, bool resume) {
     auto prelim = std::make_shared<Channel>(Channel::send_only(k0, offer->session_iv));
     std::shared_ptr<Session> s;
     if (resume) s = sessions_.find(*offer->token, now_ms());
-    if (resume && !s) {
+    // The session's connections each may buffer up to --output-cap, so a
+    // token must not multiply them without bound.
+    bool full = s && s->conns.size() + s->resuming >= cfg_.max_conns_per_session;
+    if (resume && (!s || full)) {
         // Same length as RENEW2_R (81 bytes), so a dead token looks like a live one.
-        std::string msg = "session expired or unknown; log in again";
+        std::string msg = full ? "too many connections on this session; close one first"
+                               : "session expired or unknown; log in again";
         msg.resize(61, ' ');
-        auto eb = error_body(offer->nonce, proto::AUTH_FAILED, msg);
+        auto eb = error_body(offer->nonce, full ? proto::RATE_LIMITED : proto::AUTH_FAILED, msg);
         auto frame = prelim->seal(eb);
         queue(c, Outgoing{[frame](bool) { return std::optional<Bytes>(frame); }, false, true, {}});
         c.closing = true;
         c.state = ConnState::Open;  // anything else it sends is ignored until close
-        log_conn(c, "resume refused: bad or expired token");
+        log_conn(c, full ? fmt::format("resume refused: user={} holds {} connections on this session "
+                                       "(--max-conns-per-session)",
+                                       s->user, s->conns.size() + s->resuming)
+                         : std::string("resume refused: bad or expired token"));
         return;
     }
     msg::HelloR r;
@@ -355,6 +403,7 @@ void Server::on_hello(Connection& c, ByteView body, bool resume) {
     c.session_id = keys->session_id;
     if (resume) {
         c.session = s;
+        ++s->resuming;
         c.state = ConnState::Resuming;
         log_conn(c, fmt::format("resume offered for user={}", s->user));
     } else {
@@ -371,7 +420,7 @@ void Server::on_sealed(Connection& c, ByteView body) {
     if (!pt) return close(c, "frame does not open");
     if (c.state == ConnState::Resuming) {
         auto s = c.session;
-        c.session.reset();
+        end_resume(c);
         if (!s || s->ended || s->expires_ms <= now_ms()) return close(c, "session ended during resume");
         attach(c, s);
         log_conn(c, fmt::format("resumed user={}", s->user));
@@ -482,8 +531,14 @@ void Server::detach(Connection& c) {
             presence_changed();
         }
     }
-    if (c.state == ConnState::LoggedIn || c.state == ConnState::Resuming) c.session.reset();
+    if (c.state == ConnState::Resuming) end_resume(c);
+    if (c.state == ConnState::LoggedIn) c.session.reset();
     if (c.state == ConnState::LoggedIn) c.state = ConnState::Open;
+}
+
+void Server::end_resume(Connection& c) {
+    if (c.session && c.session->resuming > 0) --c.session->resuming;
+    c.session.reset();
 }
 
 void Server::end_session(Session& s) {
@@ -551,8 +606,12 @@ void Server::sweep() {
     uint64_t mono = EventLoop::now_ms();
     for (auto& [id, c] : conns_) {
         if (c->dead) continue;
-        bool handshaking = c->state == ConnState::AwaitFirst || c->state == ConnState::Resuming;
+        bool handshaking = c->state == ConnState::AwaitFirst || c->state == ConnState::KeySent ||
+                           c->state == ConnState::Resuming;
         if (handshaking && mono - c->accepted_ms > cfg_.handshake_timeout_ms) close(*c, "handshake timeout");
+        // From accept, whatever the peer sends: PING keeps a connection from
+        // going idle, not a stranger holding a slot.
+        else if (!c->logged_in() && mono - c->accepted_ms > cfg_.login_deadline_ms) close(*c, "login deadline");
         else if (mono - c->last_rx_ms > cfg_.idle_timeout_ms) close(*c, "idle timeout");
     }
     for (auto& s : sessions_.expired(now_ms())) {

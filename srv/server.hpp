@@ -10,6 +10,7 @@
 #include "shared/event_loop.hpp"
 #include "shared/keys.hpp"
 #include "shared/net.hpp"
+#include "shared/unix_socket.hpp"
 #include "srv/config.hpp"
 #include "srv/connection.hpp"
 #include "srv/rate_limit.hpp"
@@ -22,7 +23,8 @@ class Server {
 public:
     Server(Config cfg, ServerIdentity id);
     ~Server();
-    // Binds; returns the bound port (for --listen 127.0.0.1:0).
+    // Binds every --listen; returns the port of the first TCP one (for
+    // --listen 127.0.0.1:0), 0 if all are Unix sockets.
     uint16_t bind();
     void run();
     void stop();
@@ -51,7 +53,15 @@ public:
     Connection* conn(uint64_t id);
 
 private:
-    void on_accept();
+    struct Listener {
+        std::string name;  // "127.0.0.1:7700", "unix:/run/tacit/tacitd.sock"
+        std::unique_ptr<Acceptor> acceptor;
+        SocketFile file;  // Unix only: the socket's name, removed when the server goes
+    };
+    void listen_on(const std::string& spec);
+    void on_accept(Acceptor& a);
+    bool admit(const std::string& peer, const std::string& key);
+    void end_resume(Connection& c);
     void on_io(uint64_t id, uint32_t events);
     void drain(Connection& c);
     void set_backlog(Connection& c, bool on);
@@ -76,7 +86,8 @@ private:
     std::unique_ptr<store::Store> store_;
     std::optional<crypto::PkKey> dummy_key_;
     EventLoop loop_;
-    std::unique_ptr<Acceptor> acceptor_;
+    std::vector<Listener> listeners_;
+    std::unordered_map<std::string, unsigned> per_peer_;  // live connections per Peer::key
     std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
     std::set<uint64_t> to_flush_;
     std::vector<uint64_t> dead_;

@@ -17,6 +17,7 @@ struct Session {
     Token token{};
     uint64_t expires_ms = 0;
     std::set<uint64_t> conns;  // logged-in connection ids
+    unsigned resuming = 0;     // connections between RESUME and their first sealed frame
     bool ended = false;
     // The user's key, parsed once at login: a key change (RENEW3) ends every
     // session, so it cannot go stale.

@@ -29,7 +29,7 @@ std::optional<crypto::PkKey> user_key(const Bytes& bundle_bytes) {
 void handle_login1(Ctx& ctx) {
     auto d = msg::decode<msg::Login1>(ctx.req.plaintext);
     auto& m = d.m;
-    auto host = ctx.conn.peer.substr(0, ctx.conn.peer.rfind(':'));
+    const auto& host = ctx.conn.peer_key;  // address, IPv6 /64 or uid (srv/peer.hpp)
     auto now = ctx.srv.loop().now_ms();
     // Both buckets are charged for known and unknown names alike.
     bool ok_user = ctx.srv.login_limiter().take("user:" + m.user, now);

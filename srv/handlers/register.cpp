@@ -35,7 +35,7 @@ void handle_register(Ctx& ctx) {
     auto key = crypto::PkKey::parse_public_der(bundle->rsa_der);
     if (!key || !ctx.verify(*key, d.signed_len, d.sigs[0]))
         return answer(ctx, m.nonce, proto::AUTH_FAILED, "signature does not verify with the key inside");
-    auto host = ctx.conn.peer.substr(0, ctx.conn.peer.rfind(':'));
+    const auto& host = ctx.conn.peer_key;  // address, IPv6 /64 or uid (srv/peer.hpp)
     if (!ctx.srv.register_limiter().take("reg:" + host, ctx.srv.loop().now_ms()))
         return answer(ctx, m.nonce, proto::RATE_LIMITED, "too many registrations from your address; try later");
 

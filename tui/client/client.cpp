@@ -62,7 +62,7 @@ void write_private(const std::string& path, ByteView data) {
 struct Client::Impl {
     Client& self;
     Options opt;
-    HostPort hp;
+    Endpoint ep;
     std::string server_name;
     std::optional<ServerBundle> server;
     std::unique_ptr<SecureConn> conn;
@@ -75,10 +75,10 @@ struct Client::Impl {
 
     Impl(Client& c, Options o) : self(c), opt(std::move(o)) {
         if (opt.data_dir.empty()) opt.data_dir = data_home();
-        auto p = parse_hostport(opt.server, 7700);
+        auto p = parse_endpoint(opt.server, 7700);
         if (!p) throw std::runtime_error("bad server address: " + opt.server);
-        hp = *p;
-        server_name = to_string(hp);
+        ep = *p;
+        server_name = to_string(ep);
     }
 
     void event(Event e) { self.events_.push_back(std::move(e)); }
@@ -157,7 +157,7 @@ struct Client::Impl {
         } else if (auto k = known_server(known_file, server_name)) {
             server = *k;
         } else {
-            auto b = SecureConn::key_request(hp, opt.timeout_ms);
+            auto b = SecureConn::key_request(ep, opt.timeout_ms);
             auto fp = fingerprint(b.encode());
             if (opt.confirm_new_server && !opt.confirm_new_server(fp))
                 return Result::fail(proto::AUTH_FAILED, "server key not accepted");
@@ -165,7 +165,7 @@ struct Client::Impl {
             server = b;
             info("pinned the key of " + server_name + ": " + fp);
         }
-        conn = std::make_unique<SecureConn>(hp, *server, opt.timeout_ms);
+        conn = std::make_unique<SecureConn>(ep, *server, opt.timeout_ms);
         try {
             conn->hello();
         } catch (const ConnError& e) {
@@ -177,7 +177,7 @@ struct Client::Impl {
             std::string offered;
             if (!mismatch) {
                 try {
-                    auto now = SecureConn::key_request(hp, opt.timeout_ms);
+                    auto now = SecureConn::key_request(ep, opt.timeout_ms);
                     mismatch = now.encode() != server->encode();
                     offered = fingerprint(now.encode());
                 } catch (const std::exception&) {
@@ -194,7 +194,7 @@ struct Client::Impl {
                                 known_file));
             return Result::fail(proto::INTERNAL, what);
         } catch (const std::exception& e) {
-            // connect_tcp failures (refused, unreachable): leave no half-made connection.
+            // connect_endpoint failures (refused, unreachable): leave no half-made connection.
             conn.reset();
             return Result::fail(proto::INTERNAL, e.what());
         }

@@ -19,14 +19,14 @@ Bytes with_prefix(ByteView body) {
 
 }  // namespace
 
-ServerBundle SecureConn::key_request(const HostPort& hp, int timeout_ms) {
-    auto fd = connect_tcp(hp, timeout_ms);
+ServerBundle SecureConn::key_request(const Endpoint& ep, int timeout_ms) {
+    auto fd = connect_endpoint(ep, timeout_ms);
     if (!write_all(fd.get(), with_prefix(plain_frame_body(uint8_t(proto::Kind::KeyRequest), {})), timeout_ms))
-        throw ConnError("could not send key request to " + to_string(hp));
+        throw ConnError("could not send key request to " + to_string(ep));
     FrameDecoder dec(65536);
     Bytes body;
     if (tacit::read_frame(fd.get(), dec, body, timeout_ms) != ReadResult::Frame)
-        throw ConnError("no key response from " + to_string(hp));
+        throw ConnError("no key response from " + to_string(ep));
     try {
         Reader r(body);
         auto magic = r.raw_view(4);
@@ -52,11 +52,11 @@ crypto::PkKey parse_server_key(const ServerBundle& b) {
 }
 }  // namespace
 
-SecureConn::SecureConn(const HostPort& hp, ServerBundle server, int timeout_ms)
-    : hp_(hp), server_(std::move(server)), server_key_(parse_server_key(server_)), timeout_ms_(timeout_ms) {}
+SecureConn::SecureConn(const Endpoint& ep, ServerBundle server, int timeout_ms)
+    : ep_(ep), server_(std::move(server)), server_key_(parse_server_key(server_)), timeout_ms_(timeout_ms) {}
 
 bool SecureConn::establish(uint8_t kind, const char* label, std::optional<Token> token) {
-    fd_ = connect_tcp(hp_, timeout_ms_);
+    fd_ = connect_endpoint(ep_, timeout_ms_);
     auto co = make_offer(label, server_.box_pub, KeyOffer::fresh(token));
     auto body = plain_frame_body(kind, co.ecies);
     if (!write_all(fd_.get(), with_prefix(body), timeout_ms_)) throw ConnError("handshake send failed");

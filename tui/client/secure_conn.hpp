@@ -25,9 +25,9 @@ struct Frame {
 class SecureConn {
 public:
     // Asks a server for its public bundle in the clear (first contact, TOFU).
-    static ServerBundle key_request(const HostPort& hp, int timeout_ms);
+    static ServerBundle key_request(const Endpoint& ep, int timeout_ms);
 
-    SecureConn(const HostPort& hp, ServerBundle server, int timeout_ms);
+    SecureConn(const Endpoint& ep, ServerBundle server, int timeout_ms);
     void hello();                    // throws ConnError
     bool resume(const Token& token); // false: token refused (AUTH_FAILED)
 
@@ -56,7 +56,7 @@ private:
     std::optional<Bytes> read_frame(int timeout_ms);
     bool establish(uint8_t kind, const char* label, std::optional<Token> token);
 
-    HostPort hp_;
+    Endpoint ep_;
     ServerBundle server_;
     crypto::PkKey server_key_;
     int timeout_ms_;

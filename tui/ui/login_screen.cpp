@@ -110,8 +110,8 @@ bool connect_loop(Terminal& t, CardScreen& s, client::Client& c, const std::stri
 
 std::string account_dir(const client::Options& opt, const std::string& user) {
     std::string base = opt.data_dir.empty() ? client::data_home() : opt.data_dir;
-    auto hp = parse_hostport(opt.server, 7700);
-    return base + "/" + client::server_dirname(hp ? to_string(*hp) : opt.server) + "/" + user;
+    auto ep = parse_endpoint(opt.server, 7700);
+    return base + "/" + client::server_dirname(ep ? to_string(*ep) : opt.server) + "/" + user;
 }
 
 bool has_local_key(const client::Options& opt, const std::string& user) {
