@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <fmt/core.h>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -38,12 +39,15 @@ void remove_tree(const std::string& path) {
 
 void fast_kdf() { setenv("TACIT_KDF_ITERATIONS", "1000", 0); }
 
-TestServer::TestServer(std::vector<std::string> x) : extra(std::move(x)) {
+TestServer::TestServer(std::vector<std::string> x, bool unix_socket) : extra(std::move(x)), unix_socket_(unix_socket) {
     fast_kdf();
     signal(SIGPIPE, SIG_IGN);
     dir_ = make_temp_dir("srv");
     std::string cmd = build_dir() + "/tacitd keygen --keys " + keys_dir() + " > /dev/null";
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error("tacitd keygen failed");
+    // server.pub is 0644 already; server.key stays 0600.
+    if (unix_socket_ && (::chmod(dir_.c_str(), 0711) != 0 || ::chmod(keys_dir().c_str(), 0711) != 0))
+        throw std::runtime_error("chmod " + dir_ + " failed");
     start();
 }
 
@@ -58,6 +62,7 @@ void TestServer::start() {
     std::string listen = port_ ? "127.0.0.1:" + std::to_string(port_) : "127.0.0.1:0";
     std::vector<std::string> args = {build_dir() + "/tacitd", "--listen", listen, "--data", data_dir(),
                                      "--keys", keys_dir(), "--port-file", port_file};
+    if (unix_socket_) args.insert(args.begin() + 3, {"--listen", unix_addr()});
     args.insert(args.end(), extra.begin(), extra.end());
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
@@ -112,10 +117,10 @@ std::string TestServer::log() const {
     return ss.str();
 }
 
-TestClient::TestClient(const TestServer& s, const std::string& tag) {
+TestClient::TestClient(const TestServer& s, const std::string& tag, bool unix_socket) {
     home = make_temp_dir("cli-" + tag);
     client::Options o;
-    o.server = s.addr();
+    o.server = unix_socket ? s.unix_addr() : s.addr();
     o.server_key_file = s.pub_file();
     o.data_dir = home + "/tacit";
     o.timeout_ms = 10000;
@@ -160,9 +165,13 @@ void register_login(TestClient& c, const std::string& user, const std::string& p
 
 std::vector<std::string> run_batch(const TestServer& s, const std::string& home,
                                    const std::string& input, int timeout_s) {
-    std::string in_file = home + "/batch.in", out_file = home + "/batch.out";
+    return BatchRun(s, home, input, timeout_s).wait();
+}
+
+BatchRun::BatchRun(const TestServer& s, std::string home, const std::string& input, int timeout_s, uid_t uid)
+    : home_(std::move(home)) {
     {
-        std::ofstream f(in_file);
+        std::ofstream f(home_ + "/batch.in");
         f << input;
     }
     std::string bin = build_dir();
@@ -171,16 +180,55 @@ std::vector<std::string> run_batch(const TestServer& s, const std::string& home,
         if (!getcwd(cwd, sizeof cwd)) throw std::runtime_error("getcwd failed");
         bin = std::string(cwd) + "/" + bin;
     }
-    std::string cmd = "cd '" + home + "' && XDG_DATA_HOME='" + home + "/xdg' XDG_CONFIG_HOME='" + home +
-                      "/cfg' timeout " + std::to_string(timeout_s) + " '" + bin + "/tacit' --batch --server " +
-                      s.addr() + " --server-key '" + s.pub_file() + "' < batch.in > batch.out 2> batch.err";
-    int rc = std::system(cmd.c_str());
-    (void)rc;
-    std::ifstream out(out_file);
+    std::string as, server = s.addr();
+    if (uid > 0) {
+        std::string chown = "chown -R " + std::to_string(uid) + ":" + std::to_string(uid) + " '" + home_ + "'";
+        if (std::system(chown.c_str()) != 0) throw std::runtime_error("chown failed: " + chown);
+        as = fmt::format("setpriv --reuid={0} --regid={0} --clear-groups ", uid);
+        server = "'" + s.unix_addr() + "'";
+    }
+    std::string cmd = "cd '" + home_ + "' && XDG_DATA_HOME='" + home_ + "/xdg' XDG_CONFIG_HOME='" + home_ +
+                      "/cfg' timeout " + std::to_string(timeout_s) + " " + as + "'" + bin +
+                      "/tacit' --batch --server " + server + " --server-key '" + s.pub_file() +
+                      "' < batch.in > batch.out 2> batch.err";
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+}
+
+BatchRun::~BatchRun() {
+    if (pid_ > 0) wait();
+}
+
+bool BatchRun::done() {
+    if (pid_ <= 0) return true;
+    int st;
+    if (waitpid(pid_, &st, WNOHANG) != pid_) return false;
+    pid_ = -1;
+    return true;
+}
+
+std::vector<std::string> BatchRun::wait() {
+    if (pid_ > 0) {
+        int st;
+        waitpid(pid_, &st, 0);
+        pid_ = -1;
+    }
+    std::ifstream out(home_ + "/batch.out");
     std::vector<std::string> lines;
     std::string l;
     while (std::getline(out, l)) lines.push_back(l);
     return lines;
+}
+
+std::string BatchRun::err() const {
+    std::ifstream in(home_ + "/batch.err");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
 }
 
 }  // namespace tacit::test

@@ -21,7 +21,11 @@ void fast_kdf();
 class TestServer {
 public:
     // extra: more tacitd flags. keygen: create fresh keys in dir/keys.
-    explicit TestServer(std::vector<std::string> extra = {});
+    // With unix_socket, tacitd also listens on socket_path() (TCP stays, for
+    // the port file), and dir() and keys_dir() are opened to other uids for
+    // traversal, as /run/tacit is, so clients of any uid reach the socket
+    // and read server.pub.
+    explicit TestServer(std::vector<std::string> extra = {}, bool unix_socket = false);
     ~TestServer();
     void start();
     void stop();       // SIGTERM, wait
@@ -30,6 +34,8 @@ public:
     bool running() const { return pid_ > 0; }
     uint16_t port() const { return port_; }
     std::string addr() const { return "127.0.0.1:" + std::to_string(port_); }
+    std::string socket_path() const { return dir_ + "/tacitd.sock"; }
+    std::string unix_addr() const { return "unix:" + socket_path(); }
     const std::string& dir() const { return dir_; }
     std::string data_dir() const { return dir_ + "/data"; }
     std::string keys_dir() const { return dir_ + "/keys"; }
@@ -43,11 +49,13 @@ private:
     pid_t pid_ = -1;
     uint16_t port_ = 0;
     int starts_ = 0;
+    bool unix_socket_ = false;
 };
 
-// A client core with its own XDG data dir, pinned to the server's key file.
+// A client core with its own XDG data dir, pinned to the server's key file;
+// over the server's Unix socket with unix_socket (its uid is the test's).
 struct TestClient {
-    TestClient(const TestServer& s, const std::string& tag);
+    TestClient(const TestServer& s, const std::string& tag, bool unix_socket = false);
     ~TestClient();
     client::Client& operator*() { return *c; }
     client::Client* operator->() { return c.get(); }
@@ -66,6 +74,25 @@ void register_login(TestClient& c, const std::string& user, const std::string& p
 // Runs `tacit --batch` with the given stdin; returns stdout lines.
 std::vector<std::string> run_batch(const TestServer& s, const std::string& home,
                                    const std::string& input, int timeout_s = 60);
+
+// `tacit --batch` started in the background. With uid > 0 it runs over the
+// server's Unix socket as that uid and gid with no supplementary groups
+// (setpriv --reuid --regid --clear-groups), as another user of a shared
+// host would, and home is chowned to it first.
+class BatchRun {
+public:
+    BatchRun(const TestServer& s, std::string home, const std::string& input, int timeout_s = 60, uid_t uid = 0);
+    ~BatchRun();
+    BatchRun(const BatchRun&) = delete;
+    BatchRun& operator=(const BatchRun&) = delete;
+    bool done();                     // without waiting
+    std::vector<std::string> wait();  // stdout lines
+    std::string err() const;          // its stderr
+
+private:
+    std::string home_;
+    pid_t pid_ = -1;
+};
 
 template <class P> bool TestClient::wait_until(P pred, int timeout_ms) {
     for (int waited = 0; waited < timeout_ms; waited += 20) {

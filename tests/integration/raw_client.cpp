@@ -29,10 +29,15 @@ HostPort hostport(const TestServer& s) {
     return *hp;
 }
 
+Endpoint endpoint(const TestServer& s, bool unix_socket) {
+    if (unix_socket) return UnixPath{s.socket_path()};
+    return hostport(s);
+}
+
 }  // namespace
 
-RawClient::RawClient(const TestServer& s, int timeout_ms) {
-    conn_ = std::make_unique<SecureConn>(hostport(s), client::read_server_pub(s.pub_file()), timeout_ms);
+RawClient::RawClient(const TestServer& s, int timeout_ms, bool unix_socket) {
+    conn_ = std::make_unique<SecureConn>(endpoint(s, unix_socket), client::read_server_pub(s.pub_file()), timeout_ms);
     conn_->hello();
 }
 
@@ -210,7 +215,11 @@ UserIdentity load_identity(const TestServer& s, const TestClient& c, const std::
 
 void install_identity(const TestServer& s, const TestClient& c, const std::string& user,
                       const std::string& password, const UserIdentity& id) {
-    auto dir = user_dir(s, c, user);
+    write_identity(user_dir(s, c, user), user, password, id);
+}
+
+void write_identity(const std::string& dir, const std::string& user, const std::string& password,
+                    const UserIdentity& id) {
     client::make_dirs(dir);
     auto keys = derive_password(password, user);
     auto data = seal_user_keyfile(id, keys.file_key);

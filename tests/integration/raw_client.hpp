@@ -17,8 +17,9 @@ namespace tacit::test {
 
 class RawClient {
 public:
-    // Connects and completes HELLO (REQUIREs success).
-    explicit RawClient(const TestServer& s, int timeout_ms = 10000);
+    // Connects (over the Unix socket with unix_socket) and completes HELLO
+    // (throws client::ConnError or std::runtime_error when refused).
+    explicit RawClient(const TestServer& s, int timeout_ms = 10000, bool unix_socket = false);
     // Connects with RESUME(token) instead of HELLO. *refused is set when the
     // server answered AUTH_FAILED (the returned client is then unusable).
     static std::unique_ptr<RawClient> resume(const TestServer& s, const Token& token, bool* refused);
@@ -77,6 +78,9 @@ UserIdentity load_identity(const TestServer& s, const TestClient& c, const std::
 // the client core can log in to an account created with RawClient.
 void install_identity(const TestServer& s, const TestClient& c, const std::string& user,
                       const std::string& password, const UserIdentity& id);
+// The same into an account directory of any client ($XDG_DATA_HOME/tacit/SERVER/USER).
+void write_identity(const std::string& dir, const std::string& user, const std::string& password,
+                    const UserIdentity& id);
 
 // One RSA-3072 identity generated once per process and shared by accounts
 // whose keys don't matter to a test (key generation costs ~0.5-2 s each).
