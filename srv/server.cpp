@@ -316,8 +316,8 @@ void Server::on_plain(Connection& c, ByteView body) {
     }
     uint8_t kind = body[5];
     auto payload = body.subspan(6);
-    // The key is public, but each answer is ~40 times the request: one per
-    // connection (tacitd(8)).
+    // The key is public, but each answer is many times the request's 10
+    // bytes: one per connection (tacit-protocol(7)).
     if (kind == uint8_t(proto::Kind::KeyRequest) && c.state == ConnState::KeySent)
         return close(c, "second KEY_REQUEST on one connection");
     if (kind == uint8_t(proto::Kind::KeyRequest) || kind == uint8_t(proto::Kind::Hello) ||
@@ -532,8 +532,10 @@ void Server::detach(Connection& c) {
         }
     }
     if (c.state == ConnState::Resuming) end_resume(c);
-    if (c.state == ConnState::LoggedIn) c.session.reset();
-    if (c.state == ConnState::LoggedIn) c.state = ConnState::Open;
+    if (c.state == ConnState::LoggedIn) {
+        c.session.reset();
+        c.state = ConnState::Open;
+    }
 }
 
 void Server::end_resume(Connection& c) {

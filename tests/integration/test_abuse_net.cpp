@@ -232,13 +232,30 @@ bool key_request_answered(const Endpoint& ep) {
     return read_frame(fd.get(), dec, body, 3000) == ReadResult::Frame;
 }
 
-// Opens n connections to ep and holds them; how many the server closed at once.
-int hold(std::vector<UniqueFd>& held, const Endpoint& ep, int n) {
+// Opens n connections to ep and holds them; how many the server closed at
+// once. Waits up to 3 s for `expect` closes (a loaded server accepts late),
+// then a little longer, so that closing too many shows as well.
+int hold(std::vector<UniqueFd>& held, const Endpoint& ep, int n, int expect) {
     for (int i = 0; i < n; ++i) held.push_back(connect_endpoint(ep, 3000));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::vector<bool> gone(held.size(), false);
     int closed = 0;
-    for (auto& f : held) closed += peer_closed(f.get(), 0) ? 1 : 0;
+    auto count = [&] {
+        for (size_t i = 0; i < held.size(); ++i)
+            if (!gone[i] && peer_closed(held[i].get(), 0)) gone[i] = true, ++closed;
+    };
+    auto t0 = Clock::now();
+    for (count(); closed < expect && secs_since(t0) < 3; count())
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    count();
     return closed;
+}
+
+// "A: 4 refused, 10 answered" -> {4, 10}
+std::pair<int, int> two_numbers(const std::string& s) {
+    int a = -1, b = -1;
+    std::sscanf(s.c_str(), "%d %*[^0-9]%d", &a, &b);
+    return {a, b};
 }
 
 // "tacitd: listening on [::1]:PORT" in the log: the port of that listener.
@@ -319,7 +336,7 @@ TEST_CASE("Unix socket: every per-peer limit is per uid, so one local user canno
     {
         std::vector<UniqueFd> held;  // filled in the child only, held until it is released
         AsUid a(kUidA, [&] {
-            int closed = hold(held, UnixPath{s.socket_path()}, 110);
+            int closed = hold(held, UnixPath{s.socket_path()}, 110, 10);
             return fmt::format("{} of 110 closed at once", closed);
         });
         w.during([&] { return a.ready(); });
@@ -353,7 +370,10 @@ TEST_CASE("Unix socket: every per-peer limit is per uid, so one local user canno
         auto e = other_user_logs_in(s, w, "u02");
         rep.add("uid A tries 14 logins as an unknown user (login limit 10 per minute)",
                 "A's past 10 refused; uid B logs in", fmt::format("A: {}; uid B: {}", got, e.empty() ? "logged in" : "FAILED " + e));
-        CHECK(got == "4 refused, 10 answered");
+        auto [refused, answered] = two_numbers(got);
+        CHECK(answered >= 10);  // the whole burst, and a token refilled if the machine is slow
+        CHECK(answered <= 11);
+        CHECK(refused == 14 - answered);
         CHECK(e == "");
     }
 
@@ -380,7 +400,10 @@ TEST_CASE("Unix socket: every per-peer limit is per uid, so one local user canno
         rep.add("uid A sends 12 REGISTERs (registration limit 10 per minute)",
                 "A's past 10 RATE_LIMITED; uid B registers with `tacit --batch`",
                 fmt::format("A: {}; uid B: {}", got, b_ok ? "registered and logged in" : "FAILED " + first_line_of(out, "register")));
-        CHECK(got == "10 registered, 2 RATE_LIMITED");
+        auto [registered, limited] = two_numbers(got);
+        CHECK(registered >= 10);
+        CHECK(registered <= 11);
+        CHECK(limited == 12 - registered);
         CHECK(b_ok);
         remove_tree(home);
     }
@@ -389,7 +412,7 @@ TEST_CASE("Unix socket: every per-peer limit is per uid, so one local user canno
     {
         AsUid a(kUidA, [&] {
             int answered = 0, closed = 0;
-            for (int i = 0; i < 200; ++i) {
+            for (int i = 0; i < 300; ++i) {
                 try {
                     (key_request_answered(UnixPath{s.socket_path()}) ? answered : closed)++;
                 } catch (const std::exception&) {
@@ -402,9 +425,8 @@ TEST_CASE("Unix socket: every per-peer limit is per uid, so one local user canno
         auto got = a.result();
         a.release();
         auto e = other_user_logs_in(s, w, "u03");
-        int closed = 0;
-        std::sscanf(got.c_str(), "%*d answered, %d closed", &closed);
-        rep.add("uid A sends 200 KEY_REQUESTs, one connection each", "A's past its burst closed; uid B logs in",
+        int closed = two_numbers(got).second;
+        rep.add("uid A sends 300 KEY_REQUESTs, one connection each", "A's past its burst closed; uid B logs in",
                 fmt::format("A: {}; uid B: {}", got, e.empty() ? "logged in" : "FAILED " + e));
         CHECK(closed >= 10);
         CHECK(e == "");
@@ -482,7 +504,7 @@ TEST_CASE("TCP: IPv6 per /64, one KEY_REQUEST, a login deadline PING does not ex
     // ---- Per-peer cap over TCP, IPv4 and IPv6.
     {
         std::vector<UniqueFd> held4, held6;
-        int closed4 = hold(held4, v4, 8);
+        int closed4 = hold(held4, v4, 8, 2);
         w.round();
         rep.add("8 TCP connections from 127.0.0.1, held", "6 held, 2 closed at once",
                 fmt::format("{} held, {} closed", 8 - closed4, closed4));
@@ -491,7 +513,7 @@ TEST_CASE("TCP: IPv6 per /64, one KEY_REQUEST, a login deadline PING does not ex
         if (v6) {
             uint16_t port6 = logged_port(s, "[::1]");
             REQUIRE(port6 > 0);
-            int closed6 = hold(held6, HostPort{"::1", port6}, 8);
+            int closed6 = hold(held6, HostPort{"::1", port6}, 8, 2);
             w.round();
             rep.add("meanwhile 8 from [::1], keyed by its /64", "6 held, 2 closed: a separate peer \"::/64\"",
                     fmt::format("{} held, {} closed", 8 - closed6, closed6));
@@ -532,7 +554,7 @@ TEST_CASE("TCP: IPv6 per /64, one KEY_REQUEST, a login deadline PING does not ex
         resumed.front()->close_socket();
         resumed.erase(resumed.begin());
         bool again = false;
-        for (int i = 0; i < 20 && !again; ++i) {  // the close reaches the server asynchronously
+        for (int i = 0; i < 60 && !again; ++i) {  // the close reaches the server asynchronously
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
             again = try_resume();
         }
