@@ -64,7 +64,13 @@ void Session::restore() {
                                   "/help lists the commands; Alt-1 is this window.", wall_ms());
     refresh_online();
     refresh_groups();
-    for (const auto& e : pending) on_event(e);
+    for (const auto& e : pending) {
+        // A pre-login connection the server closed (at its login deadline,
+        // while the form was open) was replaced before this login; its
+        // Disconnected is stale once we are connected.
+        if (e.kind == client::Event::Kind::Disconnected && c_.connected()) continue;
+        on_event(e);
+    }
 }
 
 void Session::set_connection(const std::string& state) {
