@@ -7,7 +7,8 @@
 // in over the Unix socket, keeps chatting and PINGing; the last row of each
 // table gives its PING round trips. Attackers and other users are real
 // processes running as uids other than the test's (setresuid in a child, or
-// `setpriv --reuid` around `tacit --batch`).
+// `setpriv --reuid` around `tacit --batch`). Last, a server on a Unix socket
+// is pinned in known_servers as a TCP one is.
 #include <grp.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -17,6 +18,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fmt/core.h>
+#include <fstream>
 #include <functional>
 #include <regex>
 #include <thread>
@@ -568,4 +570,49 @@ TEST_CASE("TCP: IPv6 per /64, one KEY_REQUEST, a login deadline PING does not ex
         CHECK(log_shows(s, "(--max-conns-per-session)", 2000));
     }
     w.report(rep);
+}
+
+TEST_CASE("a server on a Unix socket is pinned in known_servers like a TCP one", "[integration][abuse]") {
+    TestServer s({}, true);
+    std::string home = make_temp_dir("unixpin");
+    client::Options o;
+    o.server = s.unix_addr();
+    o.data_dir = home + "/tacit";
+    o.timeout_ms = 5000;
+    std::string offered;
+    o.confirm_new_server = [&](const std::string& fp) {
+        offered = fp;
+        return true;
+    };
+    {
+        client::Client c(o);  // trust on first use, over the socket
+        auto r = c.connect();
+        INFO(r.msg);
+        REQUIRE(r.ok);
+        CHECK_FALSE(offered.empty());
+    }
+    std::ifstream known(o.data_dir + "/known_servers");
+    std::string line;
+    REQUIRE(std::getline(known, line));
+    CHECK(line.rfind(s.unix_addr() + " tacit-server-v1 ", 0) == 0);
+    // Pinned: no question the second time.
+    offered.clear();
+    {
+        client::Client c(o);
+        REQUIRE(c.connect().ok);
+        CHECK(offered.empty());
+    }
+    // New keys behind the same socket: refused as for TCP.
+    s.stop();
+    remove_tree(s.keys_dir());
+    std::string cmd = build_dir() + "/tacitd keygen --keys " + s.keys_dir() + " > /dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    s.start();
+    client::Client c2(o);
+    auto r = c2.connect();
+    INFO(r.msg);
+    CHECK_FALSE(r.ok);
+    CHECK(r.status == proto::KEY_CHANGED);
+    CHECK(r.msg.find("DOES NOT MATCH") != std::string::npos);
+    remove_tree(home);
 }
