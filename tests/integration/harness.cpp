@@ -94,6 +94,15 @@ void TestServer::start() {
     throw std::runtime_error("tacitd did not start:\n" + log());
 }
 
+void TestServer::new_keys() {
+    stop();
+    remove_tree(keys_dir());
+    std::string cmd = build_dir() + "/tacitd keygen --keys " + keys_dir() + " > /dev/null";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("tacitd keygen failed");
+    if (unix_socket_ && ::chmod(keys_dir().c_str(), 0711) != 0) throw std::runtime_error("chmod failed");
+    start();
+}
+
 void TestServer::stop() {
     if (pid_ <= 0) return;
     kill(pid_, SIGTERM);

@@ -31,6 +31,8 @@ public:
     void stop();       // SIGTERM, wait
     void kill9();      // SIGKILL, wait
     void restart() { stop(); start(); }
+    // Stops, replaces the server key with a fresh one, starts again.
+    void new_keys();
     bool running() const { return pid_ > 0; }
     uint16_t port() const { return port_; }
     std::string addr() const { return "127.0.0.1:" + std::to_string(port_); }

@@ -63,11 +63,7 @@ TEST_CASE("a changed server key is refused by a client that pinned the old one",
         REQUIRE(r.ok);
     }
     // New keys at the same address.
-    s.stop();
-    remove_tree(s.keys_dir());
-    std::string cmd = build_dir() + "/tacitd keygen --keys " + s.keys_dir() + " > /dev/null";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    s.start();
+    s.new_keys();
     client::Client c2(o);
     auto r = c2.connect();
     REQUIRE_FALSE(r.ok);
