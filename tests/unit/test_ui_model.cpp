@@ -306,3 +306,37 @@ TEST_CASE("command table drives help", "[ui][model][commands]") {
     }
     CHECK(help_lines("nosuch").front().find("no such") != std::string::npos);
 }
+
+TEST_CASE("Tab: a second Tab cycles, and never moves the focus off a typed line", "[ui][model]") {
+    Model m = logged_in();
+    m.set_groups({{"ops", 2}, {"ops2", 3}});
+    m.open("alice");
+    m.editor().insert("#o");
+    m.handle_key(Key::special(KeyCode::Tab));
+    CHECK(m.editor().text() == "#ops ");
+    m.handle_key(Key::special(KeyCode::Tab));
+    CHECK(m.editor().text() == "#ops2 ");
+    CHECK(m.focus() == Focus::Input);
+    m.handle_key(Key::chr('x'));  // typing ends the cycle; after a space Tab does nothing
+    m.handle_key(Key::chr(' '));
+    m.handle_key(Key::special(KeyCode::Tab));
+    CHECK(m.focus() == Focus::Input);
+    CHECK(m.editor().text() == "#ops2 x ");
+    m.editor().clear();
+    m.handle_key(Key::special(KeyCode::Tab));  // empty line: Tab moves to the lists
+    CHECK(m.focus() == Focus::Conversations);
+}
+
+TEST_CASE("blank lines are not sent", "[ui][model]") {
+    Model m = logged_in();
+    m.open("alice");
+    for (std::string_view s : {" ", "   ", "\u3000", "\u00a0 \u2003"}) {
+        Action a = type(m, s);
+        CHECK(a.kind == Action::Kind::Error);
+        CHECK(m.active().lines.back().text == "not sent: the line is blank");
+        CHECK(m.editor().empty());
+    }
+    Action a = type(m, " hi ");
+    CHECK(a.kind == Action::Kind::Command);
+    CHECK(a.command.args[1] == " hi ");
+}

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tui/ui/sanitize.hpp"
+#include "tui/ui/utf8.hpp"
 
 namespace tacit::ui {
 
@@ -237,8 +238,10 @@ Action Model::handle_key(const Key& k) {
 
     if (k.code == KeyCode::Enter) return submit_input();
     if (k.code == KeyCode::Tab) {
-        // Tab completes a word being typed; with no word there it moves focus.
-        if (editor_.word_before_cursor().empty()) set_focus(Focus::Conversations);
+        // Tab completes the word before the cursor, and again cycles through
+        // the matches; only on an empty line does it move the focus, so a
+        // Tab while typing never takes the keyboard away from the line.
+        if (editor_.empty()) set_focus(Focus::Conversations);
         else if (editor_.complete(completion_candidates())) dirty_ |= kPaneInput;
         return {};
     }
@@ -281,6 +284,11 @@ Action Model::submit_input() {
     std::string line = editor_.submit();
     dirty_ |= kPaneInput;
     if (line.empty()) return {};
+    if (blank(line)) {
+        const std::string why = "not sent: the line is blank";
+        add_system({}, why);
+        return {Action::Kind::Error, {}, {}, why};
+    }
     ParseResult r = parse_command(line, active_key());
     if (!r.ok) {
         add_system({}, r.error);

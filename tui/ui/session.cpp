@@ -158,7 +158,10 @@ void Session::handle_input(const Input& in) {
             passwd_->paste(in.text);
         } else {
             if (model_.focus() != Focus::Input) model_.set_focus(Focus::Input);
-            model_.editor().insert(in.text);
+            if (in.paste_size > in.text.size() || !model_.editor().insert(in.text))
+                model_.add_system({}, "paste refused: " + std::to_string(in.paste_size) +
+                                          " bytes; a message holds at most " +
+                                          std::to_string(model_.editor().max_bytes()) + " bytes", wall_ms());
         }
         model_.mark_dirty(kPaneInput);
         return;
@@ -198,7 +201,7 @@ void Session::handle_key(const Key& k) {
     }
     // In single-pane mode Tab only completes; there is no list to move to.
     if (view_.layout().compact && k.code == KeyCode::Tab && model_.focus() == Focus::Input &&
-        model_.editor().word_before_cursor().empty())
+        model_.editor().empty())
         return;
     if (k.is_ctrl('c')) {
         if (!model_.editor().empty()) model_.editor().clear();
