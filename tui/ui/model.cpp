@@ -77,6 +77,17 @@ void Model::close_active() {
     select(active_ - 1);
 }
 
+void Model::close(std::string_view key) {
+    Conversation* c = find(key);
+    if (!c || c == &convs_[0]) return;
+    const size_t i = static_cast<size_t>(c - convs_.data());
+    if (i == active_) return close_active();
+    convs_.erase(convs_.begin() + static_cast<std::ptrdiff_t>(i));
+    if (i < active_) --active_;
+    sel_conv_ = std::min(sel_conv_, convs_.size() - 1);
+    dirty_ |= kPaneConvList | kPaneStatus;
+}
+
 void Model::set_muted(std::string_view key, bool muted) {
     if (Conversation* c = find(key)) {
         c->muted = muted;
@@ -120,7 +131,7 @@ void Model::add_system(std::string_view key, std::string_view text, uint64_t tim
     Conversation* c = key.empty() ? &convs_[active_] : find(key);
     if (!c) c = &convs_[0];
     Line l;
-    l.time_ms = time_ms;
+    l.time_ms = time_ms || !clock_ ? time_ms : clock_();
     l.text = sanitize(text, true);
     l.system = true;
     append(*c, std::move(l));
@@ -195,6 +206,13 @@ void Model::scroll_up() {
     int max = std::max(0, static_cast<int>(c.lines.size()) - 1);
     c.scroll = std::min(max, c.scroll + page_);
     dirty_ |= kPaneMessages;
+}
+
+void Model::limit_scroll(int max) {
+    Conversation& c = convs_[active_];
+    if (c.scroll <= std::max(0, max)) return;
+    c.scroll = std::max(0, max);
+    dirty_ |= kPaneMessages | kPaneStatus;
 }
 
 void Model::scroll_down() {
@@ -301,8 +319,15 @@ Action Model::apply_local(const Command& c) {
     switch (c.kind) {
         case CommandKind::Query: open(c.args[0]); break;
         case CommandKind::Close: close_active(); break;
-        case CommandKind::Mute: set_muted(c.args[0], true); break;
-        case CommandKind::Unmute: set_muted(c.args[0], false); break;
+        case CommandKind::Mute:
+        case CommandKind::Unmute: {
+            const bool mute = c.kind == CommandKind::Mute;
+            const Conversation* cv = find(c.args[0]);
+            if (cv) set_muted(c.args[0], mute);
+            add_system({}, !cv ? "no conversation " + c.args[0] + " to " + (mute ? "mute" : "unmute")
+                               : c.args[0] + (mute ? " muted: no bell or highlight" : " unmuted"));
+            break;
+        }
         case CommandKind::Help:
             for (const auto& l : help_lines(c.args.empty() ? std::string_view{} : c.args[0])) add_system({}, l);
             break;
