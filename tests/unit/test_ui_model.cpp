@@ -340,3 +340,39 @@ TEST_CASE("blank lines are not sent", "[ui][model]") {
     CHECK(a.kind == Action::Kind::Command);
     CHECK(a.command.args[1] == " hi ");
 }
+
+TEST_CASE("local notices carry the clock's time", "[ui][model]") {
+    Model m = logged_in();
+    m.set_clock([]() -> uint64_t { return 1764093310000; });
+    type(m, "/nosuchcommand");
+    CHECK(m.active().lines.back().time_ms == 1764093310000);
+    m.add_system({}, "given", 5);
+    CHECK(m.active().lines.back().time_ms == 5);
+}
+
+TEST_CASE("/mute and /unmute always answer", "[ui][model]") {
+    Model m = logged_in();
+    m.open("alice");
+    type(m, "/mute");
+    CHECK(m.active().muted);
+    CHECK(m.active().lines.back().text == "alice muted: no bell or highlight");
+    type(m, "/unmute alice");
+    CHECK_FALSE(m.active().muted);
+    CHECK(m.active().lines.back().text == "alice unmuted");
+    type(m, "/mute #nowhere");
+    CHECK(m.active().lines.back().text == "no conversation #nowhere to mute");
+}
+
+TEST_CASE("closing a conversation that is not the active one", "[ui][model]") {
+    Model m = logged_in();
+    m.open("alice");
+    m.open("#ops");
+    m.open("bob");
+    m.close("#ops");
+    CHECK(m.active().key == "bob");
+    CHECK(m.conversations().size() == 3);
+    m.close("bob");
+    CHECK(m.active().key == "alice");
+    m.close(kStatusKey);
+    CHECK(m.conversations().size() == 2);
+}
