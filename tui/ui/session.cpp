@@ -167,8 +167,9 @@ void Session::handle_input(const Input& in) {
             if (model_.focus() != Focus::Input) model_.set_focus(Focus::Input);
             if (in.paste_size > in.text.size() || !model_.editor().insert(in.text))
                 model_.add_system({}, "paste refused: " + std::to_string(in.paste_size) +
-                                          " bytes; a message holds at most " +
-                                          std::to_string(model_.editor().max_bytes()) + " bytes", wall_ms());
+                                          " bytes do not fit in the input line (a message holds at most " +
+                                          std::to_string(model_.editor().max_bytes()) + " bytes); nothing inserted",
+                                  wall_ms());
         }
         model_.mark_dirty(kPaneInput);
         return;
