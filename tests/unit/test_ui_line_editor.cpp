@@ -79,9 +79,11 @@ TEST_CASE("editor cleans pasted text", "[ui][editor]") {
     CHECK(e.text() == "line1 line2 x[31m\uFFFD");
     e.clear();
     e.set_max_bytes(5);
-    e.insert("ab日本");  // 2 + 3 fits, the second CJK char does not
+    CHECK_FALSE(e.insert("ab日本"));  // 8 bytes: refused whole, never cut short
+    CHECK(e.text().empty());
+    CHECK(e.insert("ab日"));  // exactly 5 fits
     CHECK(e.text() == "ab日");
-    e.insert("z");
+    CHECK_FALSE(e.insert("z"));
     CHECK(e.text() == "ab日");
 }
 
@@ -166,4 +168,63 @@ TEST_CASE("editor tab completion", "[ui][editor]") {
     CHECK_FALSE(e.completing_command());
     e.insert("a");
     CHECK(e.word_before_cursor() == "a");
+}
+
+TEST_CASE("editor word motion: Alt-B, Alt-F, Ctrl-Left, Ctrl-Right", "[ui][editor]") {
+    LineEditor e;
+    e.insert("one  twö three");
+    Key ctrl_left = Key::special(KeyCode::Left);
+    ctrl_left.ctrl = true;
+    Key ctrl_right = Key::special(KeyCode::Right);
+    ctrl_right.ctrl = true;
+    REQUIRE(e.handle_key(Key::alt_key('b')));
+    CHECK(e.cursor_byte() == 10);  // start of "three"
+    REQUIRE(e.handle_key(ctrl_left));
+    CHECK(e.cursor_byte() == 5);  // start of "twö", over two spaces
+    e.handle_key(Key::alt_key('b'));
+    CHECK(e.cursor_byte() == 0);
+    e.handle_key(Key::alt_key('b'));
+    CHECK(e.cursor_byte() == 0);
+    REQUIRE(e.handle_key(Key::alt_key('f')));
+    CHECK(e.cursor_byte() == 3);  // end of "one"
+    REQUIRE(e.handle_key(ctrl_right));
+    CHECK(e.cursor_byte() == 9);  // end of "twö" (ö is two bytes)
+    e.handle_key(ctrl_right);
+    CHECK(e.cursor_byte() == e.text().size());
+    e.handle_key(Key::alt_key('f'));
+    CHECK(e.cursor_byte() == e.text().size());
+    CHECK(e.text() == "one  twö three");
+}
+
+TEST_CASE("editor: blank lines stay out of the history", "[ui][editor]") {
+    LineEditor e;
+    e.insert("   ");
+    CHECK(e.submit() == "   ");
+    CHECK(e.history().empty());
+    e.insert("\u3000\u00a0 ");
+    e.submit();
+    CHECK(e.history().empty());
+    e.insert(" x ");
+    e.submit();
+    CHECK(e.history().size() == 1);
+}
+
+TEST_CASE("editor: Tab cycles through every match", "[ui][editor]") {
+    LineEditor e;
+    const std::vector<std::string> names{"#ops2", "#ops", "#dev", "olga"};
+    e.insert("/query #o");
+    REQUIRE(e.complete(names));
+    CHECK(e.text() == "/query #ops ");
+    REQUIRE(e.complete(names));
+    CHECK(e.text() == "/query #ops2 ");
+    REQUIRE(e.complete(names));
+    CHECK(e.text() == "/query #ops ");
+    e.clear();
+    e.insert("#o");  // a group at the start of a line is not addressed "#ops: "
+    e.complete(names);
+    CHECK(e.text() == "#ops ");
+    e.clear();
+    e.insert("ol");
+    e.complete(names);
+    CHECK(e.text() == "olga: ");
 }

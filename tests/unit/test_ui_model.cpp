@@ -306,3 +306,73 @@ TEST_CASE("command table drives help", "[ui][model][commands]") {
     }
     CHECK(help_lines("nosuch").front().find("no such") != std::string::npos);
 }
+
+TEST_CASE("Tab: a second Tab cycles, and never moves the focus off a typed line", "[ui][model]") {
+    Model m = logged_in();
+    m.set_groups({{"ops", 2}, {"ops2", 3}});
+    m.open("alice");
+    m.editor().insert("#o");
+    m.handle_key(Key::special(KeyCode::Tab));
+    CHECK(m.editor().text() == "#ops ");
+    m.handle_key(Key::special(KeyCode::Tab));
+    CHECK(m.editor().text() == "#ops2 ");
+    CHECK(m.focus() == Focus::Input);
+    m.handle_key(Key::chr('x'));  // typing ends the cycle; after a space Tab does nothing
+    m.handle_key(Key::chr(' '));
+    m.handle_key(Key::special(KeyCode::Tab));
+    CHECK(m.focus() == Focus::Input);
+    CHECK(m.editor().text() == "#ops2 x ");
+    m.editor().clear();
+    m.handle_key(Key::special(KeyCode::Tab));  // empty line: Tab moves to the lists
+    CHECK(m.focus() == Focus::Conversations);
+}
+
+TEST_CASE("blank lines are not sent", "[ui][model]") {
+    Model m = logged_in();
+    m.open("alice");
+    for (std::string_view s : {" ", "   ", "\u3000", "\u00a0 \u2003"}) {
+        Action a = type(m, s);
+        CHECK(a.kind == Action::Kind::Error);
+        CHECK(m.active().lines.back().text == "not sent: the line is blank");
+        CHECK(m.editor().empty());
+    }
+    Action a = type(m, " hi ");
+    CHECK(a.kind == Action::Kind::Command);
+    CHECK(a.command.args[1] == " hi ");
+}
+
+TEST_CASE("local notices carry the clock's time", "[ui][model]") {
+    Model m = logged_in();
+    m.set_clock([]() -> uint64_t { return 1764093310000; });
+    type(m, "/nosuchcommand");
+    CHECK(m.active().lines.back().time_ms == 1764093310000);
+    m.add_system({}, "given", 5);
+    CHECK(m.active().lines.back().time_ms == 5);
+}
+
+TEST_CASE("/mute and /unmute always answer", "[ui][model]") {
+    Model m = logged_in();
+    m.open("alice");
+    type(m, "/mute");
+    CHECK(m.active().muted);
+    CHECK(m.active().lines.back().text == "alice muted: no bell or highlight");
+    type(m, "/unmute alice");
+    CHECK_FALSE(m.active().muted);
+    CHECK(m.active().lines.back().text == "alice unmuted");
+    type(m, "/mute #nowhere");
+    CHECK(m.active().lines.back().text == "no conversation #nowhere to mute");
+}
+
+TEST_CASE("closing a conversation that is not the active one", "[ui][model]") {
+    Model m = logged_in();
+    m.open("alice");
+    m.open("#ops");
+    m.open("bob");
+    m.close("#ops");
+    CHECK(m.active().key == "bob");
+    CHECK(m.conversations().size() == 3);
+    m.close("bob");
+    CHECK(m.active().key == "alice");
+    m.close(kStatusKey);
+    CHECK(m.conversations().size() == 2);
+}

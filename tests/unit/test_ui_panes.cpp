@@ -192,3 +192,32 @@ TEST_CASE("panes show sanitized network text", "[ui][panes]") {
     CHECK(s.find('\x1b') == std::string::npos);
     CHECK(s.find("^[[31mred^G") != std::string::npos);
 }
+
+TEST_CASE("PgUp stops with the first line on the top row", "[ui][panes]") {
+    Model m = model();
+    m.open("bob");
+    for (int i = 0; i < 30; ++i) m.add_message("bob", msg("bob", "line " + std::to_string(i)));
+    m.set_page_size(10);
+    for (int i = 0; i < 5; ++i) {
+        m.scroll_up();
+        m.limit_scroll(top_scroll(m, Glyphs::unicode(), 5, 60));
+    }
+    CHECK(m.active().scroll == 25);
+    auto rows = message_rows(m, Glyphs::unicode(), 5, 60);
+    CHECK(text_of(rows.front()).find("line 0") != std::string::npos);
+    CHECK(text_of(rows.back()).find("line 4") != std::string::npos);
+    // A line that wraps takes more rows: fewer lines fill the pane.
+    Model w = model();
+    w.open("bob");
+    w.add_message("bob", msg("bob", std::string(200, 'x')));
+    for (int i = 0; i < 3; ++i) w.add_message("bob", msg("bob", "short " + std::to_string(i)));
+    CHECK(top_scroll(w, Glyphs::unicode(), 3, 40) == 3);
+    CHECK(top_scroll(w, Glyphs::unicode(), 50, 40) == 0);  // all of it fits
+}
+
+TEST_CASE("title: member count in the singular", "[ui][panes]") {
+    Model m = model();
+    m.set_groups({{"solo", 1}});
+    m.open("#solo");
+    CHECK(text_of(title_row(m, Extras{}, 80)).find("group \u00B7 1 member \u00B7") != std::string::npos);
+}

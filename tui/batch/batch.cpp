@@ -215,7 +215,7 @@ int run(client::Options opt) {
                 size_t n = w.size() >= 3 ? std::strtoul(w[2].c_str(), nullptr, 10) : 20;
                 json arr = json::array();
                 for (auto& m : c.history(w[1], n)) arr.push_back(history_json(m));
-                auto j = reply(cmd, Result::good(std::to_string(arr.size()) + " messages"));
+                auto j = reply(cmd, Result::good(std::to_string(arr.size()) + (arr.size() == 1 ? " message" : " messages")));
                 j["messages"] = arr;
                 emit(j);
             }

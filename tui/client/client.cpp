@@ -662,7 +662,7 @@ struct Client::Impl {
             if (d.m.status != proto::OK) return Result::fail(d.m.status, d.m.msg);
         }
         store->add({record}, self.user_);
-        return Result::good(fmt::format("sent to {} members", targets.size()));
+        return Result::good(fmt::format("sent to {} member{}", targets.size(), targets.size() == 1 ? "" : "s"));
     }
 
     // ------------------------------------------------------------ pump
@@ -807,6 +807,15 @@ Result Client::accept_key(const std::string& u) {
     NEED_LOGIN();
     return guarded([&] { return impl_->accept_key(u); });
 }
+Result Client::look_up(const std::string& u) {
+    NEED_LOGIN();
+    return guarded([&] {
+        if (auto why = name_problem(u); !why.empty()) return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
+        Result err;
+        if (!impl_->fetch_key(u, &err)) return err;
+        return Result::good(u + " exists");
+    });
+}
 Result Client::contact_fingerprint(const std::string& u, std::string* fp) {
     if (!impl_->store) return Result::fail(proto::AUTH_FAILED, "log in first");
     return guarded([&] {
@@ -851,7 +860,7 @@ Result Client::group_members(const std::string& g, std::vector<std::string>* mem
         members->push_back(user_);
         for (auto& m : mk) members->push_back(m.user);
         std::sort(members->begin(), members->end());
-        return Result::good(fmt::format("{} members", members->size()));
+        return Result::good(fmt::format("{} member{}", members->size(), members->size() == 1 ? "" : "s"));
     });
 }
 std::vector<std::string> Client::groups() {

@@ -68,6 +68,8 @@ public:
     Result send(const std::string& to, const std::string& body);
     Result update();  // fetch the whole mailbox, page by page, ack each page
     Result accept_key(const std::string& user);
+    // Whether the server knows user (NO_SUCH_USER if not); pins nothing.
+    Result look_up(const std::string& user);
     Result contact_fingerprint(const std::string& user, std::string* fp);
     std::vector<ChatMessage> history(const std::string& conversation, size_t n);
     std::vector<ChatMessage> search(const std::string& text);

@@ -32,24 +32,34 @@ std::string clean_input(std::string_view in) {
 
 void LineEditor::edited() { comp_active_ = false; }
 
-void LineEditor::insert(std::string_view raw) {
+bool LineEditor::insert(std::string_view raw) {
     std::string s = clean_input(raw);
-    size_t room = max_bytes_ > text_.size() ? max_bytes_ - text_.size() : 0;
-    if (s.size() > room) {
-        size_t cut = room;  // s is valid UTF-8: back off continuation bytes
-        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-        s.resize(cut);
-    }
-    if (s.empty()) return;
+    const size_t room = max_bytes_ > text_.size() ? max_bytes_ - text_.size() : 0;
+    if (s.size() > room) return false;
+    if (s.empty()) return true;
     edited();
     text_.insert(cursor_, s);
     cursor_ += s.size();
+    return true;
 }
 
 void LineEditor::left() { edited(); cursor_ = prev_grapheme(text_, cursor_); }
 void LineEditor::right() { edited(); cursor_ = next_grapheme(text_, cursor_); }
 void LineEditor::home() { edited(); cursor_ = 0; }
 void LineEditor::end() { edited(); cursor_ = text_.size(); }
+
+// ' ' never occurs inside a UTF-8 sequence, so byte steps stay on characters.
+void LineEditor::word_left() {
+    edited();
+    while (cursor_ > 0 && text_[cursor_ - 1] == ' ') --cursor_;
+    while (cursor_ > 0 && text_[cursor_ - 1] != ' ') --cursor_;
+}
+
+void LineEditor::word_right() {
+    edited();
+    while (cursor_ < text_.size() && text_[cursor_] == ' ') ++cursor_;
+    while (cursor_ < text_.size() && text_[cursor_] != ' ') ++cursor_;
+}
 
 void LineEditor::erase(size_t from, size_t to, bool to_kill) {
     if (from >= to) return;
@@ -67,11 +77,11 @@ void LineEditor::kill_to_start() { erase(0, cursor_, true); }
 void LineEditor::kill_prev_word() {
     size_t p = cursor_;
     while (p > 0 && text_[p - 1] == ' ') --p;
-    while (p > 0 && text_[p - 1] != ' ') --p;  // ' ' never occurs inside a UTF-8 sequence
+    while (p > 0 && text_[p - 1] != ' ') --p;
     erase(p, cursor_, true);
 }
 
-void LineEditor::yank() { insert(killed_); }
+void LineEditor::yank() { (void)insert(killed_); }
 
 void LineEditor::replace_all(std::string_view t) {
     edited();
@@ -96,7 +106,7 @@ bool LineEditor::handle_key(const Key& k) {
     if (k.is_plain_char()) {
         std::string s;
         append_utf8(s, k.ch);
-        insert(s);
+        (void)insert(s);  // at the limit, a key does nothing
         return true;
     }
     if (k.code == KeyCode::Char && k.ctrl && !k.alt) {
@@ -114,6 +124,18 @@ bool LineEditor::handle_key(const Key& k) {
             default: return false;
         }
     }
+    if (k.code == KeyCode::Char && k.alt && !k.ctrl) {
+        switch (k.ch) {
+            case 'b': word_left(); return true;
+            case 'f': word_right(); return true;
+            default: return false;
+        }
+    }
+    if (k.ctrl && !k.alt && (k.code == KeyCode::Left || k.code == KeyCode::Right)) {
+        if (k.code == KeyCode::Left) word_left();
+        else word_right();
+        return true;
+    }
     if (k.ctrl || k.alt) return false;
     switch (k.code) {
         case KeyCode::Left: left(); return true;
@@ -130,7 +152,7 @@ bool LineEditor::handle_key(const Key& k) {
 
 std::string LineEditor::submit() {
     std::string line = std::move(text_);
-    if (!line.empty() && (history_.empty() || history_.back() != line)) {
+    if (!blank(line) && (history_.empty() || history_.back() != line)) {
         history_.push_back(line);
         if (history_.size() > kHistoryMax) history_.erase(history_.begin());
     }
@@ -216,9 +238,10 @@ bool LineEditor::complete(const std::vector<std::string>& candidates) {
         if (comp_matches_.empty()) return false;
         comp_index_ = 0;
     }
-    // A name alone at the start of a line is addressing someone: "alice: ".
+    // A user name alone at the start of a line is addressing them: "alice: ".
     const std::string& m = comp_matches_[comp_index_];
-    std::string with_suffix = clean_input(m) + ((comp_start_ == 0 && m[0] != '/') ? ": " : " ");
+    const bool addressing = comp_start_ == 0 && m[0] != '/' && m[0] != '#';
+    std::string with_suffix = clean_input(m) + (addressing ? ": " : " ");
     text_.replace(comp_start_, cursor_ - comp_start_, with_suffix);
     cursor_ = comp_start_ + with_suffix.size();
     comp_active_ = true;

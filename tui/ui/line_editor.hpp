@@ -20,12 +20,18 @@ class LineEditor {
 public:
     // Inserts at the cursor. Pasted newlines and tabs become spaces, other
     // control characters are dropped, invalid bytes become U+FFFD; the
-    // buffer never grows past max_bytes().
-    void insert(std::string_view text);
+    // buffer never grows past max_bytes(): text that would not fit is not
+    // inserted at all (returns false), so a paste is never cut short.
+    bool insert(std::string_view text);
     void left();
     void right();
     void home();
     void end();
+    // Alt-B, Alt-F, Ctrl-Left, Ctrl-Right. Words are runs of non-spaces, as
+    // for Ctrl-W: back to the start of this or the previous word, forward
+    // to the end of this or the next one.
+    void word_left();
+    void word_right();
     void backspace();
     void del();
     void kill_to_end();      // Ctrl-K
@@ -37,7 +43,8 @@ public:
     // Editing keys (not Enter, Tab or focus keys). Returns true if handled.
     bool handle_key(const Key& k);
 
-    // Returns the line, records it in history, and clears the editor.
+    // Returns the line, records it in history (unless blank), and clears
+    // the editor.
     std::string submit();
     void clear();
     void set_text(std::string_view text);  // cursor at end
@@ -46,6 +53,8 @@ public:
     size_t cursor_byte() const { return cursor_; }
     int cursor_column() const;
     bool empty() const { return text_.empty(); }
+    // True while repeated Tabs cycle through completions.
+    bool completing() const { return comp_active_; }
     // Keeps the cursor on screen, scrolling by whole graphemes; the scroll
     // position is kept between calls so the line does not jump around.
     VisibleLine visible(int width);

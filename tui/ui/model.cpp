@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tui/ui/sanitize.hpp"
+#include "tui/ui/utf8.hpp"
 
 namespace tacit::ui {
 
@@ -76,6 +77,17 @@ void Model::close_active() {
     select(active_ - 1);
 }
 
+void Model::close(std::string_view key) {
+    Conversation* c = find(key);
+    if (!c || c == &convs_[0]) return;
+    const size_t i = static_cast<size_t>(c - convs_.data());
+    if (i == active_) return close_active();
+    convs_.erase(convs_.begin() + static_cast<std::ptrdiff_t>(i));
+    if (i < active_) --active_;
+    sel_conv_ = std::min(sel_conv_, convs_.size() - 1);
+    dirty_ |= kPaneConvList | kPaneStatus;
+}
+
 void Model::set_muted(std::string_view key, bool muted) {
     if (Conversation* c = find(key)) {
         c->muted = muted;
@@ -119,7 +131,7 @@ void Model::add_system(std::string_view key, std::string_view text, uint64_t tim
     Conversation* c = key.empty() ? &convs_[active_] : find(key);
     if (!c) c = &convs_[0];
     Line l;
-    l.time_ms = time_ms;
+    l.time_ms = time_ms || !clock_ ? time_ms : clock_();
     l.text = sanitize(text, true);
     l.system = true;
     append(*c, std::move(l));
@@ -196,6 +208,13 @@ void Model::scroll_up() {
     dirty_ |= kPaneMessages;
 }
 
+void Model::limit_scroll(int max) {
+    Conversation& c = convs_[active_];
+    if (c.scroll <= std::max(0, max)) return;
+    c.scroll = std::max(0, max);
+    dirty_ |= kPaneMessages | kPaneStatus;
+}
+
 void Model::scroll_down() {
     Conversation& c = convs_[active_];
     c.scroll = std::max(0, c.scroll - page_);
@@ -237,8 +256,10 @@ Action Model::handle_key(const Key& k) {
 
     if (k.code == KeyCode::Enter) return submit_input();
     if (k.code == KeyCode::Tab) {
-        // Tab completes a word being typed; with no word there it moves focus.
-        if (editor_.word_before_cursor().empty()) set_focus(Focus::Conversations);
+        // Tab completes the word before the cursor, and again cycles through
+        // the matches; only on an empty line does it move the focus, so a
+        // Tab while typing never takes the keyboard away from the line.
+        if (editor_.empty()) set_focus(Focus::Conversations);
         else if (editor_.complete(completion_candidates())) dirty_ |= kPaneInput;
         return {};
     }
@@ -281,6 +302,11 @@ Action Model::submit_input() {
     std::string line = editor_.submit();
     dirty_ |= kPaneInput;
     if (line.empty()) return {};
+    if (blank(line)) {
+        const std::string why = "not sent: the line is blank";
+        add_system({}, why);
+        return {Action::Kind::Error, {}, {}, why};
+    }
     ParseResult r = parse_command(line, active_key());
     if (!r.ok) {
         add_system({}, r.error);
@@ -293,8 +319,15 @@ Action Model::apply_local(const Command& c) {
     switch (c.kind) {
         case CommandKind::Query: open(c.args[0]); break;
         case CommandKind::Close: close_active(); break;
-        case CommandKind::Mute: set_muted(c.args[0], true); break;
-        case CommandKind::Unmute: set_muted(c.args[0], false); break;
+        case CommandKind::Mute:
+        case CommandKind::Unmute: {
+            const bool mute = c.kind == CommandKind::Mute;
+            const Conversation* cv = find(c.args[0]);
+            if (cv) set_muted(c.args[0], mute);
+            add_system({}, !cv ? "no conversation " + c.args[0] + " to " + (mute ? "mute" : "unmute")
+                               : c.args[0] + (mute ? " muted: no bell or highlight" : " unmuted"));
+            break;
+        }
         case CommandKind::Help:
             for (const auto& l : help_lines(c.args.empty() ? std::string_view{} : c.args[0])) add_system({}, l);
             break;

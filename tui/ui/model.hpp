@@ -80,6 +80,7 @@ public:
     void next();
     void prev();
     void close_active();  // the status window cannot be closed
+    void close(std::string_view key);
     void set_muted(std::string_view key, bool muted);
     Conversation* find(std::string_view key);
     const std::vector<Conversation>& conversations() const { return convs_; }
@@ -111,6 +112,13 @@ public:
     void set_page_size(int rows) { page_ = rows > 1 ? rows : 1; }
     void scroll_up();
     void scroll_down();
+    // The view's answer to how far up the active conversation can scroll
+    // before its first line leaves the top of the pane.
+    void limit_scroll(int max);
+
+    // Stamps system lines added without a time (the model reads no clock
+    // itself; the session passes the wall clock, tests a fixed one).
+    void set_clock(uint64_t (*now_ms)()) { clock_ = now_ms; }
 
     unsigned dirty() const { return dirty_; }
     unsigned take_dirty();
@@ -135,6 +143,7 @@ private:
     int page_ = 10;
     unsigned dirty_ = kPaneAll;
     bool bell_ = false;
+    uint64_t (*clock_)() = nullptr;
 };
 
 }  // namespace tacit::ui

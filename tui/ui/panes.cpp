@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tui/ui/plural.hpp"
 #include "tui/ui/width.hpp"
 
 namespace tacit::ui {
@@ -62,7 +63,7 @@ Row title_row(const Model& m, const Extras& x, int width) {
             if ("#" + g.name == c.key) members = g.members;
         r.add(" " + c.key, Style::Bar);
         r.add("  group", Style::BarDim);
-        if (members) r.add(" · " + num(static_cast<size_t>(members)) + " members", Style::BarDim);
+        if (members) r.add(" · " + counted(static_cast<size_t>(members), "member"), Style::BarDim);
         r.add(" · end-to-end encrypted", Style::BarDim);
     } else {
         r.add(" " + c.key, Style::Bar).add("  direct", Style::BarDim);
@@ -222,16 +223,33 @@ std::vector<Row> group_rows(const Model& m, int height, int width) {
     return out;
 }
 
+namespace {
+LineFormat message_format(const Model& m, const Glyphs& g, int width) {
+    LineFormat f;
+    f.width = width;
+    f.show_time = width >= 50;
+    f.nick_width = nick_column(m.active(), width);
+    f.me = m.status().user;
+    f.glyphs = g;
+    return f;
+}
+}  // namespace
+
+int top_scroll(const Model& m, const Glyphs& g, int height, int width) {
+    if (height <= 0 || width <= 0) return 0;
+    const Conversation& c = m.active();
+    const LineFormat f = message_format(m, g, width);
+    // The first lines, oldest first, until they fill the pane.
+    size_t rows = 0, i = 0;
+    while (i < c.lines.size() && rows < static_cast<size_t>(height)) rows += format_line(c.lines[i++], f).size();
+    return static_cast<int>(c.lines.size() - i);
+}
+
 std::vector<Row> message_rows(const Model& m, const Glyphs& g, int height, int width) {
     std::vector<Row> rows;
     if (height <= 0 || width <= 0) return rows;
     const Conversation& c = m.active();
-    LineFormat f;
-    f.width = width;
-    f.show_time = width >= 50;
-    f.nick_width = nick_column(c, width);
-    f.me = m.status().user;
-    f.glyphs = g;
+    const LineFormat f = message_format(m, g, width);
     const int total = static_cast<int>(c.lines.size());
     int last = total - 1 - std::clamp(c.scroll, 0, std::max(0, total - 1));
     std::vector<Row> acc;  // built newest first, reversed at the end

@@ -33,6 +33,9 @@ std::vector<Row> group_rows(const Model& m, int height, int width);
 // Bottom-aligned: the newest line sits on the last row; rows above the
 // first line are empty. Follows the conversation's scroll offset.
 std::vector<Row> message_rows(const Model& m, const Glyphs& g, int height, int width);
+// The largest scroll offset that still fills the pane: PgUp stops there,
+// with the first line of the conversation on the top row.
+int top_scroll(const Model& m, const Glyphs& g, int height, int width);
 
 // Display name of a conversation key ("(status)" for the status window).
 std::string conversation_label(const std::string& key);

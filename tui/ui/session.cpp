@@ -11,6 +11,7 @@
 
 #include "tui/ui/describe.hpp"
 #include "tui/ui/notify.hpp"
+#include "tui/ui/plural.hpp"
 
 namespace tacit::ui {
 
@@ -42,6 +43,7 @@ Session::Session(Terminal& t, client::Client& c, const client::Options& opt, con
     : t_(t), c_(c), opt_(opt), cfg_(cfg), view_(t), rng_(std::random_device{}()) {
     model_.set_status({opt_.server, c_.user(), "connected", ""});
     model_.set_page_size(std::max(1, view_.layout().messages.h - 1));
+    model_.set_clock(wall_ms);
 }
 
 void Session::restore() {
@@ -52,6 +54,11 @@ void Session::restore() {
     for (const auto& e : pending)
         if (e.kind == client::Event::Kind::Message || e.kind == client::Event::Kind::Group) fresh.insert(e.msg.id);
     auto convs = c_.conversations();
+    // Groups left or removed from stay in the history (/search) but not in the lists.
+    const auto groups = c_.groups();
+    std::erase_if(convs, [&](const std::string& k) {
+        return !k.empty() && k[0] == '#' && std::find(groups.begin(), groups.end(), k.substr(1)) == groups.end();
+    });
     for (const auto& key : convs) {
         for (const auto& m : c_.history(key, kHistoryLines))
             if (!fresh.count(m.id)) model_.add_message(key, to_line(m));
@@ -60,7 +67,7 @@ void Session::restore() {
     model_.select(model_.conversations().size() > 1 ? 1 : 0);
     model_.take_bell();
     model_.add_system(kStatusKey, "logged in as " + c_.user() + " on " + opt_.server, wall_ms());
-    model_.add_system(kStatusKey, std::to_string(convs.size()) + " conversations restored from local history. "
+    model_.add_system(kStatusKey, counted(convs.size(), "conversation") + " restored from local history. "
                                   "/help lists the commands; Alt-1 is this window.", wall_ms());
     refresh_online();
     refresh_groups();
@@ -164,7 +171,11 @@ void Session::handle_input(const Input& in) {
             passwd_->paste(in.text);
         } else {
             if (model_.focus() != Focus::Input) model_.set_focus(Focus::Input);
-            model_.editor().insert(in.text);
+            if (in.paste_size > in.text.size() || !model_.editor().insert(in.text))
+                model_.add_system({}, "paste refused: " + std::to_string(in.paste_size) +
+                                          " bytes do not fit in the input line (a message holds at most " +
+                                          std::to_string(model_.editor().max_bytes()) + " bytes); nothing inserted",
+                                  wall_ms());
         }
         model_.mark_dirty(kPaneInput);
         return;
@@ -204,7 +215,7 @@ void Session::handle_key(const Key& k) {
     }
     // In single-pane mode Tab only completes; there is no list to move to.
     if (view_.layout().compact && k.code == KeyCode::Tab && model_.focus() == Focus::Input &&
-        model_.editor().word_before_cursor().empty())
+        model_.editor().empty())
         return;
     if (k.is_ctrl('c')) {
         if (!model_.editor().empty()) model_.editor().clear();
@@ -212,13 +223,21 @@ void Session::handle_key(const Key& k) {
         model_.mark_dirty(kPaneInput);
         return;
     }
-    handle_action(model_.handle_key(k));
+    const size_t was_active = model_.active_index();
+    handle_action(model_.handle_key(k), was_active);
+    if (k.code == KeyCode::PageUp) {
+        const Rect& r = view_.layout().messages;
+        model_.limit_scroll(top_scroll(model_, t_.glyphs(), r.h, r.w));
+    }
 }
 
-void Session::handle_action(const Action& a) {
+void Session::handle_action(const Action& a, size_t was_active) {
     switch (a.kind) {
         case Action::Kind::Opened: load_history(a.target); break;
-        case Action::Kind::Command: run_command(a.command); break;
+        case Action::Kind::Command:
+            if (a.command.kind == CommandKind::Query) open_query(a.command.args[0], was_active);
+            else run_command(a.command);
+            break;
         default: break;
     }
 }

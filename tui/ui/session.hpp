@@ -38,7 +38,7 @@ private:
     void draw();
     void handle_input(const Input& in);
     void handle_key(const Key& k);
-    void handle_action(const Action& a);
+    void handle_action(const Action& a, size_t was_active);
     void maybe_reconnect();
     void set_connection(const std::string& state);
     void attention(const std::string& conv, const Line& l, bool mention);
@@ -51,6 +51,7 @@ private:
     void refresh_online();
     void refresh_groups(const std::string& changed = "");
     void load_history(const std::string& key);
+    void open_query(const std::string& key, size_t was_active);
 
     // session_commands.cpp
     void run_command(const Command& c);

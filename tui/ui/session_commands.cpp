@@ -1,5 +1,6 @@
 // Slash commands that need the client core (the model applies the local
-// ones itself: /query, /close, /mute, /unmute, /help).
+// ones itself: /query, /close, /mute, /unmute, /help; /query is then
+// checked against the server by open_query()).
 #include <fstream>
 #include <sstream>
 
@@ -8,6 +9,7 @@
 #include "shared/protocol.hpp"
 #include "tui/ui/describe.hpp"
 #include "tui/ui/login_screen.hpp"
+#include "tui/ui/plural.hpp"
 #include "tui/ui/session.hpp"
 
 namespace tacit::ui {
@@ -99,7 +101,6 @@ void Session::run_command(const Command& c) {
             break;
         }
         case CommandKind::Msg: send_text(a[0], a[1], "/msg " + a[0] + " " + a[1]); break;
-        case CommandKind::Query: load_history(a[0]); break;
         case CommandKind::Who: {
             std::vector<std::string> users;
             auto r = c_.who(&users);
@@ -113,12 +114,17 @@ void Session::run_command(const Command& c) {
         }
         case CommandKind::GroupCreate: {
             auto r = c_.group_create(a[0]);
-            report(r, "/group create");
-            if (!r.ok) break;
-            for (size_t i = 1; i < a.size(); ++i) report(c_.group_add(a[0], a[i]), "/group add " + a[i]);
-            refresh_groups(a[0]);
+            if (!r.ok) {
+                report(r, "/group create");
+                break;
+            }
+            // Into the new group's window, so each member's outcome (an
+            // unknown user, say) is reported where the user is looking.
             model_.open("#" + a[0]);
             load_history("#" + a[0]);
+            report(r, "/group create");
+            for (size_t i = 1; i < a.size(); ++i) report(c_.group_add(a[0], a[i]), "/group add " + a[i]);
+            refresh_groups(a[0]);
             break;
         }
         case CommandKind::GroupAdd:
@@ -140,7 +146,7 @@ void Session::run_command(const Command& c) {
                 report(r, "/group members");
                 break;
             }
-            model_.add_system({}, "#" + a[0] + ": " + std::to_string(m.size()) + " members: " + join(m), wall_ms());
+            model_.add_system({}, "#" + a[0] + ": " + counted(m.size(), "member") + ": " + join(m), wall_ms());
             refresh_groups(a[0]);
             break;
         }
@@ -166,6 +172,7 @@ void Session::run_command(const Command& c) {
             break;
         case CommandKind::Search: show_search(a[0]); break;
         case CommandKind::Quit: quit_ = true; break;
+        case CommandKind::Query:  // handle_action: open_query()
         case CommandKind::Close:
         case CommandKind::Help:
         case CommandKind::Mute:

@@ -1,6 +1,7 @@
 // Client-core events -> model changes (and the bell).
 #include <algorithm>
 
+#include "shared/protocol.hpp"
 #include "tui/ui/describe.hpp"
 #include "tui/ui/session.hpp"
 
@@ -81,10 +82,38 @@ void Session::refresh_groups(const std::string& changed) {
         counts[g] = c_.logged_in() && c_.group_members(g, &m).ok ? static_cast<int>(m.size()) : -1;
     }
     members_ = counts;
+    // A group left, removed from or dissolved leaves the lists.
+    std::vector<std::string> gone;
+    for (const auto& cv : model_.conversations())
+        if (cv.is_group() && !counts.count(cv.key.substr(1)) && c_.logged_in()) gone.push_back(cv.key);
+    for (const auto& key : gone) {
+        model_.close(key);
+        model_.add_system(kStatusKey, "you are no longer in " + key + "; its window is closed (/search finds its history)",
+                          wall_ms());
+    }
     std::vector<GroupInfo> infos;
     for (const auto& [g, n] : counts) infos.push_back(GroupInfo{g, std::max(0, n)});
     model_.set_groups(std::move(infos));
     model_.mark_dirty(kPaneStatus);  // the title shows the active group's size
+}
+
+// /query opened the window already (the model applies it); a name the
+// server does not know is closed again, and the previous window comes back.
+void Session::open_query(const std::string& key, size_t was_active) {
+    const Conversation* cv = model_.find(key);
+    const bool fresh = cv && cv->lines.empty() && c_.history(key, 1).empty() && key != c_.user();
+    if (fresh && c_.logged_in()) {
+        std::vector<std::string> m;
+        auto r = key[0] == '#' ? c_.group_members(key.substr(1), &m) : c_.look_up(key);
+        if (!r.ok && (r.status == proto::NO_SUCH_USER || r.status == proto::NO_SUCH_GROUP ||
+                      r.status == proto::NOT_MEMBER)) {
+            model_.close(key);
+            model_.select(was_active);
+            model_.add_system({}, "/query " + key + ": " + r.msg, wall_ms());
+            return;
+        }
+    }
+    load_history(key);
 }
 
 void Session::load_history(const std::string& key) {

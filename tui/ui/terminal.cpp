@@ -8,6 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "tui/ui/escape_keys.hpp"
 #include "tui/ui/utf8.hpp"
 #include "tui/ui/width.hpp"
 
@@ -19,7 +20,11 @@ namespace {
 // ncurses' unsigned short key tries and clash with no KEY_*).
 constexpr int kPasteBegin = 0x7F00;
 constexpr int kPasteEnd = 0x7F01;
+// A paste larger than a message can be is refused (the input line says so).
+// (A message body is at most 64 KiB, tacit-protocol(7); shared/protocol.hpp
+// can't be included after curses.h, whose OK and ERR are macros.)
 constexpr size_t kMaxPaste = 64 * 1024;
+constexpr int kEscapeWaitMs = 50;
 
 struct Spec {
     short fg256, bg256;
@@ -101,8 +106,15 @@ Key translate_code(wint_t code) {
         case KEY_NPAGE: return Key::special(KeyCode::PageDown);
         case KEY_BTAB: return Key::special(KeyCode::BackTab);
         case KEY_RESIZE: return Key::special(KeyCode::Resize);
-        default: return {};
+        case KEY_SLEFT: return Key::special(KeyCode::Left);
+        case KEY_SRIGHT: return Key::special(KeyCode::Right);
+        case KEY_SHOME: return Key::special(KeyCode::Home);
+        case KEY_SEND: return Key::special(KeyCode::End);
+        default: break;
     }
+    // Codes past KEY_MAX are terminfo's extended keys (kLFT5 is Ctrl-Left).
+    const char* name = code > KEY_MAX ? keyname(static_cast<int>(code)) : nullptr;
+    return name ? terminfo_key(name) : Key{};
 }
 
 void write_all(std::string_view s) {
@@ -128,6 +140,7 @@ struct Terminal::Impl {
     WINDOW* keys = nullptr;  // a pad: wget_wch on a pad never refreshes a window
     bool in_paste = false;
     std::string paste;
+    size_t paste_size = 0;  // bytes pasted so far, kept past kMaxPaste
     std::array<attr_t, static_cast<size_t>(Style::kCount)> attrs{};
     std::array<attr_t, kNickHues> hues{};
 };
@@ -203,6 +216,44 @@ Terminal::~Terminal() {
     delscreen(impl_->screen);
 }
 
+// The rest of a sequence that ncurses did not recognise (see escape_keys.hpp).
+// Its bytes are normally all there already; a short wait covers a sequence
+// split over two reads (ssh), and a lone Esc costs no more than that wait.
+std::optional<Key> Terminal::read_escape() {
+    EscapeParser p;
+    std::optional<Key> out;
+    wtimeout(impl_->keys, kEscapeWaitMs);
+    for (;;) {
+        wint_t c = 0;
+        const int r = wget_wch(impl_->keys, &c);
+        if (r == ERR) {
+            out = p.finish();
+            break;
+        }
+        if (r == KEY_CODE_YES) {
+            // A key ncurses knows: after a bare ESC it is Alt+key; inside a
+            // sequence the sequence is cut short and dropped.
+            if (c == static_cast<wint_t>(kPasteBegin) || c == static_cast<wint_t>(kPasteEnd)) {
+                ungetch(static_cast<int>(c));
+                out = p.finish();
+                break;
+            }
+            Key k = translate_code(c);
+            if (p.at_start() && k.code != KeyCode::Resize) k.alt = true;
+            out = k;
+            break;
+        }
+        if (p.feed(static_cast<char32_t>(c)) == EscapeParser::Step::Done) {
+            if (p.unused()) unget_wch(static_cast<wchar_t>(c));
+            out = p.key();
+            break;
+        }
+    }
+    nodelay(impl_->keys, TRUE);
+    if (out->code == KeyCode::None) return std::nullopt;
+    return out;
+}
+
 std::optional<Input> Terminal::read() {
     for (;;) {
         wint_t ch = 0;
@@ -212,50 +263,46 @@ std::optional<Input> Terminal::read() {
             if (ch == static_cast<wint_t>(kPasteBegin)) {
                 impl_->in_paste = true;
                 impl_->paste.clear();
+                impl_->paste_size = 0;
                 continue;
             }
             if (ch == static_cast<wint_t>(kPasteEnd)) {
                 impl_->in_paste = false;
                 Input in;
                 in.is_paste = true;
-                in.text = std::move(impl_->paste);
+                in.paste_size = impl_->paste_size;
+                // An oversized paste is refused whole, never cut short.
+                if (impl_->paste_size <= kMaxPaste) in.text = std::move(impl_->paste);
                 impl_->paste.clear();
                 return in;
             }
             Key k = translate_code(ch);
             if (impl_->in_paste) {
-                if (k.code == KeyCode::Enter && impl_->paste.size() < kMaxPaste) impl_->paste += '\n';
+                if (k.code == KeyCode::Enter) add_to_paste('\n');
                 if (k.code != KeyCode::Resize) continue;
             }
             if (k.code == KeyCode::None) continue;
-            return Input{k, false, {}};
+            return Input{k, false, {}, 0};
         }
         if (impl_->in_paste) {
-            if (impl_->paste.size() >= kMaxPaste) continue;
-            if (ch == '\r') impl_->paste += '\n';
-            else append_utf8(impl_->paste, static_cast<char32_t>(ch));
+            add_to_paste(ch == '\r' ? '\n' : static_cast<char32_t>(ch));
             continue;
         }
         if (ch == 27) {
-            // ESC then a character at once is Alt+character.
-            wint_t c2 = 0;
-            int r2 = wget_wch(impl_->keys, &c2);
-            if (r2 == OK && c2 >= 32 && c2 != 127) {
-                Key k = Key::chr(static_cast<char32_t>(c2));
-                k.alt = true;
-                return Input{k, false, {}};
-            }
-            if (r2 == KEY_CODE_YES) {
-                Key k = translate_code(c2);
-                if (k.code != KeyCode::None) return Input{k, false, {}};
-            }
-            if (r2 == OK) unget_wch(static_cast<wchar_t>(c2));  // Esc, then Enter etc.
-            return Input{Key::special(KeyCode::Escape), false, {}};
+            if (auto k = read_escape()) return Input{*k, false, {}, 0};
+            continue;  // an unknown sequence, dropped whole
         }
         Key k = translate_char(ch);
         if (k.code == KeyCode::None) continue;
-        return Input{k, false, {}};
+        return Input{k, false, {}, 0};
     }
+}
+
+void Terminal::add_to_paste(char32_t c) {
+    std::string b;
+    append_utf8(b, c);
+    impl_->paste_size += b.size();
+    if (impl_->paste_size <= kMaxPaste) impl_->paste += b;
 }
 
 int Terminal::rows() const { return LINES; }

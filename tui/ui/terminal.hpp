@@ -16,7 +16,8 @@ namespace tacit::ui {
 struct Input {
     Key key;           // when !is_paste
     bool is_paste = false;
-    std::string text;  // the pasted text (newlines kept)
+    std::string text;  // the pasted text (newlines kept); empty when too long
+    size_t paste_size = 0;  // bytes pasted: over the message limit, text is empty
 };
 
 enum class ColorMode { None, Basic, Full };
@@ -51,6 +52,9 @@ public:
     void force_repaint();
 
 private:
+    std::optional<Key> read_escape();
+    void add_to_paste(char32_t c);
+
     struct Impl;
     std::unique_ptr<Impl> impl_;
     Glyphs glyphs_;

@@ -70,4 +70,16 @@ bool valid_utf8(std::string_view s) {
     return true;
 }
 
+bool blank(std::string_view s) {
+    for (size_t i = 0; i < s.size();) {
+        const Decoded d = decode_next(s, i);
+        i += d.len;
+        const char32_t c = d.cp;
+        const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0xA0 || c == 0x1680 ||
+                           (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F || c == 0x3000;
+        if (!space || !d.valid) return false;
+    }
+    return true;
+}
+
 }  // namespace tacit::ui

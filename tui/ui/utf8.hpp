@@ -31,4 +31,8 @@ void append_utf8(std::string& out, char32_t cp);
 // True if every byte of s is part of a valid sequence.
 bool valid_utf8(std::string_view s);
 
+// True if s holds nothing but white space: tabs, line breaks and the
+// space separators (Unicode category Zs). Such a line is not a message.
+bool blank(std::string_view s);
+
 }  // namespace tacit::ui
