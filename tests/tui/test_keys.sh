@@ -9,14 +9,8 @@ source "$(dirname "$0")/lib.sh"
 keygen_and_start
 
 # bob LINES: one batch session of bob's; its output is appended to bob.out.
-bob() {
-    printf '%b' "login bob bob-password\n$1quit\n" |
-        env XDG_DATA_HOME="$TMP/bob/data" "$TACIT" --batch --server "127.0.0.1:$PORT" \
-            --server-key "$TMP/keys/server.pub" >> "$TMP/bob.out" 2>&1
-}
-printf 'register bob bob-password\nquit\n' |
-    env XDG_DATA_HOME="$TMP/bob/data" "$TACIT" --batch --server "127.0.0.1:$PORT" \
-        --server-key "$TMP/keys/server.pub" > "$TMP/bob.out" 2>&1
+bob() { batch_as bob "login bob bob-password\n$1quit\n"; }
+batch_as bob "register bob bob-password\nquit\n"
 
 register_client alice xterm-256color || { fail "alice logs in" "$(dump alice)"; finish; exit 1; }
 CHECK_SESSION=alice

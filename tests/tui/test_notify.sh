@@ -18,14 +18,8 @@ bells_after() {
 }
 
 # bot LINES: one batch session of the bot account.
-bot() {
-    printf '%b' "login bot bot-password\n$1quit\n" |
-        env XDG_DATA_HOME="$TMP/bot/data" "$TACIT" --batch --server "127.0.0.1:$PORT" \
-            --server-key "$TMP/keys/server.pub" >> "$TMP/bot.out" 2>&1
-}
-printf 'register bot bot-password\nquit\n' |
-    env XDG_DATA_HOME="$TMP/bot/data" "$TACIT" --batch --server "127.0.0.1:$PORT" \
-        --server-key "$TMP/keys/server.pub" > "$TMP/bot.out" 2>&1
+bot() { batch_as bot "login bot bot-password\n$1quit\n"; }
+batch_as bot "register bot bot-password\nquit\n"
 
 mkdir -p "$TMP/alice/cfg/tacit"
 printf 'highlight = deploy, on call\n' > "$TMP/alice/cfg/tacit/config"
