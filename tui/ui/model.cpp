@@ -135,9 +135,9 @@ bool Model::add_message(std::string_view raw_key, Line line, Arrival arrival) {
         if (mention) c->mention = true;
     }
     const NotifyLevel lv = level(key);
-    const Rung want = mention                                                   ? Rung::Mention
-                      : (plain && lv == NotifyLevel::All && !is_active) ? Rung::Activity
-                                                                              : Rung::Nothing;
+    Rung want = Rung::Nothing;
+    if (mention) want = Rung::Mention;
+    else if (plain && lv == NotifyLevel::All && !is_active) want = Rung::Activity;
     if (lv == NotifyLevel::None || want == Rung::Nothing || c->rung >= want) return false;
     c->rung = want;
     bell_ = true;

@@ -117,10 +117,13 @@ void Session::show_search(const std::string& text) {
 }
 
 void Session::finish_passwd() {
+    std::string old_pw = passwd_->current(), new_pw = passwd_->password();
+    passwd_.reset();  // the prompt goes while the change runs
     model_.add_system({}, "checking the current password, then changing it (your key stays) ...", wall_ms());
     draw();
-    auto r = c_.passwd(passwd_->current(), passwd_->password());
-    passwd_.reset();  // the fields wipe themselves
+    auto r = c_.passwd(old_pw, new_pw);
+    wipe(old_pw.data(), old_pw.size());
+    wipe(new_pw.data(), new_pw.size());
     report(r, "/passwd");
 }
 
