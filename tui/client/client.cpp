@@ -372,7 +372,7 @@ struct Client::Impl {
 
     // RENEW1..3 with next as the key (the current one again for a password
     // change) and keys for the password; then logs in again. On success msg
-    // is "" or, when that login failed, why (the client reconnects later).
+    // is "", or why that login failed.
     Result renew(UserIdentity next, PasswordKeys keys, const std::string* new_password) {
         if (!conn || !self.token_) return Result::fail(proto::AUTH_FAILED, "not logged in");
         const std::string user = self.user_;
@@ -421,9 +421,10 @@ struct Client::Impl {
         conn.reset();
         self.token_.reset();
         auto c = connect();
-        if (!c.ok) return Result::good("; logging in again failed (" + c.msg + "), retrying");
+        // Committed all the same, so not a failure; the TUI reconnects by itself.
+        if (!c.ok) return Result::good("; logging in again failed: " + c.msg);
         auto l = do_login(user, *id, *pw);
-        if (!l.ok) return Result::good("; logging in again failed (" + l.msg + "), retrying");
+        if (!l.ok) return Result::good("; logging in again failed: " + l.msg);
         store->put_secret("token", *self.token_);
         return Result::good("");
     }
