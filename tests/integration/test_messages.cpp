@@ -628,7 +628,7 @@ TEST_CASE("local history survives a restart and is searchable from batch mode", 
     remove_tree(home);
 }
 
-TEST_CASE("passwd checks the current password and keeps the key, so contacts see no change",
+TEST_CASE("passwd checks the current password and keeps the key: contacts see no change",
           "[integration][messages]") {
     TestServer s(kLoose);
     TestClient a(s, "alice"), b(s, "bob");
@@ -677,7 +677,7 @@ TEST_CASE("passwd checks the current password and keeps the key, so contacts see
     relogin(a, "alice", "new secret");
 }
 
-TEST_CASE("batch passwd OLD NEW: a wrong OLD is refused, the right one keeps the key", "[integration][messages]") {
+TEST_CASE("batch passwd OLD NEW: a wrong OLD is refused and the right one keeps the key", "[integration][messages]") {
     TestServer s(kLoose);
     TestClient b(s, "bob");
     register_login(b, "bob");
