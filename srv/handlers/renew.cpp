@@ -76,7 +76,7 @@ void handle_renew3(Ctx& ctx) {
     std::string user = ctx.user();
     Bytes pass = m.pass;
     Bytes pub = m.public_key;
-    bool pw_changed = false;
+    bool pw_changed = false, key_changed = false;
     uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
         auto rec = t.get_user(user);
         if (!rec) return proto::NO_SUCH_USER;
@@ -86,6 +86,8 @@ void handle_renew3(Ctx& ctx) {
             crypto::random_bytes(rec->salt.data(), rec->salt.size());
             rec->verifier = crypto::sha256({pass, rec->salt});
         }
+        // An unchanged public_key is a password change alone (tacit-protocol(7)).
+        key_changed = rec->public_key != pub;
         rec->public_key = pub;
         rec->key_version += 1;
         t.put_user(user, *rec);
@@ -98,14 +100,16 @@ void handle_renew3(Ctx& ctx) {
     Server* srv = &ctx.srv;
     WriteMark mark(ctx.store());
     ctx.reply_after_commit(
-        [n, st, pw_changed, mark](bool committed) {
+        [n, st, pw_changed, key_changed, mark](bool committed) {
             committed = mark.durable(committed);
             msg::Renew3R r;
             r.nonce = n;
             r.status = (st == proto::OK && !committed) ? uint8_t(proto::STORAGE_FULL) : st;
-            r.msg = r.status == proto::OK
-                        ? (pw_changed ? "key and password replaced; log in again" : "key replaced; log in again")
-                        : "key renewal failed";
+            r.msg = r.status != proto::OK ? "key renewal failed"
+                    : key_changed         ? (pw_changed ? "key and password replaced; log in again"
+                                                        : "key replaced; log in again")
+                    : pw_changed          ? "password replaced; log in again"
+                                          : "nothing changed; log in again";
             return msg::encode_body(r);
         },
         true,

@@ -627,3 +627,88 @@ TEST_CASE("local history survives a restart and is searchable from batch mode", 
     REQUIRE(last[0]["body"] == "a giraffe replies");
     remove_tree(home);
 }
+
+TEST_CASE("passwd checks the current password and keeps the key: contacts see no change",
+          "[integration][messages]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob");
+    register_login(a, "alice");
+    register_login(b, "bob");
+    REQUIRE(b->send("alice", "pin me").ok);  // bob pins alice's key
+    std::string pinned;
+    REQUIRE(b->contact_fingerprint("alice", &pinned).ok);
+
+    // A wrong current password is refused before anything is sent.
+    auto r = a->passwd("not-pw", "new secret");
+    REQUIRE_FALSE(r.ok);
+    REQUIRE(r.status == proto::AUTH_FAILED);
+    {
+        RawClient raw(s);
+        REQUIRE(raw.login("alice", "pw", load_identity(s, a, "alice", "pw")).status == proto::OK);
+    }
+
+    r = a->passwd("pw", "new secret");
+    INFO(r.msg);
+    REQUIRE(r.ok);
+    REQUIRE(a->logged_in());
+    // Same key pair, now sealed under the new password.
+    auto id = load_identity(s, a, "alice", "new secret");
+    REQUIRE(fingerprint(id.bundle().encode()) == pinned);
+    {
+        RawClient raw(s);
+        REQUIRE(raw.login("alice", "pw", id).status == proto::AUTH_FAILED);
+    }
+    // bob sends to alice and reads her reply: no key change anywhere.
+    r = b->send("alice", "still you?");
+    INFO(r.msg);
+    REQUIRE(r.ok);
+    REQUIRE(a->send("bob", "still me").ok);
+    REQUIRE(b.wait_until([&] {
+        for (auto& m : b.messages())
+            if (m.body == "still me") return m.verified;
+        return false;
+    }));
+    for (auto& e : b->take_events()) b.events.push_back(e);
+    REQUIRE(of_kind(b, client::Event::Kind::KeyChanged).empty());
+    std::string now;
+    REQUIRE(b->contact_fingerprint("alice", &now).ok);
+    REQUIRE(now == pinned);
+    REQUIRE(a->logout().ok);
+    relogin(a, "alice", "new secret");
+}
+
+TEST_CASE("batch passwd OLD NEW: a wrong OLD is refused and the right one keeps the key", "[integration][messages]") {
+    TestServer s(kLoose);
+    TestClient b(s, "bob");
+    register_login(b, "bob");
+    std::string home = make_temp_dir("batch-passwd");
+    auto first = parse_lines(run_batch(s, home,
+                                       "register alice pw\n"
+                                       "login alice pw\n"
+                                       "send bob hi bob\n"
+                                       "passwd wrong new pass\n"
+                                       "passwd pw\n"
+                                       "passwd pw new pass\n"
+                                       "send bob still me\n"
+                                       "quit\n"));
+    auto wrong = find_cmd(first, "passwd", 0);
+    REQUIRE(wrong["ok"] == false);
+    REQUIRE(wrong["status"] == "AUTH_FAILED");
+    REQUIRE(find_cmd(first, "passwd", 1)["status"] == "BAD_REQUEST");  // usage: passwd OLD NEW
+    auto right = find_cmd(first, "passwd", 2);
+    INFO(right.dump());
+    REQUIRE(right["ok"] == true);
+    REQUIRE(find_cmd(first, "send", 1)["ok"] == true);
+
+    // bob pinned alice's key with the first message; the second verifies
+    // with it, and no key change is reported.
+    REQUIRE(b.wait_until([&] { return b.messages().size() == 2; }));
+    REQUIRE(b.messages()[1].body == "still me");
+    REQUIRE(b.messages()[1].verified);
+    REQUIRE(of_kind(b, client::Event::Kind::KeyChanged).empty());
+
+    // The new password (with its space) logs in; the old one does not.
+    auto second = parse_lines(run_batch(s, home, "login alice pw\nlogin alice new pass\nquit\n"));
+    REQUIRE(find_cmd(second, "login", 0)["ok"] == false);
+    REQUIRE(find_cmd(second, "login", 1)["ok"] == true);
+}

@@ -113,6 +113,16 @@ register_client() {
     wait_for "$name" "logged in as $name" 20
 }
 
+# batch_as NAME LINES: LINES (printf %b escapes) through one `tacit --batch`
+# run with NAME's data dir, pinned to the server's key; the JSON lines are
+# appended to $TMP/NAME.out.
+batch_as() {
+    mkdir -p "$TMP/$1/data"
+    printf '%b' "$2" |
+        env XDG_DATA_HOME="$TMP/$1/data" "$TACIT" --batch --server "127.0.0.1:$PORT" \
+            --server-key "$TMP/keys/server.pub" >> "$TMP/$1.out" 2>&1
+}
+
 # check NAME COMMAND...: PASS if COMMAND succeeds, else FAIL with a dump of
 # the session named in $CHECK_SESSION (if set).
 check() {

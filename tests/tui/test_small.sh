@@ -71,11 +71,11 @@ check "... with no window for it" eval '! has_re ann "^ +[0-9]+ #nowhere "'
 # ---------------------------------------------------------------- /mute
 
 type_line ann "/mute"
-check "/mute answers" wait_for ann "#solo muted: no bell or highlight"
+check "/mute answers" wait_for ann "#solo: notify none (muted"
 type_line ann "/unmute"
-check "/unmute answers" wait_for ann "#solo unmuted"
+check "/unmute answers" wait_for ann "#solo: notify mentions ("
 type_line ann "/mute #nowhere"
-check "/mute of no conversation answers" wait_for ann "no conversation #nowhere to mute"
+check "/mute of a conversation not open answers" wait_for ann "#nowhere: notify none ("
 
 # ---------------------------------------------------------------- PgUp
 

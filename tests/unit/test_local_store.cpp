@@ -289,6 +289,7 @@ TEST_CASE("local store: rekey moves everything to the new key", "[local_store]")
         s.add({direct("1", "bob", "alice", 10, "kept")}, "alice");
         s.pin("bob", as_bytes("pin"));
         s.put_secret("token", as_bytes("tok"));
+        s.put_setting("notify:#ops", "none");
         s.rekey(key_b());
         CHECK(bodies(s.last("bob", 5)) == std::vector<std::string>{"kept"});
     }
@@ -299,4 +300,25 @@ TEST_CASE("local store: rekey moves everything to the new key", "[local_store]")
     REQUIRE(s.pinned("bob"));
     CHECK(std::string(as_chars(*s.pinned("bob"))) == "pin");
     REQUIRE(s.get_secret("token"));
+    CHECK(s.settings().at("notify:#ops") == "none");
+}
+
+TEST_CASE("local store: settings are kept, replaced, erased and sealed", "[local_store]") {
+    TempDir d;
+    {
+        LocalStore s(d.store(), key_a());
+        CHECK(s.settings().empty());
+        s.put_setting("notify:bob", "mentions");
+        s.put_setting("notify:bob", "none");  // replaces
+        s.put_setting("notify:#ops", "all");
+        s.put_setting("notify:carol", "none");
+        s.erase_setting("notify:carol");
+        s.erase_setting("notify:carol");  // twice is fine
+        CHECK_THROWS_AS(s.put_setting("", "x"), std::invalid_argument);
+    }
+    LocalStore s(d.store(), key_a());
+    auto all = s.settings();
+    CHECK(all == std::map<std::string, std::string>{{"notify:#ops", "all"}, {"notify:bob", "none"}});
+    std::string data = slurp(d.store() + "/data.mdb");
+    CHECK(data.find("mentions") == std::string::npos);  // values are sealed
 }

@@ -49,7 +49,8 @@ TEST_CASE("unread, activity, mention and bell", "[ui][model]") {
     m.open("alice");
     m.take_dirty();
 
-    CHECK_FALSE(m.add_message("bob", msg("bob", "hello there")));
+    // A direct conversation rings for any message (level all by default).
+    CHECK(m.add_message("bob", msg("bob", "hello there")));
     Conversation* bob = m.find("bob");
     REQUIRE(bob);
     CHECK(bob->unread == 1);
@@ -57,8 +58,12 @@ TEST_CASE("unread, activity, mention and bell", "[ui][model]") {
     CHECK_FALSE(bob->mention);
     CHECK((m.dirty() & kPaneConvList));
     CHECK_FALSE((m.dirty() & kPaneMessages));  // not the active conversation
-    CHECK_FALSE(m.take_bell());
+    CHECK(m.take_bell());
 
+    // The same burst rings no more, but a mention in it rings once.
+    CHECK_FALSE(m.add_message("bob", msg("bob", "still there?")));
+    CHECK_FALSE(m.take_bell());
+    bob->unread = 1;  // keep the counts below as they were
     CHECK(m.add_message("bob", msg("bob", "hey ME, look")));
     CHECK(bob->unread == 2);
     CHECK(bob->mention);
@@ -82,9 +87,9 @@ TEST_CASE("unread, activity, mention and bell", "[ui][model]") {
     CHECK_FALSE(m.active().mention);
     CHECK_FALSE(m.active().activity);
 
-    m.set_muted("carol", true);  // not open yet: no effect, no crash
+    m.set_level("carol", NotifyLevel::None);  // not open yet: kept for when it opens
     m.open("carol");
-    m.set_muted("carol", true);
+    CHECK(m.muted("carol"));
     m.open("bob");
     CHECK_FALSE(m.add_message("carol", msg("carol", "me me me")));
     CHECK(m.find("carol")->unread == 1);
@@ -210,9 +215,11 @@ TEST_CASE("input line: Enter, completion and errors", "[ui][model]") {
 
     a = type(m, "/mute");
     CHECK(a.command.kind == CommandKind::Mute);
-    CHECK(m.active().muted);
+    CHECK(m.muted("bob"));
+    CHECK(m.active().lines.back().text.find("notify none") != std::string::npos);  // feedback
     type(m, "/unmute bob");
-    CHECK_FALSE(m.active().muted);
+    CHECK_FALSE(m.muted("bob"));
+    CHECK(m.active().lines.back().text.find("notify all") != std::string::npos);
 
     a = type(m, "/bogus");
     CHECK(a.kind == Action::Kind::Error);
@@ -354,13 +361,13 @@ TEST_CASE("/mute and /unmute always answer", "[ui][model]") {
     Model m = logged_in();
     m.open("alice");
     type(m, "/mute");
-    CHECK(m.active().muted);
-    CHECK(m.active().lines.back().text == "alice muted: no bell or highlight");
+    CHECK(m.muted("alice"));
+    CHECK(m.active().lines.back().text == "alice: notify none (muted: no bell, no highlight; /unmute undoes it)");
     type(m, "/unmute alice");
-    CHECK_FALSE(m.active().muted);
-    CHECK(m.active().lines.back().text == "alice unmuted");
-    type(m, "/mute #nowhere");
-    CHECK(m.active().lines.back().text == "no conversation #nowhere to mute");
+    CHECK_FALSE(m.muted("alice"));
+    CHECK(m.active().lines.back().text.starts_with("alice: notify all ("));
+    type(m, "/mute #nowhere");  // a level outlives windows, so one can be set before opening
+    CHECK(m.active().lines.back().text.starts_with("#nowhere: notify none ("));
 }
 
 TEST_CASE("closing a conversation that is not the active one", "[ui][model]") {
@@ -375,4 +382,94 @@ TEST_CASE("closing a conversation that is not the active one", "[ui][model]") {
     CHECK(m.active().key == "alice");
     m.close(kStatusKey);
     CHECK(m.conversations().size() == 2);
+}
+
+TEST_CASE("notify levels: all, mentions, none, per conversation; defaults by kind", "[ui][model][notify]") {
+    Model m = logged_in();
+    CHECK(m.level("bob") == NotifyLevel::All);
+    CHECK(m.level("#ops") == NotifyLevel::Mentions);
+    m.open("alice");
+
+    // A group at its default rings only for mentions.
+    CHECK_FALSE(m.add_message("#ops", msg("bob", "deploy done")));
+    CHECK(m.add_message("#ops", msg("bob", "me: please look")));
+    CHECK(m.take_bell());
+
+    // Level all for the group: any message rings, once per burst.
+    m.set_level("#dev", NotifyLevel::All);
+    CHECK(m.add_message("#dev", msg("bob", "one")));
+    CHECK_FALSE(m.add_message("#dev", msg("bob", "two")));
+    m.open("#dev");  // looked at: the next burst rings again
+    m.open("alice");
+    CHECK(m.add_message("#dev", msg("bob", "three")));
+
+    // Level mentions for a direct conversation; none mutes even mentions.
+    m.set_level("bob", NotifyLevel::Mentions);
+    CHECK_FALSE(m.add_message("bob", msg("bob", "hello")));
+    m.set_level("bob", NotifyLevel::None);
+    CHECK_FALSE(m.add_message("bob", msg("bob", "hey me")));
+    m.take_bell();
+    CHECK_FALSE(m.take_bell());
+
+    // Back to the default: nothing explicit is kept.
+    m.set_level("bob", std::nullopt);
+    m.set_level("#dev", NotifyLevel::Mentions);
+    CHECK(m.levels().empty());
+
+    // Levels outlive the window.
+    m.set_level("carol", NotifyLevel::None);
+    m.open("carol");
+    m.close_active();
+    CHECK(m.find("carol") == nullptr);
+    CHECK(m.muted("carol"));
+}
+
+TEST_CASE("a burst of 200 messages rings once; a key in the active window re-arms it", "[ui][model][notify]") {
+    Model m = logged_in();
+    m.open("alice");
+    int rang = 0;
+    for (int i = 0; i < 200; ++i) rang += m.add_message("bot", msg("bot", "build " + std::to_string(i)));
+    CHECK(rang == 1);
+    // In the active window only mentions ring, and again only after a key.
+    CHECK_FALSE(m.add_message("alice", msg("alice", "plain")));
+    CHECK(m.add_message("alice", msg("alice", "me?")));
+    CHECK_FALSE(m.add_message("alice", msg("alice", "me??")));
+    m.seen_active();
+    CHECK(m.add_message("alice", msg("alice", "me???")));
+    // My own lines and history never ring.
+    m.open("bot");
+    m.open("alice");
+    CHECK_FALSE(m.add_message("bot", msg("me", "me talking")));
+    CHECK_FALSE(m.add_message("bot", msg("bot", "old me"), Arrival::History));
+    CHECK(m.find("bot")->unread == 0);
+    CHECK(m.add_message("bot", msg("bot", "new")));
+}
+
+TEST_CASE("highlight words count as mentions", "[ui][model][notify]") {
+    Model m = logged_in();
+    m.set_highlights({"deploy", "on call"});
+    m.open("alice");
+    CHECK(m.add_message("#ops", msg("bob", "Deploy is broken")));
+    CHECK(m.find("#ops")->mention);
+    CHECK(m.find("#ops")->lines.back().mention);
+    CHECK_FALSE(m.add_message("#dev", msg("bob", "redeployed")));  // whole words only
+    CHECK(m.add_message("#dev", msg("bob", "who is on call?")));
+}
+
+TEST_CASE("/notify parses a level and a target, either optional", "[ui][model][notify]") {
+    auto p = [](std::string_view line, std::string_view active = "bob") { return parse_command(line, active); };
+    CHECK((p("/notify mentions").command.args == std::vector<std::string>{"bob", "mentions"}));
+    CHECK((p("/notify none #Ops").command.args == std::vector<std::string>{"#ops", "none"}));
+    CHECK((p("/notify").command.args == std::vector<std::string>{"bob", ""}));
+    CHECK((p("/notify carol").command.args == std::vector<std::string>{"carol", ""}));
+    CHECK((p("/notify", "").command.args == std::vector<std::string>{"", ""}));
+    CHECK_FALSE(p("/notify all", "").ok);
+    CHECK_FALSE(p("/notify loud bob").ok);
+    CHECK_FALSE(p("/notify all bob extra").ok);
+    Model m = logged_in();
+    m.open("bob");
+    type(m, "/notify mentions");
+    CHECK(m.level("bob") == NotifyLevel::Mentions);
+    type(m, "/notify default");
+    CHECK(m.level("bob") == NotifyLevel::All);
 }

@@ -48,7 +48,7 @@ TEST_CASE("conversation list: numbers, unread counts, marks", "[ui][panes]") {
     CHECK(any_style(rows[3], Style::Active));  // #ops is in view
     for (const auto& r : rows) CHECK(r.width() <= 20);
 
-    m.set_muted("alice", true);
+    m.set_level("alice", NotifyLevel::None);
     rows = conversation_rows(m, 10, 20);
     CHECK(any_style(rows[2], Style::Muted));
     CHECK(conversation_rows(m, 0, 20).empty());

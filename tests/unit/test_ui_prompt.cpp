@@ -33,10 +33,16 @@ TEST_CASE("masked field: edits, counts code points, drops controls", "[ui][promp
     CHECK(f.value().size() == MaskedField::kMaxBytes);
 }
 
-TEST_CASE("password change: twice, mismatch starts over, Esc cancels", "[ui][prompt]") {
+TEST_CASE("password change: current, then new twice; a mismatch asks for the new one again; Esc cancels", "[ui][prompt]") {
     PasswordChange p;
-    CHECK(p.label() == "new password");
+    CHECK(p.label() == "current password");
     CHECK(p.handle_key(kEnter) == PasswordChange::Outcome::None);  // empty: stays
+    CHECK(p.step() == PasswordChange::Step::Current);
+    type_keys(p, "old-one");
+    CHECK(p.length() == 7);
+    CHECK(p.handle_key(kEnter) == PasswordChange::Outcome::None);
+    CHECK(p.label() == "new password");
+    CHECK(p.length() == 0);
     type_keys(p, "secret-1");
     CHECK(p.length() == 8);
     CHECK(p.handle_key(kEnter) == PasswordChange::Outcome::None);
@@ -50,8 +56,11 @@ TEST_CASE("password change: twice, mismatch starts over, Esc cancels", "[ui][pro
     type_keys(p, "secret-3");
     CHECK(p.handle_key(kEnter) == PasswordChange::Outcome::Done);
     CHECK(p.password() == "secret-3");
+    CHECK(p.current() == "old-one");  // kept across the mismatch
     p.clear();
     CHECK(p.password().empty());
+    CHECK(p.current().empty());
+    CHECK(p.label() == "current password");
     type_keys(p, "abc");
     CHECK(p.handle_key(Key::special(KeyCode::Escape)) == PasswordChange::Outcome::Cancelled);
     CHECK(p.length() == 0);

@@ -199,7 +199,8 @@ int run(client::Options opt) {
         } else if (cmd == "rekey") {
             emit(reply(cmd, c.rekey()));
         } else if (cmd == "passwd") {
-            if (need(1, "passwd NEW")) emit(reply(cmd, c.passwd(rest_after(line, 1))));
+            // The new password takes the rest of the line, as login's does.
+            if (need(2, "passwd OLD NEW")) emit(reply(cmd, c.passwd(w[1], rest_after(line, 2))));
         } else if (cmd == "send") {
             if (need(2, "send USER TEXT...")) {
                 auto res = c.send(w[1], rest_after(line, 2));

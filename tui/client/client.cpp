@@ -262,18 +262,10 @@ struct Client::Impl {
         if (auto why = name_problem(user); !why.empty())
             return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
         if (!conn) return Result::fail(proto::INTERNAL, "not connected");
-        auto dir = user_dir(user);
-        auto keyfile = read_file(dir + "/identity.key");
-        if (!keyfile)
-            return Result::fail(proto::AUTH_FAILED, "no key for " + user + " on this machine (" + dir +
-                                                        "/identity.key); register first");
-        struct stat st{};
-        if (::stat((dir + "/identity.key").c_str(), &st) == 0 && (st.st_mode & 077))
-            return Result::fail(proto::AUTH_FAILED, dir + "/identity.key is readable by others; chmod 600 it");
         auto keys = derive_password(password_text, user);
-        auto ident = open_user_keyfile(*keyfile, keys.file_key);
-        wipe(keyfile->data(), keyfile->size());
-        if (!ident) return Result::fail(proto::AUTH_FAILED, "wrong password: cannot open your key file");
+        Result err;
+        auto ident = open_identity(user, keys, &err);
+        if (!ident) return err;
         auto r = do_login(user, *ident, keys);
         if (!r.ok) return r;
         id = std::move(*ident);
@@ -284,6 +276,27 @@ struct Client::Impl {
         store->put_secret("token", *self.token_);
         fetch_all();
         return r;
+    }
+
+    // The identity file opened with keys: the one check of a password that
+    // needs no server (login, and passwd's current password).
+    std::optional<UserIdentity> open_identity(const std::string& user, const PasswordKeys& keys, Result* err) {
+        auto path = user_dir(user) + "/identity.key";
+        auto keyfile = read_file(path);
+        if (!keyfile) {
+            *err = Result::fail(proto::AUTH_FAILED,
+                                "no key for " + user + " on this machine (" + path + "); register first");
+            return std::nullopt;
+        }
+        struct stat st{};
+        if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077)) {
+            *err = Result::fail(proto::AUTH_FAILED, path + " is readable by others; chmod 600 it");
+            return std::nullopt;
+        }
+        auto ident = open_user_keyfile(*keyfile, keys.file_key);
+        wipe(keyfile->data(), keyfile->size());
+        if (!ident) *err = Result::fail(proto::AUTH_FAILED, "wrong password: cannot open your key file");
+        return ident;
     }
 
     Result do_login(const std::string& user, const UserIdentity& ident, const PasswordKeys& keys) {
@@ -336,7 +349,31 @@ struct Client::Impl {
         return Result::good(fmt::format("{} online", users->size()));
     }
 
-    Result renew(std::optional<std::string> new_password) {
+    Result rekey() {
+        auto r = renew(UserIdentity::generate(), PasswordKeys{Secret(pw->auth.view()), Secret(pw->file_key.view())},
+                       nullptr);
+        if (!r.ok) return r;
+        return Result::good("new key published, fingerprint " + fingerprint(id->bundle().encode()) +
+                            "; contacts see a key change until they accept it" + r.msg);
+    }
+
+    // Only the password changes: RENEW3 carries the registered bundle again
+    // (tacit-protocol(7): public_key may be unchanged), so contacts see no
+    // key change. The current password must open the identity file first.
+    Result passwd(const std::string& old_password, const std::string& new_password) {
+        if (!self.token_) return Result::fail(proto::AUTH_FAILED, "not logged in");
+        Result err;
+        auto same = open_identity(self.user_, derive_password(old_password, self.user_), &err);
+        if (!same) return err;
+        auto r = renew(std::move(*same), derive_password(new_password, self.user_), &new_password);
+        if (!r.ok) return r;
+        return Result::good("password changed; your key is unchanged" + r.msg);
+    }
+
+    // RENEW1..3 with next as the key (the current one again for a password
+    // change) and keys for the password; then logs in again. On success msg
+    // is "", or why that login failed.
+    Result renew(UserIdentity next, PasswordKeys keys, const std::string* new_password) {
         if (!conn || !self.token_) return Result::fail(proto::AUTH_FAILED, "not logged in");
         const std::string user = self.user_;
         // Mail waiting now is wrapped for the old key, which is gone after
@@ -356,42 +393,40 @@ struct Client::Impl {
         auto d2 = msg::decode<msg::Renew2R>(a2.f.pt);
         if (!conn->finish_renew(d2.m.server_random, d2.m.server_eph_pub, d2.m.nonce))
             throw ConnError("key renewal reply does not match");
-        // Step 3: new key (and password), signed by the old key and the new.
-        auto ident = UserIdentity::generate();
-        auto keys = new_password ? derive_password(*new_password, user)
-                                 : PasswordKeys{Secret(pw->auth.view()), Secret(pw->file_key.view())};
+        // Step 3: the key and password, signed by the old key and the new.
         msg::Renew3 r3;
         r3.token = *self.token_;
         r3.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
-        r3.public_key = ident.bundle().encode();
+        r3.public_key = next.bundle().encode();
         r3.nonce = fresh_nonce();
-        auto a3 = call(msg::encode_body(r3), msg::Renew3R::type, &id->sign, &ident.sign);
+        auto a3 = call(msg::encode_body(r3), msg::Renew3R::type, &id->sign, &next.sign);
         wipe(r3.pass.data(), r3.pass.size());
         if (a3.error) return error_result(a3);
         auto d3 = decode_signed<msg::Renew3R>(a3);
         if (!ct_equal(d3.m.nonce, r3.nonce)) throw ConnError("reply nonce mismatch");
         if (d3.m.status != proto::OK) return Result::fail(d3.m.status, d3.m.msg);
-        // Committed on the server: store the new key file, rewrap the store key.
+        // Committed on the server: store the key file, rewrap the store key.
         auto dir = user_dir(user);
         auto sk = store_key(dir, pw->file_key, false);
-        write_private(dir + "/identity.key", seal_user_keyfile(ident, keys.file_key));
+        write_private(dir + "/identity.key", seal_user_keyfile(next, keys.file_key));
         {
             std::ofstream pub(dir + "/identity.pub");
-            pub << "tacit-user-v1 " << base64(ident.bundle().encode()) << "\n";
+            pub << "tacit-user-v1 " << base64(next.bundle().encode()) << "\n";
         }
         wrap_store_key(dir, keys.file_key, sk);
-        id = std::move(ident);
+        id = std::move(next);
         pw = std::move(keys);
         if (new_password) password = Secret(as_bytes(*new_password));
-        // Every session ended with RENEW3; log in again with the new key.
+        // RENEW3 ended every session; log in again here, so the user need not.
         conn.reset();
         self.token_.reset();
         auto c = connect();
-        if (!c.ok) return c;
+        // Committed all the same, so not a failure; the TUI reconnects by itself.
+        if (!c.ok) return Result::good("; logging in again failed: " + c.msg);
         auto l = do_login(user, *id, *pw);
-        if (!l.ok) return l;
+        if (!l.ok) return Result::good("; logging in again failed: " + l.msg);
         store->put_secret("token", *self.token_);
-        return Result::good(d3.m.msg);
+        return Result::good("");
     }
 
     // ------------------------------------------------------------ contacts
@@ -787,11 +822,11 @@ Result Client::who(std::vector<std::string>* users) {
 }
 Result Client::rekey() {
     NEED_LOGIN();
-    return guarded([&] { return impl_->renew(std::nullopt); });
+    return guarded([&] { return impl_->rekey(); });
 }
-Result Client::passwd(const std::string& np) {
+Result Client::passwd(const std::string& op, const std::string& np) {
     NEED_LOGIN();
-    return guarded([&] { return impl_->renew(np); });
+    return guarded([&] { return impl_->passwd(op, np); });
 }
 bool Client::logged_in() const { return token_.has_value() && impl_->conn; }
 const std::string& Client::user() const { return user_; }
@@ -865,6 +900,17 @@ Result Client::group_members(const std::string& g, std::vector<std::string>* mem
 }
 std::vector<std::string> Client::groups() {
     return impl_->store ? impl_->store->groups() : std::vector<std::string>{};
+}
+std::map<std::string, std::string> Client::settings() {
+    return impl_->store ? impl_->store->settings() : std::map<std::string, std::string>{};
+}
+Result Client::set_setting(const std::string& name, const std::string& value) {
+    if (!impl_->store) return Result::fail(proto::AUTH_FAILED, "log in first");
+    return guarded([&] {
+        if (value.empty()) impl_->store->erase_setting(name);
+        else impl_->store->put_setting(name, value);
+        return Result::good("saved");
+    });
 }
 std::vector<Event> Client::take_events() {
     std::vector<Event> v(std::make_move_iterator(events_.begin()), std::make_move_iterator(events_.end()));

@@ -8,6 +8,7 @@
 #pragma once
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,8 +60,10 @@ public:
     Result login(const std::string& user, const std::string& password);
     Result logout();
     Result who(std::vector<std::string>* users);
-    Result rekey();                                  // new keys, same password
-    Result passwd(const std::string& new_password);  // new keys and new password
+    Result rekey();  // new keys, same password
+    // New password, same keys: old_password must open the identity file
+    // (AUTH_FAILED otherwise, and nothing is sent).
+    Result passwd(const std::string& old_password, const std::string& new_password);
     bool logged_in() const;
     const std::string& user() const;
 
@@ -84,6 +87,10 @@ public:
     Result group_send(const std::string& g, const std::string& body);
     Result group_members(const std::string& g, std::vector<std::string>* members);
     std::vector<std::string> groups();  // groups I know I'm in (from system entries)
+
+    // ---- per-account settings in the local store (the TUI's notify levels)
+    std::map<std::string, std::string> settings();
+    Result set_setting(const std::string& name, const std::string& value);  // "" erases
 
     // ---- events
     std::vector<Event> take_events();

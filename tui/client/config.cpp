@@ -1,5 +1,6 @@
 #include "tui/client/config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -43,6 +44,13 @@ Config load_config(const std::string& path) {
             if (v != "none" && v != "bell" && v != "osc")
                 throw std::runtime_error(path + ":" + std::to_string(n) + ": notify is none, bell or osc");
             c.notify = v;
+        } else if (k == "highlight") {
+            c.highlight.clear();
+            for (size_t at = 0; at <= v.size();) {
+                size_t comma = std::min(v.find(',', at), v.size());
+                if (auto word = trim(v.substr(at, comma - at)); !word.empty()) c.highlight.push_back(word);
+                at = comma + 1;
+            }
         } else
             throw std::runtime_error(path + ":" + std::to_string(n) + ": unknown key " + k);
     }

@@ -1,7 +1,9 @@
 // $XDG_CONFIG_HOME/tacit/config: "key = value" lines, '#' comments.
-// Keys: server, server_key, user, colors (auto|yes|no), notify (none|bell|osc).
+// Keys: server, server_key, user, colors (auto|yes|no), notify (none|bell|osc),
+// highlight (words that count as a mention, separated by commas).
 #pragma once
 #include <string>
+#include <vector>
 
 namespace tacit::client {
 
@@ -11,6 +13,7 @@ struct Config {
     std::string user;
     std::string colors = "auto";
     std::string notify = "bell";
+    std::vector<std::string> highlight;
 };
 
 // Missing file: defaults. A bad line throws std::runtime_error naming it.

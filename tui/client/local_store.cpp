@@ -29,6 +29,7 @@ constexpr std::string_view kInfo = "tacit v1 history";
 constexpr std::string_view kCheckKey = "check";
 constexpr std::string_view kCheckText = "tacit local store v1";
 constexpr std::string_view kCounterKey = "counter";
+constexpr unsigned kMaxDbs = 8;
 
 // Names of the DBs, also the first part of every record's AAD.
 constexpr const char* kMsgs = "msgs";
@@ -38,6 +39,7 @@ constexpr const char* kContacts = "contacts";
 constexpr const char* kGroups = "groups";
 constexpr const char* kSecrets = "secrets";
 constexpr const char* kMeta = "meta";
+constexpr const char* kSettings = "settings";
 
 [[noreturn]] void fail(const std::string& what, int rc) {
     throw std::runtime_error("local store: " + what + ": " + mdb_strerror(rc));
@@ -215,7 +217,7 @@ ChatMessage decode_head(ByteView pt, ByteView* body) {
 struct LocalStore::Impl {
     std::string dir;
     std::unique_ptr<MDB_env, EnvCloser> env;
-    MDB_dbi msgs = 0, ids = 0, convs = 0, contacts = 0, groups = 0, secrets = 0, meta = 0;
+    MDB_dbi msgs = 0, ids = 0, convs = 0, contacts = 0, groups = 0, secrets = 0, meta = 0, settings = 0;
     std::unique_ptr<crypto::Gcm> gcm;
 
     static std::unique_ptr<crypto::Gcm> derive(ByteView file_key) {
@@ -280,7 +282,7 @@ LocalStore::LocalStore(const std::string& dir, ByteView file_key) : impl_(std::m
     check(mdb_env_create(&e), "cannot create environment");
     s.env.reset(e);
     check(mdb_env_set_mapsize(e, kMapSize), "cannot set map size");
-    check(mdb_env_set_maxdbs(e, 8), "cannot set max dbs");
+    check(mdb_env_set_maxdbs(e, kMaxDbs), "cannot set max dbs");
     int rc = mdb_env_open(e, dir.c_str(), 0, 0600);
     if (rc != MDB_SUCCESS) fail("cannot open " + dir, rc);
 
@@ -292,6 +294,7 @@ LocalStore::LocalStore(const std::string& dir, ByteView file_key) : impl_(std::m
     s.groups = t.open_dbi(kGroups);
     s.secrets = t.open_dbi(kSecrets);
     s.meta = t.open_dbi(kMeta);
+    s.settings = t.open_dbi(kSettings);  // the eighth of kMaxDbs; stores from before it get it here
 
     // The check record tells a wrong key apart before anything is read.
     auto ck = as_bytes(kCheckKey);
@@ -508,6 +511,34 @@ void LocalStore::erase_secret(const std::string& name) {
     t.commit();
 }
 
+void LocalStore::put_setting(const std::string& name, std::string_view value) {
+    Impl& s = *impl_;
+    auto key = name_key(name, "setting name");
+    Txn t = s.write();
+    t.put(s.settings, key, s.seal(kSettings, key, as_bytes(value)));
+    t.commit();
+}
+
+void LocalStore::erase_setting(const std::string& name) {
+    Impl& s = *impl_;
+    auto key = name_key(name, "setting name");
+    Txn t = s.write();
+    t.del(s.settings, key);
+    t.commit();
+}
+
+std::map<std::string, std::string> LocalStore::settings() {
+    Impl& s = *impl_;
+    std::map<std::string, std::string> out;
+    Txn t = s.read();
+    Cursor c = t.cursor(s.settings);
+    MDB_val k{}, v{};
+    for (bool ok = step(c.get(), &k, &v, MDB_FIRST); ok; ok = step(c.get(), &k, &v, MDB_NEXT)) {
+        if (auto pt = s.open(kSettings, view(k), view(v))) out.emplace(as_chars(view(k)), as_chars(pt->view()));
+    }
+    return out;
+}
+
 void LocalStore::rekey(ByteView new_file_key) {
     Impl& s = *impl_;
     auto fresh = Impl::derive(new_file_key);
@@ -532,6 +563,7 @@ void LocalStore::rekey(ByteView new_file_key) {
     reseal(s.msgs, kMsgs);
     reseal(s.contacts, kContacts);
     reseal(s.secrets, kSecrets);
+    reseal(s.settings, kSettings);
     auto ck = as_bytes(kCheckKey);
     t.put(s.meta, ck, Impl::seal(*fresh, kMeta, ck, as_bytes(kCheckText)));
     t.commit();

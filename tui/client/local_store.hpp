@@ -2,8 +2,8 @@
 // secrets, in one LMDB environment per (server, user). The only client file
 // that includes lmdb.h is local_store.cpp.
 //
-// At rest: every message (all ChatMessage fields), pinned bundle, secret and
-// the key-check record is sealed with AES-256-GCM under
+// At rest: every message (all ChatMessage fields), pinned bundle, secret,
+// setting and the key-check record is sealed with AES-256-GCM under
 // HKDF-SHA256(file_key, salt empty, "tacit v1 history"), a random 12-byte IV
 // per record, AAD = db name | 0x00 | the record's LMDB key (so a value can't
 // be moved to another key or another db). Honest limit: LMDB keys are
@@ -23,6 +23,7 @@
 // environment must not be opened twice by one process).
 #pragma once
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,13 @@ public:
     void put_secret(const std::string& name, ByteView value);
     std::optional<Secret> get_secret(const std::string& name);
     void erase_secret(const std::string& name);
+
+    // ---- per-account settings (a conversation's notify level, ...): small
+    // text values, sealed like the rest; the names are LMDB keys, so visible
+    // like conversation names. A value that fails authentication is left out.
+    void put_setting(const std::string& name, std::string_view value);
+    void erase_setting(const std::string& name);
+    std::map<std::string, std::string> settings();
 
     // Re-seals everything under a new file_key in one transaction (the file
     // key follows the password, so passwd must call this or lose history).

@@ -112,6 +112,26 @@ ParseResult parse_target_cmd(Words& w, std::string_view name, CommandKind k, std
     return ok(k, {*t});
 }
 
+// /notify [LEVEL] [TARGET]: either word may be left out.
+ParseResult parse_notify(Words& w, std::string_view active) {
+    std::string level, who(active);
+    auto a = w.next();
+    if (a) {
+        std::string l = lower(*a);
+        if (l == "all" || l == "mentions" || l == "none" || l == "default") {
+            level = l;
+            a = w.next();
+        }
+    }
+    if (a) {
+        auto t = target(*a);
+        if (!t) return fail_msg("invalid name or level: " + std::string(*a) + " (levels: all, mentions, none, default)");
+        who = *t;
+    }
+    if (!w.rest().empty() || (who.empty() && !level.empty())) return fail("/notify");
+    return ok(CommandKind::Notify, {who, level});
+}
+
 ParseResult no_args(Words& w, std::string_view name, CommandKind k) {
     if (!w.rest().empty()) return fail(name);
     return ok(k);
@@ -131,8 +151,10 @@ const std::vector<CommandInfo>& command_table() {
         {"/rekey", "/rekey", "make a new key pair and publish it"},
         {"/passwd", "/passwd", "change your password (you will be prompted)"},
         {"/search", "/search TEXT", "search the local message history"},
-        {"/mute", "/mute [USER|#GROUP]", "no bell or highlight for a conversation"},
-        {"/unmute", "/unmute [USER|#GROUP]", "undo /mute"},
+        {"/notify", "/notify [all|mentions|none|default] [USER|#GROUP]",
+         "what rings the bell in a conversation; alone, show it"},
+        {"/mute", "/mute [USER|#GROUP]", "no bell or highlight for a conversation (/notify none)"},
+        {"/unmute", "/unmute [USER|#GROUP]", "undo /mute (/notify default)"},
         {"/help", "/help [COMMAND]", "list commands, or explain one"},
         {"/quit", "/quit", "leave tacit"},
     };
@@ -178,6 +200,7 @@ ParseResult parse_command(std::string_view line, std::string_view active) {
     if (name == "/query") return parse_target_cmd(w, name, CommandKind::Query, active, false);
     if (name == "/mute") return parse_target_cmd(w, name, CommandKind::Mute, active, true);
     if (name == "/unmute") return parse_target_cmd(w, name, CommandKind::Unmute, active, true);
+    if (name == "/notify") return parse_notify(w, active);
     if (name == "/group") return parse_group(w, active);
     if (name == "/fingerprint" || name == "/accept-key") {
         auto a = w.next();

@@ -26,7 +26,9 @@ enum class CommandKind {
     Help,          // {} or {command}
     Quit,          // {}
     Mute,          // {target}
-    Unmute,        // {target}
+    Unmute,        // {target}: back to the default level
+    Notify,        // {target, level}: level "all", "mentions", "none", "default" or "" to show;
+                   // target "" (status window, none given) lists the levels set
 };
 
 struct Command {

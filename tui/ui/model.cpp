@@ -38,7 +38,14 @@ bool mentions(std::string_view text, std::string_view name) {
     return false;
 }
 
-Model::Model() { convs_.push_back(Conversation{std::string(kStatusKey), {}, 0, false, false, false, 0}); }
+Model::Model() { find_or_add(std::string(kStatusKey)); }
+
+Conversation& Model::find_or_add(const std::string& key) {
+    if (Conversation* c = find(key)) return *c;
+    convs_.emplace_back();
+    convs_.back().key = key;
+    return convs_.back();
+}
 
 Conversation* Model::find(std::string_view key) {
     for (auto& c : convs_)
@@ -50,11 +57,7 @@ std::string Model::active_key() const { return active_ == 0 ? std::string() : co
 
 size_t Model::open(std::string_view raw_key) {
     std::string key = raw_key.empty() ? std::string(kStatusKey) : sanitize(raw_key);
-    Conversation* c = find(key);
-    if (!c) {
-        convs_.push_back(Conversation{key, {}, 0, false, false, false, 0});
-        c = &convs_.back();
-    }
+    Conversation* c = &find_or_add(key);
     select(static_cast<size_t>(c - convs_.data()));
     return active_;
 }
@@ -65,6 +68,7 @@ void Model::select(size_t i) {
     Conversation& c = convs_[i];
     c.unread = 0;
     c.mention = c.activity = false;
+    c.rung = Rung::Nothing;
     dirty_ |= kPaneConvList | kPaneMessages | kPaneStatus;
 }
 
@@ -88,11 +92,32 @@ void Model::close(std::string_view key) {
     dirty_ |= kPaneConvList | kPaneStatus;
 }
 
-void Model::set_muted(std::string_view key, bool muted) {
-    if (Conversation* c = find(key)) {
-        c->muted = muted;
-        dirty_ |= kPaneConvList;
-    }
+void Model::set_level(std::string_view raw_key, std::optional<NotifyLevel> level) {
+    std::string key = sanitize(raw_key);
+    if (level && *level != default_level(key)) levels_[key] = *level;
+    else if (auto it = levels_.find(key); it != levels_.end()) levels_.erase(it);
+    dirty_ |= kPaneConvList | kPaneStatus;
+}
+
+NotifyLevel Model::level(std::string_view key) const {
+    auto it = levels_.find(key);
+    return it != levels_.end() ? it->second : default_level(key);
+}
+
+bool Model::mentions_me(std::string_view text) const {
+    if (mentions(text, status_.user)) return true;
+    return std::any_of(highlights_.begin(), highlights_.end(),
+                       [&](const std::string& w) { return mentions(text, w); });
+}
+
+void Model::describe_level(std::string_view key, std::string_view what) {
+    const NotifyLevel l = level(key);
+    std::string text = std::string(key) + ": " + std::string(what) + "notify " + std::string(level_name(l));
+    if (l == NotifyLevel::All) text += " (every message rings the bell while you are elsewhere";
+    if (l == NotifyLevel::Mentions) text += " (the bell rings for mentions of you and highlight words";
+    if (l == NotifyLevel::None) text += " (muted: no bell, no highlight; /unmute undoes it";
+    text += l == default_level(key) ? "; the default here)" : ")";
+    add_system({}, text);
 }
 
 void Model::append(Conversation& c, Line line) {
@@ -103,28 +128,32 @@ void Model::append(Conversation& c, Line line) {
     c.scroll = std::min(c.scroll, static_cast<int>(c.lines.size()) - 1);
 }
 
-bool Model::add_message(std::string_view raw_key, Line line) {
+bool Model::add_message(std::string_view raw_key, Line line, Arrival arrival) {
     std::string key = sanitize(raw_key);
     line.from = sanitize(line.from);
     line.text = sanitize(line.text, true);
-    Conversation* c = find(key);
-    if (!c) {
-        convs_.push_back(Conversation{key, {}, 0, false, false, false, 0});
-        c = &convs_.back();
-    }
+    Conversation* c = &find_or_add(key);
     const bool is_active = c == &convs_[active_];
     const bool mine = !status_.user.empty() && line.from == status_.user;
-    if (!line.system && !mine && mentions(line.text, status_.user)) line.mention = true;
-    const bool mention = line.mention;
+    if (!line.system && !mine && mentions_me(line.text)) line.mention = true;
+    const bool mention = line.mention && !mine;
+    const bool plain = !line.system && !mine;
     append(*c, std::move(line));
     dirty_ |= kPaneConvList | (is_active ? kPaneMessages : 0u);
+    if (arrival == Arrival::History) return false;
     if (!is_active && !mine) {
         ++c->unread;
         c->activity = true;
         if (mention) c->mention = true;
     }
-    if (mention && !c->muted) bell_ = true;
-    return mention && !c->muted;
+    const NotifyLevel lv = level(key);
+    Rung want = Rung::Nothing;
+    if (mention) want = Rung::Mention;
+    else if (plain && lv == NotifyLevel::All && !is_active) want = Rung::Activity;
+    if (lv == NotifyLevel::None || want == Rung::Nothing || c->rung >= want) return false;
+    c->rung = want;
+    bell_ = true;
+    return true;
 }
 
 void Model::add_system(std::string_view key, std::string_view text, uint64_t time_ms) {
@@ -320,14 +349,25 @@ Action Model::apply_local(const Command& c) {
         case CommandKind::Query: open(c.args[0]); break;
         case CommandKind::Close: close_active(); break;
         case CommandKind::Mute:
-        case CommandKind::Unmute: {
-            const bool mute = c.kind == CommandKind::Mute;
-            const Conversation* cv = find(c.args[0]);
-            if (cv) set_muted(c.args[0], mute);
-            add_system({}, !cv ? "no conversation " + c.args[0] + " to " + (mute ? "mute" : "unmute")
-                               : c.args[0] + (mute ? " muted: no bell or highlight" : " unmuted"));
+            set_level(c.args[0], NotifyLevel::None);
+            describe_level(c.args[0], "");
             break;
-        }
+        case CommandKind::Unmute:
+            set_level(c.args[0], std::nullopt);
+            describe_level(c.args[0], "");
+            break;
+        case CommandKind::Notify:
+            if (c.args[0].empty()) {  // the status window: list what was set
+                add_system({}, levels_.empty() ? "no notify levels set: direct conversations ring for every "
+                                                 "message, groups for mentions"
+                                               : "notify levels set:");
+                for (const auto& [k, l] : levels_) add_system({}, "  " + k + " " + std::string(level_name(l)));
+                break;
+            }
+            if (c.args[1] == "default") set_level(c.args[0], std::nullopt);
+            else if (auto l = parse_level(c.args[1])) set_level(c.args[0], *l);
+            describe_level(c.args[0], c.args[1].empty() ? "" : "now ");
+            break;
         case CommandKind::Help:
             for (const auto& l : help_lines(c.args.empty() ? std::string_view{} : c.args[0])) add_system({}, l);
             break;

@@ -6,6 +6,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +16,7 @@
 #include "tui/ui/commands.hpp"
 #include "tui/ui/keys.hpp"
 #include "tui/ui/line_editor.hpp"
+#include "tui/ui/notify_level.hpp"
 
 namespace tacit::ui {
 
@@ -28,16 +32,26 @@ struct Line {
     bool mention = false;
 };
 
+// What the bell last rang for in a conversation since you looked at it: a
+// burst rings once (a mention after plain activity once more), and again
+// only after you switch to the conversation or, when it is the active one,
+// press a key.
+enum class Rung { Nothing, Activity, Mention };
+
 struct Conversation {
     std::string key;  // "alice", "#ops", or kStatusKey
     std::vector<Line> lines;
     int unread = 0;
     bool mention = false;   // a mention arrived while not active
     bool activity = false;  // anything arrived while not active
-    bool muted = false;
+    Rung rung = Rung::Nothing;
     int scroll = 0;  // lines scrolled up from the bottom; 0 follows new lines
     bool is_group() const { return !key.empty() && key[0] == '#'; }
 };
+
+// Live lines may ring and count as unread; history loaded from the local
+// store does neither.
+enum class Arrival { Live, History };
 
 struct GroupInfo {
     std::string name;  // without '#'
@@ -72,16 +86,30 @@ public:
     Model();
 
     // Conversations. open() finds or creates, makes it active and clears its
-    // unread marks. add_message() returns true if it wants the bell.
+    // unread marks. add_message() returns true if it rings the bell: a live
+    // line from someone else that mentions you (your name, a highlight word,
+    // or a line marked so), or any such line in a conversation at level all
+    // that is not the active one; never at level none; and only once per
+    // burst (see Rung).
     size_t open(std::string_view key);
-    bool add_message(std::string_view key, Line line);
+    bool add_message(std::string_view key, Line line, Arrival arrival = Arrival::Live);
     void add_system(std::string_view key, std::string_view text, uint64_t time_ms = 0);  // "" = active
     void select(size_t index);
     void next();
     void prev();
     void close_active();  // the status window cannot be closed
     void close(std::string_view key);
-    void set_muted(std::string_view key, bool muted);
+    // Notify levels, kept per conversation key whether or not it is open, so
+    // /close loses nothing; nullopt goes back to default_level(key).
+    void set_level(std::string_view key, std::optional<NotifyLevel> level);
+    NotifyLevel level(std::string_view key) const;
+    bool muted(std::string_view key) const { return level(key) == NotifyLevel::None; }
+    const std::map<std::string, NotifyLevel, std::less<>>& levels() const { return levels_; }
+    // Words that count as a mention (whole words, ASCII case-insensitive).
+    void set_highlights(std::vector<std::string> words) { highlights_ = std::move(words); }
+    const std::vector<std::string>& highlights() const { return highlights_; }
+    // The user pressed a key: the active conversation may ring again.
+    void seen_active() { convs_[active_].rung = Rung::Nothing; }
     Conversation* find(std::string_view key);
     const std::vector<Conversation>& conversations() const { return convs_; }
     const Conversation& active() const { return convs_[active_]; }
@@ -131,6 +159,9 @@ private:
     Action handle_list_key(const Key& k);
     Action apply_local(const Command& c);
     void append(Conversation& c, Line line);
+    Conversation& find_or_add(const std::string& key);
+    bool mentions_me(std::string_view text) const;
+    void describe_level(std::string_view key, std::string_view what);
 
     std::vector<Conversation> convs_;
     size_t active_ = 0;
@@ -144,6 +175,8 @@ private:
     unsigned dirty_ = kPaneAll;
     bool bell_ = false;
     uint64_t (*clock_)() = nullptr;
+    std::map<std::string, NotifyLevel, std::less<>> levels_;  // set explicitly
+    std::vector<std::string> highlights_;
 };
 
 }  // namespace tacit::ui

@@ -74,7 +74,7 @@ Row title_row(const Model& m, const Extras& x, int width) {
         else
             r.add(" · end-to-end encrypted", Style::BarDim);
     }
-    if (c.muted) r.add(" · muted", Style::BarDim);
+    if (m.muted(c.key)) r.add(" · muted", Style::BarDim);
     return r.fit(width);
 }
 
@@ -104,7 +104,7 @@ Row status_row(const Model& m, const Extras& x, const Glyphs& g, int width) {
     Row act;
     const auto& cs = m.conversations();
     for (size_t i = 0; i < cs.size(); ++i) {
-        if (i == m.active_index() || cs[i].muted || !(cs[i].activity || cs[i].mention)) continue;
+        if (i == m.active_index() || m.muted(cs[i].key) || !(cs[i].activity || cs[i].mention)) continue;
         if (!act.segs.empty()) act.add(",", Style::BarDim);
         act.add(num(i + 1), cs[i].mention ? Style::BarMention : Style::BarActivity);
     }
@@ -166,7 +166,7 @@ std::vector<Row> conversation_rows(const Model& m, int height, int width) {
          i < cs.size() && static_cast<int>(out.size()) < height; ++i) {
         const Conversation& c = cs[i];
         Style st = Style::Normal;
-        if (c.muted) st = Style::Muted;
+        if (m.muted(c.key)) st = Style::Muted;
         else if (c.mention) st = Style::Highlight;
         else if (c.activity) st = Style::Unread;
         Style fill = Style::Normal;
@@ -177,7 +177,7 @@ std::vector<Row> conversation_rows(const Model& m, int height, int width) {
                            conversation_label(c.key);
         // A mention is marked with '@' too, so it stands out without colour.
         std::string right = c.unread > 0 ? (c.mention ? "@" : "") + num(static_cast<size_t>(c.unread))
-                                         : (c.muted ? "~" : "");
+                                         : (m.muted(c.key) ? "~" : "");
         out.push_back(entry(left, st, right, c.mention && fill == Style::Normal ? Style::Highlight : st,
                             fill, width));
     }

@@ -59,34 +59,63 @@ size_t MaskedField::length() const {
 
 void MaskedField::clear() { wipe_string(value_); }
 
+MaskedField& PasswordChange::field() {
+    switch (step_) {
+        case Step::Current: return current_;
+        case Step::New: return first_;
+        case Step::Again: break;
+    }
+    return second_;
+}
+
+size_t PasswordChange::length() const {
+    switch (step_) {
+        case Step::Current: return current_.length();
+        case Step::New: return first_.length();
+        case Step::Again: break;
+    }
+    return second_.length();
+}
+
 PasswordChange::Outcome PasswordChange::handle_key(const Key& k) {
     if (k.code == KeyCode::Escape || k.is_ctrl('c')) {
         clear();
         return Outcome::Cancelled;
     }
-    if (k.code == KeyCode::Enter) {
-        if (field().empty()) return Outcome::None;
-        if (step_ == 0) {
-            step_ = 1;
-            return Outcome::None;
-        }
-        if (first_.value() != second_.value()) {
-            clear();
-            return Outcome::Mismatch;
-        }
-        second_.clear();
-        return Outcome::Done;
+    if (k.code != KeyCode::Enter) {
+        field().handle_key(k);
+        return Outcome::None;
     }
-    field().handle_key(k);
-    return Outcome::None;
+    if (field().empty()) return Outcome::None;
+    switch (step_) {
+        case Step::Current: step_ = Step::New; return Outcome::None;
+        case Step::New: step_ = Step::Again; return Outcome::None;
+        case Step::Again: break;
+    }
+    if (first_.value() != second_.value()) {
+        first_.clear();
+        second_.clear();
+        step_ = Step::New;
+        return Outcome::Mismatch;
+    }
+    second_.clear();
+    return Outcome::Done;
 }
 
-std::string PasswordChange::label() const { return step_ == 0 ? "new password" : "new password again"; }
+std::string PasswordChange::label() const {
+    switch (step_) {
+        case Step::Current: return "current password";
+        case Step::New: return "new password";
+        case Step::Again: break;
+    }
+    return "new password again";
+}
 
 void PasswordChange::clear() {
+    current_.clear();
     first_.clear();
     second_.clear();
-    step_ = 0;
+    step_ = Step::Current;
 }
 
 }  // namespace tacit::ui

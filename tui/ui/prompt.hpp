@@ -30,23 +30,27 @@ private:
     std::string value_;
 };
 
-// The /passwd dialogue: the new password twice.
+// The /passwd dialogue: the current password (checked by the client core
+// against the identity file), then the new one twice.
 class PasswordChange {
 public:
     enum class Outcome { None, Done, Cancelled, Mismatch };
+    enum class Step { Current, New, Again };
     // Enter moves on (or finishes), Esc or Ctrl-C cancels. After Mismatch
-    // the dialogue starts over.
+    // the new password is asked for again; the current one is kept.
     Outcome handle_key(const Key& k);
     void paste(std::string_view text) { field().insert(text); }
     std::string label() const;
-    size_t length() const { return step_ == 0 ? first_.length() : second_.length(); }
+    Step step() const { return step_; }
+    size_t length() const;
+    const std::string& current() const { return current_.value(); }
     const std::string& password() const { return first_.value(); }
     void clear();
 
 private:
-    MaskedField& field() { return step_ == 0 ? first_ : second_; }
-    int step_ = 0;
-    MaskedField first_, second_;
+    MaskedField& field();
+    Step step_ = Step::Current;
+    MaskedField current_, first_, second_;
 };
 
 }  // namespace tacit::ui

@@ -44,6 +44,22 @@ Session::Session(Terminal& t, client::Client& c, const client::Options& opt, con
     model_.set_status({opt_.server, c_.user(), "connected", ""});
     model_.set_page_size(std::max(1, view_.layout().messages.h - 1));
     model_.set_clock(wall_ms);
+    model_.set_highlights(cfg_.highlight);
+}
+
+// Levels persist in the local store as "notify:KEY" = level name, so they
+// survive /close and a restart and stay as private as the history.
+void Session::load_levels() {
+    for (const auto& [name, value] : c_.settings()) {
+        if (name.rfind("notify:", 0) != 0) continue;
+        if (auto l = parse_level(value)) model_.set_level(name.substr(7), *l);
+    }
+}
+
+void Session::save_level(const std::string& key) {
+    auto it = model_.levels().find(key);
+    auto r = c_.set_setting("notify:" + key, it == model_.levels().end() ? "" : std::string(level_name(it->second)));
+    if (!r.ok) model_.add_system({}, "the notify level of " + key + " is not saved: " + r.msg, wall_ms());
 }
 
 void Session::restore() {
@@ -61,11 +77,12 @@ void Session::restore() {
     });
     for (const auto& key : convs) {
         for (const auto& m : c_.history(key, kHistoryLines))
-            if (!fresh.count(m.id)) model_.add_message(key, to_line(m));
+            if (!fresh.count(m.id)) model_.add_message(key, to_line(m), Arrival::History);
     }
     for (size_t i = 0; i < model_.conversations().size(); ++i) model_.select(i);
     model_.select(model_.conversations().size() > 1 ? 1 : 0);
     model_.take_bell();
+    load_levels();
     model_.add_system(kStatusKey, "logged in as " + c_.user() + " on " + opt_.server, wall_ms());
     model_.add_system(kStatusKey, counted(convs.size(), "conversation") + " restored from local history. "
                                   "/help lists the commands; Alt-1 is this window.", wall_ms());
@@ -106,18 +123,14 @@ void Session::draw() {
         extras_.prompt.clear();
     }
     view_.render(model_, extras_, model_.take_dirty());
-    if (bell_) t_.bell();
-    bell_ = false;
+    // One bell per pass at most; the model rings each burst once.
+    if (model_.take_bell() && cfg_.notify != "none") t_.bell();
     if (!osc_pending_.empty()) t_.write_raw(osc_pending_);
     osc_pending_.clear();
 }
 
-void Session::attention(const std::string& conv, const Line& l, bool mention) {
-    const Conversation* cv = model_.find(conv);
-    if (!cv || cv->muted || cfg_.notify == "none") return;
-    const bool away = conv != model_.active().key;
-    if (!mention && !away) return;
-    bell_ = true;
+// For a line the model rang the bell for.
+void Session::notify_desktop(const std::string& conv, const Line& l) {
     if (cfg_.notify == "osc") {
         const char* prog = std::getenv("TERM_PROGRAM");
         const bool osc9 = prog && std::string(prog) == "iTerm.app";
@@ -166,6 +179,7 @@ void Session::maybe_reconnect() {
 }
 
 void Session::handle_input(const Input& in) {
+    model_.seen_active();  // someone is at the keyboard
     if (in.is_paste) {
         if (passwd_) {
             passwd_->paste(in.text);

@@ -4,9 +4,10 @@
 // connection, turn events into model changes, reconnect if needed.
 //
 // Failed sends: a message that could not be sent (no connection, or the
-// connection broke while sending, or a contact's key changed) is put back
-// in the input line, so nothing typed is lost and nothing is sent twice
-// behind the user's back; Enter sends it again.
+// connection broke while sending) is put back in the input line, so nothing
+// typed is lost and nothing is sent twice behind the user's back; Enter
+// sends it again. One blocked by a contact's key change is set aside
+// instead, so the line is free for /accept-key, which puts it back.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -41,7 +42,9 @@ private:
     void handle_action(const Action& a, size_t was_active);
     void maybe_reconnect();
     void set_connection(const std::string& state);
-    void attention(const std::string& conv, const Line& l, bool mention);
+    void notify_desktop(const std::string& conv, const Line& l);
+    void load_levels();
+    void save_level(const std::string& key);
     int poll_timeout() const;
 
     // session_events.cpp
@@ -58,6 +61,9 @@ private:
     void send_text(const std::string& target, const std::string& text, const std::string& typed);
     void report(const client::Result& r, const std::string& what);
     void finish_passwd();
+    void key_blocked(const std::string& target, const std::string& text, const std::string& typed);
+    void accepted_key(const std::string& user);
+    void warn_key_change(const client::Event& e);
     void show_fingerprint(const std::string& user);
     void show_search(const std::string& text);
 
@@ -74,8 +80,13 @@ private:
     std::map<std::string, int> members_;  // group -> member count (cache)
     std::optional<PasswordChange> passwd_;
     bool quit_ = false;
-    bool bell_ = false;         // rung once per pass at most
     std::string osc_pending_;  // desktop notifications to write after drawing
+    // A message a key change kept from being sent, until /accept-key.
+    struct HeldDraft {
+        std::string target, text, typed;
+    };
+    std::optional<HeldDraft> held_;
+    std::map<std::string, std::string> key_warned_;  // user -> new fingerprint warned about
 };
 
 uint64_t mono_ms();

@@ -48,8 +48,44 @@ void Session::send_text(const std::string& target, const std::string& text, cons
         model_.add_message(target, l);
         return;
     }
-    if (!c_.connected() || r.status == proto::KEY_CHANGED) keep(r.msg);
+    if (r.status == proto::KEY_CHANGED) key_blocked(target, text, typed);
+    else if (!c_.connected()) keep(r.msg);
     else model_.add_system({}, "not sent to " + target + ": " + r.msg, wall_ms());
+}
+
+// The draft goes aside, not back into the line, so /accept-key can be typed
+// there; accepted_key() brings it back for Enter to send.
+void Session::key_blocked(const std::string& target, const std::string& text, const std::string& typed) {
+    drain_events();  // the KeyChanged event names whose key it is (a group member's, say)
+    std::vector<std::string> whose;
+    if (target[0] != '#') whose.push_back(target);
+    else whose = extras_.key_changed;
+    std::string how;
+    for (const auto& u : whose) how += (how.empty() ? "" : ", then ") + ("/accept-key " + u);
+    if (how.empty()) how = "/accept-key USER";
+    held_ = HeldDraft{target, text, typed};
+    model_.add_system({}, "not sent to " + target + ": a key changed. Your message is set aside: check the key, "
+                          "type " + how + ", and it comes back to the input line; Enter sends it.", wall_ms());
+}
+
+void Session::accepted_key(const std::string& user) {
+    auto& kc = extras_.key_changed;
+    kc.erase(std::remove(kc.begin(), kc.end(), user), kc.end());
+    key_warned_.erase(user);
+    model_.mark_dirty(kPaneStatus);
+    if (!held_ || (held_->target != user && held_->target[0] != '#')) return;
+    if (!model_.editor().empty()) {
+        model_.add_system({}, "your message to " + held_->target + " stays set aside until the input line is "
+                              "empty at the next /accept-key", wall_ms());
+        return;
+    }
+    // Typed in its own window it goes back as typed; elsewhere as a /msg.
+    const bool here = model_.active_key() == held_->target || held_->typed.rfind("/msg ", 0) == 0;
+    model_.editor().set_text(here ? held_->typed : "/msg " + held_->target + " " + held_->text);
+    model_.mark_dirty(kPaneInput);
+    model_.add_system({}, "your message to " + held_->target + " is back in the input line: Enter sends it",
+                      wall_ms());
+    held_.reset();
 }
 
 void Session::show_fingerprint(const std::string& user) {
@@ -83,12 +119,13 @@ void Session::show_search(const std::string& text) {
 }
 
 void Session::finish_passwd() {
-    std::string pw = passwd_->password();
-    passwd_.reset();
-    model_.add_system({}, "changing the password (new keys, history re-wrapped) ...", wall_ms());
+    std::string old_pw = passwd_->current(), new_pw = passwd_->password();
+    passwd_.reset();  // the prompt goes while the change runs
+    model_.add_system({}, "checking the current password, then changing it (your key stays) ...", wall_ms());
     draw();
-    auto r = c_.passwd(pw);
-    std::fill(pw.begin(), pw.end(), '\0');
+    auto r = c_.passwd(old_pw, new_pw);
+    wipe(old_pw.data(), old_pw.size());
+    wipe(new_pw.data(), new_pw.size());
     report(r, "/passwd");
 }
 
@@ -154,11 +191,7 @@ void Session::run_command(const Command& c) {
         case CommandKind::AcceptKey: {
             auto r = c_.accept_key(a[0]);
             report(r, "/accept-key");
-            if (r.ok) {
-                auto& kc = extras_.key_changed;
-                kc.erase(std::remove(kc.begin(), kc.end(), a[0]), kc.end());
-                model_.mark_dirty(kPaneStatus);
-            }
+            if (r.ok) accepted_key(a[0]);
             break;
         }
         case CommandKind::Rekey:
@@ -168,15 +201,18 @@ void Session::run_command(const Command& c) {
             break;
         case CommandKind::Passwd:
             passwd_.emplace();
-            model_.add_system({}, "type the new password, then again (Esc cancels)", wall_ms());
+            model_.add_system({}, "type your current password, then the new one twice (Esc cancels)", wall_ms());
             break;
         case CommandKind::Search: show_search(a[0]); break;
         case CommandKind::Quit: quit_ = true; break;
         case CommandKind::Query:  // handle_action: open_query()
-        case CommandKind::Close:
-        case CommandKind::Help:
         case CommandKind::Mute:
-        case CommandKind::Unmute: break;
+        case CommandKind::Unmute: save_level(a[0]); break;
+        case CommandKind::Notify:
+            if (!a[0].empty() && !a[1].empty()) save_level(a[0]);
+            break;
+        case CommandKind::Close:
+        case CommandKind::Help: break;
     }
 }
 

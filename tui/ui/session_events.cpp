@@ -17,8 +17,7 @@ void Session::on_message(const client::ChatMessage& m) {
     const std::string key = conversation_of(m, c_.user());
     if (key.empty()) return;
     Line l = to_line(m);
-    const bool mention = model_.add_message(key, l);
-    attention(key, l, mention);
+    if (model_.add_message(key, l)) notify_desktop(key, l);
 }
 
 void Session::on_event(const client::Event& e) {
@@ -31,27 +30,14 @@ void Session::on_event(const client::Event& e) {
             l.system = true;
             l.verified = e.msg.verified;
             l.text = describe_group_event(e.text, e.group);
+            l.mention = e.user == c_.user();  // about you: rings as a mention does
             const std::string key = "#" + e.group;
-            model_.add_message(key, l);
+            if (model_.add_message(key, l)) notify_desktop(key, l);
             refresh_groups(e.group);
-            if (e.user == c_.user()) attention(key, l, true);
             break;
         }
         case K::Presence: refresh_online(); break;
-        case K::KeyChanged: {
-            if (std::find(extras_.key_changed.begin(), extras_.key_changed.end(), e.user) == extras_.key_changed.end())
-                extras_.key_changed.push_back(e.user);
-            Line l;
-            l.time_ms = wall_ms();
-            l.system = true;
-            l.text = "WARNING: the key of " + e.user + " changed from " + e.old_fingerprint + " to " +
-                     e.fingerprint + ". Nothing is sent to " + e.user + " until you check the new key with " +
-                     e.user + " (in person, or another channel you trust) and type /accept-key " + e.user + ".";
-            model_.add_message(e.user, l);
-            attention(e.user, l, true);
-            model_.mark_dirty(kPaneStatus);
-            break;
-        }
+        case K::KeyChanged: warn_key_change(e); break;
         case K::Disconnected:
             set_connection("disconnected");
             model_.add_system(kStatusKey, e.text + "; reconnecting", wall_ms());
@@ -61,6 +47,25 @@ void Session::on_event(const client::Event& e) {
             break;
         case K::Info: model_.add_system(kStatusKey, e.text, wall_ms()); break;
     }
+}
+
+// One warning per change: the core reports a change again for every
+// message and send it affects.
+void Session::warn_key_change(const client::Event& e) {
+    auto& kc = extras_.key_changed;
+    if (std::find(kc.begin(), kc.end(), e.user) == kc.end()) kc.push_back(e.user);
+    model_.mark_dirty(kPaneStatus);
+    auto [it, fresh] = key_warned_.try_emplace(e.user, e.fingerprint);
+    if (!fresh && it->second == e.fingerprint) return;
+    it->second = e.fingerprint;
+    Line l;
+    l.time_ms = wall_ms();
+    l.system = true;
+    l.mention = true;
+    l.text = "KEY CHANGED: " + e.user + "'s key is now " + e.fingerprint + " (was " + e.old_fingerprint +
+             "). Nothing is sent to " + e.user + " until you check it with " + e.user +
+             " (in person, or another channel you trust) and type /accept-key " + e.user + ".";
+    if (model_.add_message(e.user, l)) notify_desktop(e.user, l);
 }
 
 void Session::refresh_online() {
@@ -119,7 +124,7 @@ void Session::open_query(const std::string& key, size_t was_active) {
 void Session::load_history(const std::string& key) {
     const Conversation* cv = model_.find(key);
     if (!cv || !cv->lines.empty() || key == kStatusKey) return;
-    for (const auto& m : c_.history(key, kHistoryLines)) model_.add_message(key, to_line(m));
+    for (const auto& m : c_.history(key, kHistoryLines)) model_.add_message(key, to_line(m), Arrival::History);
     model_.take_bell();
 }
 
