@@ -9,9 +9,11 @@
 
 namespace tacit::srv {
 
-void store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
+uint8_t store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
                           const std::vector<std::string>& recipients, std::string_view group,
                           uint64_t received_at_ms, std::string_view text, std::vector<Delivery>& out) {
+    // The reserve kept for acks is not for system entries either.
+    if (!t.has_room(recipients.size() * kSystemEntryRoom)) return proto::STORAGE_FULL;
     for (const auto& r : recipients) {
         Delivery d;
         d.user = r;
@@ -32,6 +34,7 @@ void store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
         d.count = t.mailbox_count(r);
         out.push_back(std::move(d));
     }
+    return proto::OK;
 }
 
 void notify_deliveries(Server& srv, const std::vector<Delivery>& ds, bool group_event) {
@@ -42,6 +45,10 @@ void notify_deliveries(Server& srv, const std::vector<Delivery>& ds, bool group_
         else
             fmt::print(stderr, "tacitd: system entry for user={} skipped: mailbox far past its cap\n", d.user);
     }
+}
+
+bool group_change_allowed(Ctx& ctx) {
+    return ctx.srv.group_change_limiter().take("actor:" + ctx.user(), ctx.srv.loop().now_ms());
 }
 
 std::string bad_name(std::string_view what, std::string_view name) {

@@ -22,6 +22,7 @@ void handle_group_create(Ctx& ctx) {
     };
     if (std::string why; check_signed(ctx, d, &why) != proto::OK) return answer(proto::AUTH_FAILED, why);
     if (auto why = bad_name("group id", m.group); !why.empty()) return answer(proto::BAD_REQUEST, why);
+    if (!group_change_allowed(ctx)) return answer(proto::RATE_LIMITED, kGroupChangeLimited);
 
     const std::string group = m.group;
     const uint64_t now = ctx.now_ms();
@@ -35,8 +36,7 @@ void handle_group_create(Ctx& ctx) {
         g.created_at_ms = now;
         t.put_group(group, g);
         t.add_member(group, user);
-        store_system_entries(t, key, {user}, group, now, "created " + user + " " + group, ds);
-        return proto::OK;
+        return store_system_entries(t, key, {user}, group, now, "created " + user + " " + group, ds);
     });
     WriteMark mark(ctx.store());
     Server* srv = &ctx.srv;

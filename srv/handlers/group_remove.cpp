@@ -29,6 +29,7 @@ void handle_group_remove(Ctx& ctx) {
     if (std::string why; check_signed(ctx, d, &why) != proto::OK) return answer(proto::AUTH_FAILED, why);
     if (auto why = bad_name("user name", m.user); !why.empty()) return answer(proto::BAD_REQUEST, why);
     if (auto why = bad_name("group id", m.group); !why.empty()) return answer(proto::BAD_REQUEST, why);
+    if (!group_change_allowed(ctx)) return answer(proto::RATE_LIMITED, kGroupChangeLimited);
 
     const std::string subject = m.user, group = m.group;
     const bool self = subject == actor;
@@ -57,8 +58,7 @@ void handle_group_remove(Ctx& ctx) {
         t.remove_member(group, subject);
         auto to = t.members(group);
         to.push_back(subject);
-        store_system_entries(t, key, to, group, now, text, ds);
-        return proto::OK;
+        return store_system_entries(t, key, to, group, now, text, ds);
     });
     WriteMark mark(ctx.store());
     Server* srv = &ctx.srv;

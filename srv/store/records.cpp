@@ -2,6 +2,8 @@
 
 #include <lmdb.h>
 
+#include <stdexcept>
+
 #include "shared/wire.hpp"
 #include "srv/store/store_error.hpp"
 
@@ -87,6 +89,48 @@ StoredMsg decode_mail(ByteView v, uint64_t id) {
 size_t stored_wire_size(const StoredMsg& m) {
     return 8 + 1 + (2 + m.sender.size()) + (2 + m.group.size()) + 8 + (4 + m.enc_msg.size()) +
            (4 + m.wrapped_key.size());
+}
+
+size_t mail_charge(const StoredMsg& m) {
+    return 1 + 1 + (2 + m.sender.size()) + (2 + m.group.size()) + 8 + (4 + m.enc_msg.size()) +
+           (4 + m.wrapped_key.size());
+}
+
+std::string mail_sender(ByteView v) {
+    try {
+        Reader r(v);
+        if (r.u8() != kRecordVersion) throw StoreError("mailboxes: unknown record version", MDB_CORRUPTED);
+        r.u8();
+        return r.str();
+    } catch (const WireError&) {
+        throw StoreError("mailboxes: malformed record", MDB_CORRUPTED);
+    }
+}
+
+ByteView name_key(std::string_view name) {
+    if (name.empty() || name.size() > 255 || name.find('\0') != std::string_view::npos)
+        throw std::invalid_argument("store: bad name key");
+    return as_bytes(name);
+}
+
+namespace {
+Bytes tagged(char tag, std::string_view name) {
+    auto n = name_key(name);
+    Bytes k{uint8_t(tag)};
+    k.insert(k.end(), n.begin(), n.end());
+    return k;
+}
+}  // namespace
+
+Bytes mailbox_bytes_key(std::string_view receiver) { return tagged('b', receiver); }
+Bytes sender_bytes_key(std::string_view sender) { return tagged('s', sender); }
+
+Bytes pair_bytes_key(std::string_view sender, std::string_view receiver) {
+    Bytes k = tagged('p', sender);
+    auto r = name_key(receiver);
+    k.push_back(0);
+    k.insert(k.end(), r.begin(), r.end());
+    return k;
 }
 
 Bytes mailbox_prefix(std::string_view receiver) {
