@@ -44,7 +44,7 @@ Serves tacit clients: one thread, one epoll loop, LMDB storage.
   --login-rate N           login attempts per minute per user and per address (default 10)
   --register-rate N        registrations per minute per address (default 10)
   --max-group-size N       members a group may have (default 1000)
-  --group-change-rate N    group creates, adds and removes per minute per user (default 20)
+  --group-change-rate N    group creates, adds and removes per minute per user (default 30)
   --group-add-rate N       times per minute one user may be added to groups (default 10)
   --port-file FILE         write the bound port to FILE once listening (for tests and scripts)
   -h, --help               show this help
