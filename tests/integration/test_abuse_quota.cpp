@@ -116,16 +116,11 @@ std::string said(const msg::Msg2R& m) { return std::string(proto::status_name(m.
 size_t fetch_and_ack(RawClient& r) {
     size_t n = 0;
     for (int page = 0; page < 100; ++page) {
-        msg::Update1 u;
-        u.token = r.token;
-        u.nonce1 = crypto::random_array<16>();
-        auto f = r.call(msg::encode_body(u));
-        REQUIRE(frame_type(f) == msg::Update1R::type);
-        auto d = msg::decode<msg::Update1R>(f.pt);
-        if (d.m.messages.empty()) return n;
-        n += d.m.messages.size();
+        auto p = r.update1();
+        if (p.messages.empty()) return n;
+        n += p.messages.size();
         msg::Update2 a;
-        a.nonce2 = d.m.nonce2;
+        a.nonce2 = p.nonce2;
         r.send(msg::encode_body(a));
     }
     return n;
