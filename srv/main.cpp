@@ -39,7 +39,7 @@ Serves tacit clients: one thread, one epoll loop, LMDB storage.
   --mailbox-quota BYTES    bytes of mail waiting per user (default 1/16 of --max-db-size)
   --sender-mailbox-quota BYTES
                            bytes one sender may have waiting in one user's mailbox (default 1/64 of --max-db-size)
-  --sender-quota BYTES     bytes one sender may have waiting in all mailboxes together (default 1/16 of --max-db-size)
+  --sender-quota BYTES     bytes one sender may have waiting in all mailboxes (default 1/16 of --max-db-size)
   --handshake-rate N/B/T   handshakes per second per address, burst per address, per second in total (default 20/100/400)
   --login-rate N           login attempts per minute per user and per address (default 10)
   --register-rate N        registrations per minute per address (default 10)

@@ -10,8 +10,8 @@
 namespace tacit::srv {
 
 uint8_t store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
-                          const std::vector<std::string>& recipients, std::string_view group,
-                          uint64_t received_at_ms, std::string_view text, std::vector<Delivery>& out) {
+                             const std::vector<std::string>& recipients, std::string_view group,
+                             uint64_t received_at_ms, std::string_view text, std::vector<Delivery>& out) {
     // The reserve kept for acks is not for system entries either.
     if (!t.has_room(recipients.size() * kSystemEntryRoom)) return proto::STORAGE_FULL;
     for (const auto& r : recipients) {

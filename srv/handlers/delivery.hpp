@@ -56,8 +56,9 @@ constexpr uint64_t kSystemEntryRoom = 512;
 // STORAGE_FULL (nothing stored) when the entries would eat into the store's
 // reserve; the caller returns it so the whole change is undone.
 [[nodiscard]] uint8_t store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
-                          const std::vector<std::string>& recipients, std::string_view group,
-                          uint64_t received_at_ms, std::string_view text, std::vector<Delivery>& out);
+                                           const std::vector<std::string>& recipients, std::string_view group,
+                                           uint64_t received_at_ms, std::string_view text,
+                                           std::vector<Delivery>& out);
 
 // After a durable commit: NOTIFY group (count 0) if group_event, then NOTIFY
 // mail with the mailbox count, to every session of each user.

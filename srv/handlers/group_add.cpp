@@ -2,10 +2,10 @@
 //   -> GROUP_ADD_R (0x9D): u8 status | str msg | nonce | sig
 // Logged in only. Only the owner adds (NOT_OWNER). A dissolved group is
 // NO_SUCH_GROUP. A group at --max-group-size members is TOO_LARGE; past
-// --group-change-rate (the actor) or --group-add-rate (the added user: anyone
-// may add anyone, so being added is limited too) RATE_LIMITED. Stores "added OWNER USER" for every member after the
-// change (the new one included) and sends each NOTIFY group and mail after
-// the commit.
+// --group-change-rate (the actor) or --group-add-rate (the added user:
+// anyone may add anyone, so being added is limited too) RATE_LIMITED.
+// Stores "added OWNER USER" for every member after the change (the new one
+// included) and sends each NOTIFY group and mail after the commit.
 #include <fmt/core.h>
 
 #include "srv/handler.hpp"

@@ -1,7 +1,7 @@
-// Txn's quota accounting (txn.hpp, quota.hpp): three counters of waiting
-// bytes, changed by append_mail and delete_mail in their own transaction, so
-// they are exactly what the mailboxes hold after any commit, restart or
-// kill -9.
+// Txn's quota accounting (txn.hpp, quota.hpp): three kinds of counters of
+// waiting bytes, changed by append_mail and delete_mail in the transaction
+// that changes the mailbox, so they are exactly what the mailboxes hold
+// after any commit, restart or kill -9.
 #include <lmdb.h>
 
 #include <fmt/core.h>
@@ -73,8 +73,8 @@ void Txn::charge(std::string_view receiver, std::string_view sender, int64_t byt
 }
 
 uint64_t Txn::live_bytes() {
-    const unsigned dbis[] = {kFreeDbi,  kMainDbi,     d_.users,         d_.groups, d_.members, d_.member_of,
-                             d_.mailboxes, d_.mbox_count, d_.meta, d_.quota};
+    const unsigned dbis[] = {kFreeDbi,     kMainDbi,     d_.users,      d_.groups, d_.members,
+                             d_.member_of, d_.mailboxes, d_.mbox_count, d_.meta,   d_.quota};
     uint64_t pages = 2;  // the two meta pages
     unsigned psize = 0;
     for (unsigned dbi : dbis) {

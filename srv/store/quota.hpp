@@ -1,8 +1,8 @@
 // Limits on mail waiting in the store (tacitd(8), "Storage quotas"), and
 // which of them a new message would break. Bytes are those of the stored
 // record (mail_charge); the counts behind them live in the quota database
-// (records.hpp), kept exact in the same transaction
-// as every mailbox write and delete.
+// (records.hpp), kept exact in the same transaction as every mailbox write
+// and delete.
 #pragma once
 #include <cstdint>
 #include <string>

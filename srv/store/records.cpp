@@ -92,8 +92,8 @@ size_t stored_wire_size(const StoredMsg& m) {
 }
 
 size_t mail_charge(const StoredMsg& m) {
-    return 1 + 1 + (2 + m.sender.size()) + (2 + m.group.size()) + 8 + (4 + m.enc_msg.size()) +
-           (4 + m.wrapped_key.size());
+    // The record has a version byte where the wire item has its u64 id.
+    return stored_wire_size(m) - 8 + 1;
 }
 
 std::string mail_sender(ByteView v) {
