@@ -11,9 +11,22 @@ namespace tacit::srv {
 
 uint8_t store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
                              const std::vector<std::string>& recipients, std::string_view group,
-                             uint64_t received_at_ms, std::string_view text, std::vector<Delivery>& out) {
-    // The reserve kept for acks is not for system entries either.
-    if (!t.has_room(recipients.size() * kSystemEntryRoom)) return proto::STORAGE_FULL;
+                             uint64_t received_at_ms, std::string_view text, std::vector<Delivery>& out,
+                             std::string* why) {
+    // The entries are charged to the actor (store::mail_payer), so one
+    // user's churn counts against its --sender-quota like its messages do;
+    // and the reserve kept for acks is not for them either.
+    const uint64_t need = recipients.size() * kSystemEntryRoom;
+    const std::string actor(store::system_actor(text));
+    const auto& q = t.quotas();
+    if (!actor.empty() && (need > q.sender_bytes || t.sender_bytes(actor) > q.sender_bytes - need)) {
+        *why = store::limit_sentence(store::Limit::SenderBytes, q, "");
+        return proto::STORAGE_FULL;
+    }
+    if (!t.has_room(need)) {
+        *why = store::limit_sentence(store::Limit::Reserve, q, "");
+        return proto::STORAGE_FULL;
+    }
     for (const auto& r : recipients) {
         Delivery d;
         d.user = r;

@@ -53,12 +53,13 @@ constexpr uint64_t kSystemEntryRoom = 512;
 // the server over system_sig_input(recipient, id, group, at, text); the id
 // is allocated first because the signature covers it. Appends one Delivery
 // per recipient to out. Safe to re-run (Store::write may retry fn).
-// STORAGE_FULL (nothing stored) when the entries would eat into the store's
-// reserve; the caller returns it so the whole change is undone.
+// STORAGE_FULL (nothing stored, the sentence in *why) when the entries
+// would pass the actor's --sender-quota or eat into the store's reserve; the
+// caller returns it so the whole change is undone.
 [[nodiscard]] uint8_t store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
                                            const std::vector<std::string>& recipients, std::string_view group,
                                            uint64_t received_at_ms, std::string_view text,
-                                           std::vector<Delivery>& out);
+                                           std::vector<Delivery>& out, std::string* why);
 
 // After a durable commit: NOTIFY group (count 0) if group_event, then NOTIFY
 // mail with the mailbox count, to every session of each user.

@@ -32,9 +32,11 @@ void handle_group_add(Ctx& ctx) {
     const auto& key = ctx.srv.identity().sign;
     const size_t max_size = ctx.cfg().max_group_size;
     std::vector<Delivery> ds;
+    std::string why;  // the quota that refused the change's system entries
     bool charged = false;  // the subject's token, taken once even if fn re-runs
     uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
         ds.clear();
+        why.clear();
         auto g = t.get_group(group);
         if (!g || g->dissolved) return proto::NO_SUCH_GROUP;
         if (g->owner != actor) return proto::NOT_OWNER;
@@ -47,12 +49,12 @@ void handle_group_add(Ctx& ctx) {
             return proto::RATE_LIMITED;
         charged = true;
         t.add_member(group, subject);
-        return store_system_entries(t, key, t.members(group), group, now, "added " + actor + " " + subject, ds);
+        return store_system_entries(t, key, t.members(group), group, now, "added " + actor + " " + subject, ds, &why);
     });
     WriteMark mark(ctx.store());
     Server* srv = &ctx.srv;
     ctx.reply_after_commit(
-        [n, st, subject, group, mark, max_size](bool committed) {
+        [n, st, subject, group, mark, max_size, why](bool committed) {
             msg::GroupAddR r;
             r.nonce = n;
             r.status = (st == proto::OK && !mark.durable(committed)) ? uint8_t(proto::STORAGE_FULL) : st;
@@ -66,7 +68,7 @@ void handle_group_add(Ctx& ctx) {
                 r.msg = group + " has " + std::to_string(max_size) + " members, the most this server allows";
                 break;
             case proto::RATE_LIMITED: r.msg = subject + " was added to groups too often; try again later"; break;
-            case proto::STORAGE_FULL: r.msg = "server storage is full; try later"; break;
+            case proto::STORAGE_FULL: r.msg = why.empty() ? "server storage is full; try later" : why; break;
             default: r.msg = "member not added"; break;
             }
             return msg::encode_body(r);

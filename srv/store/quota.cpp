@@ -65,11 +65,11 @@ uint64_t Txn::sender_mailbox_bytes(std::string_view sender, std::string_view rec
     return get_u64(d_.quota, pair_bytes_key(sender, receiver), "quota");
 }
 
-void Txn::charge(std::string_view receiver, std::string_view sender, int64_t bytes) {
+void Txn::charge(std::string_view receiver, std::string_view payer, int64_t bytes) {
     add_u64(d_.quota, mailbox_bytes_key(receiver), bytes, "quota");
-    if (sender.empty()) return;  // a system entry: the server's, nobody's quota
-    add_u64(d_.quota, sender_bytes_key(sender), bytes, "quota");
-    add_u64(d_.quota, pair_bytes_key(sender, receiver), bytes, "quota");
+    if (payer.empty()) return;
+    add_u64(d_.quota, sender_bytes_key(payer), bytes, "quota");
+    add_u64(d_.quota, pair_bytes_key(payer, receiver), bytes, "quota");
 }
 
 uint64_t Txn::live_bytes() {
@@ -97,10 +97,9 @@ Limit Txn::mail_limit(std::string_view receiver, const StoredMsg& m) {
     auto over = [c](uint64_t have, uint64_t cap) { return have > cap || c > cap - have; };
     if (mailbox_full(receiver)) return Limit::MailboxCount;
     if (over(mailbox_bytes(receiver), q_.mailbox_bytes)) return Limit::MailboxBytes;
-    if (!m.sender.empty()) {
-        if (over(sender_mailbox_bytes(m.sender, receiver), q_.sender_mailbox_bytes))
-            return Limit::SenderMailboxBytes;
-        if (over(sender_bytes(m.sender), q_.sender_bytes)) return Limit::SenderBytes;
+    if (const std::string payer = mail_payer(m); !payer.empty()) {
+        if (over(sender_mailbox_bytes(payer, receiver), q_.sender_mailbox_bytes)) return Limit::SenderMailboxBytes;
+        if (over(sender_bytes(payer), q_.sender_bytes)) return Limit::SenderBytes;
     }
     if (!has_room(c)) return Limit::Reserve;
     return Limit::None;
@@ -120,11 +119,11 @@ void Txn::rebuild_mail_bytes() {
         if (zero == std::string_view::npos || key.size() != zero + 9)
             throw StoreError("mailboxes: malformed key", MDB_CORRUPTED);
         const std::string receiver(key.substr(0, zero));
-        const std::string sender = mail_sender({static_cast<const uint8_t*>(v.mv_data), v.mv_size});
+        const std::string payer = mail_payer({static_cast<const uint8_t*>(v.mv_data), v.mv_size});
         sums[mailbox_bytes_key(receiver)] += v.mv_size;
-        if (sender.empty()) continue;
-        sums[sender_bytes_key(sender)] += v.mv_size;
-        sums[pair_bytes_key(sender, receiver)] += v.mv_size;
+        if (payer.empty()) continue;
+        sums[sender_bytes_key(payer)] += v.mv_size;
+        sums[pair_bytes_key(payer, receiver)] += v.mv_size;
     }
     if (rc != MDB_NOTFOUND) check(rc, "scan mailboxes");
     c.reset();

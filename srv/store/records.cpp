@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "shared/messages_payload.hpp"
 #include "shared/wire.hpp"
 #include "srv/store/store_error.hpp"
 
@@ -96,15 +97,34 @@ size_t mail_charge(const StoredMsg& m) {
     return stored_wire_size(m) - 8 + 1;
 }
 
-std::string mail_sender(ByteView v) {
+std::string_view system_actor(std::string_view text) {
+    auto a = text.find(' ');
+    if (a == std::string_view::npos) return {};
+    auto b = text.find(' ', a + 1);
+    if (b == std::string_view::npos) return {};
+    auto actor = text.substr(a + 1, b - a - 1);
+    if (actor.empty() || actor.size() > 255 || actor.find('\0') != std::string_view::npos) return {};
+    return actor;
+}
+
+std::string mail_payer(const StoredMsg& m) {
+    if (m.kind != proto::STORED_SYSTEM) return m.sender;
+    try {
+        return std::string(system_actor(msg::SystemEntry::decode(m.enc_msg).text));
+    } catch (const WireError&) {
+        return {};
+    }
+}
+
+std::string mail_payer(ByteView v) {
     try {
         Reader r(v);
         if (r.u8() != kRecordVersion) throw StoreError("mailboxes: unknown record version", MDB_CORRUPTED);
-        r.u8();
-        return r.str();
+        if (r.u8() != proto::STORED_SYSTEM) return r.str();
     } catch (const WireError&) {
         throw StoreError("mailboxes: malformed record", MDB_CORRUPTED);
     }
+    return mail_payer(decode_mail(v, 0));  // a system entry is small
 }
 
 ByteView name_key(std::string_view name) {

@@ -48,8 +48,15 @@ StoredMsg decode_mail(ByteView value, uint64_t id);
 // What a message is charged against the quotas: the size of its stored
 // record, i.e. encode_mail(m).size(), computed without encoding.
 size_t mail_charge(const StoredMsg&);
-// The sender field of a stored record, without copying the rest.
-std::string mail_sender(ByteView value);
+// Whose quotas a message is charged to: a message's sender, or the ACTOR
+// of a system entry's "EVENT ACTOR SUBJECT" (tacit-protocol(7), STORED
+// MESSAGES), since that user's membership change put it there. "" when
+// nobody (a system entry that does not decode).
+std::string mail_payer(const StoredMsg&);
+// The same for a stored record; a message's is read without copying the rest.
+std::string mail_payer(ByteView value);
+// ACTOR of a system entry text, "" if the text has no such word.
+std::string_view system_actor(std::string_view text);
 
 // Size of the item as UPDATE1_R encodes it (protocol.md section 6,
 // "stored"); the page byte limit counts these.

@@ -203,7 +203,7 @@ uint64_t Txn::append_mail(std::string_view receiver, StoredMsg msg) {
     const Bytes value = encode_mail(msg);
     put_raw(d_.mailboxes, mailbox_key(receiver, msg.id), value, MDB_NOOVERWRITE, "append mail");
     add_count(receiver, 1);
-    charge(receiver, msg.sender, int64_t(value.size()));
+    charge(receiver, mail_payer(msg), int64_t(value.size()));
     return msg.id;
 }
 
@@ -253,10 +253,10 @@ size_t Txn::delete_mail(std::string_view receiver, std::span<const uint64_t> ids
         if (rc == MDB_NOTFOUND) continue;
         check(rc, "read mail to delete");
         // Read before the delete: v points into the map.
-        const std::string sender = mail_sender(view(v));
+        const std::string payer = mail_payer(view(v));
         const int64_t bytes = int64_t(v.mv_size);
         check(mdb_del(t_, d_.mailboxes, &k, nullptr), "delete mail");
-        charge(receiver, sender, -bytes);
+        charge(receiver, payer, -bytes);
         ++n;
     }
     if (n) add_count(receiver, -int64_t(n));

@@ -67,8 +67,8 @@ public:
 
     // Bytes of mail waiting (mail_charge of each record), exact, O(1):
     // in receiver's mailbox; from sender in all mailboxes; from sender in
-    // receiver's. System entries have no sender and count for the mailbox
-    // only.
+    // receiver's. "From" is mail_payer: a system entry counts for the user
+    // whose membership change wrote it.
     uint64_t mailbox_bytes(std::string_view receiver);
     uint64_t sender_bytes(std::string_view sender);
     uint64_t sender_mailbox_bytes(std::string_view sender, std::string_view receiver);
@@ -106,7 +106,7 @@ private:
     void add_count(std::string_view receiver, int64_t delta);
     uint64_t get_u64(unsigned dbi, ByteView key, const char* what);
     void add_u64(unsigned dbi, ByteView key, int64_t delta, const char* what);
-    void charge(std::string_view receiver, std::string_view sender, int64_t bytes);
+    void charge(std::string_view receiver, std::string_view payer, int64_t bytes);
     // Schema 1 had no byte counts: computes them from the mailboxes.
     void rebuild_mail_bytes();
 

@@ -389,3 +389,55 @@ TEST_CASE("group churn: size cap and membership-change rate limits", "[integrati
     rep.add("good client's PING during all of it", "answered", g.latency());
     CHECK_FALSE(g.rtt_us.empty());
 }
+
+TEST_CASE("membership entries count against the actor's --sender-quota until they are read", "[integration][abuse]") {
+    // The rate limit is opened so that the quota is what stops the churn:
+    // each change stores one entry per member, all charged to the actor.
+    Report rep("abuse: group churn charged to the actor (--sender-quota 4K, --group-change-rate 1000)");
+    TestServer s(flags({"--sender-quota", "4K", "--group-change-rate", "1000"}));
+    GoodPair g(s);
+    register_raw(s, {"churn2", "x1", "x2"});
+    auto ch = raw_login(s, "churn2");
+    REQUIRE(create(*ch, "loop").status == proto::OK);
+    REQUIRE(add(*ch, "loop", "x1").status == proto::OK);
+    // Adds x2 when it is out, removes it when it is in: (status, reply).
+    bool in = false;
+    auto toggle = [&]() -> std::pair<uint8_t, std::string> {
+        if (in) {
+            auto r = remove(*ch, "loop", "x2");
+            return {r.status, said(r)};
+        }
+        auto a = add(*ch, "loop", "x2");
+        return {a.status, said(a)};
+    };
+    int changes = 2;
+    std::string refused;
+    uint8_t last = proto::OK;
+    for (int i = 0; i < 50 && last == proto::OK; ++i) {
+        auto [st, text] = toggle();
+        if ((last = st) == proto::OK) ++changes, in = !in;
+        else refused = text;
+    }
+    const std::string e1 = g.chat();
+    rep.add("churn2 adds and removes x2 in a 3-member group", "STORAGE_FULL naming its 4 KiB quota",
+            fmt::format("{} changes, then {}", changes, refused));
+    CHECK(last == proto::STORAGE_FULL);
+    CHECK(contains(refused, "you have 4 KiB waiting unread"));
+    CHECK(changes >= 4);
+    rep.add("  meanwhile alice <-> bob", "every message arrives", ok_or(e1), e1.empty() ? "no" : "YES");
+    CHECK(e1 == "");
+
+    size_t read = 0;
+    for (const char* u : {"x1", "x2", "churn2"}) {
+        auto c = raw_login(s, u);
+        read += fetch_and_ack(*c);
+    }
+    g.ping();
+    auto [again, again_text] = toggle();
+    rep.add("x1, x2 and churn2 read their entries; churn2 changes again", "OK: acks gave the quota back",
+            fmt::format("{} entries acked; then {}", read, again_text));
+    CHECK(read >= size_t(changes));
+    CHECK(again == proto::OK);
+    rep.add("good client's PING during all of it", "answered", g.latency());
+    CHECK_FALSE(g.rtt_us.empty());
+}

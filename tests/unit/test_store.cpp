@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/messages_payload.hpp"
 #include "srv/store/store.hpp"
 #include "tests/unit/temp_dir.hpp"
 
@@ -662,6 +663,7 @@ Counts counts(Store& s, const std::string& sender, const std::string& receiver) 
     });
 }
 
+// A system entry whose enc_msg is not a SystemEntry: charged to nobody.
 StoredMsg system_entry(size_t len) {
     StoredMsg m;
     m.kind = proto::STORED_SYSTEM;
@@ -670,14 +672,27 @@ StoredMsg system_entry(size_t len) {
     return m;
 }
 
+// A membership entry "EVENT ACTOR SUBJECT": charged to ACTOR.
+StoredMsg membership_entry(const std::string& text) {
+    StoredMsg m = system_entry(0);
+    m.enc_msg = msg::SystemEntry{text, Bytes(70, 0x30)}.encode();
+    return m;
+}
+
 }  // namespace
 
-TEST_CASE("store: mail_charge is the stored record's size", "[store][quota]") {
-    for (auto m : {mail("bob", 0), mail("bob", 66560), system_entry(100)}) {
+TEST_CASE("store: mail_charge is the stored record's size; mail_payer who pays", "[store][quota]") {
+    for (auto m : {mail("bob", 0), mail("bob", 66560), system_entry(100), membership_entry("added bob carol")}) {
         m.group = "g";
         CHECK(mail_charge(m) == encode_mail(m).size());
-        CHECK(mail_sender(encode_mail(m)) == m.sender);
+        CHECK(mail_payer(encode_mail(m)) == mail_payer(m));
     }
+    CHECK(mail_payer(mail("bob", 10)) == "bob");
+    CHECK(mail_payer(membership_entry("left carol carol")) == "carol");
+    CHECK(mail_payer(membership_entry("dissolved alice ops")) == "alice");
+    CHECK(mail_payer(system_entry(100)).empty());
+    CHECK(mail_payer(membership_entry("added")).empty());
+    CHECK(mail_payer(membership_entry("added  carol")).empty());
 }
 
 TEST_CASE("store: byte counts stay exact through append, delete and reopen", "[store][quota]") {
@@ -685,20 +700,23 @@ TEST_CASE("store: byte counts stay exact through append, delete and reopen", "[s
     std::optional<Store> so(std::in_place, opts(d, true));
     Store& s = *so;
     const auto a = mail("bob", 1000), b = mail("bob", 3000), c = mail("carol", 500);
-    const auto sys = system_entry(200);
+    const auto sys = system_entry(200), added = membership_entry("added carol alice");
     const uint64_t ca = mail_charge(a), cb = mail_charge(b), cc = mail_charge(c), cs = mail_charge(sys);
+    const uint64_t cm = mail_charge(added);
     std::vector<uint64_t> ids;
     REQUIRE(s.write([&](Txn& t) {
         ids.push_back(t.append_mail("alice", a));
         ids.push_back(t.append_mail("alice", b));
         ids.push_back(t.append_mail("alice", c));
         ids.push_back(t.append_mail("alice", sys));
+        ids.push_back(t.append_mail("alice", added));
         t.append_mail("dave", a);
         return proto::OK;
     }) == proto::OK);
     REQUIRE(s.commit_pass());
-    CHECK(counts(s, "bob", "alice") == Counts{ca + cb + cc + cs, 2 * ca + cb, ca + cb});
-    CHECK(counts(s, "carol", "alice") == Counts{ca + cb + cc + cs, cc, cc});
+    const uint64_t box = ca + cb + cc + cs + cm;
+    CHECK(counts(s, "bob", "alice") == Counts{box, 2 * ca + cb, ca + cb});
+    CHECK(counts(s, "carol", "alice") == Counts{box, cc + cm, cc + cm});  // carol's change wrote `added`
     CHECK(counts(s, "bob", "dave") == Counts{ca, 2 * ca + cb, ca});
 
     // A failed write charges nothing.
@@ -711,12 +729,12 @@ TEST_CASE("store: byte counts stay exact through append, delete and reopen", "[s
     REQUIRE(s.write([&](Txn& t) { return t.delete_mail("alice", some) == 2 ? proto::OK : proto::INTERNAL; }) ==
             proto::OK);
     REQUIRE(s.commit_pass());
-    CHECK(counts(s, "bob", "alice") == Counts{ca + cc, 2 * ca, ca});
+    CHECK(counts(s, "bob", "alice") == Counts{ca + cc + cm, 2 * ca, ca});
 
     so.reset();  // the counts are in the environment, not in memory
     so.emplace(opts(d, true));
-    CHECK(counts(s, "bob", "alice") == Counts{ca + cc, 2 * ca, ca});
-    CHECK(counts(s, "carol", "alice") == Counts{ca + cc, cc, cc});
+    CHECK(counts(s, "bob", "alice") == Counts{ca + cc + cm, 2 * ca, ca});
+    CHECK(counts(s, "carol", "alice") == Counts{ca + cc + cm, cc + cm, cc + cm});
     REQUIRE(s.write([&](Txn& t) {
         t.delete_mail("alice", ids);
         t.delete_mail("dave", ids_of(t.mailbox_page("dave", 10, SIZE_MAX, nullptr)));
@@ -833,6 +851,7 @@ TEST_CASE("store: a schema-1 environment gets exact byte counts on upgrade", "[s
             t.append_mail("alice", mail("bob", 2000));
             t.append_mail("alice", mail("carol", 300));
             t.append_mail("alice", system_entry(50));
+            t.append_mail("alice", membership_entry("added carol alice"));
             return proto::OK;
         }) == proto::OK);
         REQUIRE(s.commit_pass());
