@@ -59,6 +59,10 @@ void set_quotas(store::Options& so, const Config& c) {
     fmt::print(stderr, "tacitd: quotas: mailbox {} / {} messages, sender per mailbox {}, sender {}, reserve {}\n",
                store::size_text(so.mailbox_bytes), so.mailbox_cap, store::size_text(so.sender_mailbox_bytes),
                store::size_text(so.sender_bytes), store::size_text(so.reserve));
+    if (so.sender_bytes > (m - so.reserve) / 4)
+        fmt::print(stderr, "tacitd: warning: --sender-quota {} is over a quarter of what --max-db-size leaves for "
+                           "mail; a few accounts can fill the store\n",
+                   store::size_text(so.sender_bytes));
 }
 
 }  // namespace

@@ -877,3 +877,23 @@ TEST_CASE("store: a schema-1 environment gets exact byte counts on upgrade", "[s
     CHECK(bob_alice.pair == mail_charge(mail("bob", 1000)) + mail_charge(mail("bob", 2000)));
     s.read([](Txn& t) { CHECK(t.get_user("alice") == user(1)); });
 }
+
+TEST_CASE("store: the map holds one sender's mail in under 4x its charged bytes", "[store][quota]") {
+    // Why --sender-quota 1/16 of --max-db-size keeps one account from
+    // filling the store: page overhead, worst for small messages to many
+    // mailboxes, stays well under 4x what the quota counts.
+    TempDir d;
+    Store s(opts(d));
+    const uint64_t before = s.read([](Txn& t) { return t.live_bytes(); });
+    for (int pass = 0; pass < 30; ++pass) {
+        REQUIRE(s.write([&](Txn& t) {
+            for (int i = 0; i < 100; ++i) t.append_mail("user" + std::to_string(i % 37), mail("bob", 40));
+            return proto::OK;
+        }) == proto::OK);
+        REQUIRE(s.commit_pass());
+    }
+    auto [live, charged] = s.read([](Txn& t) { return std::pair{t.live_bytes(), t.sender_bytes("bob")}; });
+    INFO("live " << live - before << " bytes for " << charged << " charged");
+    CHECK(charged == 3000 * mail_charge(mail("bob", 40)));
+    CHECK(live - before < 4 * charged);
+}
