@@ -199,7 +199,7 @@ TEST_CASE("storage quotas: one sender can't fill the store, and each cap names i
     }
     const size_t used = tree_bytes(s.data_dir());
     const std::string e2 = g.chat();
-    rep.add("mallory spreads them over v1..v8", "STORAGE_FULL naming the 512 KiB per-sender total",
+    rep.add("mallory moves on to v1, v2, ... until refused", "STORAGE_FULL naming the 512 KiB per-sender total",
             fmt::format("{} stored in all, then {}", total_ok, said(total_no)));
     CHECK(total_no.status == proto::STORAGE_FULL);
     CHECK(contains(total_no.msg, "512 KiB waiting unread"));
@@ -236,17 +236,21 @@ TEST_CASE("storage quotas: one sender can't fill the store, and each cap names i
     s.start();
     mal = raw_login(s, "mallory");
     auto again = send_blob(*mal, "v0");
+    auto again_total = send_blob(*mal, "v8");  // no mail of mallory's there: the total refuses it
     size_t acked = 0;
     {
         auto v0 = raw_login(s, "v0");
         acked = fetch_and_ack(*v0);
     }
     auto after = send_blob(*mal, "v0");
-    rep.add("kill -9, restart; mallory sends to v0, v0 fetches + acks, mallory sends again",
-            "STORAGE_FULL still (v0 is full of its mail); after the ack OK",
-            fmt::format("{}; v0 acked {}; then {}", said(again), acked, said(after)));
+    rep.add("kill -9, restart; mallory sends to v0 and v8", "STORAGE_FULL still: per-mailbox, then total",
+            said(again) + "; " + said(again_total));
     CHECK(again.status == proto::STORAGE_FULL);
     CHECK(contains(again.msg, "128 KiB waiting for v0"));
+    CHECK(again_total.status == proto::STORAGE_FULL);
+    CHECK(contains(again_total.msg, "512 KiB waiting unread"));
+    rep.add("  v0 fetches and acks; mallory sends to v0 again", "OK: the ack gave the room back",
+            fmt::format("v0 acked {}; then {}", acked, said(after)));
     CHECK(acked == 2);
     CHECK(after.status == proto::OK);
 
