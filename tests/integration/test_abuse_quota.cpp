@@ -95,6 +95,13 @@ struct GoodPair {
 
 std::string ok_or(const std::string& e) { return e.empty() ? "good pair chats fine" : "CHAT BROKEN: " + e; }
 
+// One chat round of the good pair as a checked report row.
+void chat_row(Report& rep, GoodPair& g, const std::string& tried = "  meanwhile alice <-> bob") {
+    const std::string e = g.chat();
+    rep.add(tried, "every message arrives", ok_or(e), e.empty() ? "no" : "YES");
+    CHECK(e == "");
+}
+
 // A 60,000-byte enc_msg: the server never opens it, so any bytes do.
 msg::Msg2R send_blob(RawClient& r, const std::string& to) {
     return r.msg2(to, Bytes(60000, 0x42), Bytes(proto::kWrappedKeyLen, 0x24));
@@ -178,14 +185,12 @@ TEST_CASE("storage quotas: one sender can't fill the store, and each cap names i
 
     // One sender, one mailbox.
     auto [pair_no, pair_ok] = send_until_refused(*mal, "v0");
-    const std::string e1 = g.chat();
     rep.add("mallory sends 60 KB messages to v0 until refused", "STORAGE_FULL naming the 128 KiB per-sender limit",
             fmt::format("{} stored, then {}", pair_ok, said(pair_no)));
     CHECK(pair_no.status == proto::STORAGE_FULL);
     CHECK(contains(pair_no.msg, "128 KiB waiting for v0"));
     CHECK(pair_ok == 2);
-    rep.add("  meanwhile alice <-> bob", "every message arrives", ok_or(e1), e1.empty() ? "no" : "YES");
-    CHECK(e1 == "");
+    chat_row(rep, g);
 
     // One sender, every mailbox it can find.
     int total_ok = pair_ok;
@@ -220,14 +225,12 @@ TEST_CASE("storage quotas: one sender can't fill the store, and each cap names i
             else box_no = m;
         }
     }
-    const std::string e3 = g.chat();
     rep.add("s1..s5 each send two 60 KB messages to vbox", "STORAGE_FULL naming the 512 KiB mailbox limit",
             fmt::format("{} stored, then {}", box_ok, said(box_no)));
     CHECK(box_no.status == proto::STORAGE_FULL);
     CHECK(contains(box_no.msg, "mailbox of vbox is full: it holds 512 KiB"));
     CHECK(box_ok == 8);
-    rep.add("  meanwhile alice <-> bob", "every message arrives", ok_or(e3), e3.empty() ? "no" : "YES");
-    CHECK(e3 == "");
+    chat_row(rep, g);
 
     // The counts live in LMDB: after a kill -9 mallory is still at its
     // limits, and v0 reading its mail gives the room back.
@@ -257,9 +260,7 @@ TEST_CASE("storage quotas: one sender can't fill the store, and each cap names i
     g.a->disconnect();
     g.b->disconnect();
     g.login();
-    const std::string e4 = g.chat();
-    rep.add("  alice <-> bob after the restart", "every message arrives", ok_or(e4), e4.empty() ? "no" : "YES");
-    CHECK(e4 == "");
+    chat_row(rep, g, "  alice <-> bob after the restart");
     rep.add("good client's PING during all of it", "answered", g.latency());
     CHECK_FALSE(g.rtt_us.empty());
 }
@@ -335,12 +336,10 @@ TEST_CASE("group churn: size cap and membership-change rate limits", "[integrati
     REQUIRE(add(*own, "team", "u1").status == proto::OK);
     REQUIRE(add(*own, "team", "u2").status == proto::OK);
     auto big = add(*own, "team", "u3");
-    const std::string e1 = g.chat();
     rep.add("owner adds a 4th member to a group of 3", "TOO_LARGE naming the size limit", said(big));
     CHECK(big.status == proto::TOO_LARGE);
     CHECK(contains(big.msg, "team has 3 members, the most this server allows"));
-    rep.add("  meanwhile alice <-> bob", "every message arrives", ok_or(e1), e1.empty() ? "no" : "YES");
-    CHECK(e1 == "");
+    chat_row(rep, g);
 
     // Churn: one actor adds and removes as fast as it can.
     auto ch = raw_login(s, "churner");
@@ -361,7 +360,6 @@ TEST_CASE("group churn: size cap and membership-change rate limits", "[integrati
         else ++changes;
     }
     auto other = add(*own, "team", "u3");  // another actor is not held back (here: still TOO_LARGE)
-    const std::string e2 = g.chat();
     rep.add("churner creates, then adds and removes in a loop", "6 changes, then RATE_LIMITED",
             fmt::format("{} changes, then {}", changes, refused));
     CHECK(changes == 6);
@@ -369,8 +367,7 @@ TEST_CASE("group churn: size cap and membership-change rate limits", "[integrati
     CHECK(contains(refused, "too many membership changes"));
     rep.add("  owner of another group meanwhile", "answered on its own merits (TOO_LARGE)", said(other));
     CHECK(other.status == proto::TOO_LARGE);
-    rep.add("  meanwhile alice <-> bob", "every message arrives", ok_or(e2), e2.empty() ? "no" : "YES");
-    CHECK(e2 == "");
+    chat_row(rep, g);
 
     // Being added: three owners each add the same user.
     std::vector<std::string> outcomes;
@@ -383,13 +380,11 @@ TEST_CASE("group churn: size cap and membership-change rate limits", "[integrati
         st.push_back(a.status);
         outcomes.push_back(said(a));
     }
-    const std::string e3 = g.chat();
     rep.add("o1, o2, o3 each add 'popular' to their group", "OK, OK, RATE_LIMITED naming popular",
             fmt::format("{}; {}; {}", outcomes[0], outcomes[1], outcomes[2]));
     CHECK(st == std::vector<uint8_t>{proto::OK, proto::OK, proto::RATE_LIMITED});
     CHECK(contains(outcomes[2], "popular was added to groups too often"));
-    rep.add("  meanwhile alice <-> bob", "every message arrives", ok_or(e3), e3.empty() ? "no" : "YES");
-    CHECK(e3 == "");
+    chat_row(rep, g);
     rep.add("good client's PING during all of it", "answered", g.latency());
     CHECK_FALSE(g.rtt_us.empty());
 }
@@ -422,14 +417,12 @@ TEST_CASE("membership entries count against the actor's --sender-quota until the
         if ((last = st) == proto::OK) ++changes, in = !in;
         else refused = text;
     }
-    const std::string e1 = g.chat();
     rep.add("churn2 adds and removes x2 in a 3-member group", "STORAGE_FULL naming its 4 KiB quota",
             fmt::format("{} changes, then {}", changes, refused));
     CHECK(last == proto::STORAGE_FULL);
     CHECK(contains(refused, "you have 4 KiB waiting unread"));
     CHECK(changes >= 4);
-    rep.add("  meanwhile alice <-> bob", "every message arrives", ok_or(e1), e1.empty() ? "no" : "YES");
-    CHECK(e1 == "");
+    chat_row(rep, g);
 
     size_t read = 0;
     for (const char* u : {"x1", "x2", "churn2"}) {
