@@ -26,6 +26,13 @@ struct Config {
     double hs_rate_per_addr = 20, hs_burst_per_addr = 100, hs_rate_total = 400;  // --handshake-rate
     double login_rate_per_min = 10;         // --login-rate N  (per user and per address)
     double register_rate_per_min = 10;      // --register-rate N (per address)
+    unsigned max_group_size = 1000;         // --max-group-size N
+    double group_change_rate_per_min = 30;  // --group-change-rate N (per actor)
+    double group_add_rate_per_min = 10;     // --group-add-rate N (per added user)
+    // Byte quotas on waiting mail; 0 = derived from max_db_size (Server).
+    uint64_t mailbox_quota = 0;             // --mailbox-quota BYTES
+    uint64_t sender_mailbox_quota = 0;      // --sender-mailbox-quota BYTES
+    uint64_t sender_quota = 0;              // --sender-quota BYTES
 };
 
 }  // namespace tacit::srv

@@ -39,9 +39,16 @@ Serves tacit clients: one thread, one epoll loop, LMDB storage.
   --max-conns-per-session N  connections one login session may hold, resumed ones included (default 8)
   --output-cap BYTES       per-connection output queue limit; slower readers are cut (default 8M)
   --mailbox-cap N          messages waiting per user before senders get STORAGE_FULL (default 10000)
+  --mailbox-quota BYTES    bytes of mail waiting per user (default 1/16 of --max-db-size)
+  --sender-mailbox-quota BYTES
+                           bytes one sender may have waiting in one user's mailbox (default 1/64 of --max-db-size)
+  --sender-quota BYTES     bytes one sender may have waiting in all mailboxes (default 1/16 of --max-db-size)
   --handshake-rate N/B/T   handshakes per second per address, burst per address, per second in total (default 20/100/400)
   --login-rate N           login attempts per minute per user and per address (default 10)
   --register-rate N        registrations per minute per address (default 10)
+  --max-group-size N       members a group may have (default 1000)
+  --group-change-rate N    group creates, adds and removes per minute per user (default 30)
+  --group-add-rate N       times per minute one user may be added to groups (default 10)
   --port-file FILE         write the first TCP port (0 if none) to FILE once listening (for tests and scripts)
   -h, --help               show this help
   -V, --version            show the version
@@ -114,6 +121,9 @@ int main(int argc, char** argv) {
         else if (a == "--max-conns-per-session") cfg.max_conns_per_session = unsigned(parse_num(a, val()));
         else if (a == "--output-cap") cfg.output_cap = parse_size(a, val());
         else if (a == "--mailbox-cap") cfg.mailbox_cap = uint64_t(parse_num(a, val()));
+        else if (a == "--mailbox-quota") cfg.mailbox_quota = parse_size(a, val());
+        else if (a == "--sender-mailbox-quota") cfg.sender_mailbox_quota = parse_size(a, val());
+        else if (a == "--sender-quota") cfg.sender_quota = parse_size(a, val());
         else if (a == "--handshake-rate") {
             auto v = val();
             double r = 0, b = 0, t = 0;
@@ -122,6 +132,9 @@ int main(int argc, char** argv) {
             cfg.hs_rate_per_addr = r, cfg.hs_burst_per_addr = b, cfg.hs_rate_total = t;
         } else if (a == "--login-rate") cfg.login_rate_per_min = parse_num(a, val());
         else if (a == "--register-rate") cfg.register_rate_per_min = parse_num(a, val());
+        else if (a == "--max-group-size") cfg.max_group_size = unsigned(parse_num(a, val()));
+        else if (a == "--group-change-rate") cfg.group_change_rate_per_min = parse_num(a, val());
+        else if (a == "--group-add-rate") cfg.group_add_rate_per_min = parse_num(a, val());
         else if (a == "--port-file") port_file = val();
         else fatal(fmt::format("unknown option {} (see --help)", a));
     }

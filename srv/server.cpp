@@ -46,6 +46,26 @@ Bytes error_body(const Nonce& n, uint8_t status, std::string_view msg) {
     return msg::encode_body(e);
 }
 
+// The byte quotas not given on the command line follow --max-db-size (see
+// tacitd(8), "Storage quotas"): one sender's waiting mail in all mailboxes
+// is at most 1/16 of the ceiling, so no single account can fill the store
+// even with LMDB's page overhead, and the 1/16 kept free below the ceiling
+// is room for the copy-on-write pages of acks and deletes.
+void set_quotas(store::Options& so, const Config& c) {
+    const uint64_t m = c.max_db_size;
+    so.mailbox_bytes = c.mailbox_quota ? c.mailbox_quota : m / 16;
+    so.sender_mailbox_bytes = c.sender_mailbox_quota ? c.sender_mailbox_quota : m / 64;
+    so.sender_bytes = c.sender_quota ? c.sender_quota : m / 16;
+    so.reserve = std::min(m / 2, std::max<uint64_t>(m / 16, 1 << 20));
+    fmt::print(stderr, "tacitd: quotas: mailbox {} / {} messages, sender per mailbox {}, sender {}, reserve {}\n",
+               store::size_text(so.mailbox_bytes), so.mailbox_cap, store::size_text(so.sender_mailbox_bytes),
+               store::size_text(so.sender_bytes), store::size_text(so.reserve));
+    if (so.sender_bytes > (m - so.reserve) / 4)
+        fmt::print(stderr, "tacitd: warning: --sender-quota {} is over a quarter of what --max-db-size leaves for "
+                           "mail; a few accounts can fill the store\n",
+                   store::size_text(so.sender_bytes));
+}
+
 }  // namespace
 
 Server::Server(Config cfg, ServerIdentity id)
@@ -54,13 +74,16 @@ Server::Server(Config cfg, ServerIdentity id)
       hs_addr_rl_(cfg_.hs_rate_per_addr, cfg_.hs_burst_per_addr),
       hs_total_rl_(cfg_.hs_rate_total, cfg_.hs_rate_total),
       login_rl_(cfg_.login_rate_per_min / 60.0, std::max(1.0, cfg_.login_rate_per_min)),
-      register_rl_(cfg_.register_rate_per_min / 60.0, std::max(1.0, cfg_.register_rate_per_min)) {
+      register_rl_(cfg_.register_rate_per_min / 60.0, std::max(1.0, cfg_.register_rate_per_min)),
+      group_change_rl_(cfg_.group_change_rate_per_min / 60.0, std::max(1.0, cfg_.group_change_rate_per_min)),
+      group_add_rl_(cfg_.group_add_rate_per_min / 60.0, std::max(1.0, cfg_.group_add_rate_per_min)) {
     store::Options so;
     so.dir = cfg_.data_dir;
     so.max_map = cfg_.max_db_size;
     so.initial_map = std::min<size_t>(so.initial_map, cfg_.max_db_size);
     so.sync = cfg_.sync;
     so.mailbox_cap = cfg_.mailbox_cap;
+    set_quotas(so, cfg_);
     store_ = std::make_unique<store::Store>(so);
     dummy_key_ = crypto::PkKey::parse_public_der(ByteView(kDummyRsaDer, kDummyRsaDerLen));
     if (!dummy_key_) throw std::runtime_error("built-in decoy key does not parse");
@@ -623,6 +646,8 @@ void Server::sweep() {
     hs_addr_rl_.sweep(mono);
     login_rl_.sweep(mono);
     register_rl_.sweep(mono);
+    group_change_rl_.sweep(mono);
+    group_add_rl_.sweep(mono);
 }
 
 // ------------------------------------------------------------------ Ctx

@@ -39,6 +39,8 @@ public:
     const crypto::PkKey& dummy_user_key() const { return *dummy_key_; }
     RateLimiter& login_limiter() { return login_rl_; }
     RateLimiter& register_limiter() { return register_rl_; }
+    RateLimiter& group_change_limiter() { return group_change_rl_; }  // per actor
+    RateLimiter& group_add_limiter() { return group_add_rl_; }        // per added user
     void queue(Connection& c, Outgoing o);
 
     // Attach a connection to a session (login or resume) and update presence.
@@ -97,6 +99,7 @@ private:
     SessionTable sessions_;
     std::map<std::string, unsigned> online_;  // user -> logged-in connections
     RateLimiter hs_addr_rl_, hs_total_rl_, login_rl_, register_rl_;
+    RateLimiter group_change_rl_, group_add_rl_;
     bool presence_dirty_ = false;
     uint64_t presence_sent_ms_ = 0;
     EventLoop::TimerId presence_timer_ = 0;

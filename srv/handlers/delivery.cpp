@@ -9,9 +9,24 @@
 
 namespace tacit::srv {
 
-void store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
-                          const std::vector<std::string>& recipients, std::string_view group,
-                          uint64_t received_at_ms, std::string_view text, std::vector<Delivery>& out) {
+uint8_t store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
+                             const std::vector<std::string>& recipients, std::string_view group,
+                             uint64_t received_at_ms, std::string_view text, std::vector<Delivery>& out,
+                             std::string* why) {
+    // The entries are charged to the actor (store::mail_payer), so one
+    // user's churn counts against its --sender-quota like its messages do;
+    // and the reserve kept for acks is not for them either.
+    const uint64_t need = recipients.size() * kSystemEntryRoom;
+    const std::string actor(store::system_actor(text));
+    const auto& q = t.quotas();
+    if (!actor.empty() && (need > q.sender_bytes || t.sender_bytes(actor) > q.sender_bytes - need)) {
+        *why = store::limit_sentence(store::Limit::SenderBytes, q, "");
+        return proto::STORAGE_FULL;
+    }
+    if (!t.has_room(need)) {
+        *why = store::limit_sentence(store::Limit::Reserve, q, "");
+        return proto::STORAGE_FULL;
+    }
     for (const auto& r : recipients) {
         Delivery d;
         d.user = r;
@@ -32,6 +47,7 @@ void store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
         d.count = t.mailbox_count(r);
         out.push_back(std::move(d));
     }
+    return proto::OK;
 }
 
 void notify_deliveries(Server& srv, const std::vector<Delivery>& ds, bool group_event) {
@@ -42,6 +58,10 @@ void notify_deliveries(Server& srv, const std::vector<Delivery>& ds, bool group_
         else
             fmt::print(stderr, "tacitd: system entry for user={} skipped: mailbox far past its cap\n", d.user);
     }
+}
+
+bool group_change_allowed(Ctx& ctx) {
+    return ctx.srv.group_change_limiter().take("actor:" + ctx.user(), ctx.srv.loop().now_ms());
 }
 
 std::string bad_name(std::string_view what, std::string_view name) {

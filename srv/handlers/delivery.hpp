@@ -45,13 +45,21 @@ struct Delivery {
 // repeated add/remove can't grow a mailbox without bound.
 constexpr uint64_t kSystemEntrySlack = 1000;
 
+// Room asked of the store per system entry: more than one takes (text,
+// group, a P-256 signature and the record's framing).
+constexpr uint64_t kSystemEntryRoom = 512;
+
 // Stores "text" as a STORED_SYSTEM entry for every recipient, each signed by
 // the server over system_sig_input(recipient, id, group, at, text); the id
 // is allocated first because the signature covers it. Appends one Delivery
 // per recipient to out. Safe to re-run (Store::write may retry fn).
-void store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
-                          const std::vector<std::string>& recipients, std::string_view group,
-                          uint64_t received_at_ms, std::string_view text, std::vector<Delivery>& out);
+// STORAGE_FULL (nothing stored, the sentence in *why) when the entries
+// would pass the actor's --sender-quota or eat into the store's reserve; the
+// caller returns it so the whole change is undone.
+[[nodiscard]] uint8_t store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
+                                           const std::vector<std::string>& recipients, std::string_view group,
+                                           uint64_t received_at_ms, std::string_view text,
+                                           std::vector<Delivery>& out, std::string* why);
 
 // After a durable commit: NOTIFY group (count 0) if group_event, then NOTIFY
 // mail with the mailbox count, to every session of each user.
@@ -78,6 +86,13 @@ template <class D> uint8_t check_signed(Ctx& ctx, const D& d, std::string* why) 
     if (!verify_user_sig(ctx, d.signed_len, d.sigs[0])) return *why = "bad signature", proto::AUTH_FAILED;
     return proto::OK;
 }
+
+// Takes one token from the actor's --group-change-rate bucket. Every
+// membership change signs a system entry per member, so churn costs the
+// server CPU in proportion to group size; the cap on group size and this
+// limit bound it. false: answer RATE_LIMITED with kGroupChangeLimited.
+bool group_change_allowed(Ctx& ctx);
+inline constexpr const char* kGroupChangeLimited = "too many membership changes; try again in a minute";
 
 // "invalid <what>: <reason>" when name breaks the name rules, else "".
 std::string bad_name(std::string_view what, std::string_view name);

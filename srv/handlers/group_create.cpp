@@ -22,33 +22,35 @@ void handle_group_create(Ctx& ctx) {
     };
     if (std::string why; check_signed(ctx, d, &why) != proto::OK) return answer(proto::AUTH_FAILED, why);
     if (auto why = bad_name("group id", m.group); !why.empty()) return answer(proto::BAD_REQUEST, why);
+    if (!group_change_allowed(ctx)) return answer(proto::RATE_LIMITED, kGroupChangeLimited);
 
     const std::string group = m.group;
     const uint64_t now = ctx.now_ms();
     const auto& key = ctx.srv.identity().sign;
     std::vector<Delivery> ds;
+    std::string why;  // the quota that refused the change's system entries
     uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
         ds.clear();
+        why.clear();
         if (t.get_group(group)) return proto::GROUP_EXISTS;
         store::GroupRec g;
         g.owner = user;
         g.created_at_ms = now;
         t.put_group(group, g);
         t.add_member(group, user);
-        store_system_entries(t, key, {user}, group, now, "created " + user + " " + group, ds);
-        return proto::OK;
+        return store_system_entries(t, key, {user}, group, now, "created " + user + " " + group, ds, &why);
     });
     WriteMark mark(ctx.store());
     Server* srv = &ctx.srv;
     ctx.reply_after_commit(
-        [n, st, group, mark](bool committed) {
+        [n, st, group, mark, why](bool committed) {
             msg::GroupCreateR r;
             r.nonce = n;
             r.status = (st == proto::OK && !mark.durable(committed)) ? uint8_t(proto::STORAGE_FULL) : st;
             switch (r.status) {
             case proto::OK: r.msg = "created group " + group; break;
             case proto::GROUP_EXISTS: r.msg = "group id " + group + " is taken"; break;
-            case proto::STORAGE_FULL: r.msg = "server storage is full; try later"; break;
+            case proto::STORAGE_FULL: r.msg = why.empty() ? "server storage is full; try later" : why; break;
             default: r.msg = "group not created"; break;
             }
             return msg::encode_body(r);

@@ -73,10 +73,6 @@ uint8_t store_parts(store::Txn& t, const std::string& sender, const std::string&
             *why = p.target + " is not a member of " + group;
             return proto::NOT_MEMBER;
         }
-        if (t.mailbox_full(p.target)) {
-            *why = "mailbox of " + p.target + " is full";
-            return proto::STORAGE_FULL;
-        }
         store::StoredMsg m;
         m.kind = proto::STORED_MESSAGE;
         m.sender = sender;
@@ -84,6 +80,10 @@ uint8_t store_parts(store::Txn& t, const std::string& sender, const std::string&
         m.received_at_ms = now;
         m.enc_msg = *p.enc_msg;
         m.wrapped_key = *p.wrapped_key;
+        if (auto l = t.mail_limit(p.target, m); l != store::Limit::None) {
+            *why = store::limit_sentence(l, t.quotas(), p.target);
+            return proto::STORAGE_FULL;
+        }
         t.append_mail(p.target, std::move(m));
         ds.push_back(Delivery{p.target, t.mailbox_count(p.target), true});
     }

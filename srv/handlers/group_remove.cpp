@@ -29,15 +29,18 @@ void handle_group_remove(Ctx& ctx) {
     if (std::string why; check_signed(ctx, d, &why) != proto::OK) return answer(proto::AUTH_FAILED, why);
     if (auto why = bad_name("user name", m.user); !why.empty()) return answer(proto::BAD_REQUEST, why);
     if (auto why = bad_name("group id", m.group); !why.empty()) return answer(proto::BAD_REQUEST, why);
+    if (!group_change_allowed(ctx)) return answer(proto::RATE_LIMITED, kGroupChangeLimited);
 
     const std::string subject = m.user, group = m.group;
     const bool self = subject == actor;
     const uint64_t now = ctx.now_ms();
     const auto& key = ctx.srv.identity().sign;
     std::vector<Delivery> ds;
+    std::string why;  // the quota that refused the change's system entries
     bool dissolved = false;
     uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
         ds.clear();
+        why.clear();
         dissolved = false;
         auto g = t.get_group(group);
         if (!g || g->dissolved) return proto::NO_SUCH_GROUP;
@@ -57,13 +60,12 @@ void handle_group_remove(Ctx& ctx) {
         t.remove_member(group, subject);
         auto to = t.members(group);
         to.push_back(subject);
-        store_system_entries(t, key, to, group, now, text, ds);
-        return proto::OK;
+        return store_system_entries(t, key, to, group, now, text, ds, &why);
     });
     WriteMark mark(ctx.store());
     Server* srv = &ctx.srv;
     ctx.reply_after_commit(
-        [n, st, self, dissolved, subject, group, mark](bool committed) {
+        [n, st, self, dissolved, subject, group, mark, why](bool committed) {
             msg::GroupRemoveR r;
             r.nonce = n;
             r.status = (st == proto::OK && !mark.durable(committed)) ? uint8_t(proto::STORAGE_FULL) : st;
@@ -79,7 +81,7 @@ void handle_group_remove(Ctx& ctx) {
                 r.msg = self ? "you are not a member of " + group : subject + " is not a member of " + group;
                 break;
             case proto::BAD_REQUEST: r.msg = "remove the other members first"; break;
-            case proto::STORAGE_FULL: r.msg = "server storage is full; try later"; break;
+            case proto::STORAGE_FULL: r.msg = why.empty() ? "server storage is full; try later" : why; break;
             default: r.msg = "member not removed"; break;
             }
             return msg::encode_body(r);

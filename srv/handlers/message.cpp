@@ -81,12 +81,12 @@ void handle_msg2(Ctx& ctx) {
     sm.enc_msg = std::move(m.enc_msg);
     sm.wrapped_key = std::move(m.wrapped_key);
     uint64_t count = 0;
-    bool box_full = false;  // STORAGE_FULL from the cap, not from the map
+    std::string why;  // which quota refused it, as a sentence for the sender
     uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
-        box_full = false;
+        why.clear();
         if (!t.get_user(target)) return proto::NO_SUCH_USER;
-        if (t.mailbox_full(target)) {
-            box_full = true;
+        if (auto l = t.mail_limit(target, sm); l != store::Limit::None) {
+            why = store::limit_sentence(l, t.quotas(), target);
             return proto::STORAGE_FULL;
         }
         t.append_mail(target, sm);  // a copy: fn may run again after MAP_FULL
@@ -96,7 +96,7 @@ void handle_msg2(Ctx& ctx) {
     WriteMark mark(ctx.store());
     Server* srv = &ctx.srv;
     ctx.reply_after_commit(
-        [n, st, target, mark, box_full](bool committed) {
+        [n, st, target, mark, why](bool committed) {
             msg::Msg2R r;
             r.nonce2 = n;
             r.status = st;
@@ -105,7 +105,7 @@ void handle_msg2(Ctx& ctx) {
             case proto::OK: r.msg = "stored for " + target; break;
             case proto::NO_SUCH_USER: r.msg = "no such user: " + target; break;
             case proto::STORAGE_FULL:
-                r.msg = box_full ? "mailbox of " + target + " is full" : "server storage is full; try later";
+                r.msg = why.empty() ? "server storage is full; try later" : why;
                 break;
             default: r.msg = "message not stored"; break;
             }
@@ -116,8 +116,8 @@ void handle_msg2(Ctx& ctx) {
             if (st == proto::OK && mark.durable(committed))
                 notify_deliveries(*srv, {Delivery{target, count, true}}, false);
         });
-    fmt::print(stderr, "tacitd: conn={} msg2 user={} target={} status={}\n", ctx.conn.id, user, target,
-               proto::status_name(st));
+    fmt::print(stderr, "tacitd: conn={} msg2 user={} target={} status={}{}{}\n", ctx.conn.id, user, target,
+               proto::status_name(st), why.empty() ? "" : ": ", why);
 }
 
 }  // namespace tacit::srv

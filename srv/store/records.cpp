@@ -2,6 +2,9 @@
 
 #include <lmdb.h>
 
+#include <stdexcept>
+
+#include "shared/messages_payload.hpp"
 #include "shared/wire.hpp"
 #include "srv/store/store_error.hpp"
 
@@ -87,6 +90,67 @@ StoredMsg decode_mail(ByteView v, uint64_t id) {
 size_t stored_wire_size(const StoredMsg& m) {
     return 8 + 1 + (2 + m.sender.size()) + (2 + m.group.size()) + 8 + (4 + m.enc_msg.size()) +
            (4 + m.wrapped_key.size());
+}
+
+size_t mail_charge(const StoredMsg& m) {
+    // The record has a version byte where the wire item has its u64 id.
+    return stored_wire_size(m) - 8 + 1;
+}
+
+std::string_view system_actor(std::string_view text) {
+    auto a = text.find(' ');
+    if (a == std::string_view::npos) return {};
+    auto b = text.find(' ', a + 1);
+    if (b == std::string_view::npos) return {};
+    auto actor = text.substr(a + 1, b - a - 1);
+    if (actor.empty() || actor.size() > 255 || actor.find('\0') != std::string_view::npos) return {};
+    return actor;
+}
+
+std::string mail_payer(const StoredMsg& m) {
+    if (m.kind != proto::STORED_SYSTEM) return m.sender;
+    try {
+        return std::string(system_actor(msg::SystemEntry::decode(m.enc_msg).text));
+    } catch (const WireError&) {
+        return {};
+    }
+}
+
+std::string mail_payer(ByteView v) {
+    try {
+        Reader r(v);
+        if (r.u8() != kRecordVersion) throw StoreError("mailboxes: unknown record version", MDB_CORRUPTED);
+        if (r.u8() != proto::STORED_SYSTEM) return r.str();
+    } catch (const WireError&) {
+        throw StoreError("mailboxes: malformed record", MDB_CORRUPTED);
+    }
+    return mail_payer(decode_mail(v, 0));  // a system entry is small
+}
+
+ByteView name_key(std::string_view name) {
+    if (name.empty() || name.size() > 255 || name.find('\0') != std::string_view::npos)
+        throw std::invalid_argument("store: bad name key");
+    return as_bytes(name);
+}
+
+namespace {
+Bytes tagged(char tag, std::string_view name) {
+    auto n = name_key(name);
+    Bytes k{uint8_t(tag)};
+    k.insert(k.end(), n.begin(), n.end());
+    return k;
+}
+}  // namespace
+
+Bytes mailbox_bytes_key(std::string_view receiver) { return tagged('b', receiver); }
+Bytes sender_bytes_key(std::string_view sender) { return tagged('s', sender); }
+
+Bytes pair_bytes_key(std::string_view sender, std::string_view receiver) {
+    Bytes k = tagged('p', sender);
+    auto r = name_key(receiver);
+    k.push_back(0);
+    k.insert(k.end(), r.begin(), r.end());
+    return k;
 }
 
 Bytes mailbox_prefix(std::string_view receiver) {

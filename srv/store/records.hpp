@@ -45,9 +45,34 @@ GroupRec decode_group(ByteView);
 Bytes encode_mail(const StoredMsg&);
 StoredMsg decode_mail(ByteView value, uint64_t id);
 
+// What a message is charged against the quotas: the size of its stored
+// record, i.e. encode_mail(m).size(), computed without encoding.
+size_t mail_charge(const StoredMsg&);
+// Whose quotas a message is charged to: a message's sender, or the ACTOR
+// of a system entry's "EVENT ACTOR SUBJECT" (tacit-protocol(7), STORED
+// MESSAGES), since that user's membership change put it there. "" when
+// nobody (a system entry that does not decode).
+std::string mail_payer(const StoredMsg&);
+// The same for a stored record; a message's is read without copying the rest.
+std::string mail_payer(ByteView value);
+// ACTOR of a system entry text, "" if the text has no such word.
+std::string_view system_actor(std::string_view text);
+
 // Size of the item as UPDATE1_R encodes it (protocol.md section 6,
 // "stored"); the page byte limit counts these.
 size_t stored_wire_size(const StoredMsg&);
+
+// A user or group name as a key. LMDB's default key limit is 511 bytes and
+// DUPSORT data shares it; names are at most 32 bytes once handlers have
+// checked them. A 0x00 would break the receiver|0x00 prefixes. Throws
+// std::invalid_argument on a name that breaks this.
+ByteView name_key(std::string_view name);
+// quota: 'b' | receiver -> bytes in the mailbox; 's' | sender -> bytes from
+// sender in all mailboxes; 'p' | sender | 0x00 | receiver -> bytes from
+// sender in receiver's. All u64be, absent when zero.
+Bytes mailbox_bytes_key(std::string_view receiver);
+Bytes sender_bytes_key(std::string_view sender);
+Bytes pair_bytes_key(std::string_view sender, std::string_view receiver);
 
 // receiver | 0x00 | u64 big-endian id. Names never contain 0x00, so the
 // prefix receiver|0x00 selects exactly one mailbox.

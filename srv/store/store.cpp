@@ -58,6 +58,8 @@ private:
     MDB_txn*& slot_;
 };
 
+constexpr size_t kMinPassHeadroom = 256 << 10;
+
 size_t page_size() {
     long p = sysconf(_SC_PAGESIZE);
     return p > 0 ? size_t(p) : 4096;
@@ -96,12 +98,19 @@ Store::Store(const Options& o) : opts_(o) {
     opts_.initial_map = std::max(ps, (o.initial_map + ps - 1) / ps * ps);
     opts_.max_map = std::max(opts_.initial_map, o.max_map / ps * ps);
 
+    quotas_.mailbox_count = o.mailbox_cap;
+    quotas_.mailbox_bytes = o.mailbox_bytes;
+    quotas_.sender_mailbox_bytes = o.sender_mailbox_bytes;
+    quotas_.sender_bytes = o.sender_bytes;
+    quotas_.reserve = o.reserve;
+    quotas_.max_map = opts_.max_map;
+
     make_dir(opts_.dir);
     lock_ = lock_dir(opts_.dir);
     MDB_env* e = nullptr;
     check(mdb_env_create(&e), "create environment");
     env_.reset(e);
-    check(mdb_env_set_maxdbs(e, 8), "set maxdbs");
+    check(mdb_env_set_maxdbs(e, 16), "set maxdbs");
     check(mdb_env_set_mapsize(e, opts_.initial_map), "set map size");
     unsigned flags = opts_.sync ? 0 : MDB_NOSYNC;
     int rc = mdb_env_open(e, opts_.dir.c_str(), flags, 0600);
@@ -135,27 +144,11 @@ Store::Store(const Options& o) : opts_(o) {
             open("mailboxes", 0, dbis_.mailboxes);
             open("mbox_count", 0, dbis_.mbox_count);
             open("meta", 0, dbis_.meta);
+            open("quota", 0, dbis_.quota);
             try {
-                MDB_val k = val(meta::kSchema), v;
-                r = mdb_get(t, dbis_.meta, &k, &v);
-                if (r == MDB_NOTFOUND) {
-                    uint8_t b[4];
-                    put_u32be(b, meta::kSchemaVersion);
-                    MDB_val nv{4, b};
-                    r = mdb_put(t, dbis_.meta, &k, &nv, 0);
-                    if (r != MDB_MAP_FULL) check(r, "write schema version");
-                } else {
-                    check(r, "read schema version");
-                    if (v.mv_size != 4) throw StoreError("meta schema: malformed record", MDB_CORRUPTED);
-                    uint32_t have = get_u32be(static_cast<const uint8_t*>(v.mv_data));
-                    if (have != meta::kSchemaVersion)
-                        throw StoreError("schema version " + std::to_string(have) + " in " + opts_.dir +
-                                             " is not supported (want " + std::to_string(meta::kSchemaVersion) +
-                                             ")",
-                                         MDB_VERSION_MISMATCH);
-                }
+                r = open_schema(t);
                 if (r == MDB_SUCCESS) {
-                    Txn tx(t, dbis_, true, opts_.mailbox_cap);
+                    Txn tx(t, dbis_, true, quotas_);
                     decoy_ = tx.decoy_secret();
                 }
             } catch (const detail::Full& f) {
@@ -169,6 +162,34 @@ Store::Store(const Options& o) : opts_(o) {
     }
 }
 
+int Store::open_schema(MDB_txn* t) {
+    MDB_val k = val(meta::kSchema), v;
+    auto write_version = [&] {
+        uint8_t b[4];
+        put_u32be(b, meta::kSchemaVersion);
+        MDB_val nv{4, b};
+        int rc = mdb_put(t, dbis_.meta, &k, &nv, 0);
+        if (rc != MDB_MAP_FULL) check(rc, "write schema version");
+        return rc;
+    };
+    int r = mdb_get(t, dbis_.meta, &k, &v);
+    if (r == MDB_NOTFOUND) return write_version();
+    check(r, "read schema version");
+    if (v.mv_size != 4) throw StoreError("meta schema: malformed record", MDB_CORRUPTED);
+    const uint32_t have = get_u32be(static_cast<const uint8_t*>(v.mv_data));
+    if (have == meta::kSchemaVersion) return MDB_SUCCESS;
+    if (have == meta::kSchemaNoByteCounts) {
+        // Schema 1 kept no byte counts: build them from the mailboxes in
+        // this same transaction, so an upgrade is all or nothing.
+        Txn tx(t, dbis_, true, quotas_);
+        tx.rebuild_mail_bytes();
+        return write_version();
+    }
+    throw StoreError("schema version " + std::to_string(have) + " in " + opts_.dir + " is not supported (want " +
+                         std::to_string(meta::kSchemaVersion) + ")",
+                     MDB_VERSION_MISMATCH);
+}
+
 Store::~Store() {
     if (pass_) mdb_txn_abort(pass_);
     wipe(decoy_.data(), decoy_.size());
@@ -180,9 +201,13 @@ void Store::begin_pass() {
     // Grow ahead of need while no txn is open: recovering from MAP_FULL in
     // the middle of a pass needs a commit of the pass, which itself may not
     // fit when the map is at the brink. The largest pass so far sets the
-    // headroom kept free for the next one.
+    // headroom kept free for the next one, and never less than
+    // kMinPassHeadroom: before any pass has been measured, a tiny map must
+    // still hold a few writes plus the commit that a MAP_FULL recovery
+    // needs (each mail write dirties pages in four databases).
     const size_t used = used_bytes();
-    while ((used > map_size_ / 2 || used + 2 * max_pass_bytes_ > map_size_) && grow()) {
+    const size_t headroom = std::max(2 * max_pass_bytes_, kMinPassHeadroom);
+    while ((used > map_size_ / 2 || used + headroom > map_size_) && grow()) {
     }
     if (!in_loop_pass_) used_at_begin_ = used;
     in_loop_pass_ = true;
@@ -246,7 +271,7 @@ uint8_t Store::write_impl(WriteFn call, void* ctx) {
         {
             TxnGuard g(child);
             ChildMark mark(child_, child);
-            Txn t(child, dbis_, true, opts_.mailbox_cap);
+            Txn t(child, dbis_, true, quotas_);
             uint8_t st = proto::INTERNAL;
             std::exception_ptr ep;
             try {
@@ -349,7 +374,7 @@ Store::ReadScope::ReadScope(Store& s) : s_(s) {
         t = own_;
     }
     ++s_.readers_;
-    txn_.emplace(t, s.dbis_, false, s.opts_.mailbox_cap);
+    txn_.emplace(t, s.dbis_, false, s.quotas_);
 }
 
 Store::ReadScope::~ReadScope() {

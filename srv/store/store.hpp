@@ -19,6 +19,7 @@
 #include "srv/store/txn.hpp"
 
 struct MDB_env;
+struct MDB_txn;
 
 namespace tacit::store {
 
@@ -28,6 +29,9 @@ struct Options {
     size_t max_map = size_t(1) << 30;
     bool sync = true;  // false: MDB_NOSYNC (tests only; commits are not durable)
     uint64_t mailbox_cap = 10000;
+    // Byte quotas and the reserve (quota.hpp); the defaults set none.
+    uint64_t mailbox_bytes = UINT64_MAX, sender_mailbox_bytes = UINT64_MAX, sender_bytes = UINT64_MAX;
+    uint64_t reserve = 0;
 };
 
 class Store {
@@ -106,6 +110,9 @@ private:
 
     using WriteFn = uint8_t (*)(void*, Txn&);
     uint8_t write_impl(WriteFn call, void* ctx);
+    // Writes or checks meta's schema version, upgrading schema 1 in place.
+    // MDB_SUCCESS or MDB_MAP_FULL; anything else throws.
+    int open_schema(MDB_txn* t);
     void begin_pass();
     bool flush_pass();  // commit what the pass holds; false if that failed
     void abort_txn();
@@ -115,6 +122,7 @@ private:
     void fail(const char* what, int rc);
 
     Options opts_;
+    Quotas quotas_;  // from opts_, handed to every Txn
     UniqueFd lock_;  // flock on dir/tacitd.lock; outlives env_
     std::unique_ptr<MDB_env, EnvCloser> env_;
     Dbis dbis_;

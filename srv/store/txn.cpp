@@ -15,15 +15,6 @@ namespace {
 MDB_val val(ByteView b) { return {b.size(), const_cast<uint8_t*>(b.data())}; }
 ByteView view(const MDB_val& v) { return {static_cast<const uint8_t*>(v.mv_data), v.mv_size}; }
 
-// LMDB's default key limit is 511 bytes and DUPSORT data shares it; names
-// are at most 32 bytes once handlers have checked them. A 0x00 would break
-// the receiver|0x00 mailbox prefix.
-ByteView name_key(std::string_view name) {
-    if (name.empty() || name.size() > 255 || name.find('\0') != std::string_view::npos)
-        throw std::invalid_argument("store: bad name key");
-    return as_bytes(name);
-}
-
 struct CursorCloser {
     void operator()(MDB_cursor* c) const { mdb_cursor_close(c); }
 };
@@ -167,31 +158,36 @@ uint64_t Txn::allocate_id() {
     return seq;
 }
 
-void Txn::add_count(std::string_view receiver, int64_t delta) {
-    auto key = name_key(receiver);
-    uint64_t n = 0;
-    if (auto v = get_raw(d_.mbox_count, key, "read mailbox count")) {
-        if (v->size() != 8) throw StoreError("mbox_count: malformed record", MDB_CORRUPTED);
-        n = get_u64be(v->data());
-    }
-    if (delta < 0 && uint64_t(-delta) > n) throw StoreError("mbox_count: below zero", MDB_CORRUPTED);
+uint64_t Txn::get_u64(unsigned dbi, ByteView key, const char* what) {
+    auto v = get_raw(dbi, key, what);
+    if (!v) return 0;
+    if (v->size() != 8) throw StoreError(std::string(what) + ": malformed record", MDB_CORRUPTED);
+    return get_u64be(v->data());
+}
+
+// A counter that is absent when zero, so the databases hold only the
+// mailboxes and senders that have mail waiting.
+void Txn::add_u64(unsigned dbi, ByteView key, int64_t delta, const char* what) {
+    uint64_t n = get_u64(dbi, key, what);
+    if (delta < 0 && uint64_t(-delta) > n) throw StoreError(std::string(what) + ": below zero", MDB_CORRUPTED);
     n += uint64_t(delta);
     if (n == 0) {
         MDB_val k = val(key);
-        int rc = mdb_del(t_, d_.mbox_count, &k, nullptr);
-        if (rc != MDB_NOTFOUND) check(rc, "clear mailbox count");
+        int rc = mdb_del(t_, dbi, &k, nullptr);
+        if (rc != MDB_NOTFOUND) check(rc, what);
         return;
     }
     uint8_t b[8];
     put_u64be(b, n);
-    put_raw(d_.mbox_count, key, b, 0, "write mailbox count");
+    put_raw(dbi, key, b, 0, what);
+}
+
+void Txn::add_count(std::string_view receiver, int64_t delta) {
+    add_u64(d_.mbox_count, name_key(receiver), delta, "mbox_count");
 }
 
 uint64_t Txn::mailbox_count(std::string_view receiver) {
-    auto v = get_raw(d_.mbox_count, name_key(receiver), "read mailbox count");
-    if (!v) return 0;
-    if (v->size() != 8) throw StoreError("mbox_count: malformed record", MDB_CORRUPTED);
-    return get_u64be(v->data());
+    return get_u64(d_.mbox_count, name_key(receiver), "mbox_count");
 }
 
 uint64_t Txn::append_mail(std::string_view receiver, StoredMsg msg) {
@@ -204,8 +200,10 @@ uint64_t Txn::append_mail(std::string_view receiver, StoredMsg msg) {
         if (!v || v->size() != 8 || msg.id > get_u64be(v->data()))
             throw std::logic_error("store: append_mail with an id never allocated");
     }
-    put_raw(d_.mailboxes, mailbox_key(receiver, msg.id), encode_mail(msg), MDB_NOOVERWRITE, "append mail");
+    const Bytes value = encode_mail(msg);
+    put_raw(d_.mailboxes, mailbox_key(receiver, msg.id), value, MDB_NOOVERWRITE, "append mail");
     add_count(receiver, 1);
+    charge(receiver, mail_payer(msg), int64_t(value.size()));
     return msg.id;
 }
 
@@ -250,10 +248,15 @@ size_t Txn::delete_mail(std::string_view receiver, std::span<const uint64_t> ids
     size_t n = 0;
     for (uint64_t id : ids) {
         Bytes key = mailbox_key(receiver, id);
-        MDB_val k = val(key);
-        int rc = mdb_del(t_, d_.mailboxes, &k, nullptr);
+        MDB_val k = val(key), v;
+        int rc = mdb_get(t_, d_.mailboxes, &k, &v);
         if (rc == MDB_NOTFOUND) continue;
-        check(rc, "delete mail");
+        check(rc, "read mail to delete");
+        // Read before the delete: v points into the map.
+        const std::string payer = mail_payer(view(v));
+        const int64_t bytes = int64_t(v.mv_size);
+        check(mdb_del(t_, d_.mailboxes, &k, nullptr), "delete mail");
+        charge(receiver, payer, -bytes);
         ++n;
     }
     if (n) add_count(receiver, -int64_t(n));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "shared/bytes.hpp"
+#include "srv/store/quota.hpp"
 #include "srv/store/records.hpp"
 #include "srv/store/store_error.hpp"
 
@@ -22,6 +23,7 @@ namespace tacit::store {
 // DBI handles, opened once at start-up (lmdb.h: MDB_dbi is unsigned int).
 struct Dbis {
     unsigned users = 0, groups = 0, members = 0, member_of = 0, mailboxes = 0, mbox_count = 0, meta = 0;
+    unsigned quota = 0;  // quota.hpp
 };
 
 namespace detail {
@@ -34,8 +36,7 @@ struct Full {
 
 class Txn {
 public:
-    Txn(MDB_txn* t, const Dbis& d, bool writable, uint64_t mailbox_cap)
-        : t_(t), d_(d), writable_(writable), cap_(mailbox_cap) {}
+    Txn(MDB_txn* t, const Dbis& d, bool writable, const Quotas& q) : t_(t), d_(d), writable_(writable), q_(q) {}
     Txn(const Txn&) = delete;
     Txn& operator=(const Txn&) = delete;
 
@@ -61,8 +62,26 @@ public:
     uint64_t allocate_id();
     uint64_t append_mail(std::string_view receiver, StoredMsg msg);  // returns msg.id
     uint64_t mailbox_count(std::string_view receiver);               // exact, O(1)
-    uint64_t mailbox_cap() const { return cap_; }
-    bool mailbox_full(std::string_view receiver) { return mailbox_count(receiver) >= cap_; }
+    uint64_t mailbox_cap() const { return q_.mailbox_count; }
+    bool mailbox_full(std::string_view receiver) { return mailbox_count(receiver) >= q_.mailbox_count; }
+
+    // Bytes of mail waiting (mail_charge of each record), exact, O(1):
+    // in receiver's mailbox; from sender in all mailboxes; from sender in
+    // receiver's. "From" is mail_payer: a system entry counts for the user
+    // whose membership change wrote it.
+    uint64_t mailbox_bytes(std::string_view receiver);
+    uint64_t sender_bytes(std::string_view sender);
+    uint64_t sender_mailbox_bytes(std::string_view sender, std::string_view receiver);
+    // Which quota appending m to receiver's mailbox would break (None: it
+    // may be stored). Checks nothing append_mail does not charge.
+    Limit mail_limit(std::string_view receiver, const StoredMsg& m);
+    // Whether `bytes` more still leave the reserve free below the ceiling.
+    bool has_room(uint64_t bytes);
+    // Pages of every database, the free list's own included, times the
+    // page size: what the map holds live. Pages on the free list are not
+    // counted, since LMDB reuses them.
+    uint64_t live_bytes();
+    const Quotas& quotas() const { return q_; }
     // Oldest first; at most max_msgs messages and max_bytes of encoded
     // stored items, but at least one message if any wait. *more = messages
     // remain after the page.
@@ -85,11 +104,16 @@ private:
     void put_raw(unsigned dbi, ByteView key, ByteView val, unsigned flags, const char* what);
     std::vector<std::string> dups(unsigned dbi, std::string_view key, const char* what);
     void add_count(std::string_view receiver, int64_t delta);
+    uint64_t get_u64(unsigned dbi, ByteView key, const char* what);
+    void add_u64(unsigned dbi, ByteView key, int64_t delta, const char* what);
+    void charge(std::string_view receiver, std::string_view payer, int64_t bytes);
+    // Schema 1 had no byte counts: computes them from the mailboxes.
+    void rebuild_mail_bytes();
 
     MDB_txn* t_;
     Dbis d_;
     bool writable_;
-    uint64_t cap_;
+    Quotas q_;
     int full_rc_ = 0;  // MAP_FULL / TXN_FULL seen, even if fn swallowed the throw
 };
 

@@ -145,7 +145,9 @@ std::vector<std::string> server_flags() {
     // documented tacitd flag.
     return {"--handshake-rate", "100000/100000/100000", "--login-rate", "1000000", "--register-rate", "1000000",
             "--mailbox-cap", "1000000", "--idle-timeout", "3600", "--handshake-timeout", "120",
-            "--max-connections", "12000", "--max-conns-per-peer", "12000", "--max-conns-per-session", "12000"};
+            "--max-connections", "12000", "--max-conns-per-peer", "12000", "--max-conns-per-session", "12000",
+            "--group-change-rate", "1000000", "--max-group-size", "1000000",
+            "--mailbox-quota", "1024G", "--sender-mailbox-quota", "1024G", "--sender-quota", "1024G"};
 }
 
 struct DmUsers {

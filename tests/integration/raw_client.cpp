@@ -177,6 +177,17 @@ Frame RawClient::online(const Token& t, const crypto::PkKey* signer) {
     return call(msg::encode_body(m), signer);
 }
 
+msg::Update1R RawClient::update1() {
+    msg::Update1 u;
+    u.token = token;
+    u.nonce1 = crypto::random_array<16>();
+    auto f = call(msg::encode_body(u));
+    REQUIRE(frame_type(f) == msg::Update1R::type);
+    auto d = msg::decode<msg::Update1R>(f.pt);
+    REQUIRE(d.m.nonce1 == u.nonce1);
+    return d.m;
+}
+
 void RawClient::logout() {
     REQUIRE(id);
     msg::Logout m;

@@ -51,6 +51,9 @@ public:
                     const crypto::PkKey* signer = nullptr);
     // ONLINE with the given token, signed by signer (default: id).
     client::Frame online(const Token& token, const crypto::PkKey* signer = nullptr);
+    // UPDATE1 with this session's token; REQUIREs an UPDATE1_R that echoes
+    // nonce1. The page is acknowledged with UPDATE2(nonce2) by the caller.
+    msg::Update1R update1();
     // LOGOUT with this session's token; the server closes the connection.
     void logout();
 

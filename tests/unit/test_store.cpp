@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/messages_payload.hpp"
 #include "srv/store/store.hpp"
 #include "tests/unit/temp_dir.hpp"
 
@@ -643,4 +644,256 @@ TEST_CASE("store: cost of a durable commit", "[.timing]") {
     std::cout << kN << " durable commit_pass: " << us / 1000.0 << " ms total, " << double(us) / kN
               << " us each\n";
     CHECK(s.read([](Txn& t) { return t.mailbox_count("alice"); }) == uint64_t(kN));
+}
+
+// ---------------------------------------------------------------- quotas
+
+namespace {
+
+struct Counts {
+    uint64_t box, from, pair;
+    bool operator==(const Counts&) const = default;
+};
+std::ostream& operator<<(std::ostream& o, const Counts& c) {
+    return o << "{box " << c.box << ", from " << c.from << ", pair " << c.pair << "}";
+}
+Counts counts(Store& s, const std::string& sender, const std::string& receiver) {
+    return s.read([&](Txn& t) {
+        return Counts{t.mailbox_bytes(receiver), t.sender_bytes(sender), t.sender_mailbox_bytes(sender, receiver)};
+    });
+}
+
+// A system entry whose enc_msg is not a SystemEntry: charged to nobody.
+StoredMsg system_entry(size_t len) {
+    StoredMsg m;
+    m.kind = proto::STORED_SYSTEM;
+    m.group = "ops";
+    m.enc_msg.assign(len, 0x11);
+    return m;
+}
+
+// A membership entry "EVENT ACTOR SUBJECT": charged to ACTOR.
+StoredMsg membership_entry(const std::string& text) {
+    StoredMsg m = system_entry(0);
+    m.enc_msg = msg::SystemEntry{text, Bytes(70, 0x30)}.encode();
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("store: mail_charge is the stored record's size; mail_payer who pays", "[store][quota]") {
+    for (auto m : {mail("bob", 0), mail("bob", 66560), system_entry(100), membership_entry("added bob carol")}) {
+        m.group = "g";
+        CHECK(mail_charge(m) == encode_mail(m).size());
+        CHECK(mail_payer(encode_mail(m)) == mail_payer(m));
+    }
+    CHECK(mail_payer(mail("bob", 10)) == "bob");
+    CHECK(mail_payer(membership_entry("left carol carol")) == "carol");
+    CHECK(mail_payer(membership_entry("dissolved alice ops")) == "alice");
+    CHECK(mail_payer(system_entry(100)).empty());
+    CHECK(mail_payer(membership_entry("added")).empty());
+    CHECK(mail_payer(membership_entry("added  carol")).empty());
+}
+
+TEST_CASE("store: byte counts stay exact through append, delete and reopen", "[store][quota]") {
+    TempDir d;
+    std::optional<Store> so(std::in_place, opts(d, true));
+    Store& s = *so;
+    const auto a = mail("bob", 1000), b = mail("bob", 3000), c = mail("carol", 500);
+    const auto sys = system_entry(200), added = membership_entry("added carol alice");
+    const uint64_t ca = mail_charge(a), cb = mail_charge(b), cc = mail_charge(c), cs = mail_charge(sys);
+    const uint64_t cm = mail_charge(added);
+    std::vector<uint64_t> ids;
+    REQUIRE(s.write([&](Txn& t) {
+        ids.push_back(t.append_mail("alice", a));
+        ids.push_back(t.append_mail("alice", b));
+        ids.push_back(t.append_mail("alice", c));
+        ids.push_back(t.append_mail("alice", sys));
+        ids.push_back(t.append_mail("alice", added));
+        t.append_mail("dave", a);
+        return proto::OK;
+    }) == proto::OK);
+    REQUIRE(s.commit_pass());
+    const uint64_t box = ca + cb + cc + cs + cm;
+    CHECK(counts(s, "bob", "alice") == Counts{box, 2 * ca + cb, ca + cb});
+    CHECK(counts(s, "carol", "alice") == Counts{box, cc + cm, cc + cm});  // carol's change wrote `added`
+    CHECK(counts(s, "bob", "dave") == Counts{ca, 2 * ca + cb, ca});
+
+    // A failed write charges nothing.
+    CHECK(s.write([&](Txn& t) {
+        t.append_mail("alice", a);
+        return proto::STORAGE_FULL;
+    }) == proto::STORAGE_FULL);
+    // Deleting b, the system entry and an id that is not there.
+    std::vector<uint64_t> some{ids[1], ids[3], 999999};
+    REQUIRE(s.write([&](Txn& t) { return t.delete_mail("alice", some) == 2 ? proto::OK : proto::INTERNAL; }) ==
+            proto::OK);
+    REQUIRE(s.commit_pass());
+    CHECK(counts(s, "bob", "alice") == Counts{ca + cc + cm, 2 * ca, ca});
+
+    so.reset();  // the counts are in the environment, not in memory
+    so.emplace(opts(d, true));
+    CHECK(counts(s, "bob", "alice") == Counts{ca + cc + cm, 2 * ca, ca});
+    CHECK(counts(s, "carol", "alice") == Counts{ca + cc + cm, cc + cm, cc + cm});
+    REQUIRE(s.write([&](Txn& t) {
+        t.delete_mail("alice", ids);
+        t.delete_mail("dave", ids_of(t.mailbox_page("dave", 10, SIZE_MAX, nullptr)));
+        return proto::OK;
+    }) == proto::OK);
+    REQUIRE(s.commit_pass());
+    CHECK(counts(s, "bob", "alice") == Counts{0, 0, 0});
+    CHECK(counts(s, "carol", "dave") == Counts{0, 0, 0});
+}
+
+TEST_CASE("store: mail_limit names the quota a message would break", "[store][quota]") {
+    TempDir d;
+    Options o = opts(d);
+    o.mailbox_cap = 100;
+    const uint64_t one = mail_charge(mail("bob", 1000));
+    o.sender_mailbox_bytes = 2 * one + 4;  // two such messages of one sender in one mailbox
+    o.sender_bytes = 3 * one;          // and three in all
+    const uint64_t carols = mail_charge(mail("carol", 1000));  // two bytes more: the name
+    o.mailbox_bytes = 2 * one + 2 * carols;  // alice's holds two of each
+    Store s(o);
+    auto limit = [&](const std::string& to, const StoredMsg& m) {
+        return s.read([&](Txn& t) { return t.mail_limit(to, m); });
+    };
+    auto put = [&](const std::string& to, const StoredMsg& m) {
+        INFO("put from " << m.sender << " to " << to << ": " << int(limit(to, m)));
+        REQUIRE(s.write([&](Txn& t) {
+            if (t.mail_limit(to, m) != Limit::None) return proto::STORAGE_FULL;
+            t.append_mail(to, m);
+            return proto::OK;
+        }) == proto::OK);
+    };
+    const auto from_bob = mail("bob", 1000), from_carol = mail("carol", 1000);
+    put("alice", from_bob);
+    put("alice", from_bob);
+    CHECK(limit("alice", from_bob) == Limit::SenderMailboxBytes);
+    CHECK(limit("alice", mail("bob", 900)) == Limit::SenderMailboxBytes);  // the bytes count, not messages
+    CHECK(limit("dave", from_bob) == Limit::None);
+    put("dave", from_bob);
+    CHECK(limit("erin", from_bob) == Limit::SenderBytes);
+    put("alice", from_carol);
+    put("alice", from_carol);
+    CHECK(limit("alice", from_carol) == Limit::MailboxBytes);
+    CHECK(limit("alice", system_entry(10)) == Limit::MailboxBytes);
+    auto q = s.read([](Txn& t) { return t.quotas(); });
+    CHECK(limit_sentence(Limit::SenderBytes, q, "erin").find(size_text(3 * one)) != std::string::npos);
+    CHECK(limit_sentence(Limit::SenderMailboxBytes, q, "alice").find("waiting for alice") != std::string::npos);
+    CHECK(size_text(64 << 20) == "64 MiB");
+    CHECK(size_text(1536) == "1.5 KiB");
+
+    // The count cap comes first.
+    Options o2 = o;
+    o2.mailbox_cap = 1;
+    TempDir d2;
+    o2.dir = d2.db();
+    Store s2(o2);
+    REQUIRE(s2.write([&](Txn& t) {
+        t.append_mail("alice", mail("carol", 1));
+        return proto::OK;
+    }) == proto::OK);
+    CHECK(s2.read([&](Txn& t) { return t.mail_limit("alice", from_bob); }) == Limit::MailboxCount);
+}
+
+TEST_CASE("store: the reserve refuses mail, and deletes still fit at the ceiling", "[store][quota]") {
+    TempDir d;
+    Options o = opts(d, true);
+    o.initial_map = 256 << 10;
+    o.max_map = 2 << 20;
+    o.reserve = 512 << 10;
+    std::optional<Store> so(std::in_place, o);
+    Store& s = *so;
+    size_t stored = 0;
+    bool refused = false;
+    for (int i = 0; i < 200 && !refused; ++i) {
+        auto st = s.write([&](Txn& t) {
+            if (t.mail_limit("alice", mail("bob", 60000)) == Limit::Reserve) return proto::STORAGE_FULL;
+            t.append_mail("alice", mail("bob", 60000, uint8_t(i)));
+            return proto::OK;
+        });
+        REQUIRE(s.commit_pass());
+        if (st == proto::STORAGE_FULL) {
+            refused = true;
+        } else {
+            REQUIRE(st == proto::OK);
+            ++stored;
+        }
+    }
+    REQUIRE(refused);
+    INFO(stored << " messages stored, live " << s.read([](Txn& t) { return t.live_bytes(); }));
+    CHECK(stored >= 15);  // 2 MiB less the 512 KiB reserve, ~61 KiB each
+    CHECK(s.read([](Txn& t) { return t.live_bytes(); }) + o.reserve <= o.max_map + (64 << 10));
+    // Acks at the ceiling, one page per pass as UPDATE2 does, all succeed.
+    auto all = all_mail(s, "alice");
+    REQUIRE(all.size() == stored);
+    for (auto& m : all) {
+        std::vector<uint64_t> one{m.id};
+        CHECK(s.write([&](Txn& t) { return t.delete_mail("alice", one) == 1 ? proto::OK : proto::INTERNAL; }) ==
+              proto::OK);
+        REQUIRE(s.commit_pass());
+    }
+    CHECK(s.read([](Txn& t) { return t.mailbox_bytes("alice") + t.sender_bytes("bob"); }) == 0);
+    // Freed pages count as room again.
+    CHECK(s.read([&](Txn& t) { return t.mail_limit("alice", mail("bob", 60000)); }) == Limit::None);
+}
+
+TEST_CASE("store: a schema-1 environment gets exact byte counts on upgrade", "[store][quota]") {
+    TempDir d;
+    std::string old_dir = d.path + "/old";
+    Counts bob_alice, carol_alice;
+    {
+        Store s(opts(d));
+        REQUIRE(s.write([&](Txn& t) {
+            t.put_user("alice", user(1));
+            t.append_mail("alice", mail("bob", 1000));
+            t.append_mail("alice", mail("bob", 2000));
+            t.append_mail("alice", mail("carol", 300));
+            t.append_mail("alice", system_entry(50));
+            t.append_mail("alice", membership_entry("added carol alice"));
+            return proto::OK;
+        }) == proto::OK);
+        REQUIRE(s.commit_pass());
+        bob_alice = counts(s, "bob", "alice");
+        carol_alice = counts(s, "carol", "alice");
+    }
+    // Schema 1 as it was: every database but quota, and schema = 1. Built
+    // with lmdb-utils, since only srv/store may speak LMDB.
+    std::filesystem::create_directory(old_dir);
+    for (const char* db : {"users", "mailboxes", "mbox_count", "meta"}) {
+        std::string cmd = "mdb_dump -s " + std::string(db) + " " + d.db() + " | mdb_load -s " + db + " " + old_dir +
+                          " 2>/dev/null";
+        REQUIRE(std::system(cmd.c_str()) == 0);
+    }
+    std::string v1 = "printf 'VERSION=3\\nformat=bytevalue\\ntype=btree\\nHEADER=END\\n 736368656d61\\n 00000001\\n"
+                     "DATA=END\\n' | mdb_load -s meta " + old_dir;
+    REQUIRE(std::system(v1.c_str()) == 0);
+    Options o = opts(d);
+    o.dir = old_dir;
+    Store s(o);
+    CHECK(counts(s, "bob", "alice") == bob_alice);
+    CHECK(counts(s, "carol", "alice") == carol_alice);
+    CHECK(bob_alice.pair == mail_charge(mail("bob", 1000)) + mail_charge(mail("bob", 2000)));
+    s.read([](Txn& t) { CHECK(t.get_user("alice") == user(1)); });
+}
+
+TEST_CASE("store: the map holds one sender's mail in under 4x its charged bytes", "[store][quota]") {
+    // Why --sender-quota 1/16 of --max-db-size keeps one account from
+    // filling the store: page overhead, worst for small messages to many
+    // mailboxes, stays well under 4x what the quota counts.
+    TempDir d;
+    Store s(opts(d));
+    const uint64_t before = s.read([](Txn& t) { return t.live_bytes(); });
+    for (int pass = 0; pass < 30; ++pass) {
+        REQUIRE(s.write([&](Txn& t) {
+            for (int i = 0; i < 100; ++i) t.append_mail("user" + std::to_string(i % 37), mail("bob", 40));
+            return proto::OK;
+        }) == proto::OK);
+        REQUIRE(s.commit_pass());
+    }
+    auto [live, charged] = s.read([](Txn& t) { return std::pair{t.live_bytes(), t.sender_bytes("bob")}; });
+    INFO("live " << live - before << " bytes for " << charged << " charged");
+    CHECK(charged == 3000 * mail_charge(mail("bob", 40)));
+    CHECK(live - before < 4 * charged);
 }
