@@ -1,5 +1,5 @@
 // Signature keys through mbedtls_pk: RSA-3072 PSS for users, deterministic
-// ECDSA P-256 for the server (protocol.md section 1).
+// ECDSA P-256 for the server (tacit-protocol(7), Primitives).
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
@@ -13,9 +13,31 @@ namespace tacit::crypto {
 using detail::check;
 
 namespace {
+struct Mpi {
+    mbedtls_mpi m;
+    Mpi() { mbedtls_mpi_init(&m); }
+    ~Mpi() { mbedtls_mpi_free(&m); }
+    Mpi(const Mpi&) = delete;
+    Mpi& operator=(const Mpi&) = delete;
+};
+
 constexpr int kPssSalt = 32;
 constexpr size_t kPubDerMax = 4096, kPrivDerMax = 8192;
-constexpr size_t kRsaMinBits = 2048, kRsaMaxBits = 4096;
+// The only RSA keys tacit uses (tacit-protocol(7), Primitives). A verify
+// costs one modular exponentiation by e: with e = 65537 that is 17
+// multiplications, with an e as large as the modulus ~3072, or ~31 ms of
+// server CPU for a 1.3 KB REGISTER. So every path that makes a key from
+// bytes refuses any other e before anything is verified.
+constexpr size_t kRsaBits = 3072;
+constexpr int kRsaExponent = 65537;
+
+bool rsa_shape_ok(mbedtls_pk_context& pk) {
+    if (mbedtls_pk_get_bitlen(&pk) != kRsaBits) return false;
+    Mpi e;
+    check(mbedtls_rsa_export(mbedtls_pk_rsa(pk), nullptr, nullptr, nullptr, nullptr, &e.m),
+          "RSA exponent export failed");
+    return mbedtls_mpi_cmp_int(&e.m, kRsaExponent) == 0;
+}
 }  // namespace
 
 struct PkKey::Impl {
@@ -42,8 +64,7 @@ struct PkKey::Impl {
         priv = has_priv;
         switch (mbedtls_pk_get_type(&pk)) {
             case MBEDTLS_PK_RSA: {
-                size_t bits = mbedtls_pk_get_bitlen(&pk);
-                if (bits < kRsaMinBits || bits > kRsaMaxBits) return false;
+                if (!rsa_shape_ok(pk)) return false;
                 // Hash for PSS encoding and MGF1 both SHA-256.
                 mbedtls_rsa_set_padding(mbedtls_pk_rsa(pk), MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
                 type = Type::Rsa;
@@ -190,14 +211,6 @@ bool parse_ecdsa_der(ByteView sig, ByteView& r, ByteView& s) {
     ByteView in = sig.subspan(2);
     return der_int(in, r) && der_int(in, s) && in.empty();
 }
-
-struct Mpi {
-    mbedtls_mpi m;
-    Mpi() { mbedtls_mpi_init(&m); }
-    ~Mpi() { mbedtls_mpi_free(&m); }
-    Mpi(const Mpi&) = delete;
-    Mpi& operator=(const Mpi&) = delete;
-};
 
 }  // namespace
 

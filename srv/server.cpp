@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "shared/messages.hpp"
+#include "shared/names.hpp"
 #include "shared/protocol.hpp"
 #include "shared/wire.hpp"
 #include "srv/dummy_key.hpp"
@@ -28,6 +29,15 @@ constexpr size_t kReadPerEvent = 256 * 1024;
 // connection gets its fair share, and a reader that never reads meets the
 // output cap after a bounded amount of work.
 constexpr size_t kMaxFramesPerPass = 16;
+// The pre-login budget (tacitd(8)): before it is logged in, a connection
+// may send this many sealed frames and make the server check this many
+// signatures that do not verify. A signature that verifies starts both
+// counts again: it cost the peer an RSA-3072 signing, far more than the
+// verify cost us, so a client may register many accounts on one
+// connection, but one that proves nothing is cut after a few frames
+// instead of keeping the server busy at no cost of its own.
+constexpr unsigned kPreLoginFrames = 32;
+constexpr unsigned kPreLoginBadSigs = 8;
 
 Bytes plain_frame(uint8_t kind, ByteView payload) {
     auto body = plain_frame_body(kind, payload);
@@ -61,8 +71,9 @@ Server::Server(Config cfg, ServerIdentity id)
     so.sync = cfg_.sync;
     so.mailbox_cap = cfg_.mailbox_cap;
     store_ = std::make_unique<store::Store>(so);
-    dummy_key_ = crypto::PkKey::parse_public_der(ByteView(kDummyRsaDer, kDummyRsaDerLen));
-    if (!dummy_key_) throw std::runtime_error("built-in decoy key does not parse");
+    UserBundle dummy{Bytes(kDummyRsaDer, kDummyRsaDer + kDummyRsaDerLen), crypto::X25519Key::generate().pub};
+    dummy_bundle_ = dummy.encode();
+    if (!UserBundle::decode(dummy_bundle_)) throw std::runtime_error("built-in decoy key does not parse");
 }
 
 Server::~Server() = default;
@@ -105,6 +116,15 @@ void Server::stop() { loop_.stop(); }
 Connection* Server::conn(uint64_t id) {
     auto it = conns_.find(id);
     return it == conns_.end() || it->second->dead ? nullptr : it->second.get();
+}
+
+bool Server::admit(RateLimiter& rl, std::string_view limit, const std::string& key) {
+    uint64_t now = EventLoop::now_ms();
+    if (rl.take(key, now)) return true;
+    if (rl.refusal_due(key, now))
+        fmt::print(stderr, "tacitd: rate limit {} refuses key={} (logged once a minute per key)\n", limit,
+                   loggable_name(key));
+    return false;
 }
 
 void Server::log_conn(const Connection& c, const std::string& what) const {
@@ -282,9 +302,8 @@ void Server::on_plain(Connection& c, ByteView body) {
     if (kind == uint8_t(proto::Kind::KeyRequest) || kind == uint8_t(proto::Kind::Hello) ||
         kind == uint8_t(proto::Kind::Resume)) {
         // Limit before any crypto, so a flood cannot starve logged-in users.
-        auto now = EventLoop::now_ms();
         auto host = c.peer.substr(0, c.peer.rfind(':'));
-        if (!hs_addr_rl_.take(host, now) || !hs_total_rl_.take("*", now)) {
+        if (!admit(hs_addr_rl_, "handshake", host) || !admit(hs_total_rl_, "handshake total", "*")) {
             close(c, "handshake rate limit");
             return;
         }
@@ -381,6 +400,8 @@ void Server::on_sealed(Connection& c, ByteView body) {
 
 void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     if (pt.empty()) return close(c, "empty message");
+    if (!c.logged_in() && ++c.prelogin_frames > kPreLoginFrames)
+        return close(c, "pre-login budget spent: too many frames");
     uint8_t type = pt[0];
     const HandlerEntry* h = find_handler(type);
     Request req{type, pt, seq};
@@ -395,6 +416,8 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
                   st == ST_OPEN ? "log in first" : "not allowed once logged in", false);
         return;
     }
+    if (st == ST_OPEN && h->signed_req && c.prelogin_bad_sigs >= kPreLoginBadSigs)
+        return close(c, "pre-login budget spent: too many bad signatures");
     try {
         h->fn(ctx);
     } catch (const WireError& e) {
@@ -572,7 +595,13 @@ uint64_t Ctx::now_ms() { return srv.now_ms(); }
 
 bool Ctx::verify(const crypto::PkKey& key, size_t signed_len, ByteView sig) const {
     auto in = msg::sig_input(proto::C2S, conn.session_id, req.seq, req.plaintext.first(signed_len));
-    return key.verify(in, sig);
+    bool ok = key.verify(in, sig);
+    if (!conn.logged_in()) {
+        // The pre-login budget (kPreLoginFrames) starts again on a good one.
+        if (ok) conn.prelogin_frames = conn.prelogin_bad_sigs = 0;
+        else ++conn.prelogin_bad_sigs;
+    }
+    return ok;
 }
 
 void Ctx::reply(Bytes type_fields, bool sign) {

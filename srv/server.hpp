@@ -34,9 +34,14 @@ public:
     EventLoop& loop() { return loop_; }
     SessionTable& sessions() { return sessions_; }
     uint64_t now_ms() const;  // wall clock, epoch ms (tokens, stored times)
-    const crypto::PkKey& dummy_user_key() const { return *dummy_key_; }
+    // A user bundle around the built-in dummy key (srv/dummy_key.cpp): the
+    // login decoy path parses it where a real login parses the user's.
+    const Bytes& dummy_user_bundle() const { return dummy_bundle_; }
     RateLimiter& login_limiter() { return login_rl_; }
     RateLimiter& register_limiter() { return register_rl_; }
+    // Takes one token from rl for key; false when the bucket is empty. A
+    // refusal is logged, at most once a minute per bucket (tacitd(8)).
+    bool admit(RateLimiter& rl, std::string_view limit, const std::string& key);
     void queue(Connection& c, Outgoing o);
 
     // Attach a connection to a session (login or resume) and update presence.
@@ -74,7 +79,7 @@ private:
     Config cfg_;
     ServerIdentity id_;
     std::unique_ptr<store::Store> store_;
-    std::optional<crypto::PkKey> dummy_key_;
+    Bytes dummy_bundle_;
     EventLoop loop_;
     std::unique_ptr<Acceptor> acceptor_;
     std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
