@@ -4,6 +4,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
 
+#include <algorithm>
 #include <array>
 
 #include "shared/crypto_internal.hpp"
@@ -48,6 +49,7 @@ struct PkKey::Impl {
     mbedtls_ecdsa_context ec;
     Type type = Type::Rsa;
     bool priv = false;
+    Bytes rsa_n;  // the modulus, big endian, as long as a signature
     Impl() {
         mbedtls_pk_init(&pk);
         mbedtls_ecdsa_init(&ec);
@@ -65,6 +67,10 @@ struct PkKey::Impl {
         switch (mbedtls_pk_get_type(&pk)) {
             case MBEDTLS_PK_RSA: {
                 if (!rsa_shape_ok(pk)) return false;
+                rsa_n.assign(mbedtls_pk_get_len(&pk), 0);
+                check(mbedtls_rsa_export_raw(mbedtls_pk_rsa(pk), rsa_n.data(), rsa_n.size(), nullptr, 0,
+                                             nullptr, 0, nullptr, 0, nullptr, 0),
+                      "RSA modulus export failed");
                 // Hash for PSS encoding and MGF1 both SHA-256.
                 mbedtls_rsa_set_padding(mbedtls_pk_rsa(pk), MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
                 type = Type::Rsa;
@@ -217,10 +223,21 @@ bool parse_ecdsa_der(ByteView sig, ByteView& r, ByteView& s) {
 bool PkKey::verify(ByteView msg, ByteView sig) const {
     Array<32> h = sha256(msg);
     if (impl_->type == Type::Rsa) {
-        if (sig.size() != mbedtls_pk_get_len(&impl_->pk)) return false;
+        const Bytes& n = impl_->rsa_n;
+        if (sig.size() != n.size()) return false;
+        // mbedTLS refuses a value not below the modulus before exponentiating,
+        // which would make a refusal's time depend on the key: a LOGIN1 signed
+        // with a value between the dummy key's modulus and a user's would
+        // tell a known user from an unknown one (tacit-protocol(7), LOGIN).
+        // So such a value is refused after the same exponentiation, of a
+        // copy made smaller than any 3072-bit modulus.
+        bool below = std::lexicographical_compare(sig.begin(), sig.end(), n.begin(), n.end());
+        Bytes s(sig.begin(), sig.end());
+        if (!below) s[0] = 0;
         mbedtls_pk_rsassa_pss_options opts{MBEDTLS_MD_SHA256, kPssSalt};
-        return mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &opts, &impl_->pk, MBEDTLS_MD_SHA256,
-                                     h.data(), h.size(), sig.data(), sig.size()) == 0;
+        bool ok = mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &opts, &impl_->pk, MBEDTLS_MD_SHA256, h.data(),
+                                        h.size(), s.data(), s.size()) == 0;
+        return below && ok;
     }
     ByteView rv, sv;
     if (!parse_ecdsa_der(sig, rv, sv)) return false;

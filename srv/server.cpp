@@ -281,6 +281,15 @@ void Server::close(Connection& c, const char* why) {
     dead_.push_back(c.id);
 }
 
+// Ends a connection once what it was already answered is written: frames
+// that wait behind it are ignored (on_sealed) and never answered.
+void Server::close_after_output(Connection& c, const char* why) {
+    log_conn(c, fmt::format("closing: {}", why));
+    c.closing = true;
+    if (c.pending.empty() && c.out_pending() == 0) close(c, why);
+    else to_flush_.insert(c.id);
+}
+
 // -------------------------------------------------------------- frames
 
 void Server::on_frame(Connection& c, Bytes& body) {
@@ -401,7 +410,7 @@ void Server::on_sealed(Connection& c, ByteView body) {
 void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     if (pt.empty()) return close(c, "empty message");
     if (!c.logged_in() && ++c.prelogin_frames > kPreLoginFrames)
-        return close(c, "pre-login budget spent: too many frames");
+        return close_after_output(c, "pre-login budget spent: too many frames");
     uint8_t type = pt[0];
     const HandlerEntry* h = find_handler(type);
     Request req{type, pt, seq};
@@ -417,7 +426,7 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
         return;
     }
     if (st == ST_OPEN && h->signed_req && c.prelogin_bad_sigs >= kPreLoginBadSigs)
-        return close(c, "pre-login budget spent: too many bad signatures");
+        return close_after_output(c, "pre-login budget spent: too many bad signatures");
     try {
         h->fn(ctx);
     } catch (const WireError& e) {

@@ -70,6 +70,7 @@ private:
     void flush(Connection& c, bool committed);
     void write_some(Connection& c);
     void close(Connection& c, const char* why);
+    void close_after_output(Connection& c, const char* why);
     void detach(Connection& c);
     void sweep();
     void presence_changed();
