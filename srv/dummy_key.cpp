@@ -1,6 +1,6 @@
 // A fixed RSA-3072 public key whose private half was discarded. LOGIN1 for an
 // unknown user verifies its signature against this key, so the decoy path
-// costs the same RSA verify as the real one (protocol.md: login reveals
+// costs the same RSA verify as the real one (tacit-protocol(7), LOGIN: login reveals
 // nothing). It is public data; nothing can be signed for it.
 #include "srv/dummy_key.hpp"
 
