@@ -69,6 +69,13 @@ struct GoodUsers {
         });
         return got ? "" : "'" + body + "' never arrived";
     }
+    // Chats once and adds a report row on how it went; true if it arrived.
+    bool chat_row(Report& rep, const std::string& when) {
+        auto e = chat();
+        rep.add("good users chat " + when, "message arrives", e.empty() ? "arrived" : "BROKEN: " + e,
+                e.empty() ? "no" : "YES");
+        return e.empty();
+    }
     // "PING median 0.2 ms, max 0.9 ms (12)", then forgets the samples.
     std::string latency() {
         if (rtt_ms.empty()) return fmt::format("NO PONG ({} failed)", ping_failures);
@@ -227,10 +234,7 @@ TEST_CASE("RSA keys: only e = 65537 and refused before any modexp; the register 
     CHECK(one.closed == 1);
     CHECK(s.log().find("pre-login budget spent: too many frames") != std::string::npos);
 
-    auto e = g.chat();
-    rep.add("good users chat after the RSA attacks", "message arrives", e.empty() ? "arrived" : "BROKEN: " + e,
-            e.empty() ? "no" : "YES");
-    CHECK(e.empty());
+    CHECK(g.chat_row(rep, "after the RSA attacks"));
 
     // The register limiter is charged before the signature is checked:
     // bad signatures use it up, the rest are refused unverified.
@@ -356,10 +360,7 @@ TEST_CASE("nothing is signed for a peer that proved nothing; the pre-login budge
                 fmt::format("{} OK", okn));
         CHECK(okn == 40);
     }
-    auto e = g.chat();
-    rep.add("good users chat after the attacks", "message arrives", e.empty() ? "arrived" : "BROKEN: " + e,
-            e.empty() ? "no" : "YES");
-    CHECK(e.empty());
+    CHECK(g.chat_row(rep, "after the attacks"));
 }
 
 TEST_CASE("one address hammering an account cannot lock its user out", "[integration][abuse]") {
@@ -464,10 +465,7 @@ TEST_CASE("a user name from the wire cannot forge a log line", "[integration][ab
     rep.add("LOGIN1 + LOGIN2 as 'x\\n" + forged.substr(0, 24) + "...'", "one line, the name quoted and escaped",
             forged_line ? "FORGED LINE IN LOG" : shown.substr(0, 60) + "...");
     CHECK_FALSE(forged_line);
-    auto e = g.chat();
-    rep.add("good users chat afterwards", "message arrives", e.empty() ? "arrived" : "BROKEN: " + e,
-            e.empty() ? "no" : "YES");
-    CHECK(e.empty());
+    CHECK(g.chat_row(rep, "afterwards"));
 }
 
 TEST_CASE("the decoy LOGIN1 costs the server what a real one costs", "[integration][abuse]") {
@@ -533,8 +531,5 @@ TEST_CASE("the decoy LOGIN1 costs the server what a real one costs", "[integrati
         CHECK(med < 1.10);
     }
     rep.add("  good users' PING meanwhile", "answered at once", g.latency());
-    auto e = g.chat();
-    rep.add("good users chat afterwards", "message arrives", e.empty() ? "arrived" : "BROKEN: " + e,
-            e.empty() ? "no" : "YES");
-    CHECK(e.empty());
+    CHECK(g.chat_row(rep, "afterwards"));
 }
