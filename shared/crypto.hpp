@@ -113,7 +113,8 @@ public:
     size_t bits() const;  // RSA modulus size or EC group size
 
     Bytes sign(ByteView msg) const;  // hashes msg with SHA-256 first
-    // RSA: rejects any PSS salt length other than 32.
+    // RSA: rejects any PSS salt length other than 32, and a value not below
+    // the modulus only after the same exponentiation as any other refusal.
     bool verify(ByteView msg, ByteView sig) const;
 
 private:

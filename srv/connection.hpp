@@ -70,7 +70,6 @@ struct Connection {
     // the channel opened or the last signature that verified.
     unsigned prelogin_frames = 0, prelogin_bad_sigs = 0;
     uint64_t accepted_ms = 0, last_rx_ms = 0;
-
     bool closing = false;  // close once pending output is written
     bool dead = false;     // reaped in before-sleep, never inside its own callback
 
