@@ -102,7 +102,7 @@ public:
     static PkKey generate_p256();
     // Builds a P-256 key from a raw 32-byte private scalar (test vectors).
     static std::optional<PkKey> p256_from_scalar(ByteView d32);
-    // SubjectPublicKeyInfo. Accepts RSA of 2048..4096 bits and P-256 only, and
+    // SubjectPublicKeyInfo. Accepts RSA-3072 with e = 65537 and P-256 only, and
     // only the canonical DER (no trailing bytes), so one key has one encoding.
     static std::optional<PkKey> parse_public_der(ByteView der);
     static std::optional<PkKey> parse_private_der(ByteView der);
@@ -113,7 +113,8 @@ public:
     size_t bits() const;  // RSA modulus size or EC group size
 
     Bytes sign(ByteView msg) const;  // hashes msg with SHA-256 first
-    // RSA: rejects any PSS salt length other than 32.
+    // RSA: rejects any PSS salt length other than 32, and a value not below
+    // the modulus only after the same exponentiation as any other refusal.
     bool verify(ByteView msg, ByteView sig) const;
 
 private:

@@ -80,6 +80,7 @@ Bytes UserBundle::encode() const { return encode_bundle(kUserBundle, rsa_der, bo
 std::optional<UserBundle> UserBundle::decode(ByteView b) {
     auto parts = decode_bundle(b, kUserBundle);
     if (!parts) return std::nullopt;
+    // parse_public_der accepts RSA only at 3072 bits with e = 65537.
     auto key = crypto::PkKey::parse_public_der(parts->first);
     if (!key || key->type() != crypto::PkKey::Type::Rsa || key->bits() != 3072) return std::nullopt;
     return UserBundle{std::move(parts->first), parts->second};

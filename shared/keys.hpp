@@ -16,8 +16,9 @@ struct UserBundle {
     Bytes rsa_der;
     Array<32> box_pub{};
     Bytes encode() const;
-    // nullopt unless the DER is a canonical RSA-3072 SubjectPublicKeyInfo and
-    // the box key is a usable X25519 point.
+    // nullopt unless the DER is a canonical RSA-3072 SubjectPublicKeyInfo
+    // with e = 65537 (PkKey refuses any other exponent) and the box key is a
+    // usable X25519 point.
     static std::optional<UserBundle> decode(ByteView b);
 };
 

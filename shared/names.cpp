@@ -42,4 +42,23 @@ std::string name_problem(std::string_view name) {
     return "";
 }
 
+std::string loggable_name(std::string_view name) {
+    if (valid_name(name)) return std::string(name);
+    constexpr size_t kShown = 64;
+    std::string out = "\"";
+    for (char c : name.substr(0, kShown)) {
+        auto u = static_cast<unsigned char>(c);
+        if (u > 0x20 && u < 0x7f && c != '"' && c != '\\') {
+            out += c;
+            continue;
+        }
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", u);
+        out += buf;
+    }
+    out += '"';
+    if (name.size() > kShown) out += "...(" + std::to_string(name.size()) + " bytes)";
+    return out;
+}
+
 }  // namespace tacit

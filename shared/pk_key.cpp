@@ -1,9 +1,10 @@
 // Signature keys through mbedtls_pk: RSA-3072 PSS for users, deterministic
-// ECDSA P-256 for the server (protocol.md section 1).
+// ECDSA P-256 for the server (tacit-protocol(7), Primitives).
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
 
+#include <algorithm>
 #include <array>
 
 #include "shared/crypto_internal.hpp"
@@ -13,9 +14,31 @@ namespace tacit::crypto {
 using detail::check;
 
 namespace {
+struct Mpi {
+    mbedtls_mpi m;
+    Mpi() { mbedtls_mpi_init(&m); }
+    ~Mpi() { mbedtls_mpi_free(&m); }
+    Mpi(const Mpi&) = delete;
+    Mpi& operator=(const Mpi&) = delete;
+};
+
 constexpr int kPssSalt = 32;
 constexpr size_t kPubDerMax = 4096, kPrivDerMax = 8192;
-constexpr size_t kRsaMinBits = 2048, kRsaMaxBits = 4096;
+// The only RSA keys tacit uses (tacit-protocol(7), Primitives). A verify
+// costs one modular exponentiation by e: with e = 65537 that is 17
+// multiplications, with an e as large as the modulus ~3072, or ~31 ms of
+// server CPU for a 1.3 KB REGISTER. So every path that makes a key from
+// bytes refuses any other e before anything is verified.
+constexpr size_t kRsaBits = 3072;
+constexpr int kRsaExponent = 65537;
+
+bool rsa_shape_ok(mbedtls_pk_context& pk) {
+    if (mbedtls_pk_get_bitlen(&pk) != kRsaBits) return false;
+    Mpi e;
+    check(mbedtls_rsa_export(mbedtls_pk_rsa(pk), nullptr, nullptr, nullptr, nullptr, &e.m),
+          "RSA exponent export failed");
+    return mbedtls_mpi_cmp_int(&e.m, kRsaExponent) == 0;
+}
 }  // namespace
 
 struct PkKey::Impl {
@@ -26,6 +49,7 @@ struct PkKey::Impl {
     mbedtls_ecdsa_context ec;
     Type type = Type::Rsa;
     bool priv = false;
+    Bytes rsa_n;  // the modulus, big endian, as long as a signature
     Impl() {
         mbedtls_pk_init(&pk);
         mbedtls_ecdsa_init(&ec);
@@ -42,8 +66,11 @@ struct PkKey::Impl {
         priv = has_priv;
         switch (mbedtls_pk_get_type(&pk)) {
             case MBEDTLS_PK_RSA: {
-                size_t bits = mbedtls_pk_get_bitlen(&pk);
-                if (bits < kRsaMinBits || bits > kRsaMaxBits) return false;
+                if (!rsa_shape_ok(pk)) return false;
+                rsa_n.assign(mbedtls_pk_get_len(&pk), 0);
+                check(mbedtls_rsa_export_raw(mbedtls_pk_rsa(pk), rsa_n.data(), rsa_n.size(), nullptr, 0,
+                                             nullptr, 0, nullptr, 0, nullptr, 0),
+                      "RSA modulus export failed");
                 // Hash for PSS encoding and MGF1 both SHA-256.
                 mbedtls_rsa_set_padding(mbedtls_pk_rsa(pk), MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
                 type = Type::Rsa;
@@ -191,23 +218,26 @@ bool parse_ecdsa_der(ByteView sig, ByteView& r, ByteView& s) {
     return der_int(in, r) && der_int(in, s) && in.empty();
 }
 
-struct Mpi {
-    mbedtls_mpi m;
-    Mpi() { mbedtls_mpi_init(&m); }
-    ~Mpi() { mbedtls_mpi_free(&m); }
-    Mpi(const Mpi&) = delete;
-    Mpi& operator=(const Mpi&) = delete;
-};
-
 }  // namespace
 
 bool PkKey::verify(ByteView msg, ByteView sig) const {
     Array<32> h = sha256(msg);
     if (impl_->type == Type::Rsa) {
-        if (sig.size() != mbedtls_pk_get_len(&impl_->pk)) return false;
+        const Bytes& n = impl_->rsa_n;
+        if (sig.size() != n.size()) return false;
+        // mbedTLS refuses a value not below the modulus before exponentiating,
+        // which would make a refusal's time depend on the key: a LOGIN1 signed
+        // with a value between the dummy key's modulus and a user's would
+        // tell a known user from an unknown one (tacit-protocol(7), LOGIN).
+        // So such a value is refused after the same exponentiation, of a
+        // copy made smaller than any 3072-bit modulus.
+        bool below = std::lexicographical_compare(sig.begin(), sig.end(), n.begin(), n.end());
+        Bytes s(sig.begin(), sig.end());
+        if (!below) s[0] = 0;
         mbedtls_pk_rsassa_pss_options opts{MBEDTLS_MD_SHA256, kPssSalt};
-        return mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &opts, &impl_->pk, MBEDTLS_MD_SHA256,
-                                     h.data(), h.size(), sig.data(), sig.size()) == 0;
+        bool ok = mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &opts, &impl_->pk, MBEDTLS_MD_SHA256, h.data(),
+                                        h.size(), s.data(), s.size()) == 0;
+        return below && ok;
     }
     ByteView rv, sv;
     if (!parse_ecdsa_der(sig, rv, sv)) return false;

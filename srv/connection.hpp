@@ -68,6 +68,9 @@ struct Connection {
     bool renew_pending = false;  // RENEW2 accepted; any client frame before RENEW2_R closes
     std::optional<ServerKeys> next_keys;  // installed after RENEW2_R is sealed
     std::optional<UpdatePage> page;
+    // The pre-login budget (srv/server.cpp, kPreLoginFrames), counted since
+    // the channel opened or the last signature that verified.
+    unsigned prelogin_frames = 0, prelogin_bad_sigs = 0;
     uint64_t accepted_ms = 0, last_rx_ms = 0;
     bool closing = false;  // close once pending output is written
     bool dead = false;     // reaped in before-sleep, never inside its own callback

@@ -1,7 +1,8 @@
-// A fixed RSA-3072 public key whose private half was discarded. LOGIN1 for an
-// unknown user verifies its signature against this key, so the decoy path
-// costs the same RSA verify as the real one (protocol.md: login reveals
-// nothing). It is public data; nothing can be signed for it.
+// A fixed RSA-3072 public key (e = 65537) whose private half was discarded.
+// LOGIN1 for an unknown user parses a bundle around it and verifies its
+// signature against it, so the decoy path costs what the real one does
+// (tacit-protocol(7), LOGIN: login reveals nothing). It is public data;
+// nothing can be signed for it.
 #include "srv/dummy_key.hpp"
 
 namespace tacit::srv {

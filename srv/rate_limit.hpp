@@ -13,6 +13,9 @@ public:
     RateLimiter(double per_second, double burst) : rate_(per_second), burst_(burst) {}
     // Takes one token for `key` at time now_ms; false when none is left.
     bool take(const std::string& key, uint64_t now_ms);
+    // After take() refused key: true at most once a minute per key, so the
+    // log shows who is being refused without a line per refused request.
+    bool refusal_due(const std::string& key, uint64_t now_ms);
     void sweep(uint64_t now_ms);
     void set(double per_second, double burst) { rate_ = per_second, burst_ = burst; }
 
@@ -20,6 +23,7 @@ private:
     struct Bucket {
         double tokens;
         uint64_t at_ms;
+        uint64_t quiet_until_ms = 0;  // no refusal is logged before this
     };
     double refill(Bucket& b, uint64_t now_ms) const;
     double rate_, burst_;

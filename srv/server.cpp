@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "shared/messages.hpp"
+#include "shared/names.hpp"
 #include "shared/protocol.hpp"
 #include "shared/wire.hpp"
 #include "srv/dummy_key.hpp"
@@ -29,6 +30,15 @@ constexpr size_t kReadPerEvent = 256 * 1024;
 // connection gets its fair share, and a reader that never reads meets the
 // output cap after a bounded amount of work.
 constexpr size_t kMaxFramesPerPass = 16;
+// The pre-login budget (tacitd(8)): before it is logged in, a connection
+// may send this many sealed frames and make the server check this many
+// signatures that do not verify. A signature that verifies starts both
+// counts again: it cost the peer an RSA-3072 signing, far more than the
+// verify cost us, so a client may register many accounts on one
+// connection, but one that proves nothing is cut after a few frames
+// instead of keeping the server busy at no cost of its own.
+constexpr unsigned kPreLoginFrames = 32;
+constexpr unsigned kPreLoginBadSigs = 8;
 
 Bytes plain_frame(uint8_t kind, ByteView payload) {
     auto body = plain_frame_body(kind, payload);
@@ -85,8 +95,9 @@ Server::Server(Config cfg, ServerIdentity id)
     so.mailbox_cap = cfg_.mailbox_cap;
     set_quotas(so, cfg_);
     store_ = std::make_unique<store::Store>(so);
-    dummy_key_ = crypto::PkKey::parse_public_der(ByteView(kDummyRsaDer, kDummyRsaDerLen));
-    if (!dummy_key_) throw std::runtime_error("built-in decoy key does not parse");
+    UserBundle dummy{Bytes(kDummyRsaDer, kDummyRsaDer + kDummyRsaDerLen), crypto::X25519Key::generate().pub};
+    dummy_bundle_ = dummy.encode();
+    if (!UserBundle::decode(dummy_bundle_)) throw std::runtime_error("built-in decoy key does not parse");
 }
 
 Server::~Server() = default;
@@ -153,6 +164,15 @@ Connection* Server::conn(uint64_t id) {
     return it == conns_.end() || it->second->dead ? nullptr : it->second.get();
 }
 
+bool Server::admit(RateLimiter& rl, std::string_view limit, const std::string& key) {
+    uint64_t now = EventLoop::now_ms();
+    if (rl.take(key, now)) return true;
+    if (rl.refusal_due(key, now))
+        fmt::print(stderr, "tacitd: rate limit {} refuses key={} (logged once a minute per key)\n", limit,
+                   loggable_name(key));
+    return false;
+}
+
 void Server::log_conn(const Connection& c, const std::string& what) const {
     fmt::print(stderr, "tacitd: conn={} peer={} {}\n", c.id, c.peer, what);
 }
@@ -164,7 +184,7 @@ void Server::on_accept(Acceptor& a) {
         auto fd = a.accept_one();
         if (!fd) return;
         auto peer = identify_peer(fd->get());
-        if (!admit(peer.shown, peer.key)) continue;  // UniqueFd closes it
+        if (!admit_connection(peer.shown, peer.key)) continue;  // UniqueFd closes it
         ++per_peer_[peer.key];
         auto c = std::make_unique<Connection>();
         c->id = next_id_++;
@@ -179,7 +199,7 @@ void Server::on_accept(Acceptor& a) {
     }
 }
 
-bool Server::admit(const std::string& peer, const std::string& key) {
+bool Server::admit_connection(const std::string& peer, const std::string& key) {
     if (conns_.size() >= cfg_.max_connections) {
         fmt::print(stderr, "tacitd: peer={} refused: connection limit {} reached\n", peer, cfg_.max_connections);
         return false;
@@ -321,6 +341,15 @@ void Server::close(Connection& c, const char* why) {
     dead_.push_back(c.id);
 }
 
+// Ends a connection once what it was already answered is written: frames
+// that wait behind it are ignored (on_sealed) and never answered.
+void Server::close_after_output(Connection& c, const char* why) {
+    log_conn(c, fmt::format("closing: {}", why));
+    c.closing = true;
+    if (c.pending.empty() && c.out_pending() == 0) close(c, why);
+    else to_flush_.insert(c.id);
+}
+
 // -------------------------------------------------------------- frames
 
 void Server::on_frame(Connection& c, Bytes& body) {
@@ -346,8 +375,7 @@ void Server::on_plain(Connection& c, ByteView body) {
     if (kind == uint8_t(proto::Kind::KeyRequest) || kind == uint8_t(proto::Kind::Hello) ||
         kind == uint8_t(proto::Kind::Resume)) {
         // Limit before any crypto, so a flood cannot starve logged-in users.
-        auto now = EventLoop::now_ms();
-        if (!hs_addr_rl_.take(c.peer_key, now) || !hs_total_rl_.take("*", now)) {
+        if (!admit(hs_addr_rl_, "handshake", c.peer_key) || !admit(hs_total_rl_, "handshake total", "*")) {
             close(c, "handshake rate limit");
             return;
         }
@@ -453,6 +481,8 @@ void Server::on_sealed(Connection& c, ByteView body) {
 
 void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     if (pt.empty()) return close(c, "empty message");
+    if (!c.logged_in() && ++c.prelogin_frames > kPreLoginFrames)
+        return close_after_output(c, "pre-login budget spent: too many frames");
     uint8_t type = pt[0];
     const HandlerEntry* h = find_handler(type);
     Request req{type, pt, seq};
@@ -467,6 +497,8 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
                   st == ST_OPEN ? "log in first" : "not allowed once logged in", false);
         return;
     }
+    if (st == ST_OPEN && h->signed_req && c.prelogin_bad_sigs >= kPreLoginBadSigs)
+        return close_after_output(c, "pre-login budget spent: too many bad signatures");
     try {
         h->fn(ctx);
     } catch (const WireError& e) {
@@ -658,7 +690,13 @@ uint64_t Ctx::now_ms() { return srv.now_ms(); }
 
 bool Ctx::verify(const crypto::PkKey& key, size_t signed_len, ByteView sig) const {
     auto in = msg::sig_input(proto::C2S, conn.session_id, req.seq, req.plaintext.first(signed_len));
-    return key.verify(in, sig);
+    bool ok = key.verify(in, sig);
+    if (!conn.logged_in()) {
+        // The pre-login budget (kPreLoginFrames) starts again on a good one.
+        if (ok) conn.prelogin_frames = conn.prelogin_bad_sigs = 0;
+        else ++conn.prelogin_bad_sigs;
+    }
+    return ok;
 }
 
 void Ctx::reply(Bytes type_fields, bool sign) {

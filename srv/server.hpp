@@ -36,11 +36,16 @@ public:
     EventLoop& loop() { return loop_; }
     SessionTable& sessions() { return sessions_; }
     uint64_t now_ms() const;  // wall clock, epoch ms (tokens, stored times)
-    const crypto::PkKey& dummy_user_key() const { return *dummy_key_; }
+    // A user bundle around the built-in dummy key (srv/dummy_key.cpp): the
+    // login decoy path parses it where a real login parses the user's.
+    const Bytes& dummy_user_bundle() const { return dummy_bundle_; }
     RateLimiter& login_limiter() { return login_rl_; }
     RateLimiter& register_limiter() { return register_rl_; }
     RateLimiter& group_change_limiter() { return group_change_rl_; }  // per actor
     RateLimiter& group_add_limiter() { return group_add_rl_; }        // per added user
+    // Takes one token from rl for key; false when the bucket is empty. A
+    // refusal is logged, at most once a minute per bucket (tacitd(8)).
+    bool admit(RateLimiter& rl, std::string_view limit, const std::string& key);
     void queue(Connection& c, Outgoing o);
 
     // Attach a connection to a session (login or resume) and update presence.
@@ -62,7 +67,7 @@ private:
     };
     void listen_on(const std::string& spec);
     void on_accept(Acceptor& a);
-    bool admit(const std::string& peer, const std::string& key);
+    bool admit_connection(const std::string& peer, const std::string& key);
     void end_resume(Connection& c);
     void on_io(uint64_t id, uint32_t events);
     void drain(Connection& c);
@@ -77,6 +82,7 @@ private:
     void flush(Connection& c, bool committed);
     void write_some(Connection& c);
     void close(Connection& c, const char* why);
+    void close_after_output(Connection& c, const char* why);
     void detach(Connection& c);
     void sweep();
     void presence_changed();
@@ -86,7 +92,7 @@ private:
     Config cfg_;
     ServerIdentity id_;
     std::unique_ptr<store::Store> store_;
-    std::optional<crypto::PkKey> dummy_key_;
+    Bytes dummy_bundle_;
     EventLoop loop_;
     std::vector<Listener> listeners_;
     std::unordered_map<std::string, unsigned> per_peer_;  // live connections per Peer::key

@@ -61,7 +61,7 @@ void notify_deliveries(Server& srv, const std::vector<Delivery>& ds, bool group_
 }
 
 bool group_change_allowed(Ctx& ctx) {
-    return ctx.srv.group_change_limiter().take("actor:" + ctx.user(), ctx.srv.loop().now_ms());
+    return ctx.srv.admit(ctx.srv.group_change_limiter(), "group change", "actor:" + ctx.user());
 }
 
 std::string bad_name(std::string_view what, std::string_view name) {

@@ -45,7 +45,7 @@ void handle_group_add(Ctx& ctx) {
         if (t.member_count(group) >= max_size) return proto::TOO_LARGE;
         // Charged only for an add that would happen, so failed attempts by
         // others can't use up the subject's bucket.
-        if (!charged && !ctx.srv.group_add_limiter().take("added:" + subject, ctx.srv.loop().now_ms()))
+        if (!charged && !ctx.srv.admit(ctx.srv.group_add_limiter(), "group add", "added:" + subject))
             return proto::RATE_LIMITED;
         charged = true;
         t.add_member(group, subject);

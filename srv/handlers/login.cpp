@@ -4,7 +4,10 @@
 // proof = HMAC-SHA256(key = SHA-256(auth | salt), nonce2), compared in
 // constant time. A failed login never says why: an unknown or malformed
 // user, or a LOGIN1 whose signature fails, walks the same path with a decoy
-// salt and a dummy key, and ends in the same AUTH_FAILED reply.
+// salt and a dummy key, and ends in the same AUTH_FAILED reply
+// (tacit-protocol(7), LOGIN). Refusals that come before any signature is
+// checked (rate limit, LOGIN2 without LOGIN1) are unsigned ERRORs: signing
+// costs the server far more than such a frame costs its sender.
 #include "shared/keys.hpp"
 #include "shared/names.hpp"
 #include <fmt/core.h>
@@ -24,43 +27,77 @@ std::optional<crypto::PkKey> user_key(const Bytes& bundle_bytes) {
     return crypto::PkKey::parse_public_der(b->rsa_der);
 }
 
+// What a login step knows about a name. Known or not, finding it out costs
+// the same: one store lookup, one bundle parse (the user's, or the dummy
+// bundle's), and the decoy salt's HMAC. Only the caller's choice between
+// the two results differs, after the signature is checked, so the decoy
+// path's timing is the real one's (tacit-protocol(7), LOGIN).
+struct Candidate {
+    std::optional<store::UserRec> rec;  // nullopt: unknown or malformed name
+    crypto::PkKey key;                  // the user's, or the dummy key
+    Array<16> decoy_salt{};
+};
+
+Candidate look_up(Ctx& ctx, const std::string& user) {
+    bool well_formed = valid_name(user);
+    // A malformed name is not a store key: it looks up a well-formed one
+    // instead and drops what it finds, so it does the same lookup.
+    std::string_view lookup = well_formed ? std::string_view(user) : std::string_view("decoy");
+    Candidate c;
+    c.rec = ctx.store().read([&](store::Txn& t) { return t.get_user(lookup); });
+    if (!well_formed && c.rec) {
+        wipe(c.rec->verifier.data(), c.rec->verifier.size());
+        c.rec.reset();
+    }
+    const Bytes& bundle = c.rec ? c.rec->public_key : ctx.srv.dummy_user_bundle();
+    auto key = user_key(bundle);
+    if (!key) {
+        // A stored key that no longer parses (say, an exponent other than
+        // 65537 from before the parser refused them) logs no one in.
+        c.rec.reset();
+        key = user_key(ctx.srv.dummy_user_bundle());
+    }
+    c.key = std::move(*key);
+    auto mac = crypto::hmac_sha256(ctx.store().decoy_secret(), concat({as_bytes("decoy"), as_bytes(user)}));
+    std::copy(mac.begin(), mac.begin() + 16, c.decoy_salt.begin());
+    return c;
+}
+
 }  // namespace
 
 void handle_login1(Ctx& ctx) {
     auto d = msg::decode<msg::Login1>(ctx.req.plaintext);
     auto& m = d.m;
     const auto& host = ctx.conn.peer_key;  // address, IPv6 /64 or uid (srv/peer.hpp)
-    auto now = ctx.srv.loop().now_ms();
-    // Both buckets are charged for known and unknown names alike.
-    bool ok_user = ctx.srv.login_limiter().take("user:" + m.user, now);
-    bool ok_addr = ctx.srv.login_limiter().take("addr:" + host, now);
-    if (!ok_user || !ok_addr)
-        return ctx.error(m.nonce1, proto::RATE_LIMITED, "too many login attempts; wait a minute", true);
+    const char* kLimited = "too many login attempts; wait a minute";
+    // The address first: a caller over its own limit costs nothing more,
+    // and charges no one else's bucket.
+    if (!ctx.srv.admit(ctx.srv.login_limiter(), "login", "addr:" + host))
+        return ctx.error(m.nonce1, proto::RATE_LIMITED, kLimited, false);
 
+    auto c = look_up(ctx, m.user);
+    bool sig_ok = ctx.verify(c.key, d.signed_len, d.sigs[0]);
+    bool real = c.rec && sig_ok;
+    // Only an attempt that could be the user's (their key signed it) counts
+    // against the user, so no one else can lock an account out.
+    if (real && !ctx.srv.admit(ctx.srv.login_limiter(), "login", "user:" + m.user)) {
+        wipe(c.rec->verifier.data(), c.rec->verifier.size());
+        return ctx.error(m.nonce1, proto::RATE_LIMITED, kLimited, false);
+    }
     LoginPending lp;
     lp.user = m.user;
     lp.nonce1 = m.nonce1;
     crypto::random_bytes(lp.nonce2.data(), lp.nonce2.size());
-    std::optional<store::UserRec> rec;
-    if (valid_name(m.user)) rec = ctx.store().read([&](store::Txn& t) { return t.get_user(m.user); });
-    std::optional<crypto::PkKey> key;
-    if (rec) key = user_key(rec->public_key);
-    bool sig_ok = ctx.verify(key ? *key : ctx.srv.dummy_user_key(), d.signed_len, d.sigs[0]);
-    if (rec && key && sig_ok) {
-        lp.decoy = false;
-        lp.salt = rec->salt;
-        std::copy(rec->verifier.begin(), rec->verifier.end(), lp.verifier.a.begin());
-        wipe(rec->verifier.data(), rec->verifier.size());
-    } else {
-        auto secret = ctx.store().read([](store::Txn& t) { return t.decoy_secret(); });
-        auto mac = crypto::hmac_sha256(secret, concat({as_bytes("decoy"), as_bytes(m.user)}));
-        std::copy(mac.begin(), mac.begin() + 16, lp.salt.begin());
-        wipe(secret.data(), secret.size());
-    }
+    lp.decoy = !real;
+    lp.salt = real ? c.rec->salt : c.decoy_salt;
+    if (real) std::copy(c.rec->verifier.begin(), c.rec->verifier.end(), lp.verifier.a.begin());
+    if (c.rec) wipe(c.rec->verifier.data(), c.rec->verifier.size());
     msg::Login1R r;
     r.nonce2 = lp.nonce2;
     r.salt.assign(lp.salt.begin(), lp.salt.end());
     ctx.conn.login = std::move(lp);
+    // Signed on the decoy path as well: it must look like a real user's.
+    // The address bucket above bounds how often that happens.
     ctx.reply(msg::encode_body(r), true);
 }
 
@@ -68,33 +105,29 @@ void handle_login2(Ctx& ctx) {
     auto d = msg::decode<msg::Login2>(ctx.req.plaintext);
     std::optional<LoginPending> lp = std::move(ctx.conn.login);
     ctx.conn.login.reset();  // one proof per LOGIN1
+    // Nothing was checked yet, so nothing is signed or verified for it.
+    if (!lp) return ctx.error(Nonce{}, proto::BAD_REQUEST, "send LOGIN1 first", false);
     msg::Login2R r;
     r.status = proto::AUTH_FAILED;
     r.msg = kLoginFailed;
-    if (!lp) {
-        r.msg = "send LOGIN1 first";
-        return ctx.reply(msg::encode_body(r), true);
-    }
     r.nonce1 = lp->nonce1;
-    std::optional<crypto::PkKey> key;
-    if (!lp->decoy) {
-        auto rec = ctx.store().read([&](store::Txn& t) { return t.get_user(lp->user); });
-        if (rec) key = user_key(rec->public_key);
-    }
-    bool sig_ok = ctx.verify(key ? *key : ctx.srv.dummy_user_key(), d.signed_len, d.sigs[0]);
+    // Read again: a RENEW3 between the steps may have replaced the key.
+    auto c = look_up(ctx, lp->user);
+    bool sig_ok = ctx.verify(c.key, d.signed_len, d.sigs[0]);
+    if (c.rec) wipe(c.rec->verifier.data(), c.rec->verifier.size());
     auto expect = crypto::hmac_sha256(lp->verifier, lp->nonce2);
     bool proof_ok = ct_equal(expect, d.m.proof);
     wipe(expect.data(), expect.size());
-    if (!lp->decoy && key && sig_ok && proof_ok) {
+    if (!lp->decoy && c.rec && sig_ok && proof_ok) {
         auto s = ctx.srv.sessions().create(lp->user, ctx.now_ms() + ctx.cfg().token_ttl_ms);
-        s->key = std::make_shared<const crypto::PkKey>(std::move(*key));
+        s->key = std::make_shared<const crypto::PkKey>(std::move(c.key));
         ctx.srv.attach(ctx.conn, s);
         r.status = proto::OK;
         r.token = s->token;
         r.msg = "welcome, " + lp->user;
     }
-    fmt::print(stderr, "tacitd: conn={} peer={} login user={} status={}\n", ctx.conn.id,
-               ctx.conn.peer, lp->user, proto::status_name(r.status));
+    fmt::print(stderr, "tacitd: conn={} peer={} login user={} status={}\n", ctx.conn.id, ctx.conn.peer,
+               loggable_name(lp->user), proto::status_name(r.status));
     auto body = msg::encode_body(r);
     wipe(r.token.data(), r.token.size());
     ctx.reply(std::move(body), true);

@@ -13,31 +13,27 @@
 
 namespace tacit::srv {
 
-namespace {
-void answer(Ctx& ctx, const Nonce& n, uint8_t status, std::string msg) {
-    msg::RegisterR r;
-    r.nonce = n;
-    r.status = status;
-    r.msg = std::move(msg);
-    ctx.reply(msg::encode_body(r), true);
-}
-}  // namespace
-
 void handle_register(Ctx& ctx) {
     auto d = msg::decode<msg::Register>(ctx.req.plaintext);
     auto& m = d.m;
-    if (auto why = name_problem(m.user); !why.empty())
-        return answer(ctx, m.nonce, proto::BAD_REQUEST, "invalid user name: " + why);
-    if (m.pass.size() != proto::kPassLen)
-        return answer(ctx, m.nonce, proto::BAD_REQUEST, "pass must be 32 bytes");
-    auto bundle = UserBundle::decode(m.public_key);
-    if (!bundle) return answer(ctx, m.nonce, proto::BAD_REQUEST, "public key is not a tacit user bundle");
-    auto key = crypto::PkKey::parse_public_der(bundle->rsa_der);
-    if (!key || !ctx.verify(*key, d.signed_len, d.sigs[0]))
-        return answer(ctx, m.nonce, proto::AUTH_FAILED, "signature does not verify with the key inside");
+    // Refusals before the signature verifies are unsigned ERRORs: the peer
+    // has proved nothing yet, and a signature would cost the server more
+    // than the request cost its sender (tacit-protocol(7), REGISTER).
+    auto refuse = [&](uint8_t status, std::string msg) { ctx.error(m.nonce, status, std::move(msg), false); };
+    if (auto why = name_problem(m.user); !why.empty()) return refuse(proto::BAD_REQUEST, "invalid user name: " + why);
+    if (m.pass.size() != proto::kPassLen) return refuse(proto::BAD_REQUEST, "pass must be 32 bytes");
+    // Charged before the key is parsed or anything verified.
     const auto& host = ctx.conn.peer_key;  // address, IPv6 /64 or uid (srv/peer.hpp)
-    if (!ctx.srv.register_limiter().take("reg:" + host, ctx.srv.loop().now_ms()))
-        return answer(ctx, m.nonce, proto::RATE_LIMITED, "too many registrations from your address; try later");
+    if (!ctx.srv.admit(ctx.srv.register_limiter(), "register", "reg:" + host))
+        return refuse(proto::RATE_LIMITED, "too many registrations from your address; try later");
+    auto bundle = UserBundle::decode(m.public_key);
+    std::optional<crypto::PkKey> key;
+    if (bundle) key = crypto::PkKey::parse_public_der(bundle->rsa_der);
+    if (!key)
+        return refuse(proto::BAD_REQUEST,
+                      "public key is not a tacit user bundle (RSA-3072 with e = 65537, and an X25519 key)");
+    if (!ctx.verify(*key, d.signed_len, d.sigs[0]))
+        return refuse(proto::AUTH_FAILED, "signature does not verify with the key inside");
 
     store::UserRec rec;
     rec.public_key = m.public_key;

@@ -125,6 +125,16 @@ msg::RegisterR RawClient::register_user(const std::string& u, const std::string&
     m.public_key = ident.bundle().encode();
     m.nonce = crypto::random_array<16>();
     auto f = call(msg::encode_body(m), &ident.sign);
+    if (frame_type(f) == proto::ERROR) {
+        // Refused before its signature verified: an unsigned ERROR
+        // (tacit-protocol(7), REGISTER), reported as a failed REGISTER_R.
+        REQUIRE(msg::decode_error(f.pt).sigs.empty());
+        msg::RegisterR r;
+        r.nonce = m.nonce;
+        r.status = uint8_t(error_status(f));
+        r.msg = error_msg(f);
+        return r;
+    }
     REQUIRE(frame_type(f) == msg::RegisterR::type);
     auto d = msg::decode<msg::RegisterR>(f.pt);
     REQUIRE(d.m.nonce == m.nonce);

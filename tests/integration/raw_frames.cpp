@@ -1,5 +1,7 @@
 #include "tests/integration/raw_frames.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -85,10 +87,29 @@ std::string describe(const Outcome& o) {
     return s;
 }
 
-FrameConn::FrameConn(const TestServer& s, int timeout_ms)
+namespace {
+// A blocking TCP connection to 127.0.0.1:port from from_ip:0.
+UniqueFd connect_from(const std::string& from_ip, uint16_t port) {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) throw std::runtime_error("socket failed");
+    sockaddr_in src{}, dst{};
+    src.sin_family = dst.sin_family = AF_INET;
+    if (inet_pton(AF_INET, from_ip.c_str(), &src.sin_addr) != 1) throw std::runtime_error("bad from_ip " + from_ip);
+    inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
+    dst.sin_port = htons(port);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&src), sizeof src) != 0)
+        throw std::runtime_error("cannot bind " + from_ip);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0)
+        throw std::runtime_error("cannot connect from " + from_ip);
+    set_nodelay(fd.get());
+    return fd;
+}
+}  // namespace
+
+FrameConn::FrameConn(const TestServer& s, int timeout_ms, const std::string& from_ip)
     : server_(client::read_server_pub(s.pub_file())), timeout_ms_(timeout_ms) {
     signal(SIGPIPE, SIG_IGN);
-    fd_ = connect_tcp(*parse_hostport(s.addr(), 0), timeout_ms);
+    fd_ = from_ip.empty() ? connect_tcp(*parse_hostport(s.addr(), 0), timeout_ms) : connect_from(from_ip, s.port());
 }
 
 bool FrameConn::write(ByteView bytes) {

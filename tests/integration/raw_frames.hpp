@@ -37,8 +37,10 @@ std::string describe(const Outcome& o);  // "GROUP_ADD_R NOT_OWNER: only the own
 
 class FrameConn {
 public:
-    // TCP connect only; the server key comes from s.pub_file().
-    explicit FrameConn(const TestServer& s, int timeout_ms = 10000);
+    // TCP connect only; the server key comes from s.pub_file(). With
+    // from_ip (say "127.0.0.2") the socket is bound to that loopback
+    // address first, so the server sees a peer other than 127.0.0.1.
+    explicit FrameConn(const TestServer& s, int timeout_ms = 10000, const std::string& from_ip = "");
     FrameConn(const FrameConn&) = delete;
     FrameConn& operator=(const FrameConn&) = delete;
 

@@ -114,6 +114,8 @@ TEST_CASE("RSA-3072 PSS signs with salt 32 and rejects other salt lengths", "[cr
     longer.push_back(0);
     CHECK_FALSE(pub->verify(msg, longer));
     CHECK_FALSE(pub->verify(msg, Bytes(sig.begin(), sig.end() - 1)));
+    // Not below the modulus: refused (after an exponentiation all the same).
+    CHECK_FALSE(pub->verify(msg, Bytes(384, 0xff)));
 
     // Sign the same hash with salt 20 and 0 straight through mbedTLS: a
     // plain pk_verify would accept them, ours must not.

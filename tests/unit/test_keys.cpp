@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "shared/keys.hpp"
+#include "tests/unit/odd_rsa.hpp"
 
 using namespace tacit;
 namespace fs = std::filesystem;
@@ -77,6 +78,24 @@ TEST_CASE("user bundle round trip and rejections", "[keys]") {
     // A garbage length prefix cannot make decode allocate or read past the end.
     Bytes huge = {1, 0xff, 0xff, 0xff, 0xff, 0, 0};
     CHECK_FALSE(UserBundle::decode(huge));
+}
+
+TEST_CASE("only e = 65537 is an RSA key, in a bundle and on its own", "[keys][crypto]") {
+    // Same modulus, other exponents: a huge e would make each verify a full
+    // 3072-bit exponentiation (~31 ms), e = 3 is the classic weak choice.
+    const auto& k = user_id().sign;
+    for (auto which : {test::OddExponent::Three, test::OddExponent::Huge}) {
+        Bytes der = test::rsa_der_with_exponent(k, which);
+        INFO((which == test::OddExponent::Huge ? "e = N - 2" : "e = 3"));
+        CHECK(der != k.public_der());
+        CHECK_FALSE(crypto::PkKey::parse_public_der(der));
+        UserBundle odd = user_id().bundle();
+        odd.rsa_der = der;
+        CHECK_FALSE(UserBundle::decode(odd.encode()));
+    }
+    // The real key (e = 65537) still parses, alone and in its bundle.
+    CHECK(crypto::PkKey::parse_public_der(k.public_der()));
+    CHECK(UserBundle::decode(user_id().bundle().encode()));
 }
 
 TEST_CASE("server bundle round trip and fingerprint", "[keys]") {
