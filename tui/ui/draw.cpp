@@ -51,6 +51,13 @@ void put_text(WINDOW* w, int y, int x, std::string_view text, unsigned long attr
 void put_row(WINDOW* w, int y, const Row& row, const Terminal& t) {
     if (!w || y < 0 || y >= getmaxy(w)) return;
     const int width = getmaxx(w);
+    // The row starts from blank cells. Writing a narrow character over the
+    // left half of a wide one leaves ncursesw's right-half cell behind, and
+    // whline() from such a cell blanks the cell before it, which is the last
+    // character just written (issue 17: "...01234567" for "...012345678").
+    wattrset(w, A_NORMAL);
+    wmove(w, y, 0);
+    wclrtoeol(w);
     int x = 0;
     for (const auto& s : row.segs) {
         if (x >= width) break;

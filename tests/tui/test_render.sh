@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The conversation pane shows exactly the model's text after ASCII is painted
+# over rows that held wide characters (CJK) or grapheme clusters (ZWJ emoji,
+# flags), on new messages, on switching windows and on scrolling; and the
+# character after each cluster sits where the terminal (tmux here) put it.
+# One viewer per TERM, all fed by batch senders.
+source "$(dirname "$0")/lib.sh"
+
+keygen_and_start
+TERMS="xterm-256color tmux-256color screen linux"
+viewer() {  # TERM -> user name
+    case $1 in xterm-256color) echo vx ;; tmux-256color) echo vt ;; screen) echo vs ;; linux) echo vl ;; esac
+}
+for term in $TERMS; do
+    register_client "$(viewer "$term")" "$term" || { echo "FAIL setup: $(viewer "$term") under $term$(dump "$(viewer "$term")")"; exit 1; }
+done
+
+# batch_send USER LINE...: USER (registered on first use) sends each LINE to
+# every viewer, in order.
+batch_send() {
+    local user=$1 line term
+    shift
+    {
+        echo "register $user $user-password"
+        echo "login $user $user-password"
+        for line in "$@"; do
+            for term in $TERMS; do echo "send $(viewer "$term") $line"; done
+        done
+        echo quit
+    } | env XDG_DATA_HOME="$TMP/$user/data" "$TACIT" --batch --server "127.0.0.1:$PORT" \
+        --server-key "$TMP/keys/server.pub" >> "$TMP/$user.out" 2>&1
+}
+
+# The text right of the separator on every message row, in screen order.
+message_rows() { screen "$1" | sed -n 's/^.* [│|] //p' | sed 's/ *$//'; }
+# last_rows_are SESSION LINE...: the last message rows are exactly LINE...
+last_rows_are() {
+    local s=$1
+    shift
+    diff <(message_rows "$s" | tail -n $#) <(printf '%s\n' "$@") > "$TMP/diff" 2>&1
+}
+every_viewer() {  # NAME COMMAND ARGS...: COMMAND SESSION ARGS for each viewer
+    local name=$1 term s ok=1 why=""
+    shift
+    for term in $TERMS; do
+        s=$(viewer "$term")
+        if ! "$1" "$s" "${@:2}"; then
+            ok=0
+            why="$why
+  under $term: $(cat "$TMP/diff" 2> /dev/null)$(dump "$s")"
+        fi
+    done
+    if [ $ok -eq 1 ]; then pass "$name"; else fail "$name" "$why"; fi
+}
+wait_all() {  # TEXT
+    local term
+    for term in $TERMS; do wait_for "$(viewer "$term")" "$1" 20 || return 1; done
+}
+query_all() {  # PEER TEXT-TO-WAIT-FOR
+    local term
+    for term in $TERMS; do type_line "$(viewer "$term")" "/query $1"; done
+    for term in $TERMS; do wait_for "$(viewer "$term")" "$2" 10; done
+}
+
+# ---------------------------------------------------------------- CJK
+
+# 5 + 29*2 cells, then 31*2: the last row of each line is full of CJK.
+cjk=$(printf '中文%.0s' $(seq 30))
+batch_send carol "end1 $cjk" "end2 $cjk" "end3 $cjk" "end4 $cjk"
+batch_send alice "end5 $cjk" "end6 $cjk" "end7 $cjk"
+query_all alice "end7"
+# ASCII lines of every length parity, so some end over the left half of a
+# wide character and some over its right half.
+ascii=()
+for n in 35 34 33 36 37 38 39 40 41 42 43 44 45 46; do
+    ascii+=("$(printf '%s' abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | cut -c1-$((n - 3)))$n.")
+done
+batch_send alice "${ascii[0]}"
+wait_all "${ascii[0]:0:20}"
+every_viewer "a new ASCII line painted over a CJK row shows every character" last_rows_are "${ascii[0]}"
+batch_send alice "${ascii[@]:1}"
+wait_all "${ascii[13]}"
+every_viewer "new ASCII lines painted over CJK rows show every character" last_rows_are "${ascii[@]}"
+
+query_all carol "end4"
+query_all alice "${ascii[13]}"
+every_viewer "switching windows paints ASCII over CJK rows intact" last_rows_are "${ascii[@]}"
+
+for term in $TERMS; do keys "$(viewer "$term")" PPage; done
+for term in $TERMS; do wait_for "$(viewer "$term")" "[more "; done
+for term in $TERMS; do keys "$(viewer "$term")" NPage; done
+for term in $TERMS; do wait_until 10 last_rows_are "$(viewer "$term")" "${ascii[@]}"; done
+every_viewer "scrolling back down paints ASCII over CJK rows intact" last_rows_are "${ascii[@]}"
+
+finish
