@@ -125,18 +125,24 @@ bool confirm_server(Terminal& t, const std::string& server, const std::string& f
         Card c;
         c.begin(t);
         header(c, "new server");
-        c.para("This is the first connection to " + server + ". Its key fingerprint is:");
+        // The fingerprint and the question come first and stay on screen
+        // however small the terminal; the explanation may scroll.
+        c.keep_begin();
+        c.para("First connection to " + server + ". Its key fingerprint is:");
+        c.block(fingerprint, 2, Style::Highlight);
         c.blank();
-        c.line("  " + fingerprint, Style::Highlight);
+        c.para("Trust this server and pin its key?", Style::Prompt);
+        c.line("y: yes  n: no", Style::Prompt);
+        c.keep_end();
         c.blank();
         c.para("Compare it with the fingerprint your server's admin published (tacitd prints it at start-up). "
                "Once pinned, a different key is refused.", Style::Dim);
-        c.blank();
-        c.line("Trust this server and pin its key?  y: yes  n: no", Style::Prompt);
         s.show(c);
         auto in = wait_input(t, -1);
         if (!in || in->is_paste) continue;
         const Key& k = in->key;
+        if (k.code == KeyCode::Up || k.code == KeyCode::PageUp) s.scroll_by(k.code == KeyCode::Up ? -1 : -t.rows());
+        if (k.code == KeyCode::Down || k.code == KeyCode::PageDown) s.scroll_by(k.code == KeyCode::Down ? 1 : t.rows());
         if (k.is_plain_char() && (k.ch == 'y' || k.ch == 'Y')) return true;
         if ((k.is_plain_char() && (k.ch == 'n' || k.ch == 'N')) || k.is_ctrl('c') || k.code == KeyCode::Escape)
             return false;
