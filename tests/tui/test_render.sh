@@ -92,4 +92,84 @@ for term in $TERMS; do keys "$(viewer "$term")" NPage; done
 for term in $TERMS; do wait_until 10 last_rows_are "$(viewer "$term")" "${ascii[@]}"; done
 every_viewer "scrolling back down paints ASCII over CJK rows intact" last_rows_are "${ascii[@]}"
 
+# ---------------------------------------------------------------- clusters
+
+# cells TEXT: how far tmux moves the cursor for TEXT, measured in a pane
+# of its own (the terminal's rule, not the client's).
+printf '' > "$TMP/meter.txt"
+cells() {
+    printf '%s' "$1" > "$TMP/meter.txt"
+    tm respawn-pane -k -t meter "cat $TMP/meter.txt; tmux -L $SOCK wait-for -S metered; sleep 600"
+    tm wait-for metered
+    tm display -p -t meter '#{cursor_x}'
+}
+tm new-session -d -s meter -x 200 -y 3 "sleep 600"
+
+family="👨‍👩‍👧" rainbow="🏳️‍🌈" flag="🇫🇷" thumb="👍🏽" acute="é"
+clusters=("$family" "$rainbow" "$flag" "$thumb" "$acute" "中")
+widths=(2 1 2 4 1 2)  # tmux 3.3a: see WidthRule in tui/ui/width.hpp
+full=$(printf "x%.0s" $(seq 62))  # the whole text column
+marked="A${family}B A${rainbow}B A${flag}B A${thumb}B A${acute}B A中B"
+stray=$(printf 'join\u200dme zero\u200bwidth bom\ufeffhere')
+batch_send alice "$full" "$marked" "$(printf "$stray")" "$(printf "$family %.0s" $(seq 30))"
+wait_all "A中B"
+fam_row() { printf "$family %.0s" $(seq "$1") | sed 's/ $//'; }
+zwj_rows=("$full" "$marked" "join<U+200D>me zero<U+200B>width bom<U+FEFF>here" "$(fam_row 21)" "$(fam_row 9)")
+every_viewer "ZWJ sequences and flags are drawn whole, wrapped whole, stray joiners shown" \
+    last_rows_are "${zwj_rows[@]}"
+
+# The column of each B is where the model puts it: the text column's start
+# plus the clusters' widths under tmux's rule.
+columns_right() {
+    local s=$1 row start k=0 expect got prefix
+    row=$(screen "$s" | grep -F "A${family}B")
+    prefix=${row%%[│|] A*}
+    start=$(($(cells "$prefix") + 2))
+    expect=$start
+    for k in "${!clusters[@]}"; do
+        expect=$((expect + 1 + widths[k]))
+        prefix=${row%%"${clusters[k]}B"*}${clusters[k]}
+        got=$(cells "$prefix")
+        if [ "$got" != "$expect" ]; then
+            echo "after ${clusters[k]}: B at $got, model $expect" > "$TMP/diff"
+            return 1
+        fi
+        expect=$((expect + 2))
+    done
+}
+every_viewer "the character after each cluster is in the model's column" columns_right
+
+# Typed one piece at a time, so ncurses redraws only what changed and has
+# to know where each cluster ended.
+input_cursor_right() {
+    local s=$1 want got typed="" piece
+    for piece in A "$family" B "$rainbow" C; do
+        typed+=$piece
+        tm send-keys -t "$s" -l "$piece"
+        wait_until 5 has "$s" "[alice] $typed" || break
+    done
+    if ! wait_until 5 has_re "$s" "^\[alice\] A${family}B${rainbow}C *\$"; then
+        echo "input row: $(screen "$s" | tail -1)" > "$TMP/diff"
+        keys "$s" C-u
+        return 1
+    fi
+    want=$(cells "[alice] A${family}B${rainbow}C")
+    got=$(tm display -p -t "$s" '#{cursor_x}')
+    keys "$s" C-u
+    [ "$got" = "$want" ] || { echo "cursor at $got, model $want" > "$TMP/diff"; return 1; }
+}
+every_viewer "the input cursor sits right after typed clusters" input_cursor_right
+
+ascii2=("$full" "short" "$(printf 'y%.0s' $(seq 40))" "${full:0:61}" "z")
+batch_send alice "${ascii2[@]}"
+wait_all "${full:0:61}"
+for term in $TERMS; do wait_until 5 last_rows_are "$(viewer "$term")" "${ascii2[@]}"; done
+every_viewer "ASCII painted over ZWJ rows leaves no joiners or debris behind" last_rows_are "${ascii2[@]}"
+
+for term in $TERMS; do keys "$(viewer "$term")" PPage; done
+for term in $TERMS; do wait_for "$(viewer "$term")" "[more "; done
+for term in $TERMS; do keys "$(viewer "$term")" NPage; done
+for term in $TERMS; do wait_until 5 last_rows_are "$(viewer "$term")" "${ascii2[@]}"; done
+every_viewer "scrolling over ZWJ rows and back leaves no debris" last_rows_are "${ascii2[@]}"
+
 finish

@@ -43,6 +43,10 @@ Config load_config(const std::string& path) {
             if (v != "none" && v != "bell" && v != "osc")
                 throw std::runtime_error(path + ":" + std::to_string(n) + ": notify is none, bell or osc");
             c.notify = v;
+        } else if (k == "width") {
+            if (v != "auto" && v != "tmux" && v != "sum")
+                throw std::runtime_error(path + ":" + std::to_string(n) + ": width is auto, tmux or sum");
+            c.width = v;
         } else
             throw std::runtime_error(path + ":" + std::to_string(n) + ": unknown key " + k);
     }

@@ -1,5 +1,6 @@
 // $XDG_CONFIG_HOME/tacit/config: "key = value" lines, '#' comments.
-// Keys: server, server_key, user, colors (auto|yes|no), notify (none|bell|osc).
+// Keys: server, server_key, user, colors (auto|yes|no), notify (none|bell|osc),
+// width (auto|tmux|sum: how the terminal advances over a grapheme cluster).
 #pragma once
 #include <string>
 
@@ -11,6 +12,7 @@ struct Config {
     std::string user;
     std::string colors = "auto";
     std::string notify = "bell";
+    std::string width = "auto";
 };
 
 // Missing file: defaults. A bad line throws std::runtime_error naming it.

@@ -89,7 +89,7 @@ void CardScreen::show(const Card& c) {
             r = *shown[static_cast<size_t>(i)];
             r.segs.insert(r.segs.begin(), Segment{indent, Style::Normal, -1});
         }
-        put_row(w, y, r, s.t);
+        put_row(s.win, y, r, s.t);
     }
     update_panels();
     if (cursor >= 0 && y0 + cursor < s.rows) {
@@ -101,6 +101,7 @@ void CardScreen::show(const Card& c) {
         curs_set(0);
     }
     doupdate();
+    paint_overlays({&s.win}, s.t);
 }
 
 void CardScreen::scroll_by(int rows) { impl_->top = std::max(0, impl_->top + rows); }
