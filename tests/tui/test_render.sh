@@ -62,6 +62,15 @@ query_all() {  # PEER TEXT-TO-WAIT-FOR
     for term in $TERMS; do wait_for "$(viewer "$term")" "$2" 10; done
 }
 
+# scroll_up_and_back LINE...: PgUp, then PgDn until LINE... are back at the bottom.
+scroll_up_and_back() {
+    local term
+    for term in $TERMS; do keys "$(viewer "$term")" PPage; done
+    for term in $TERMS; do wait_for "$(viewer "$term")" "[more "; done
+    for term in $TERMS; do keys "$(viewer "$term")" NPage; done
+    for term in $TERMS; do wait_until 10 last_rows_are "$(viewer "$term")" "$@"; done
+}
+
 # ---------------------------------------------------------------- CJK
 
 # 5 + 29*2 cells, then 31*2: the last row of each line is full of CJK.
@@ -86,10 +95,7 @@ query_all carol "end4"
 query_all alice "${ascii[13]}"
 every_viewer "switching windows paints ASCII over CJK rows intact" last_rows_are "${ascii[@]}"
 
-for term in $TERMS; do keys "$(viewer "$term")" PPage; done
-for term in $TERMS; do wait_for "$(viewer "$term")" "[more "; done
-for term in $TERMS; do keys "$(viewer "$term")" NPage; done
-for term in $TERMS; do wait_until 10 last_rows_are "$(viewer "$term")" "${ascii[@]}"; done
+scroll_up_and_back "${ascii[@]}"
 every_viewer "scrolling back down paints ASCII over CJK rows intact" last_rows_are "${ascii[@]}"
 
 # ---------------------------------------------------------------- clusters
@@ -166,10 +172,7 @@ wait_all "${full:0:61}"
 for term in $TERMS; do wait_until 5 last_rows_are "$(viewer "$term")" "${ascii2[@]}"; done
 every_viewer "ASCII painted over ZWJ rows leaves no joiners or debris behind" last_rows_are "${ascii2[@]}"
 
-for term in $TERMS; do keys "$(viewer "$term")" PPage; done
-for term in $TERMS; do wait_for "$(viewer "$term")" "[more "; done
-for term in $TERMS; do keys "$(viewer "$term")" NPage; done
-for term in $TERMS; do wait_until 5 last_rows_are "$(viewer "$term")" "${ascii2[@]}"; done
+scroll_up_and_back "${ascii2[@]}"
 every_viewer "scrolling over ZWJ rows and back leaves no debris" last_rows_are "${ascii2[@]}"
 
 finish

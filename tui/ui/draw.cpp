@@ -4,14 +4,12 @@
 
 #include "tui/ui/graphemes.hpp"
 #include "tui/ui/sanitize.hpp"
-#include "tui/ui/utf8.hpp"
 #include "tui/ui/width.hpp"
 
 namespace tacit::ui {
 
 namespace {
 
-constexpr char32_t kZwj = 0x200D;
 // Placeholder cells carry an attribute no real cell has, so ncurses never
 // takes a later real cell for one and always rewrites such cells.
 constexpr attr_t kPlaceholder = A_INVIS;
@@ -20,18 +18,8 @@ constexpr attr_t kPlaceholder = A_INVIS;
 // spacing character and at most CCHARW_MAX - 1 zero-width ones, as wide as
 // the sum of wcwidth, which must be the width the terminal gives it.
 bool curses_holds(std::string_view cluster) {
-    int marks = 0;
-    char32_t prev = 0;
-    for (size_t i = 0; i < cluster.size();) {
-        Decoded d = decode_next(cluster, i);
-        i += d.len;
-        const int w = cp_width(d.cp);
-        if (w == 0 && ++marks > CCHARW_MAX - 1) return false;
-        if (w != 0) marks = 0;
-        if (w == 2 && prev == kZwj && width_rule() == WidthRule::Tmux) return false;
-        prev = d.cp;
-    }
-    return true;
+    ClusterCells cells = cluster_cells(cluster);
+    return cells.sum == cluster_width(cluster) && cells.longest_marks <= CCHARW_MAX - 1;
 }
 
 // Terminfo strings with their padding ("$<5>") taken out: the overlay is

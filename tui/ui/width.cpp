@@ -1,5 +1,6 @@
 #include "tui/ui/width.hpp"
 
+#include <algorithm>
 #include <clocale>
 #include <cstring>
 #include <cwchar>
@@ -49,18 +50,26 @@ std::optional<WidthRule> choose_width_rule(std::string_view setting, const char*
 void set_width_rule(WidthRule r) { g_rule = r; }
 WidthRule width_rule() { return g_rule; }
 
-int cluster_width(std::string_view c) {
-    int w = 0;
+ClusterCells cluster_cells(std::string_view c) {
+    ClusterCells out;
+    int marks = 0;
     char32_t prev = 0;
     for (size_t i = 0; i < c.size();) {
         Decoded d = decode_next(c, i);
         i += d.len;
-        int cw = cp_width(d.cp);
-        if (g_rule == WidthRule::Tmux && prev == kZwj && cw == 2) cw = 0;
-        w += cw;
+        const int cw = cp_width(d.cp);
+        out.sum += cw;
+        out.tmux += prev == kZwj && cw == 2 ? 0 : cw;
+        marks = cw == 0 ? marks + 1 : 0;
+        out.longest_marks = std::max(out.longest_marks, marks);
         prev = d.cp;
     }
-    return w;
+    return out;
+}
+
+int cluster_width(std::string_view c) {
+    ClusterCells cells = cluster_cells(c);
+    return g_rule == WidthRule::Tmux ? cells.tmux : cells.sum;
 }
 
 int display_width(std::string_view s) {

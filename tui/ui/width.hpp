@@ -39,6 +39,12 @@ WidthRule width_rule();
 
 // Cells for one cluster under the current rule.
 int cluster_width(std::string_view cluster);
+// A cluster's width under each rule, and its longest run of zero-width code
+// points (a curses cell holds only so many: tui/ui/draw.cpp).
+struct ClusterCells {
+    int sum = 0, tmux = 0, longest_marks = 0;
+};
+ClusterCells cluster_cells(std::string_view cluster);
 int display_width(std::string_view utf8);
 
 // Byte end of the cluster at pos, and byte start of the one ending at pos.
