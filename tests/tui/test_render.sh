@@ -145,26 +145,31 @@ columns_right() {
 }
 every_viewer "the character after each cluster is in the model's column" columns_right
 
-# Typed one piece at a time, so ncurses redraws only what changed and has
-# to know where each cluster ended.
-input_cursor_right() {
-    local s=$1 want got typed="" piece
+# Typed one piece at a time, so ncurses redraws only what changed; then a
+# message redraws another pane, and the cursor goes back to the input line
+# by an absolute move to the column the client believes in.
+for term in $TERMS; do
+    typed=""
     for piece in A "$family" B "$rainbow" C; do
         typed+=$piece
-        tm send-keys -t "$s" -l "$piece"
-        wait_until 5 has "$s" "[alice] $typed" || break
+        tm send-keys -t "$(viewer "$term")" -l "$piece"
+        wait_until 5 has "$(viewer "$term")" "[alice] $typed" || break
     done
-    if ! wait_until 5 has_re "$s" "^\[alice\] A${family}B${rainbow}C *\$"; then
+done
+batch_send alice "while typing"
+wait_all "while typing"
+input_cursor_right() {
+    local s=$1 want got
+    if ! has_re "$s" "^\[alice\] A${family}B${rainbow}C *\$"; then
         echo "input row: $(screen "$s" | tail -1)" > "$TMP/diff"
-        keys "$s" C-u
         return 1
     fi
     want=$(cells "[alice] A${family}B${rainbow}C")
     got=$(tm display -p -t "$s" '#{cursor_x}')
-    keys "$s" C-u
     [ "$got" = "$want" ] || { echo "cursor at $got, model $want" > "$TMP/diff"; return 1; }
 }
 every_viewer "the input cursor sits right after typed clusters" input_cursor_right
+for term in $TERMS; do keys "$(viewer "$term")" C-u; done
 
 ascii2=("$full" "short" "$(printf 'y%.0s' $(seq 40))" "${full:0:61}" "z")
 batch_send alice "${ascii2[@]}"
