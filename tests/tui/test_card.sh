@@ -31,6 +31,9 @@ CHECK_SESSION=small30 check "scrolling keeps the fingerprint and the question on
     wait_until 5 shows_card small30
 keys small30 y
 CHECK_SESSION=small30 check "the answer is taken at 30x8" wait_for small30 "password"
+# The login form that follows keeps its fields on screen too.
+form_fields() { has small30 "user" && has small30 "password" && has small30 "again"; }
+CHECK_SESSION=small30 check "at 30x8 the login form shows its fields" wait_until 5 form_fields
 CHECK_SESSION=small30 check "the pinned key is stored" \
     grep -q "127.0.0.1:$PORT" "$TMP/small30/data/tacit/known_servers"
 

@@ -54,10 +54,16 @@ Card form_card(const Terminal& t, LoginForm& f, const std::string& server, const
     c.begin(t, 64);
     header(c, "end-to-end encrypted chat");
     c.rows.push_back(Row{}.add(pad_to_width("server", 11), Style::Dim).add(server, Style::Normal).fit(c.width));
-    c.rows.push_back(Row{}.add(pad_to_width("key", 11), Style::Dim).add(fp, Style::Verified).fit(c.width));
+    // The fingerprint wraps under itself rather than being cut.
+    auto fp_rows = wrap(fp, std::max(1, c.width - 11));
+    for (size_t i = 0; i < fp_rows.size(); ++i)
+        c.rows.push_back(Row{}.add(pad_to_width(i == 0 ? "key" : "", 11), Style::Dim)
+                             .add(fp_rows[i], Style::Verified).fit(c.width));
     c.blank();
     using F = LoginForm::Field;
     using M = LoginForm::Mode;
+    // In a short terminal the fields stay on screen; the rest scrolls.
+    c.keep_begin();
     Row mode;
     const bool mf = f.field() == F::Mode;
     mode.add(pad_to_width("account", 11), mf ? Style::Prompt : Style::Normal);
@@ -83,6 +89,7 @@ Card form_card(const Terminal& t, LoginForm& f, const std::string& server, const
         if (f.field() == F::Confirm) c.cursor_row = static_cast<int>(c.rows.size()), c.cursor_x = 11 + static_cast<int>(q.size());
         c.rows.push_back(field_row("again", q, f.field() == F::Confirm, c.width));
     }
+    c.keep_end();
     c.blank();
     if (!f.message().empty()) c.para(f.message(), f.message_is_error() ? Style::Error : Style::System);
     else c.line(f.mode() == M::Register ? "A new account: your keys are made on this machine." : "", Style::Dim);
