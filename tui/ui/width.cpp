@@ -48,7 +48,6 @@ std::optional<WidthRule> choose_width_rule(std::string_view setting, const char*
 }
 
 void set_width_rule(WidthRule r) { g_rule = r; }
-WidthRule width_rule() { return g_rule; }
 
 ClusterCells cluster_cells(std::string_view c) {
     ClusterCells out;

@@ -33,9 +33,9 @@ enum class WidthRule { Sum, Tmux };
 // The config setting width = auto|tmux|sum; auto is tmux inside tmux
 // ($TMUX set, or TERM naming tmux), else sum. nullopt for another value.
 std::optional<WidthRule> choose_width_rule(std::string_view setting, const char* tmux_env, const char* term_env);
-// Process-wide, like the locale: set once at start-up (default Sum).
+// Process-wide, like the locale: set once at start-up (default Sum);
+// cluster_width() and everything measuring text follow it.
 void set_width_rule(WidthRule r);
-WidthRule width_rule();
 
 // Cells for one cluster under the current rule.
 int cluster_width(std::string_view cluster);
