@@ -16,10 +16,11 @@ override LDFLAGS += $(SANFLAGS)
 LIBS_CRYPTO := -lmbedcrypto -lfmt
 LIBS_LMDB   := -llmdb
 LIBS_CURSES := -lpanelw -lncursesw -ltinfo
+LIBS_ICU    := -licuuc -licudata
 
 # Debian 12 packages the build, the tests and `make run` need.
 PKGS := g++ make pkg-config libmbedtls-dev liblmdb-dev libncurses-dev libfmt-dev \
-        catch2 nlohmann-json3-dev tmux mandoc lmdb-utils clang libclang-rt-14-dev
+        catch2 nlohmann-json3-dev tmux mandoc lmdb-utils clang libclang-rt-14-dev libicu-dev
 
 SHARED_SRC := $(wildcard shared/*.cpp)
 STORE_SRC  := $(wildcard srv/store/*.cpp)
@@ -65,10 +66,10 @@ $(TACITD): $(call obj,srv/main.cpp) $(LIB_SRV) $(LIB_STORE) $(LIB_SHARED)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_LMDB) $(LIBS_CRYPTO)
 
 $(TACIT): $(call obj,tui/main.cpp) $(LIB_UI) $(LIB_CLIENT) $(LIB_SHARED)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_LMDB) $(LIBS_CRYPTO)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_ICU) $(LIBS_LMDB) $(LIBS_CRYPTO)
 
 $(UNIT): $(call obj,tests/catch_main.cpp $(UNIT_SRC)) $(LIB_UI) $(LIB_CLIENT) $(LIB_SRV) $(LIB_STORE) $(LIB_SHARED)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_LMDB) $(LIBS_CRYPTO)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_ICU) $(LIBS_LMDB) $(LIBS_CRYPTO)
 
 $(INTEG): $(call obj,tests/catch_main.cpp $(INTEG_SRC)) $(LIB_CLIENT) $(LIB_SHARED)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_LMDB) $(LIBS_CRYPTO)

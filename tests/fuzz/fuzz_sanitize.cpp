@@ -2,11 +2,13 @@
 // (tui/ui/sanitize.hpp, tui/ui/width.hpp). Byte 0: bit 0 keeps newlines,
 // the rest is the wrap width. sanitize() must give valid UTF-8 with no byte
 // below 0x20 except '\n' (when kept), no DEL, no C1 control and no bidi
-// override; wrap() and truncate_to_width() must keep that and fit the width.
+// override, and U+200D only inside an emoji ZWJ sequence; wrap() and
+// truncate_to_width() must keep that and fit the width.
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "tui/ui/graphemes.hpp"
 #include "tui/ui/sanitize.hpp"
 #include "tui/ui/utf8.hpp"
 #include "tui/ui/width.hpp"
@@ -25,11 +27,17 @@ void check_safe(std::string_view s, bool newlines_ok) {
         check(ch != 0x1B && ch != 0x7F);
         check(ch >= 0x20 || (newlines_ok && ch == '\n'));
     }
+    char32_t base = 0;  // the last code point that was not a grapheme Extend
     for (size_t i = 0; i < s.size();) {
         Decoded d = decode_next(s, i);
         check(d.valid);
         check(!is_unsafe_cp(d.cp) || (newlines_ok && d.cp == '\n'));
         i += d.len;
+        if (d.cp == 0x200D) {
+            check(is_extended_pictographic(base));
+            check(i < s.size() && is_extended_pictographic(decode_next(s, i).cp));
+        }
+        if (!is_grapheme_extend(d.cp)) base = d.cp;
     }
 }
 

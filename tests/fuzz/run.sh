@@ -19,7 +19,7 @@ fi
 COMMON="-std=c++20 -g -O1 -Wall -Wextra -Werror -I. -fno-omit-frame-pointer -fno-sanitize-recover=all"
 LIB_FLAGS="$COMMON -fsanitize=fuzzer-no-link,address,undefined"
 TARGET_FLAGS="$COMMON -fsanitize=fuzzer,address,undefined"
-LIBS="-lmbedcrypto -lfmt -llmdb"
+LIBS="-lmbedcrypto -lfmt -llmdb -licuuc -licudata"
 OBJ=$BUILD/fuzz-obj
 ART=$BUILD/fuzz-artifacts
 mkdir -p "$OBJ" "$ART"
@@ -28,7 +28,7 @@ mkdir -p "$OBJ" "$ART"
 extra_sources() {
     case $1 in
     formatted) echo tui/client/e2e.cpp ;;
-    sanitize) echo tui/ui/sanitize.cpp tui/ui/utf8.cpp tui/ui/width.cpp ;;
+    sanitize) echo tui/ui/sanitize.cpp tui/ui/utf8.cpp tui/ui/width.cpp tui/ui/graphemes.cpp ;;
     esac
 }
 

@@ -51,6 +51,32 @@ TEST_CASE("sanitize shows bidi overrides", "[ui][sanitize]") {
     CHECK(sanitize("\u202A\u202B\u202C\u202D") == "<U+202A><U+202B><U+202C><U+202D>");
 }
 
+TEST_CASE("sanitize shows invisible characters and stray joiners", "[ui][sanitize]") {
+    CHECK(sanitize("zero\u200Bwidth") == "zero<U+200B>width");
+    CHECK(sanitize("bom\uFEFFhere") == "bom<U+FEFF>here");
+    CHECK(sanitize("a\u200Eb\u200Fc\u061Cd") == "a<U+200E>b<U+200F>c<U+061C>d");
+    // U+200D stays only inside an emoji ZWJ sequence (UAX #29 GB11).
+    const std::string family = "\U0001F468\u200D\U0001F469\u200D\U0001F467";
+    const std::string rainbow = "\U0001F3F3\uFE0F\u200D\U0001F308";
+    const std::string astronaut = "\U0001F469\U0001F3FD\u200D\U0001F680";  // skin tone before the ZWJ
+    CHECK(sanitize(family) == family);
+    CHECK(sanitize(rainbow) == rainbow);
+    CHECK(sanitize(astronaut) == astronaut);
+    CHECK(sanitize("join\u200Dme") == "join<U+200D>me");
+    CHECK(sanitize("\U0001F468\u200D") == "\U0001F468<U+200D>");
+    CHECK(sanitize("\u200D\U0001F468") == "<U+200D>\U0001F468");
+    CHECK(sanitize("\u4E2D\u200D\u4E2D") == "\u4E2D<U+200D>\u4E2D");
+    CHECK(sanitize("\U0001F468\u200D\u200D\U0001F469") == "\U0001F468<U+200D><U+200D>\U0001F469");
+    // A mark with no base gets the dotted circle, at the start and after a line break.
+    CHECK(sanitize("\u0301x") == "\u25CC\u0301x");
+    CHECK(sanitize("a\n\u0301", true) == "a\n\u25CC\u0301");
+    CHECK(sanitize("a\u0301") == "a\u0301");
+    for (const std::string& s : {family, rainbow, std::string("\u0301\u200D\U0001F468\u200B"), std::string("x\n\uFE0F")}) {
+        std::string once = sanitize(s, true);
+        CHECK(sanitize(once, true) == once);
+    }
+}
+
 TEST_CASE("sanitize replaces invalid UTF-8", "[ui][sanitize]") {
     CHECK(sanitize("a\xff" "b") == "a\uFFFDb");
     CHECK(sanitize("\xc0\x80") == "\uFFFD\uFFFD");             // overlong NUL

@@ -51,6 +51,10 @@ Config load_config(const std::string& path) {
                 if (auto word = trim(v.substr(at, comma - at)); !word.empty()) c.highlight.push_back(word);
                 at = comma + 1;
             }
+        } else if (k == "width") {
+            if (v != "auto" && v != "tmux" && v != "sum")
+                throw std::runtime_error(path + ":" + std::to_string(n) + ": width is auto, tmux or sum");
+            c.width = v;
         } else
             throw std::runtime_error(path + ":" + std::to_string(n) + ": unknown key " + k);
     }

@@ -1,6 +1,7 @@
 // $XDG_CONFIG_HOME/tacit/config: "key = value" lines, '#' comments.
 // Keys: server, server_key, user, colors (auto|yes|no), notify (none|bell|osc),
 // highlight (words that count as a mention, separated by commas).
+// width (auto|tmux|sum: how the terminal advances over a grapheme cluster).
 #pragma once
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@ struct Config {
     std::string colors = "auto";
     std::string notify = "bell";
     std::vector<std::string> highlight;
+    std::string width = "auto";
 };
 
 // Missing file: defaults. A bad line throws std::runtime_error naming it.

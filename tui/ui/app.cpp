@@ -1,11 +1,13 @@
 #include "tui/ui/app.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "tui/ui/login_screen.hpp"
 #include "tui/ui/session.hpp"
 #include "tui/ui/terminal.hpp"
+#include "tui/ui/width.hpp"
 
 namespace tacit::ui {
 
@@ -22,6 +24,8 @@ int run_app(const client::Options& opt_in, const client::Config& cfg) {
         std::fprintf(stderr, "tacit: %s\n", e.what());
         return 2;
     }
+    // The config loader has checked the value.
+    set_width_rule(choose_width_rule(cfg.width, std::getenv("TMUX"), std::getenv("TERM")).value_or(WidthRule::Sum));
     try {
         Terminal t(cfg.colors);
         term = &t;

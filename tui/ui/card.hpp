@@ -16,6 +16,9 @@ struct Card {
     int cursor_row = -1;  // -1: no cursor
     int cursor_x = 0;
     int width = 0;        // the column's width, set by begin()
+    // Rows that stay on screen however small the terminal: from keep_begin()
+    // to keep_end(). The rest scrolls around them.
+    int keep_first = -1, keep_last = -1;
 
     // Starts a card for the current terminal size.
     void begin(const Terminal& t, int max_width = 72);
@@ -23,6 +26,10 @@ struct Card {
     void line(std::string text, Style s = Style::Normal);
     // Wrapped to the card's width.
     void para(const std::string& text, Style s = Style::Normal);
+    // Wrapped to the card's width less indent cells, each row indented.
+    void block(const std::string& text, int indent, Style s = Style::Normal);
+    void keep_begin() { keep_first = static_cast<int>(rows.size()); }
+    void keep_end() { keep_last = static_cast<int>(rows.size()) - 1; }
 };
 
 class CardScreen {
@@ -31,7 +38,11 @@ public:
     ~CardScreen();
     CardScreen(const CardScreen&) = delete;
     CardScreen& operator=(const CardScreen&) = delete;
+    // A card taller than the terminal loses its blank rows first, then
+    // shows a window of rows that holds the kept ones; scroll_by() moves that
+    // window (Up/Down), as far as the kept rows stay in it.
     void show(const Card& c);
+    void scroll_by(int rows);
 
 private:
     struct Impl;

@@ -54,10 +54,16 @@ Card form_card(const Terminal& t, LoginForm& f, const std::string& server, const
     c.begin(t, 64);
     header(c, "end-to-end encrypted chat");
     c.rows.push_back(Row{}.add(pad_to_width("server", 11), Style::Dim).add(server, Style::Normal).fit(c.width));
-    c.rows.push_back(Row{}.add(pad_to_width("key", 11), Style::Dim).add(fp, Style::Verified).fit(c.width));
+    // The fingerprint wraps under itself rather than being cut.
+    auto fp_rows = wrap(fp, std::max(1, c.width - 11));
+    for (size_t i = 0; i < fp_rows.size(); ++i)
+        c.rows.push_back(Row{}.add(pad_to_width(i == 0 ? "key" : "", 11), Style::Dim)
+                             .add(fp_rows[i], Style::Verified).fit(c.width));
     c.blank();
     using F = LoginForm::Field;
     using M = LoginForm::Mode;
+    // In a short terminal the fields stay on screen; the rest scrolls.
+    c.keep_begin();
     Row mode;
     const bool mf = f.field() == F::Mode;
     mode.add(pad_to_width("account", 11), mf ? Style::Prompt : Style::Normal);
@@ -83,6 +89,7 @@ Card form_card(const Terminal& t, LoginForm& f, const std::string& server, const
         if (f.field() == F::Confirm) c.cursor_row = static_cast<int>(c.rows.size()), c.cursor_x = 11 + static_cast<int>(q.size());
         c.rows.push_back(field_row("again", q, f.field() == F::Confirm, c.width));
     }
+    c.keep_end();
     c.blank();
     if (!f.message().empty()) c.para(f.message(), f.message_is_error() ? Style::Error : Style::System);
     else c.line(f.mode() == M::Register ? "A new account: your keys are made on this machine." : "", Style::Dim);
@@ -125,18 +132,24 @@ bool confirm_server(Terminal& t, const std::string& server, const std::string& f
         Card c;
         c.begin(t);
         header(c, "new server");
-        c.para("This is the first connection to " + server + ". Its key fingerprint is:");
+        // The fingerprint and the question come first and stay on screen
+        // however small the terminal; the explanation may scroll.
+        c.keep_begin();
+        c.para("First connection to " + server + ". Its key fingerprint is:");
+        c.block(fingerprint, 2, Style::Highlight);
         c.blank();
-        c.line("  " + fingerprint, Style::Highlight);
+        c.para("Trust this server and pin its key?", Style::Prompt);
+        c.line("y: yes  n: no", Style::Prompt);
+        c.keep_end();
         c.blank();
         c.para("Compare it with the fingerprint your server's admin published (tacitd prints it at start-up). "
                "Once pinned, a different key is refused.", Style::Dim);
-        c.blank();
-        c.line("Trust this server and pin its key?  y: yes  n: no", Style::Prompt);
         s.show(c);
         auto in = wait_input(t, -1);
         if (!in || in->is_paste) continue;
         const Key& k = in->key;
+        if (k.code == KeyCode::Up || k.code == KeyCode::PageUp) s.scroll_by(k.code == KeyCode::Up ? -1 : -t.rows());
+        if (k.code == KeyCode::Down || k.code == KeyCode::PageDown) s.scroll_by(k.code == KeyCode::Down ? 1 : t.rows());
         if (k.is_plain_char() && (k.ch == 'y' || k.ch == 'Y')) return true;
         if ((k.is_plain_char() && (k.ch == 'n' || k.ch == 'N')) || k.is_ctrl('c') || k.code == KeyCode::Escape)
             return false;

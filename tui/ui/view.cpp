@@ -11,10 +11,10 @@ struct View::Impl {
 
     explicit Impl(Terminal& term) : t(term) {}
 
-    void rows_into(const PanelWin& w, const std::vector<Row>& rows) {
+    void rows_into(PanelWin& w, const std::vector<Row>& rows) {
         if (!w) return;
         for (int y = 0; y < w.height(); ++y)
-            put_row(w.win(), y, y < static_cast<int>(rows.size()) ? rows[static_cast<size_t>(y)] : Row{}, t);
+            put_row(w, y, y < static_cast<int>(rows.size()) ? rows[static_cast<size_t>(y)] : Row{}, t);
     }
 };
 
@@ -55,7 +55,7 @@ void View::render(Model& m, const Extras& x, unsigned dirty) {
     const bool title_dirty = dirty & (kPaneStatus | kPaneConvList | kPaneGroups | kPaneOnline);
     const Glyphs& g = v.t.glyphs();
 
-    if (v.title && title_dirty) put_row(v.title.win(), 0, title_row(m, x, v.title.width()), v.t);
+    if (v.title && title_dirty) put_row(v.title, 0, title_row(m, x, v.title.width()), v.t);
     if (dirty & kPaneConvList) v.rows_into(v.convs, conversation_rows(m, v.convs.height(), v.convs.width()));
     if (dirty & kPaneOnline) v.rows_into(v.online, online_rows(m, g, v.online.height(), v.online.width()));
     if (dirty & kPaneGroups) v.rows_into(v.groups, group_rows(m, v.groups.height(), v.groups.width()));
@@ -68,18 +68,19 @@ void View::render(Model& m, const Extras& x, unsigned dirty) {
     if (v.status && (dirty & kPaneStatus)) {
         Extras sx = x;
         sx.compact = v.l.compact;
-        put_row(v.status.win(), 0, status_row(m, sx, g, v.status.width()), v.t);
+        put_row(v.status, 0, status_row(m, sx, g, v.status.width()), v.t);
     }
     update_panels();
     if (v.input) {
         // Redrawn every pass: it is one line, and this also puts the cursor
         // back after the other windows.
         InputRow in = input_row(m, x, v.input.width());
-        put_row(v.input.win(), 0, in.row, v.t);
+        put_row(v.input, 0, in.row, v.t);
         wmove(v.input.win(), 0, in.cursor_x);
         wnoutrefresh(v.input.win());
     }
     doupdate();
+    paint_overlays({&v.title, &v.convs, &v.online, &v.groups, &v.messages, &v.status, &v.input}, v.t);
 }
 
 }  // namespace tacit::ui

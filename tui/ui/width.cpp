@@ -1,10 +1,12 @@
 #include "tui/ui/width.hpp"
 
+#include <algorithm>
 #include <clocale>
 #include <cstring>
 #include <cwchar>
 #include <langinfo.h>
 
+#include "tui/ui/graphemes.hpp"
 #include "tui/ui/utf8.hpp"
 
 namespace tacit::ui {
@@ -15,16 +17,9 @@ bool codeset_is_utf8() {
     return cs && (std::strcmp(cs, "UTF-8") == 0 || std::strcmp(cs, "utf8") == 0);
 }
 
-struct Cluster {
-    size_t end;
-    int width;
-};
+constexpr char32_t kZwj = 0x200D;
 
-Cluster cluster_at(std::string_view s, size_t pos) {
-    Decoded d = decode_next(s, pos);
-    int w = cp_width(d.cp);
-    return {next_grapheme(s, pos), w};
-}
+WidthRule g_rule = WidthRule::Sum;
 }  // namespace
 
 bool ensure_utf8_locale() {
@@ -44,45 +39,53 @@ int cp_width(char32_t cp) {
     return w < 0 ? 1 : w;
 }
 
-int display_width(std::string_view s) {
-    int w = 0;
-    for (size_t i = 0; i < s.size();) {
-        Decoded d = decode_next(s, i);
-        w += cp_width(d.cp);
+std::optional<WidthRule> choose_width_rule(std::string_view setting, const char* tmux_env, const char* term_env) {
+    if (setting == "tmux") return WidthRule::Tmux;
+    if (setting == "sum") return WidthRule::Sum;
+    if (setting != "auto") return std::nullopt;
+    const bool in_tmux = (tmux_env && *tmux_env) || (term_env && std::strncmp(term_env, "tmux", 4) == 0);
+    return in_tmux ? WidthRule::Tmux : WidthRule::Sum;
+}
+
+void set_width_rule(WidthRule r) { g_rule = r; }
+
+ClusterCells cluster_cells(std::string_view c) {
+    ClusterCells out;
+    int marks = 0;
+    char32_t prev = 0;
+    for (size_t i = 0; i < c.size();) {
+        Decoded d = decode_next(c, i);
         i += d.len;
+        const int cw = cp_width(d.cp);
+        out.sum += cw;
+        out.tmux += prev == kZwj && cw == 2 ? 0 : cw;
+        marks = cw == 0 ? marks + 1 : 0;
+        out.longest_marks = std::max(out.longest_marks, marks);
+        prev = d.cp;
+    }
+    return out;
+}
+
+int cluster_width(std::string_view c) {
+    ClusterCells cells = cluster_cells(c);
+    return g_rule == WidthRule::Tmux ? cells.tmux : cells.sum;
+}
+
+int display_width(std::string_view s) {
+    bool ascii = true;
+    for (unsigned char c : s) ascii = ascii && c < 0x80;
+    if (ascii) return static_cast<int>(s.size());
+    int w = 0;
+    size_t start = 0;
+    for (size_t end : grapheme_ends(s)) {
+        w += cluster_width(s.substr(start, end - start));
+        start = end;
     }
     return w;
 }
 
-size_t next_grapheme(std::string_view s, size_t pos) {
-    if (pos >= s.size()) return s.size();
-    Decoded first = decode_next(s, pos);
-    pos += first.len;
-    // A control (a kept '\n') never carries marks: "\n" + U+0301 would
-    // otherwise be one grapheme, and wrap() would miss the line break and
-    // emit a line with a raw '\n' in it (found by tests/fuzz/fuzz_sanitize).
-    if (first.valid && first.cp < 0x20) return pos;
-    while (pos < s.size()) {
-        Decoded d = decode_next(s, pos);
-        if (!d.valid || d.cp < 0x80 || cp_width(d.cp) != 0) break;
-        pos += d.len;
-    }
-    return pos;
-}
-
-size_t prev_grapheme(std::string_view s, size_t pos) {
-    if (pos > s.size()) pos = s.size();
-    const size_t end = pos;
-    while (pos > 0) {
-        size_t start = prev_cp_start(s, pos);
-        Decoded d = decode_next(s, start);
-        // As in next_grapheme: marks after a control are a grapheme of their own.
-        if (d.valid && d.cp < 0x20) return start + d.len == end ? start : pos;
-        pos = start;
-        if (!d.valid || d.cp < 0x80 || cp_width(d.cp) != 0) break;
-    }
-    return pos;
-}
+size_t next_grapheme(std::string_view s, size_t pos) { return grapheme_after(s, pos); }
+size_t prev_grapheme(std::string_view s, size_t pos) { return grapheme_before(s, pos); }
 
 std::vector<std::string> wrap(std::string_view s, int width) {
     if (width < 1) width = 1;
@@ -96,10 +99,11 @@ std::vector<std::string> wrap(std::string_view s, int width) {
         cur_w = 0;
         last_space = std::string::npos;
     };
-    for (size_t i = 0; i < s.size();) {
-        Cluster c = cluster_at(s, i);
-        std::string_view g = s.substr(i, c.end - i);
-        i = c.end;
+    size_t i = 0;
+    for (size_t end : grapheme_ends(s)) {
+        std::string_view g = s.substr(i, end - i);
+        i = end;
+        int gw = cluster_width(g);
         if (g == "\n") {
             emit();
             continue;
@@ -114,20 +118,20 @@ std::vector<std::string> wrap(std::string_view s, int width) {
             }
             continue;
         }
-        if (c.width > width) {  // only at width 1: a wide grapheme can't fit
+        if (gw > width) {  // a cluster wider than the line: shown as "?"
             g = "?";
-            c.width = 1;
+            gw = 1;
         }
-        if (cur_w + c.width > width && last_space != std::string::npos) {
+        if (cur_w + gw > width && last_space != std::string::npos) {
             std::string rest = cur.substr(last_space + 1);
             cur.resize(last_space);
             emit();
             cur = std::move(rest);
             cur_w = display_width(cur);
         }
-        if (cur_w + c.width > width && !cur.empty()) emit();
+        if (cur_w + gw > width && !cur.empty()) emit();
         cur += g;
-        cur_w += c.width;
+        cur_w += gw;
     }
     out.push_back(std::move(cur));
     return out;
@@ -139,12 +143,13 @@ std::string truncate_to_width(std::string_view s, int width, bool ellipsis) {
     int budget = ellipsis ? width - 1 : width;
     std::string out;
     int w = 0;
-    for (size_t i = 0; i < s.size();) {
-        Cluster c = cluster_at(s, i);
-        if (w + c.width > budget) break;
-        out.append(s.substr(i, c.end - i));
-        w += c.width;
-        i = c.end;
+    size_t i = 0;
+    for (size_t end : grapheme_ends(s)) {
+        const int cw = cluster_width(s.substr(i, end - i));
+        if (w + cw > budget) break;
+        out.append(s.substr(i, end - i));
+        w += cw;
+        i = end;
     }
     if (ellipsis) out += "\u2026";
     return out;
