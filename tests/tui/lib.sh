@@ -67,10 +67,12 @@ wait_port_file() {
     PORT=$(cat "$TMP/port")
 }
 
-start_server() {  # [PORT]
+# start_server [PORT]; TACITD_ARGS (word-split) adds options, e.g. timeouts.
+start_server() {
     rm -f "$TMP/port"
+    # shellcheck disable=SC2086
     "$TACITD" --listen "127.0.0.1:${1:-0}" --data "$TMP/data" --keys "$TMP/keys" \
-        --port-file "$TMP/port" 2>> "$TMP/tacitd.log" &
+        --port-file "$TMP/port" ${TACITD_ARGS:-} 2>> "$TMP/tacitd.log" &
     SRV=$!
     wait_port_file
 }

@@ -6,6 +6,7 @@
 
 #include "tui/ui/backoff.hpp"
 #include "tui/ui/describe.hpp"
+#include "tui/ui/keepalive.hpp"
 #include "tui/ui/notify.hpp"
 #include "tui/ui/terminal.hpp"
 
@@ -110,4 +111,17 @@ TEST_CASE("colour mode: config, NO_COLOR and what the terminal has", "[ui][termi
     CHECK(choose_color_mode("no", false, 256) == ColorMode::None);
     CHECK(choose_color_mode("yes", true, 256) == ColorMode::Full);  // the config wins over NO_COLOR
     CHECK(choose_color_mode("yes", false, 2) == ColorMode::None);
+}
+
+TEST_CASE("keepalive pings after 25 s of send-idleness; TACIT_PING_INTERVAL overrides for tests", "[ui][keepalive]") {
+    CHECK(keepalive_interval_ms(nullptr) == 25000);
+    CHECK(keepalive_interval_ms("") == 25000);
+    CHECK(keepalive_interval_ms("1") == 1000);
+    CHECK(keepalive_interval_ms("90") == 90000);
+    for (const char* bad : {"0", "-1", "1.5", "abc", "3s", " 3", "86401", "99999999999999999999"})
+        CHECK(keepalive_interval_ms(bad) == kKeepaliveMs);
+    // Well inside the lowest idle timeout admins are told they may use.
+    CHECK(kKeepaliveMs + 1000 < 60000 / 2);
+    CHECK_FALSE(ping_due(24999, kKeepaliveMs));
+    CHECK(ping_due(25000, kKeepaliveMs));
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "shared/crypto.hpp"
+#include "shared/event_loop.hpp"
 #include "shared/messages.hpp"
 #include "shared/names.hpp"
 #include "shared/protocol.hpp"
@@ -805,6 +806,9 @@ Result Client::ping(uint64_t* rtt_us) {
                                std::chrono::steady_clock::now() - t0).count());
         return Result::good("pong");
     });
+}
+uint64_t Client::send_idle_ms() const {
+    return impl_->conn ? EventLoop::now_ms() - impl_->conn->last_send_ms() : 0;
 }
 bool Client::pump() { return impl_->pump(); }
 void Client::disconnect() { impl_->conn.reset(); }

@@ -46,6 +46,8 @@ public:
     int fd() const;    // -1 when not connected
     std::string server_fingerprint() const;
     Result ping(uint64_t* rtt_us);
+    // Milliseconds since a frame last went to the server; 0 when not connected.
+    uint64_t send_idle_ms() const;
     // Reads whatever frames are waiting (non-blocking) and turns them into
     // events; fetches mail on NOTIFY mail. Returns false if the connection dropped.
     bool pump();

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "shared/event_loop.hpp"
 #include "shared/messages.hpp"
 #include "shared/protocol.hpp"
 #include "shared/wire.hpp"
@@ -60,6 +61,7 @@ bool SecureConn::establish(uint8_t kind, const char* label, std::optional<Token>
     auto co = make_offer(label, server_.box_pub, KeyOffer::fresh(token));
     auto body = plain_frame_body(kind, co.ecies);
     if (!write_all(fd_.get(), with_prefix(body), timeout_ms_)) throw ConnError("handshake send failed");
+    last_send_ms_ = EventLoop::now_ms();
     auto reply = read_frame(timeout_ms_);
     if (!reply) throw ConnError("server did not answer the handshake (rate limited or down)");
     // The reply is sealed under the preliminary key at sequence 0: only the
@@ -110,6 +112,7 @@ void SecureConn::send(Bytes body, const crypto::PkKey* signer, const crypto::PkK
     auto frame = ch_->seal(body);
     wipe(body.data(), body.size());
     if (!write_all(fd_.get(), frame, timeout_ms_)) throw ConnError("connection lost while sending");
+    last_send_ms_ = EventLoop::now_ms();
 }
 
 std::optional<Bytes> SecureConn::read_frame(int timeout_ms) {

@@ -47,6 +47,9 @@ public:
 
     void logged_in() { dec_.set_max(1048576); }
     int fd() const { return fd_.get(); }
+    // When the last whole frame went out (CLOCK_MONOTONIC ms): the server's
+    // idle timeout counts from it, so keepalive does too.
+    uint64_t last_send_ms() const { return last_send_ms_; }
     const Array<32>& session_id() const { return session_id_; }
     const ServerBundle& server() const { return server_; }
     // Parsed once: every reply and system entry is checked against it.
@@ -65,6 +68,7 @@ private:
     std::optional<Channel> ch_;
     Array<32> session_id_{};
     std::optional<ClientOffer> renew_;
+    uint64_t last_send_ms_ = 0;
 };
 
 }  // namespace tacit::client

@@ -98,7 +98,10 @@ Card form_card(const Terminal& t, LoginForm& f, const std::string& server, const
     return c;
 }
 
-bool connect_loop(Terminal& t, CardScreen& s, client::Client& c, const std::string& server) {
+// Connected, or why not: the user gave up on an unreachable or changed
+// server, or refused to pin an unknown key (no notice then: they just chose).
+LoginOutcome connect_loop(Terminal& t, CardScreen& s, client::Client& c, const std::string& server,
+                          const bool& key_declined) {
     for (;;) {
         Card card;
         card.begin(t);
@@ -106,10 +109,12 @@ bool connect_loop(Terminal& t, CardScreen& s, client::Client& c, const std::stri
         card.para("Connecting to " + server + " ...", Style::System);
         s.show(card);
         auto r = c.connect();
-        if (r.ok) return true;
+        if (r.ok) return LoginOutcome::LoggedIn;
         c.disconnect();  // a refused connect can leave a half-made connection behind
+        if (key_declined) return LoginOutcome::KeyDeclined;
         const bool key_changed = r.status == proto::KEY_CHANGED;
-        if (!notice(t, s, key_changed ? "SERVER KEY CHANGED" : "cannot connect", r.msg, !key_changed)) return false;
+        if (!notice(t, s, key_changed ? "SERVER KEY CHANGED" : "cannot connect", r.msg, !key_changed))
+            return key_changed ? LoginOutcome::KeyChanged : LoginOutcome::NoServer;
     }
 }
 
@@ -156,9 +161,10 @@ bool confirm_server(Terminal& t, const std::string& server, const std::string& f
     }
 }
 
-bool run_login(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg) {
+LoginOutcome run_login(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg,
+                       const bool& key_declined) {
     CardScreen s(t);
-    if (!connect_loop(t, s, c, opt.server)) return false;
+    if (auto o = connect_loop(t, s, c, opt.server, key_declined); o != LoginOutcome::LoggedIn) return o;
     LoginForm f(cfg.user, [&](const std::string& u) { return has_local_key(opt, u); });
     for (;;) {
         s.show(form_card(t, f, opt.server, c.server_fingerprint()));
@@ -169,16 +175,19 @@ bool run_login(Terminal& t, client::Client& c, const client::Options& opt, const
             continue;
         }
         auto out = f.handle_key(in->key);
-        if (out == LoginForm::Outcome::Quit) return false;
+        if (out == LoginForm::Outcome::Quit) return LoginOutcome::Quit;
         if (out != LoginForm::Outcome::Submit) continue;
 
         const std::string user = f.user();
         const bool reg = f.mode() == LoginForm::Mode::Register;
         f.set_message(reg ? "registering " + user + " (making keys) ..." : "logging in as " + user + " ...", false);
         s.show(form_card(t, f, opt.server, c.server_fingerprint()));
-        // The server may have closed an idle connection meanwhile.
+        // The server may have closed the connection meanwhile (its login
+        // deadline, tacitd(8) --login-deadline, runs while the form is
+        // open): reopen it without a word; only a failure is shown.
         c.pump();
-        if (!c.connected() && !connect_loop(t, s, c, opt.server)) return false;
+        if (!c.connected())
+            if (auto o = connect_loop(t, s, c, opt.server, key_declined); o != LoginOutcome::LoggedIn) return o;
         if (reg) {
             auto r = c.register_user(user, f.password().value());
             if (!r.ok) {
@@ -191,7 +200,7 @@ bool run_login(Terminal& t, client::Client& c, const client::Options& opt, const
         auto r = c.login(user, f.password().value());
         if (r.ok) {
             f.clear_passwords();
-            return true;
+            return LoginOutcome::LoggedIn;
         }
         f.retry("login failed: " + r.msg);
     }

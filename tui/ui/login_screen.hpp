@@ -13,9 +13,14 @@ namespace tacit::ui {
 // and asks. Used as client::Options::confirm_new_server.
 bool confirm_server(Terminal& t, const std::string& server, const std::string& fingerprint);
 
+// How the screens before the conversation view ended: tacit(1) EXIT STATUS
+// tells a user who quit the form (0) from one who could not get in (1).
+enum class LoginOutcome { LoggedIn, Quit, NoServer, KeyChanged, KeyDeclined };
+
 // Connects (the user may retry) and runs the form until logged in.
-// Returns false if the user quit.
-bool run_login(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg);
+// key_declined is set by the confirm_server callback when the user says no.
+LoginOutcome run_login(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg,
+                       const bool& key_declined);
 
 // Whether this machine holds user's key file for the server.
 bool has_local_key(const client::Options& opt, const std::string& user);

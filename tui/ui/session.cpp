@@ -10,6 +10,7 @@
 #include <set>
 
 #include "tui/ui/describe.hpp"
+#include "tui/ui/keepalive.hpp"
 #include "tui/ui/notify.hpp"
 #include "tui/ui/plural.hpp"
 
@@ -40,7 +41,8 @@ uint64_t wall_ms() {
 }
 
 Session::Session(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg)
-    : t_(t), c_(c), opt_(opt), cfg_(cfg), view_(t), rng_(std::random_device{}()) {
+    : t_(t), c_(c), opt_(opt), cfg_(cfg), view_(t),
+      ping_every_ms_(keepalive_interval_ms(std::getenv("TACIT_PING_INTERVAL"))), rng_(std::random_device{}()) {
     model_.set_status({opt_.server, c_.user(), "connected", ""});
     model_.set_page_size(std::max(1, view_.layout().messages.h - 1));
     model_.set_clock(wall_ms);
@@ -178,6 +180,15 @@ void Session::maybe_reconnect() {
                                           "): " + r.msg, wall_ms());
 }
 
+// A PING once the connection has sent nothing for ping_every_ms_, so the
+// server's idle timeout never cuts a quiet but logged-in client. A ping
+// that fails leaves the connection to maybe_reconnect(), which says so.
+void Session::keep_alive() {
+    if (!c_.connected() || !ping_due(c_.send_idle_ms(), ping_every_ms_)) return;
+    uint64_t rtt_us = 0;
+    (void)c_.ping(&rtt_us);
+}
+
 void Session::handle_input(const Input& in) {
     model_.seen_active();  // someone is at the keyboard
     if (in.is_paste) {
@@ -275,6 +286,7 @@ int Session::run() {
         // (new mail, group changes) that were queued while we waited.
         (void)n;
         if (c_.connected()) c_.pump();
+        keep_alive();
         drain_events();
         maybe_reconnect();
     }

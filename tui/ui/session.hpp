@@ -41,6 +41,7 @@ private:
     void handle_key(const Key& k);
     void handle_action(const Action& a, size_t was_active);
     void maybe_reconnect();
+    void keep_alive();
     void set_connection(const std::string& state);
     void notify_desktop(const std::string& conv, const Line& l);
     void load_levels();
@@ -76,6 +77,7 @@ private:
     Extras extras_;
     Backoff backoff_;
     uint64_t reconnect_at_ = 0;  // steady ms; 0 = none scheduled
+    uint64_t ping_every_ms_;     // keepalive.hpp
     std::mt19937 rng_;
     std::map<std::string, int> members_;  // group -> member count (cache)
     std::optional<PasswordChange> passwd_;
