@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "shared/keys.hpp"
+#include "shared/no_core.hpp"
 #include "srv/server.hpp"
 
 using namespace tacit;
@@ -82,6 +83,8 @@ double parse_num(const std::string& opt, const std::string& v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Before any key is read: a core file would hold the server's private key.
+    if (auto err = disable_core_dumps(); !err.empty()) fatal("cannot disable core dumps: " + err);
     std::vector<std::string> args(argv + 1, argv + argc);
     srv::Config cfg;
     bool keygen = false;

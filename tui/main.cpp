@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/no_core.hpp"
 #include "tui/batch/batch.hpp"
 #include "tui/client/config.hpp"
 #include "tui/ui/app.hpp"
@@ -29,6 +30,11 @@ End-to-end encrypted chat in the terminal.
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Before any password is typed or key file opened: a core file would hold them.
+    if (auto err = disable_core_dumps(); !err.empty()) {
+        fmt::print(stderr, "tacit: cannot disable core dumps: {}\n", err);
+        return 1;
+    }
     std::vector<std::string> args(argv + 1, argv + argc);
     std::string server, server_key, user, config_path = client::default_config_path();
     bool batch_mode = false;

@@ -19,6 +19,7 @@
 #include "tui/client/known_servers.hpp"
 #include "tui/client/local_store.hpp"
 #include "tui/client/paths.hpp"
+#include "tui/client/replace_file.hpp"
 #include "tui/client/secure_conn.hpp"
 
 namespace tacit::client {
@@ -41,21 +42,10 @@ std::optional<Bytes> read_file(const std::string& path) {
     return Bytes(s.begin(), s.end());
 }
 
-void write_private(const std::string& path, ByteView data) {
-    auto tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw std::runtime_error("cannot write " + tmp);
-    size_t off = 0;
-    while (off < data.size()) {
-        ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-        if (n <= 0) {
-            ::close(fd);
-            throw std::runtime_error("cannot write " + tmp);
-        }
-        off += size_t(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) throw std::runtime_error("cannot write " + tmp);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write " + path);
+void write_private(const std::string& path, ByteView data) { replace_file(path, data, 0600); }
+
+void write_public_key(const std::string& path, const UserIdentity& ident) {
+    replace_file(path, as_bytes("tacit-user-v1 " + base64(ident.bundle().encode()) + "\n"), 0644);
 }
 
 }  // namespace
@@ -75,7 +65,7 @@ struct Client::Impl {
     std::deque<msg::Notify> notes;
 
     Impl(Client& c, Options o) : self(c), opt(std::move(o)) {
-        if (opt.data_dir.empty()) opt.data_dir = data_home();
+        opt.data_dir = private_data_dir(opt.data_dir.empty() ? data_home() : opt.data_dir);
         auto p = parse_endpoint(opt.server, 7700);
         if (!p) throw std::runtime_error("bad server address: " + opt.server);
         ep = *p;
@@ -251,10 +241,7 @@ struct Client::Impl {
         auto dir = user_dir(user);
         make_dirs(dir);
         write_private(dir + "/identity.key", seal_user_keyfile(ident, keys.file_key));
-        {
-            std::ofstream pub(dir + "/identity.pub");
-            pub << "tacit-user-v1 " << base64(ident.bundle().encode()) << "\n";
-        }
+        write_public_key(dir + "/identity.pub", ident);
         store_key(dir, keys.file_key, true);
         return Result::good(d.m.msg);
     }
@@ -410,10 +397,7 @@ struct Client::Impl {
         auto dir = user_dir(user);
         auto sk = store_key(dir, pw->file_key, false);
         write_private(dir + "/identity.key", seal_user_keyfile(next, keys.file_key));
-        {
-            std::ofstream pub(dir + "/identity.pub");
-            pub << "tacit-user-v1 " << base64(next.bundle().encode()) << "\n";
-        }
+        write_public_key(dir + "/identity.pub", next);
         wrap_store_key(dir, keys.file_key, sk);
         id = std::move(next);
         pw = std::move(keys);

@@ -17,7 +17,10 @@ std::string trim(const std::string& s) {
 }
 }  // namespace
 
-std::string default_config_path() { return config_home() + "/config"; }
+std::string default_config_path() {
+    auto dir = config_home();
+    return dir.empty() ? "" : dir + "/config";  // "": no config file, defaults only
+}
 
 Config load_config(const std::string& path) {
     Config c;

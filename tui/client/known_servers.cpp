@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tui/client/paths.hpp"
+#include "tui/client/replace_file.hpp"
 
 namespace tacit::client {
 
@@ -33,13 +34,9 @@ void remember_server(const std::string& file, const std::string& server, const S
     auto pub = format_server_pub(b);
     while (!pub.empty() && pub.back() == '\n') pub.pop_back();
     keep.push_back(server + " " + pub);
-    auto tmp = file + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        for (auto& l : keep) out << l << "\n";
-        if (!out) throw std::runtime_error("cannot write " + tmp);
-    }
-    if (std::rename(tmp.c_str(), file.c_str()) != 0) throw std::runtime_error("cannot write " + file);
+    std::string text;
+    for (auto& l : keep) text += l + "\n";
+    replace_file(file, as_bytes(text), 0600);
 }
 
 ServerBundle read_server_pub(const std::string& path) {
