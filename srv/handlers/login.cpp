@@ -21,6 +21,7 @@ namespace tacit::srv {
 namespace {
 
 const char* kLoginFailed = "login failed: wrong user name, password or key";
+const char* kNotStored = "the server cannot store a session now; try again later";
 
 // What a login step knows about a name. Known or not, finding it out costs
 // the same: one store lookup, one bundle parse (the user's, or the dummy
@@ -123,7 +124,7 @@ void handle_login2(Ctx& ctx) {
             r.msg = "welcome, " + lp->user;
         } else {
             r.status = st;
-            r.msg = "the server cannot store a session now; try again later";
+            r.msg = kNotStored;
         }
     }
     fmt::print(stderr, "tacitd: conn={} peer={} login user={} status={}\n", ctx.conn.id, ctx.conn.peer,
@@ -142,7 +143,7 @@ void handle_login2(Ctx& ctx) {
                 std::copy(token->a.begin(), token->a.end(), r.token.begin());
             } else {
                 r.status = proto::STORAGE_FULL;
-                r.msg = "the server cannot store a session now; try again later";
+                r.msg = kNotStored;
             }
             auto body = msg::encode_body(r);
             wipe(r.token.data(), r.token.size());
