@@ -152,3 +152,21 @@ TEST_CASE("RENEW3 followed at once by garbage or EOF: RENEW3_R arrives and every
         CHECK(check.login("alice", "pw", new_id).status == proto::OK);
     }
 }
+
+TEST_CASE("an expired session is swept from the store, not only from memory", "[integration][sessions]") {
+    auto flags = kLoose;
+    flags.insert(flags.end(), {"--token-ttl", "1"});
+    TestServer s(flags);
+    TestClient a(s, "alice");
+    register_login(a, "alice");
+    auto id = load_identity(s, a, "alice", "pw");
+    RawClient raw(s);
+    REQUIRE(raw.login("alice", "pw", id).status == proto::OK);
+    REQUIRE(raw.closed_within(5000));  // the once-a-second sweep ended it
+    REQUIRE(count(s.log(), "token of user=alice expired") >= 1);
+    s.restart();
+    // Nothing left for start-up to find, at the first start or this one:
+    // the sweep deleted both records (alice's client's and raw's).
+    CHECK(count(s.log(), "sessions: 0 restored, 0 expired or stale removed") == 2);
+    CHECK_FALSE(resumes(s, raw.token, id));
+}
