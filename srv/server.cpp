@@ -345,11 +345,12 @@ void Server::close(Connection& c, const char* why) {
 }
 
 // Ends a connection once what it was already answered is written: frames
-// that wait behind it are ignored (on_sealed) and never answered.
+// that wait behind it are ignored (on_sealed) and never answered, and the
+// socket is not read any more.
 void Server::close_after_output(Connection& c, const char* why) {
+    if (c.pending.empty() && c.out_pending() == 0) return close(c, why);
     log_conn(c, fmt::format("closing: {}", why));
     c.closing = true;
-    if (c.pending.empty() && c.out_pending() == 0) return close(c, why);
     to_flush_.insert(c.id);
     update_interest(c);
 }
