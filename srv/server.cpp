@@ -235,7 +235,8 @@ void Server::on_io(uint64_t id, uint32_t events) {
                 continue;
             }
             if (n == 0) {
-                // A half-close still reads: what it was owed goes out first.
+                // Perhaps only a half-close: the peer may still read what
+                // it is owed (a RENEW3_R), so that goes out first.
                 close_after_output(*c, "peer closed");
                 break;
             }
