@@ -98,6 +98,7 @@ Server::Server(Config cfg, ServerIdentity id)
     UserBundle dummy{Bytes(kDummyRsaDer, kDummyRsaDer + kDummyRsaDerLen), crypto::X25519Key::generate().pub};
     dummy_bundle_ = dummy.encode();
     if (!UserBundle::decode(dummy_bundle_)) throw std::runtime_error("built-in decoy key does not parse");
+    restore_sessions();
 }
 
 Server::~Server() = default;
@@ -220,10 +221,11 @@ void Server::on_io(uint64_t id, uint32_t events) {
     if (events & EventLoop::Writable) write_some(*c);
     if (c->dead) return;
     if (c->backlog) return;  // frames already read wait for drain()
+    if (c->closing) return update_interest(*c);  // nothing more is read
     if (events & (EventLoop::Readable | EventLoop::Closed)) {
         uint8_t buf[kReadChunk];
         size_t total = 0;
-        while (!c->dead && !c->backlog && total < kReadPerEvent) {
+        while (!c->dead && !c->closing && !c->backlog && total < kReadPerEvent) {
             ssize_t n = ::read(c->fd.get(), buf, sizeof buf);
             if (n > 0) {
                 total += size_t(n);
@@ -233,7 +235,9 @@ void Server::on_io(uint64_t id, uint32_t events) {
                 continue;
             }
             if (n == 0) {
-                close(*c, "peer closed");
+                // Perhaps only a half-close: the peer may still read what
+                // it is owed (a RENEW3_R), so that goes out first.
+                close_after_output(*c, "peer closed");
                 break;
             }
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -289,7 +293,7 @@ void Server::set_backlog(Connection& c, bool on) {
 
 void Server::update_interest(Connection& c) {
     if (c.dead) return;
-    uint32_t mask = (c.backlog ? 0u : uint32_t(EventLoop::Readable)) |
+    uint32_t mask = (c.backlog || c.closing ? 0u : uint32_t(EventLoop::Readable)) |
                     (c.want_write ? uint32_t(EventLoop::Writable) : 0u);
     loop_.modify_fd(c.fd.get(), mask);
 }
@@ -342,12 +346,14 @@ void Server::close(Connection& c, const char* why) {
 }
 
 // Ends a connection once what it was already answered is written: frames
-// that wait behind it are ignored (on_sealed) and never answered.
+// that wait behind it are ignored (on_sealed) and never answered, and the
+// socket is not read any more.
 void Server::close_after_output(Connection& c, const char* why) {
+    if (c.pending.empty() && c.out_pending() == 0) return close(c, why);
     log_conn(c, fmt::format("closing: {}", why));
     c.closing = true;
-    if (c.pending.empty() && c.out_pending() == 0) close(c, why);
-    else to_flush_.insert(c.id);
+    to_flush_.insert(c.id);
+    update_interest(c);
 }
 
 // -------------------------------------------------------------- frames
@@ -468,7 +474,8 @@ void Server::on_sealed(Connection& c, ByteView body) {
     if (c.renew_pending) return close(c, "frame during key renewal");
     uint64_t seq = c.channel->next_recv_seq();
     auto pt = c.channel->open(body);
-    if (!pt) return close(c, "frame does not open");
+    // Replies owed to the frames before it still go out (a RENEW3_R).
+    if (!pt) return close_after_output(c, "frame does not open");
     if (c.state == ConnState::Resuming) {
         auto s = c.session;
         end_resume(c);
@@ -523,6 +530,12 @@ void Server::before_sleep() {
         committed = store_->commit_pass();
         if (!committed) fmt::print(stderr, "tacitd: commit failed; this pass's writes were rolled back\n");
     }
+    // Before any flush: a session a committed RENEW3 ended is closed even
+    // if the connection that asked is gone, and RENEW3_R, queued on it,
+    // goes out before that connection closes.
+    auto hooks = std::move(after_commit_);
+    after_commit_.clear();
+    for (auto& fn : hooks) fn(committed);
     // Flushing may queue more (a renewal switching keys does not, but NOTIFY
     // from a presence change might), so loop until quiet.
     while (!to_flush_.empty()) {
@@ -598,7 +611,7 @@ void Server::end_resume(Connection& c) {
     c.session.reset();
 }
 
-void Server::end_session(Session& s) {
+void Server::close_session(Session& s) {
     if (s.ended) return;
     s.ended = true;
     auto ids = s.conns;
@@ -673,7 +686,7 @@ void Server::sweep() {
     }
     for (auto& s : sessions_.expired(now_ms())) {
         fmt::print(stderr, "tacitd: token of user={} expired\n", s->user);
-        end_session(*s);
+        end_session(*s);  // swept from the store as well
     }
     hs_addr_rl_.sweep(mono);
     login_rl_.sweep(mono);
@@ -718,7 +731,7 @@ bool Ctx::token_ok(const Token& t) const {
     // Expiry is checked here too: the sweep that ends expired sessions runs
     // only once a second.
     return conn.session && !conn.session->ended && conn.session->expires_ms > srv.now_ms() &&
-           ct_equal(t, conn.session->token);
+           ct_equal(crypto::sha256(t), conn.session->hash);
 }
 
 const std::string& Ctx::user() const {

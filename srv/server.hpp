@@ -50,9 +50,20 @@ public:
 
     // Attach a connection to a session (login or resume) and update presence.
     void attach(Connection& c, std::shared_ptr<Session> s);
-    // End a session: drop the token, close its connections after their
-    // pending output.
+    // A new session for a user just logged in, put in the store in this
+    // pass (srv/session_store.cpp); *token gets its token. Null with the
+    // store's status in *st when the write fails.
+    std::shared_ptr<Session> begin_session(const std::string& user, uint32_t key_version,
+                                           crypto::PkKey key, Token* token, uint8_t* st);
+    // End a session: delete it from the store, then close_session.
     void end_session(Session& s);
+    // Drop the token from memory and close the session's connections
+    // after their pending output. The stored session must already be gone
+    // (or be going in this pass's commit).
+    void close_session(Session& s);
+    // Runs once this pass's commit is done, before any reply goes out,
+    // whatever became of the connection that asked for it.
+    void after_commit(std::function<void(bool committed)> fn) { after_commit_.push_back(std::move(fn)); }
     std::vector<std::string> online_users() const;
     bool is_online(const std::string& user) const { return online_.count(user) > 0; }
     // Push NOTIFY to every logged-in connection of `user`.
@@ -85,6 +96,7 @@ private:
     void close_after_output(Connection& c, const char* why);
     void detach(Connection& c);
     void sweep();
+    void restore_sessions();  // srv/session_store.cpp
     void presence_changed();
     void send_presence();
     void log_conn(const Connection& c, const std::string& what) const;
@@ -103,6 +115,7 @@ private:
     EventLoop::TimerId drain_timer_ = 0;
     uint64_t next_id_ = 1;
     SessionTable sessions_;
+    std::vector<std::function<void(bool)>> after_commit_;
     std::map<std::string, unsigned> online_;  // user -> logged-in connections
     RateLimiter hs_addr_rl_, hs_total_rl_, login_rl_, register_rl_;
     RateLimiter group_change_rl_, group_add_rl_;

@@ -4,12 +4,17 @@
 
 namespace tacit::srv {
 
-std::shared_ptr<Session> SessionTable::create(const std::string& user, uint64_t expires_ms) {
+std::shared_ptr<Session> SessionTable::create(const std::string& user, uint64_t expires_ms, Token* token) {
+    crypto::random_bytes(token->data(), token->size());
+    return adopt(crypto::sha256(*token), user, expires_ms);
+}
+
+std::shared_ptr<Session> SessionTable::adopt(const Array<32>& hash, const std::string& user, uint64_t expires_ms) {
     auto s = std::make_shared<Session>();
     s->user = user;
     s->expires_ms = expires_ms;
-    crypto::random_bytes(s->token.data(), s->token.size());
-    by_hash_[crypto::sha256(s->token)] = s;
+    s->hash = hash;
+    by_hash_[hash] = s;
     by_user_.emplace(user, s);
     return s;
 }
@@ -23,7 +28,7 @@ std::shared_ptr<Session> SessionTable::find(const Token& token, uint64_t now_ms)
 
 std::shared_ptr<Session> SessionTable::erase(const Session& s) {
     std::shared_ptr<Session> keep;
-    if (auto it = by_hash_.find(crypto::sha256(s.token)); it != by_hash_.end()) {
+    if (auto it = by_hash_.find(s.hash); it != by_hash_.end()) {
         keep = it->second;
         by_hash_.erase(it);
     }

@@ -13,6 +13,7 @@
 #include <fmt/core.h>
 
 #include "srv/handler.hpp"
+#include "srv/handlers/delivery.hpp"
 #include "srv/server.hpp"
 
 namespace tacit::srv {
@@ -20,12 +21,7 @@ namespace tacit::srv {
 namespace {
 
 const char* kLoginFailed = "login failed: wrong user name, password or key";
-
-std::optional<crypto::PkKey> user_key(const Bytes& bundle_bytes) {
-    auto b = UserBundle::decode(bundle_bytes);
-    if (!b) return std::nullopt;
-    return crypto::PkKey::parse_public_der(b->rsa_der);
-}
+const char* kNotStored = "the server cannot store a session now; try again later";
 
 // What a login step knows about a name. Known or not, finding it out costs
 // the same: one store lookup, one bundle parse (the user's, or the dummy
@@ -50,12 +46,12 @@ Candidate look_up(Ctx& ctx, const std::string& user) {
         c.rec.reset();
     }
     const Bytes& bundle = c.rec ? c.rec->public_key : ctx.srv.dummy_user_bundle();
-    auto key = user_key(bundle);
+    auto key = user_bundle_key(bundle);
     if (!key) {
         // A stored key that no longer parses (say, an exponent other than
         // 65537 from before the parser refused them) logs no one in.
         c.rec.reset();
-        key = user_key(ctx.srv.dummy_user_bundle());
+        key = user_bundle_key(ctx.srv.dummy_user_bundle());
     }
     c.key = std::move(*key);
     auto mac = crypto::hmac_sha256(ctx.store().decoy_secret(), concat({as_bytes("decoy"), as_bytes(user)}));
@@ -118,19 +114,45 @@ void handle_login2(Ctx& ctx) {
     auto expect = crypto::hmac_sha256(lp->verifier, lp->nonce2);
     bool proof_ok = ct_equal(expect, d.m.proof);
     wipe(expect.data(), expect.size());
+    std::shared_ptr<Session> s;
     if (!lp->decoy && c.rec && sig_ok && proof_ok) {
-        auto s = ctx.srv.sessions().create(lp->user, ctx.now_ms() + ctx.cfg().token_ttl_ms);
-        s->key = std::make_shared<const crypto::PkKey>(std::move(c.key));
-        ctx.srv.attach(ctx.conn, s);
-        r.status = proto::OK;
-        r.token = s->token;
-        r.msg = "welcome, " + lp->user;
+        uint8_t st = proto::OK;
+        s = ctx.srv.begin_session(lp->user, c.rec->key_version, std::move(c.key), &r.token, &st);
+        if (s) {
+            ctx.srv.attach(ctx.conn, s);
+            r.status = proto::OK;
+            r.msg = "welcome, " + lp->user;
+        } else {
+            r.status = st;
+            r.msg = kNotStored;
+        }
     }
     fmt::print(stderr, "tacitd: conn={} peer={} login user={} status={}\n", ctx.conn.id, ctx.conn.peer,
                loggable_name(lp->user), proto::status_name(r.status));
-    auto body = msg::encode_body(r);
+    if (!s) return ctx.reply(msg::encode_body(r), true);
+    // The token goes out only once its session is durable; if the commit
+    // failed, the session ends and the caller is told so.
+    WriteMark mark(ctx.store());
+    Server* srv = &ctx.srv;
+    auto token = std::make_shared<SecretArray<32>>();
+    std::copy(r.token.begin(), r.token.end(), token->a.begin());
     wipe(r.token.data(), r.token.size());
-    ctx.reply(std::move(body), true);
+    ctx.reply_after_commit(
+        [r, token, mark](bool committed) mutable {
+            if (mark.durable(committed)) {
+                std::copy(token->a.begin(), token->a.end(), r.token.begin());
+            } else {
+                r.status = proto::STORAGE_FULL;
+                r.msg = kNotStored;
+            }
+            auto body = msg::encode_body(r);
+            wipe(r.token.data(), r.token.size());
+            return body;
+        },
+        true);
+    ctx.srv.after_commit([srv, s, mark](bool committed) {
+        if (!mark.durable(committed)) srv->close_session(*s);
+    });
 }
 
 }  // namespace tacit::srv

@@ -6,7 +6,8 @@
 //       sequence 0. A client frame between RENEW2 and RENEW2_R closes.
 //   RENEW3 (0x13): token | blob pass | blob public_key | nonce | sig(old) | sig(new)
 //       -> RENEW3_R (0x93): nonce | str msg | u8 status | sig. On success every
-//       session of the user ends once RENEW3_R is out.
+//       session of the user ends in the same commit as the key; RENEW3_R
+//       still goes out before the caller's connection closes.
 #include "shared/keys.hpp"
 #include <fmt/core.h>
 
@@ -77,6 +78,9 @@ void handle_renew3(Ctx& ctx) {
     Bytes pass = m.pass;
     Bytes pub = m.public_key;
     bool pw_changed = false, key_changed = false;
+    // Every session of the account ends with the key: its stored records go
+    // in the same write, so no commit leaves one that outlives the key.
+    auto ending = ctx.srv.sessions().of_user(user);
     uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
         auto rec = t.get_user(user);
         if (!rec) return proto::NO_SUCH_USER;
@@ -92,11 +96,11 @@ void handle_renew3(Ctx& ctx) {
         rec->key_version += 1;
         t.put_user(user, *rec);
         wipe(rec->verifier.data(), rec->verifier.size());
+        for (auto& s : ending) t.delete_session(s->hash);
         return proto::OK;
     });
     wipe(pass.data(), pass.size());
     Nonce n = m.nonce;
-    auto session = ctx.conn.session;
     Server* srv = &ctx.srv;
     WriteMark mark(ctx.store());
     ctx.reply_after_commit(
@@ -112,10 +116,14 @@ void handle_renew3(Ctx& ctx) {
                                           : "nothing changed; log in again";
             return msg::encode_body(r);
         },
-        true,
-        [st, user, srv, mark](bool committed) {
-            if (st != proto::OK || !mark.durable(committed)) return;
-            for (auto& s : srv->sessions().of_user(user)) srv->end_session(*s);
+        true);
+    // A pass hook, not the reply's: it runs even if this connection closes
+    // in the same pass, and before RENEW3_R is flushed, which then still
+    // goes out ahead of the close.
+    if (st == proto::OK)
+        srv->after_commit([ending, srv, mark](bool committed) {
+            if (!mark.durable(committed)) return;
+            for (auto& s : ending) srv->close_session(*s);
         });
     fmt::print(stderr, "tacitd: conn={} renew3 user={} status={}\n", ctx.conn.id, user, proto::status_name(st));
 }

@@ -48,6 +48,22 @@ UserRec decode_user(ByteView v) {
     });
 }
 
+Bytes encode_session(const SessionRec& s) {
+    Writer w;
+    w.u8(kRecordVersion).str(s.user).u32(s.key_version).u64(s.expires_ms);
+    return w.take();
+}
+
+SessionRec decode_session(ByteView v) {
+    return decode_or_throw(v, "sessions", [](Reader& r) {
+        SessionRec s;
+        s.user = r.str(proto::kMaxName);
+        s.key_version = r.u32();
+        s.expires_ms = r.u64();
+        return s;
+    });
+}
+
 Bytes encode_group(const GroupRec& g) {
     Writer w;
     w.u8(kRecordVersion).str(g.owner).u64(g.created_at_ms).u8(g.dissolved ? 1 : 0);

@@ -33,6 +33,17 @@ struct GroupRec {
     bool operator==(const GroupRec&) const = default;
 };
 
+// sessions: SHA-256(token), 32 bytes -> record. The token itself is never
+// stored: the hash finds the session and proves nothing (tacit-protocol(7),
+// STORAGE).
+struct SessionRec {
+    std::string user;
+    uint32_t key_version = 0;  // the user's key_version at login
+    uint64_t expires_ms = 0;   // wall clock, epoch ms
+    bool operator==(const SessionRec&) const = default;
+};
+using SessionHash = Array<32>;
+
 // mailboxes: receiver | 0x00 | u64be id -> record (the id lives in the key).
 // The record is the wire's stored item, so UPDATE1 hands it out unchanged.
 using StoredMsg = msg::Stored;
@@ -41,6 +52,8 @@ Bytes encode_user(const UserRec&);
 UserRec decode_user(ByteView);
 Bytes encode_group(const GroupRec&);
 GroupRec decode_group(ByteView);
+Bytes encode_session(const SessionRec&);
+SessionRec decode_session(ByteView);
 // The id is not part of the value; decode_mail fills it from the caller.
 Bytes encode_mail(const StoredMsg&);
 StoredMsg decode_mail(ByteView value, uint64_t id);

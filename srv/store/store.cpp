@@ -145,6 +145,7 @@ Store::Store(const Options& o) : opts_(o) {
             open("mbox_count", 0, dbis_.mbox_count);
             open("meta", 0, dbis_.meta);
             open("quota", 0, dbis_.quota);
+            open("sessions", 0, dbis_.sessions);
             try {
                 r = open_schema(t);
                 if (r == MDB_SUCCESS) {

@@ -278,4 +278,43 @@ Array<32> Txn::decoy_secret() {
     return s;
 }
 
+// sessions: SHA-256(token) -> SessionRec (records.hpp).
+void Txn::put_session(const SessionHash& h, const SessionRec& s) {
+    need_writable();
+    put_raw(d_.sessions, h, encode_session(s), 0, "put session");
+}
+
+std::optional<SessionRec> Txn::get_session(const SessionHash& h) {
+    auto v = get_raw(d_.sessions, h, "get session");
+    if (!v) return std::nullopt;
+    return decode_session(*v);
+}
+
+bool Txn::delete_session(const SessionHash& h) {
+    need_writable();
+    MDB_val k = val(h);
+    int rc = mdb_del(t_, d_.sessions, &k, nullptr);
+    if (rc == MDB_NOTFOUND) return false;
+    check(rc, "delete session");
+    return true;
+}
+
+std::vector<std::pair<SessionHash, SessionRec>> Txn::all_sessions() {
+    std::vector<std::pair<SessionHash, SessionRec>> out;
+    MDB_cursor* raw = nullptr;
+    check(mdb_cursor_open(t_, d_.sessions, &raw), "open cursor");
+    Cursor c(raw);
+    MDB_val k, v;
+    int rc = mdb_cursor_get(c.get(), &k, &v, MDB_FIRST);
+    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(c.get(), &k, &v, MDB_NEXT)) {
+        auto kb = view(k);
+        if (kb.size() != 32) throw StoreError("sessions: malformed key", MDB_CORRUPTED);
+        SessionHash h;
+        std::copy(kb.begin(), kb.end(), h.begin());
+        out.emplace_back(h, decode_session(view(v)));
+    }
+    if (rc != MDB_NOTFOUND) check(rc, "list sessions");
+    return out;
+}
+
 }  // namespace tacit::store

@@ -4,7 +4,9 @@
 // after the transaction ends.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <utility>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,7 +25,8 @@ namespace tacit::store {
 // DBI handles, opened once at start-up (lmdb.h: MDB_dbi is unsigned int).
 struct Dbis {
     unsigned users = 0, groups = 0, members = 0, member_of = 0, mailboxes = 0, mbox_count = 0, meta = 0;
-    unsigned quota = 0;  // quota.hpp
+    unsigned quota = 0;     // quota.hpp
+    unsigned sessions = 0;  // SHA-256(token) -> SessionRec
 };
 
 namespace detail {
@@ -89,6 +92,13 @@ public:
                                         bool* more);
     // Deletes those ids still present in receiver's mailbox; returns how many.
     size_t delete_mail(std::string_view receiver, std::span<const uint64_t> ids);
+
+    // Login sessions. put overwrites; delete of
+    // an absent hash is a no-op and returns false.
+    void put_session(const SessionHash& h, const SessionRec&);
+    std::optional<SessionRec> get_session(const SessionHash& h);
+    bool delete_session(const SessionHash& h);
+    std::vector<std::pair<SessionHash, SessionRec>> all_sessions();
 
     // The server secret behind decoy salts (protocol.md 3, "Login reveals
     // nothing"); created by Store at start-up.

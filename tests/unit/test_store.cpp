@@ -897,3 +897,44 @@ TEST_CASE("store: the map holds one sender's mail in under 4x its charged bytes"
     CHECK(charged == 3000 * mail_charge(mail("bob", 40)));
     CHECK(live - before < 4 * charged);
 }
+
+TEST_CASE("store: sessions put, get, delete, list, and survive a reopen", "[store]") {
+    TempDir d;
+    SessionHash h1{}, h2{}, h3{};
+    h1.fill(0x11);
+    h2.fill(0x22);
+    h3.fill(0x33);
+    const SessionRec a{"alice", 3, 1700000000000ull}, b{"bob", 0, 1800000000000ull};
+    {
+        Store s(opts(d, true));
+        CHECK(s.read([&](Txn& t) { return t.all_sessions(); }).empty());
+        CHECK(s.write([&](Txn& t) {
+            t.put_session(h1, a);
+            t.put_session(h2, b);
+            t.put_session(h3, b);
+            return proto::OK;
+        }) == proto::OK);
+        // A write that fails leaves nothing of itself.
+        CHECK(s.write([&](Txn& t) {
+            t.delete_session(h1);
+            return proto::STORAGE_FULL;
+        }) == proto::STORAGE_FULL);
+        REQUIRE(s.commit_pass());
+        CHECK(s.read([&](Txn& t) { return t.get_session(h1); }) == a);
+        CHECK(s.write([&](Txn& t) {
+            CHECK(t.delete_session(h3));
+            CHECK_FALSE(t.delete_session(h3));  // absent: a no-op
+            return proto::OK;
+        }) == proto::OK);
+        REQUIRE(s.commit_pass());
+        CHECK_THROWS_AS(s.read([&](Txn& t) { return t.delete_session(h1); }), std::logic_error);
+    }
+    Store s(opts(d, true));
+    auto all = s.read([&](Txn& t) { return t.all_sessions(); });
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].first == h1);
+    CHECK(all[0].second == a);
+    CHECK(all[1].first == h2);
+    CHECK(all[1].second == b);
+    CHECK_FALSE(s.read([&](Txn& t) { return t.get_session(h3); }));
+}
