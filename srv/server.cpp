@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fmt/core.h>
 
 #include "shared/messages.hpp"
@@ -98,6 +99,18 @@ Server::Server(Config cfg, ServerIdentity id)
     UserBundle dummy{Bytes(kDummyRsaDer, kDummyRsaDer + kDummyRsaDerLen), crypto::X25519Key::generate().pub};
     dummy_bundle_ = dummy.encode();
     if (!UserBundle::decode(dummy_bundle_)) throw std::runtime_error("built-in decoy key does not parse");
+    read_test_fault();
+}
+
+// TACITD_TEST_FAULT=NAME (tacitd(8), ENVIRONMENT; tests only): every NAME
+// request throws inside dispatch, so tests can reach the error boundary.
+void Server::read_test_fault() {
+    const char* env = std::getenv("TACITD_TEST_FAULT");
+    if (!env || !*env) return;
+    fault_ = find_handler(std::string_view(env));
+    if (!fault_) throw std::runtime_error(fmt::format("TACITD_TEST_FAULT: no request named {}", loggable_name(env)));
+    fmt::print(stderr, "tacitd: warning: TACITD_TEST_FAULT={}: every {} request fails (tests only)\n",
+               fault_->name, fault_->name);
 }
 
 Server::~Server() = default;
@@ -499,14 +512,35 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     }
     if (st == ST_OPEN && h->signed_req && c.prelogin_bad_sigs >= kPreLoginBadSigs)
         return close_after_output(c, "pre-login budget spent: too many bad signatures");
+    // The closed error boundary: nothing a handler throws goes further.
+    const size_t owed = c.pending.size();
     try {
+        if (h == fault_) throw std::logic_error("TACITD_TEST_FAULT");
         h->fn(ctx);
     } catch (const WireError& e) {
         ctx.error(Nonce{}, proto::BAD_REQUEST, fmt::format("malformed message: {}", e.what()), false);
     } catch (const store::StoreError& e) {
-        fmt::print(stderr, "tacitd: storage error: {}\n", e.what());
-        ctx.error(Nonce{}, proto::INTERNAL, "storage error", false);
+        fail_request(ctx, *h, owed, fmt::format("storage error: {}", e.what()), "storage error");
+    } catch (const std::exception& e) {
+        fail_request(ctx, *h, owed, e.what(), "server error");
+    } catch (...) {
+        fail_request(ctx, *h, owed, "unknown exception", "server error");
     }
+}
+
+// A handler threw. Its store write, if it was inside one, was aborted by
+// Store::write (each handler makes at most one), so the pass holds none of
+// it; what it queued for this request is dropped, and the request gets
+// ERROR INTERNAL, signed as any ERROR to it would be (tacit-protocol(7)).
+void Server::fail_request(Ctx& ctx, const HandlerEntry& h, size_t owed, std::string_view what,
+                          std::string_view shown) {
+    Connection& c = ctx.conn;
+    log_conn(c, fmt::format("{} failed: {}", h.name, what.substr(0, 200)));
+    if (c.dead || c.closing) return;
+    if (c.pending.size() > owed) c.pending.erase(c.pending.begin() + long(owed), c.pending.end());
+    auto nonce = request_nonce(ctx.req.plaintext);
+    bool sign = c.logged_in() && h.signed_req && nonce;
+    ctx.error(nonce.value_or(Nonce{}), proto::INTERNAL, std::string(shown), sign);
 }
 
 // ------------------------------------------------------------ output

@@ -19,6 +19,9 @@
 
 namespace tacit::srv {
 
+class Ctx;
+struct HandlerEntry;
+
 class Server {
 public:
     Server(Config cfg, ServerIdentity id);
@@ -78,6 +81,9 @@ private:
     void on_hello(Connection& c, ByteView body, bool resume);
     void on_sealed(Connection& c, ByteView body);
     void dispatch(Connection& c, ByteView pt, uint64_t seq);
+    void fail_request(Ctx& ctx, const HandlerEntry& h, size_t owed, std::string_view what,
+                      std::string_view shown);
+    void read_test_fault();
     void before_sleep();
     void flush(Connection& c, bool committed);
     void write_some(Connection& c);
@@ -109,6 +115,7 @@ private:
     bool presence_dirty_ = false;
     uint64_t presence_sent_ms_ = 0;
     EventLoop::TimerId presence_timer_ = 0;
+    const HandlerEntry* fault_ = nullptr;  // TACITD_TEST_FAULT
 };
 
 }  // namespace tacit::srv
