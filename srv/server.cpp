@@ -232,11 +232,17 @@ void Server::on_io(uint64_t id, uint32_t events) {
     if (!c) return;
     if (events & EventLoop::Writable) write_some(*c);
     if (c->dead) return;
+    if (c->closing) {
+        // Nothing more is read (update_interest drops Readable): only the
+        // replies already owed go out. HUP or ERR means they cannot.
+        if (events & EventLoop::Closed) return close(*c, "peer closed");
+        return update_interest(*c);
+    }
     if (c->backlog) return;  // frames already read wait for drain()
     if (events & (EventLoop::Readable | EventLoop::Closed)) {
         uint8_t buf[kReadChunk];
         size_t total = 0;
-        while (!c->dead && !c->backlog && total < kReadPerEvent) {
+        while (!c->dead && !c->backlog && !c->closing && total < kReadPerEvent) {
             ssize_t n = ::read(c->fd.get(), buf, sizeof buf);
             if (n > 0) {
                 total += size_t(n);
@@ -246,7 +252,7 @@ void Server::on_io(uint64_t id, uint32_t events) {
                 continue;
             }
             if (n == 0) {
-                close(*c, "peer closed");
+                close_after_output(*c, "peer closed");
                 break;
             }
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -259,11 +265,11 @@ void Server::on_io(uint64_t id, uint32_t events) {
 
 void Server::drain(Connection& c) {
     Bytes body;
-    while (!c.dead) {
+    while (!c.dead && !c.closing) {
         if (c.frames_this_pass >= kMaxFramesPerPass) return set_backlog(c, true);
         auto r = c.decoder.next(body);
         if (r == FrameDecoder::Result::NeedMore) return set_backlog(c, false);
-        if (r == FrameDecoder::Result::BadLength) return close(c, "bad frame length");
+        if (r == FrameDecoder::Result::BadLength) return close_after_output(c, "bad frame length");
         ++c.frames_this_pass;
         // Only whole frames count as activity: a peer trickling one byte of
         // a frame that never completes would otherwise never be idle.
@@ -302,7 +308,7 @@ void Server::set_backlog(Connection& c, bool on) {
 
 void Server::update_interest(Connection& c) {
     if (c.dead) return;
-    uint32_t mask = (c.backlog ? 0u : uint32_t(EventLoop::Readable)) |
+    uint32_t mask = (c.backlog || c.closing ? 0u : uint32_t(EventLoop::Readable)) |
                     (c.want_write ? uint32_t(EventLoop::Writable) : 0u);
     loop_.modify_fd(c.fd.get(), mask);
 }
@@ -354,13 +360,17 @@ void Server::close(Connection& c, const char* why) {
     dead_.push_back(c.id);
 }
 
-// Ends a connection once what it was already answered is written: frames
-// that wait behind it are ignored (on_sealed) and never answered.
+// Ends a connection once what it was already answered is written, after
+// this pass's commit as always: the replies owed to frames handled before a
+// fatal one (a bad length or seal, EOF) still go out. Nothing more is read,
+// and frames that wait behind it are never answered.
 void Server::close_after_output(Connection& c, const char* why) {
+    if (c.dead) return;
+    if (c.pending.empty() && c.out_pending() == 0) return close(c, why);
     log_conn(c, fmt::format("closing: {}", why));
     c.closing = true;
-    if (c.pending.empty() && c.out_pending() == 0) close(c, why);
-    else to_flush_.insert(c.id);
+    to_flush_.insert(c.id);
+    update_interest(c);
 }
 
 // -------------------------------------------------------------- frames
@@ -481,7 +491,7 @@ void Server::on_sealed(Connection& c, ByteView body) {
     if (c.renew_pending) return close(c, "frame during key renewal");
     uint64_t seq = c.channel->next_recv_seq();
     auto pt = c.channel->open(body);
-    if (!pt) return close(c, "frame does not open");
+    if (!pt) return close_after_output(c, "frame does not open");
     if (c.state == ConnState::Resuming) {
         auto s = c.session;
         end_resume(c);
@@ -493,7 +503,7 @@ void Server::on_sealed(Connection& c, ByteView body) {
 }
 
 void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
-    if (pt.empty()) return close(c, "empty message");
+    if (pt.empty()) return close_after_output(c, "empty message");
     if (!c.logged_in() && ++c.prelogin_frames > kPreLoginFrames)
         return close_after_output(c, "pre-login budget spent: too many frames");
     uint8_t type = pt[0];

@@ -2,6 +2,8 @@
 // and 5): a request whose handler throws is answered with ERROR INTERNAL
 // while everything else keeps working, and the replies owed to frames
 // handled before a fatal one still go out before the close.
+#include <sys/socket.h>
+
 #include <cstdlib>
 #include <catch2/catch.hpp>
 
@@ -83,4 +85,59 @@ TEST_CASE("a request whose handler throws gets INTERNAL; its connection and othe
     auto late = logged_in(*s, "carol", id1);
     CHECK(pong(*late));
     CHECK(process_alive(s->pid()));
+}
+
+TEST_CASE("replies owed to frames before a fatal one (bad seal, bad length, EOF) go out before the close",
+          "[integration][boundary]") {
+    TestServer s(flags());
+    const auto& id0 = pooled_identity(0);
+    Token tok{};
+    logged_in(s, "mallory", id0, &tok);  // registers; each case logs in anew
+
+    enum class Fatal { BadSeal, BadLength, Eof };
+    for (auto fatal : {Fatal::BadSeal, Fatal::BadLength, Fatal::Eof}) {
+        CAPTURE(int(fatal));
+        FrameConn c(s);
+        c.hello();
+        auto t = c.login("mallory", "pw", id0);
+        REQUIRE(t);
+        msg::Ping p1{test_nonce()}, p2{test_nonce()};
+        msg::Online on;
+        on.token = *t;
+        on.nonce = test_nonce();
+        Bytes burst = c.seal(msg::encode_body(p1));
+        Bytes f = c.seal(msg::encode_body(on), &id0.sign);
+        burst.insert(burst.end(), f.begin(), f.end());
+        f = c.seal(msg::encode_body(p2));
+        burst.insert(burst.end(), f.begin(), f.end());
+        if (fatal == Fatal::BadSeal) {
+            Bytes bad = c.seal(msg::encode_body(msg::Ping{test_nonce()}));
+            bad.back() ^= 0x80;
+            burst.insert(burst.end(), bad.begin(), bad.end());
+        } else if (fatal == Fatal::BadLength) {
+            burst.insert(burst.end(), 4, 0);  // length 0
+        }
+        REQUIRE(c.write(burst));  // one write: one read, one loop pass
+        if (fatal == Fatal::Eof) REQUIRE(::shutdown(c.fd(), SHUT_WR) == 0);
+
+        auto r1 = c.reply(5000);
+        REQUIRE(r1);
+        REQUIRE(r1->type() == msg::Pong::type);
+        CHECK(msg::decode<msg::Pong>(r1->pt).m.nonce == p1.nonce);
+        auto r2 = c.reply(5000);
+        REQUIRE(r2);
+        REQUIRE(r2->type() == msg::OnlineR::type);
+        auto d = msg::decode<msg::OnlineR>(r2->pt);
+        CHECK(d.m.nonce == on.nonce);
+        CHECK(c.server_sig_ok(*r2, d.signed_len, d.sigs.at(0)));
+        auto r3 = c.reply(5000);
+        REQUIRE(r3);
+        REQUIRE(r3->type() == msg::Pong::type);
+        CHECK(msg::decode<msg::Pong>(r3->pt).m.nonce == p2.nonce);
+        CHECK(c.closed_within(5000));
+    }
+    // The server is fine and serves a fresh connection.
+    FrameConn c(s);
+    c.hello();
+    CHECK(pong(c));
 }
