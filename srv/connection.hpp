@@ -66,7 +66,6 @@ struct Connection {
     std::optional<LoginPending> login;
     bool renew1_done = false;
     bool renew_pending = false;  // RENEW2 accepted; any client frame before RENEW2_R closes
-    std::optional<ServerKeys> next_keys;  // installed after RENEW2_R is sealed
     std::optional<UpdatePage> page;
     // The pre-login budget (srv/server.cpp, kPreLoginFrames), counted since
     // the channel opened or the last signature that verified.

@@ -36,7 +36,6 @@ public:
     const Config& cfg() const { return cfg_; }
     store::Store& store() { return *store_; }
     const ServerIdentity& identity() const { return id_; }
-    EventLoop& loop() { return loop_; }
     SessionTable& sessions() { return sessions_; }
     uint64_t now_ms() const;  // wall clock, epoch ms (tokens, stored times)
     // A user bundle around the built-in dummy key (srv/dummy_key.cpp): the
@@ -57,7 +56,6 @@ public:
     // pending output.
     void end_session(Session& s);
     std::vector<std::string> online_users() const;
-    bool is_online(const std::string& user) const { return online_.count(user) > 0; }
     // Push NOTIFY to every logged-in connection of `user`.
     void notify_user(const std::string& user, uint8_t what, uint32_t count);
     Connection* conn(uint64_t id);
