@@ -102,15 +102,20 @@ Server::Server(Config cfg, ServerIdentity id)
     read_test_fault();
 }
 
-// TACITD_TEST_FAULT=NAME (tacitd(8), ENVIRONMENT; tests only): every NAME
-// request throws inside dispatch, so tests can reach the error boundary.
+// TACITD_TEST_FAULT=NAME or NAME:reply (tacitd(8), ENVIRONMENT; tests
+// only): every NAME request throws inside dispatch, or its reply throws
+// while it is built after the commit, so tests can reach both boundaries.
 void Server::read_test_fault() {
     const char* env = std::getenv("TACITD_TEST_FAULT");
     if (!env || !*env) return;
-    fault_ = find_handler(std::string_view(env));
+    std::string_view v(env);
+    constexpr std::string_view kReply = ":reply";
+    fault_at_reply_ = v.size() > kReply.size() && v.ends_with(kReply);
+    if (fault_at_reply_) v.remove_suffix(kReply.size());
+    fault_ = find_handler(v);
     if (!fault_) throw std::runtime_error(fmt::format("TACITD_TEST_FAULT: no request named {}", loggable_name(env)));
     fmt::print(stderr, "tacitd: warning: TACITD_TEST_FAULT={}: every {} request fails (tests only)\n",
-               fault_->name, fault_->name);
+               loggable_name(env), fault_->name);
 }
 
 Server::~Server() = default;
@@ -525,7 +530,10 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     // The closed error boundary: nothing a handler throws goes further.
     const size_t owed = c.pending.size();
     try {
-        if (h == fault_) throw std::logic_error("TACITD_TEST_FAULT");
+        if (h == fault_ && !fault_at_reply_) throw std::logic_error("TACITD_TEST_FAULT");
+        if (h == fault_)
+            queue(c, Outgoing{[](bool) -> std::optional<Bytes> { throw std::logic_error("TACITD_TEST_FAULT"); },
+                              false, false, {}});
         h->fn(ctx);
     } catch (const WireError& e) {
         ctx.error(Nonce{}, proto::BAD_REQUEST, fmt::format("malformed message: {}", e.what()), false);
@@ -580,6 +588,25 @@ void Server::before_sleep() {
     dead_.clear();
 }
 
+// Builds, signs and seals one queued frame into c's output.
+void Server::emit(Connection& c, Outgoing& o, bool committed) {
+    auto body = o.build(committed);
+    if (body && (o.raw || c.channel)) {
+        Bytes frame;
+        if (o.raw) {
+            frame = std::move(*body);
+        } else {
+            if (o.sign) {
+                auto in = msg::sig_input(proto::S2C, c.session_id, c.channel->next_send_seq(), *body);
+                msg::append_sig(*body, id_.sign.sign(in));
+            }
+            frame = c.channel->seal(*body);
+        }
+        c.out.insert(c.out.end(), frame.begin(), frame.end());
+    }
+    if (o.after) o.after(committed);
+}
+
 void Server::flush(Connection& c, bool committed) {
     // Callbacks may queue more for this connection; those go out in the
     // next round of the loop, still in order.
@@ -588,21 +615,15 @@ void Server::flush(Connection& c, bool committed) {
         c.pending.clear();
         for (auto& o : batch) {
             if (c.dead) break;
-            auto body = o.build(committed);
-            if (body && (o.raw || c.channel)) {
-                Bytes frame;
-                if (o.raw) {
-                    frame = std::move(*body);
-                } else {
-                    if (o.sign) {
-                        auto in = msg::sig_input(proto::S2C, c.session_id, c.channel->next_send_seq(), *body);
-                        msg::append_sig(*body, id_.sign.sign(in));
-                    }
-                    frame = c.channel->seal(*body);
-                }
-                c.out.insert(c.out.end(), frame.begin(), frame.end());
+            // The second error boundary: what a handler left to run after
+            // the commit. This connection's replies cannot be trusted past
+            // a throw, so it closes; everyone else goes on.
+            try {
+                emit(c, o, committed);
+            } catch (const std::exception& e) {
+                log_conn(c, fmt::format("reply failed: {}", std::string_view(e.what()).substr(0, 200)));
+                return close(c, "internal error");
             }
-            if (o.after) o.after(committed);
         }
     }
     if (c.dead) return;

@@ -84,6 +84,7 @@ private:
     void read_test_fault();
     void before_sleep();
     void flush(Connection& c, bool committed);
+    void emit(Connection& c, Outgoing& o, bool committed);
     void write_some(Connection& c);
     void close(Connection& c, const char* why);
     void close_after_output(Connection& c, const char* why);
@@ -114,6 +115,7 @@ private:
     uint64_t presence_sent_ms_ = 0;
     EventLoop::TimerId presence_timer_ = 0;
     const HandlerEntry* fault_ = nullptr;  // TACITD_TEST_FAULT
+    bool fault_at_reply_ = false;          // ... =NAME:reply
 };
 
 }  // namespace tacit::srv

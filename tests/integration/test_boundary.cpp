@@ -141,3 +141,23 @@ TEST_CASE("replies owed to frames before a fatal one (bad seal, bad length, EOF)
     c.hello();
     CHECK(pong(c));
 }
+
+TEST_CASE("a reply that throws while it is built after the commit closes only its connection",
+          "[integration][boundary]") {
+    auto s = faulty_server("ONLINE:reply");
+    const auto& id0 = pooled_identity(0);
+    const auto& id1 = pooled_identity(1);
+    Token tok{};
+    auto c = logged_in(*s, "mallory", id0, &tok);
+    auto other = logged_in(*s, "bob", id1);
+    msg::Online on;
+    on.token = tok;
+    on.nonce = test_nonce();
+    REQUIRE(c->send(msg::encode_body(on), &id0.sign));
+    CHECK(c->closed_within(5000));
+    CHECK(log_shows(*s, "reply failed: TACITD_TEST_FAULT", 2000));
+    CHECK(process_alive(s->pid()));
+    CHECK(pong(*other));
+    auto late = logged_in(*s, "carol", id1);
+    CHECK(pong(*late));
+}
