@@ -51,21 +51,34 @@ bool pong(FrameConn& c) {
     return o.type == msg::Pong::type;
 }
 
+msg::Online online_req(const Token& tok) {
+    msg::Online on;
+    on.token = tok;
+    on.nonce = test_nonce();
+    return on;
+}
+
+// A server with a fault, mallory logged in on c (with her token) and bob on
+// other.
+struct Faulty {
+    explicit Faulty(const char* fault) : s(faulty_server(fault)) {
+        c = logged_in(*s, "mallory", pooled_identity(0), &tok);
+        other = logged_in(*s, "bob", pooled_identity(1));
+    }
+    std::unique_ptr<TestServer> s;
+    Token tok{};
+    std::unique_ptr<FrameConn> c, other;
+};
+
 }  // namespace
 
 TEST_CASE("a request whose handler throws gets INTERNAL; its connection and other clients keep working",
           "[integration][boundary]") {
-    auto s = faulty_server("ONLINE");
+    Faulty f("ONLINE");
+    auto& [s, tok, c, other] = f;
     const auto& id0 = pooled_identity(0);
-    const auto& id1 = pooled_identity(1);
-    Token tok{};
-    auto c = logged_in(*s, "mallory", id0, &tok);
-    auto other = logged_in(*s, "bob", id1);
-
     for (int i = 0; i < 2; ++i) {
-        msg::Online on;
-        on.token = tok;
-        on.nonce = test_nonce();
+        auto on = online_req(tok);
         REQUIRE(c->send(msg::encode_body(on), &id0.sign));
         auto f = c->reply(5000);
         REQUIRE(f);
@@ -82,7 +95,7 @@ TEST_CASE("a request whose handler throws gets INTERNAL; its connection and othe
     CHECK(pong(*c));
     CHECK(pong(*other));
     // A new client still gets in and is served.
-    auto late = logged_in(*s, "carol", id1);
+    auto late = logged_in(*s, "carol", pooled_identity(1));
     CHECK(pong(*late));
     CHECK(process_alive(s->pid()));
 }
@@ -102,9 +115,7 @@ TEST_CASE("replies owed to frames before a fatal one (bad seal, bad length, EOF)
         auto t = c.login("mallory", "pw", id0);
         REQUIRE(t);
         msg::Ping p1{test_nonce()}, p2{test_nonce()};
-        msg::Online on;
-        on.token = *t;
-        on.nonce = test_nonce();
+        auto on = online_req(*t);
         Bytes burst = c.seal(msg::encode_body(p1));
         Bytes f = c.seal(msg::encode_body(on), &id0.sign);
         burst.insert(burst.end(), f.begin(), f.end());
@@ -144,20 +155,13 @@ TEST_CASE("replies owed to frames before a fatal one (bad seal, bad length, EOF)
 
 TEST_CASE("a reply that throws while it is built after the commit closes only its connection",
           "[integration][boundary]") {
-    auto s = faulty_server("ONLINE:reply");
-    const auto& id0 = pooled_identity(0);
-    const auto& id1 = pooled_identity(1);
-    Token tok{};
-    auto c = logged_in(*s, "mallory", id0, &tok);
-    auto other = logged_in(*s, "bob", id1);
-    msg::Online on;
-    on.token = tok;
-    on.nonce = test_nonce();
-    REQUIRE(c->send(msg::encode_body(on), &id0.sign));
+    Faulty f("ONLINE:reply");
+    auto& [s, tok, c, other] = f;
+    REQUIRE(c->send(msg::encode_body(online_req(tok)), &pooled_identity(0).sign));
     CHECK(c->closed_within(5000));
     CHECK(log_shows(*s, "reply failed: TACITD_TEST_FAULT", 2000));
     CHECK(process_alive(s->pid()));
     CHECK(pong(*other));
-    auto late = logged_in(*s, "carol", id1);
+    auto late = logged_in(*s, "carol", pooled_identity(1));
     CHECK(pong(*late));
 }
