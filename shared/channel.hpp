@@ -1,4 +1,4 @@
-// The sealed channel of protocol.md section 2: AES-256-GCM per direction,
+// The sealed channel of tacit-protocol(7), SEALED FRAMES: AES-256-GCM per direction,
 // IV = session_iv XOR (0^4 | u64 seq), AAD = the frame's length prefix.
 // A frame that fails to open is fatal for the connection (replay, reorder
 // and tampering all end there), so open() has no retry state.

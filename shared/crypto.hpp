@@ -1,5 +1,5 @@
 // RAII wrappers over mbedTLS 2.28 for every primitive tacit uses
-// (protocol.md section 1). Every mbedTLS return code is checked: a failure
+// (tacit-protocol(7), Primitives). Every mbedTLS return code is checked: a failure
 // that can only come from a bug or exhausted memory throws CryptoError;
 // anything that depends on peer input returns std::nullopt / false instead.
 #pragma once

@@ -1,4 +1,4 @@
-// The process-wide CTR_DRBG (protocol.md section 1: randomness). mbedTLS is
+// The process-wide CTR_DRBG (tacit-protocol(7), Primitives). mbedTLS is
 // built with MBEDTLS_THREADING_C, so mbedtls_ctr_drbg_random takes the
 // context's own mutex and one generator can serve every thread.
 #include <mbedtls/ctr_drbg.h>

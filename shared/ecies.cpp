@@ -1,4 +1,4 @@
-// ECIES (protocol.md section 6): eph_pub[32] | AES-256-GCM_k(m) | tag[16].
+// ECIES (tacit-protocol(7), ECIES): eph_pub[32] | AES-256-GCM_k(m) | tag[16].
 #include <string>
 
 #include "shared/crypto_internal.hpp"

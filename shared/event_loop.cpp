@@ -1,5 +1,6 @@
 #include "shared/event_loop.hpp"
 
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <time.h>
 
@@ -20,11 +21,21 @@ uint64_t pack(int fd, uint32_t gen) { return uint64_t(gen) << 32 | uint32_t(fd);
     throw std::system_error(err, std::generic_category(), what);
 }
 
+// EAGAIN only when the counter is at its maximum: the loop wakes anyway.
+void wake(int eventfd) {
+    const uint64_t one = 1;
+    while (::write(eventfd, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+}
+
 }  // namespace
 
 EventLoop::EventLoop() : backend_(std::make_unique<detail::PollBackend>()) {
     sigemptyset(&sigs_);
     sigemptyset(&old_sigmask_);
+    wakefd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!wakefd_) fail(errno, "eventfd");
+    add_fd(wakefd_.get(), Readable, [this](uint32_t) { run_posted(); });
 }
 
 EventLoop::~EventLoop() {
@@ -36,6 +47,7 @@ EventLoop::~EventLoop() {
         sigfd_.reset();
     }
     if (sigmask_saved_) (void)pthread_sigmask(SIG_SETMASK, &old_sigmask_, nullptr);
+    remove_fd(wakefd_.get());
     // Callbacks may own objects whose destructors call back into the loop:
     // destroy them while the loop is still whole.
     auto fds = std::move(fds_);
@@ -44,6 +56,13 @@ EventLoop::~EventLoop() {
     auto timers = std::move(timers_);
     timers.clear();
     timer_due_.clear();
+    // Destroyed outside the lock: a destructor may post.
+    std::vector<std::function<void()>> posted;
+    {
+        std::lock_guard lock(posted_mu_);
+        posted.swap(posted_);
+    }
+    posted.clear();
 }
 
 void EventLoop::add_fd(int fd, uint32_t mask, IoFn fn) {
@@ -136,6 +155,41 @@ void EventLoop::drain_signals() {
 }
 
 void EventLoop::set_before_sleep(std::function<void()> fn) { before_sleep_ = std::move(fn); }
+
+void EventLoop::post(std::function<void()> fn) {
+    bool was_empty;
+    {
+        std::lock_guard lock(posted_mu_);
+        was_empty = posted_.empty();
+        posted_.push_back(std::move(fn));
+    }
+    // Only the first post into an empty queue wakes the loop: run_posted
+    // reads the eventfd before it takes the queue, so none is missed.
+    if (was_empty) wake(wakefd_.get());
+}
+
+void EventLoop::run_posted() {
+    uint64_t n;
+    while (::read(wakefd_.get(), &n, sizeof n) < 0 && errno == EINTR) {
+    }
+    std::vector<std::function<void()>> batch;
+    {
+        std::lock_guard lock(posted_mu_);
+        batch.swap(posted_);
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+        try {
+            batch[i]();
+        } catch (...) {
+            // The rest still run, first, in a later pass.
+            std::lock_guard lock(posted_mu_);
+            posted_.insert(posted_.begin(), std::make_move_iterator(batch.begin() + long(i) + 1),
+                           std::make_move_iterator(batch.end()));
+            if (!posted_.empty()) wake(wakefd_.get());
+            throw;
+        }
+    }
+}
 
 int EventLoop::next_timeout_ms() const {
     if (timers_.empty()) return -1;

@@ -2,7 +2,8 @@
 // ae.c): fds, one-shot timers, signals through one signalfd, and a
 // before-sleep hook. The epoll part lives in event_loop_epoll.cpp.
 //
-// A pass is: wait, dispatch fd events, fire due timers, before-sleep. The
+// A pass is: wait, dispatch fd events (posted functions among them), fire
+// due timers, before-sleep. The
 // server commits LMDB and flushes replies in before-sleep, so a reply is
 // written once per pass however many requests the pass carried.
 //
@@ -10,6 +11,9 @@
 // and add or cancel any timer. A removed fd's callback is destroyed only after
 // the running callback returns, so it is safe to remove_fd from inside it.
 // Exceptions thrown by callbacks propagate out of run().
+//
+// Only post() may be called from another thread; everything else belongs to
+// the loop's thread.
 #pragma once
 #include <signal.h>
 
@@ -18,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -70,6 +75,15 @@ public:
     // the pass in which stop() was called.
     void set_before_sleep(std::function<void()> fn);
 
+    // Callable from any thread, and from the loop's own callbacks: runs fn
+    // on the loop's thread in a later pass, among that pass's fd events
+    // (the loop wakes through an eventfd). Functions run in the order their
+    // post() calls took the queue's lock, so one thread's posts run in the
+    // order it made them; one posted from a posted function runs in a later
+    // pass. Functions still queued when the loop dies are destroyed without
+    // running. The loop must outlive every thread that may post to it.
+    void post(std::function<void()> fn);
+
     void run();
     void stop() { stopped_ = true; }
 
@@ -87,6 +101,7 @@ private:
     void fire_timers();
     void read_signals();
     void drain_signals();
+    void run_posted();
 
     std::unique_ptr<detail::PollBackend> backend_;
     std::vector<std::unique_ptr<FdEntry>> fds_;  // indexed by fd, stable addresses
@@ -104,6 +119,10 @@ private:
     sigset_t sigs_;
     sigset_t old_sigmask_;
     bool sigmask_saved_ = false;
+
+    UniqueFd wakefd_;  // eventfd: post() writes, the loop reads then runs posted_
+    std::mutex posted_mu_;
+    std::vector<std::function<void()>> posted_;  // guarded by posted_mu_
 
     std::function<void()> before_sleep_;
     bool stopped_ = false;

@@ -1,4 +1,4 @@
-// Incremental decoder for the frames of protocol.md section 2:
+// Incremental decoder for the frames of tacit-protocol(7), FRAMING:
 // `u32 length (big endian) | body`. Protocol-blind: the caller picks the
 // length limit (64 KiB before login, 1 MiB after) and raises it with set_max.
 #pragma once

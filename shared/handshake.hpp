@@ -1,5 +1,5 @@
-// Key establishment shared by HELLO, RESUME and RENEW2 (protocol.md sections
-// 2 and 6). The client offers (session_key, session_iv, nonce[, token]) in an
+// Key establishment shared by HELLO, RESUME and RENEW2 (tacit-protocol(7),
+// HANDSHAKE and KEY RENEWAL AND RESUME). The client offers (session_key, session_iv, nonce[, token]) in an
 // ECIES to the server's box key; the server answers with fresh randomness and
 // an ephemeral X25519 key, and both derive direction keys from
 // session_key | X25519(client_eph, server_eph).

@@ -1,4 +1,5 @@
-// Identities and their files (protocol.md sections 1 and 6): public bundles
+// Identities and their files (tacit-protocol(7), Keys and
+// fingerprints, BUNDLES): public bundles
 // and fingerprints, the server's key files, the user's password-sealed key
 // file, and the password-derived keys.
 #pragma once

@@ -1,4 +1,4 @@
-// Every sealed message of protocol.md section 6, as one struct each, plus the
+// Every sealed message of tacit-protocol(7), MESSAGES, as one struct each, plus the
 // generic framing of a sealed plaintext: u8 type | fields | sig*.
 //
 //   Bytes body = msg::encode_body(msg::Login1{user, nonce1});

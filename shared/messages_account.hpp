@@ -1,5 +1,5 @@
-// Account messages: register, key renewal, login, logout (protocol.md
-// section 6). Each struct encodes and decodes its fields only: the type byte
+// Account messages: register, key renewal, login, logout (tacit-protocol(7),
+// MESSAGES). Each struct encodes and decodes its fields only: the type byte
 // and the signatures are handled by encode_body / decode in messages.hpp.
 // Field order in every struct is wire order.
 #pragma once

@@ -1,4 +1,4 @@
-// One-to-one messaging and the mailbox (protocol.md section 6): MSG1/MSG2,
+// One-to-one messaging and the mailbox (tacit-protocol(7), MESSAGING): MSG1/MSG2,
 // UPDATE1/UPDATE2, and the stored item UPDATE1_R carries. Field order is
 // wire order.
 #pragma once

@@ -1,5 +1,5 @@
-// Field bounds and readers shared by every message struct (protocol.md
-// section 6). The bounds are wire-level caps that stop allocation early;
+// Field bounds and readers shared by every message struct (tacit-protocol(7),
+// MESSAGES). The bounds are wire-level caps that stop allocation early;
 // semantic checks (name syntax, the 65 KiB enc_msg rule, 80-byte wrapped
 // keys) belong to the handlers, which answer them with a proper status.
 #pragma once

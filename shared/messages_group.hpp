@@ -1,4 +1,4 @@
-// Group messages (protocol.md section 6). Field order is wire order.
+// Group messages (tacit-protocol(7), GROUPS). Field order is wire order.
 #pragma once
 #include "shared/messages_common.hpp"
 

@@ -1,5 +1,5 @@
-// What travels inside enc_msg (protocol.md section 6, "End-to-end payload"
-// and "Stored messages"): the end-to-end formatted_message the server can't
+// What travels inside enc_msg (tacit-protocol(7), END-TO-END PAYLOAD
+// and STORED MESSAGES): the end-to-end formatted_message the server can't
 // read, and the server-signed system entry for membership events.
 #pragma once
 #include <string_view>

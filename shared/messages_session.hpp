@@ -1,5 +1,5 @@
 // Session-level messages: the handshake reply, presence, keepalive, push and
-// errors (protocol.md sections 2, 4 and 6). Field order is wire order.
+// errors (tacit-protocol(7), MESSAGES). Field order is wire order.
 #pragma once
 #include "shared/messages_common.hpp"
 

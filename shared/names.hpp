@@ -1,4 +1,4 @@
-// Usernames and group ids (protocol.md section 3): 1..32 bytes of
+// Usernames and group ids (tacit-protocol(7), Names and times): 1..32 bytes of
 // [a-z0-9_.-], starting with a letter. Lowercase-only ASCII keeps names free
 // of homoglyphs and case confusion, and safe in file paths and LMDB keys.
 #pragma once

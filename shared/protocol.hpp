@@ -1,5 +1,5 @@
 // Every protocol number in one place, with the version (as tmux-protocol.h).
-// Byte-exact reference: man/tacit-protocol.7 and protocol.md section 6.
+// Byte-exact reference: tacit-protocol(7) (man/tacit-protocol.7).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The one bounds-checked reader and writer for every wire encoding in
-// protocol.md section 6 (in the manner of OpenSSH's sshbuf). Handlers never do
+// tacit-protocol(7), ENCODINGS (in the manner of OpenSSH's sshbuf). Handlers never do
 // pointer arithmetic: they read fields in order and call finish().
 #pragma once
 #include <stdexcept>

@@ -11,6 +11,7 @@
 #include "shared/channel.hpp"
 #include "shared/frame_decoder.hpp"
 #include "shared/handshake.hpp"
+#include "shared/protocol.hpp"
 #include "shared/unique_fd.hpp"
 #include "srv/session.hpp"
 
@@ -53,7 +54,7 @@ struct Connection {
     std::string peer;      // Peer::shown, for the log
     std::string peer_key;  // Peer::key: what per-peer limits are charged to
     ConnState state = ConnState::AwaitFirst;
-    FrameDecoder decoder{65536};
+    FrameDecoder decoder{proto::kMaxFramePreLogin};  // raised at login (Server::attach)
     Bytes out;
     size_t out_off = 0;
     bool want_write = false;
@@ -66,7 +67,6 @@ struct Connection {
     std::optional<LoginPending> login;
     bool renew1_done = false;
     bool renew_pending = false;  // RENEW2 accepted; any client frame before RENEW2_R closes
-    std::optional<ServerKeys> next_keys;  // installed after RENEW2_R is sealed
     std::optional<UpdatePage> page;
     // The pre-login budget (srv/server.cpp, kPreLoginFrames), counted since
     // the channel opened or the last signature that verified.

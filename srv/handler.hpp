@@ -2,7 +2,9 @@
 // storage only through the store and other sessions only through Server's
 // presence methods, so the transport can change without touching them.
 #pragma once
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "shared/crypto.hpp"
 #include "shared/messages.hpp"
@@ -53,6 +55,7 @@ enum StateBit : uint8_t { ST_OPEN = 1, ST_LOGGED_IN = 2 };
 
 struct HandlerEntry {
     uint8_t type;
+    std::string_view name;  // the message's name in tacit-protocol(7), for the log
     uint8_t states;   // where the request is allowed; everything else is denied
     bool signed_req;  // an ERROR to it is signed if it parsed
     HandlerFn fn;
@@ -60,6 +63,11 @@ struct HandlerEntry {
 
 // The one table (srv/handlers/table.cpp).
 const HandlerEntry* find_handler(uint8_t type);
+const HandlerEntry* find_handler(std::string_view name);  // "PING", "MSG1", ...
+
+// The nonce of a request that parses as its type (what an ERROR to it
+// carries); nullopt when it does not parse.
+std::optional<Nonce> request_nonce(ByteView plaintext);
 
 // Each handler lives in its own file under srv/handlers/.
 void handle_ping(Ctx&);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fmt/core.h>
 
 #include "shared/messages.hpp"
@@ -99,6 +100,23 @@ Server::Server(Config cfg, ServerIdentity id)
     dummy_bundle_ = dummy.encode();
     if (!UserBundle::decode(dummy_bundle_)) throw std::runtime_error("built-in decoy key does not parse");
     restore_sessions();
+    read_test_fault();
+}
+
+// TACITD_TEST_FAULT=NAME or NAME:reply (tacitd(8), ENVIRONMENT; tests
+// only): every NAME request throws inside dispatch, or its reply throws
+// while it is built after the commit, so tests can reach both boundaries.
+void Server::read_test_fault() {
+    const char* env = std::getenv("TACITD_TEST_FAULT");
+    if (!env || !*env) return;
+    std::string_view v(env);
+    constexpr std::string_view kReply = ":reply";
+    fault_at_reply_ = v.size() > kReply.size() && v.ends_with(kReply);
+    if (fault_at_reply_) v.remove_suffix(kReply.size());
+    fault_ = find_handler(v);
+    if (!fault_) throw std::runtime_error(fmt::format("TACITD_TEST_FAULT: no request named {}", loggable_name(env)));
+    fmt::print(stderr, "tacitd: warning: TACITD_TEST_FAULT={}: every {} request fails (tests only)\n",
+               loggable_name(env), fault_->name);
 }
 
 Server::~Server() = default;
@@ -220,12 +238,18 @@ void Server::on_io(uint64_t id, uint32_t events) {
     if (!c) return;
     if (events & EventLoop::Writable) write_some(*c);
     if (c->dead) return;
+    if (c->closing) {
+        // Nothing more is read (update_interest drops Readable): only the
+        // replies already owed go out. HUP or ERR means they cannot.
+        if (events & EventLoop::Closed) return close(*c, "peer closed");
+        return update_interest(*c);
+    }
     if (c->backlog) return;  // frames already read wait for drain()
     if (c->closing) return update_interest(*c);  // nothing more is read
     if (events & (EventLoop::Readable | EventLoop::Closed)) {
         uint8_t buf[kReadChunk];
         size_t total = 0;
-        while (!c->dead && !c->closing && !c->backlog && total < kReadPerEvent) {
+        while (!c->dead && !c->backlog && !c->closing && total < kReadPerEvent) {
             ssize_t n = ::read(c->fd.get(), buf, sizeof buf);
             if (n > 0) {
                 total += size_t(n);
@@ -250,11 +274,11 @@ void Server::on_io(uint64_t id, uint32_t events) {
 
 void Server::drain(Connection& c) {
     Bytes body;
-    while (!c.dead) {
+    while (!c.dead && !c.closing) {
         if (c.frames_this_pass >= kMaxFramesPerPass) return set_backlog(c, true);
         auto r = c.decoder.next(body);
         if (r == FrameDecoder::Result::NeedMore) return set_backlog(c, false);
-        if (r == FrameDecoder::Result::BadLength) return close(c, "bad frame length");
+        if (r == FrameDecoder::Result::BadLength) return close_after_output(c, "bad frame length");
         ++c.frames_this_pass;
         // Only whole frames count as activity: a peer trickling one byte of
         // a frame that never completes would otherwise never be idle.
@@ -345,10 +369,12 @@ void Server::close(Connection& c, const char* why) {
     dead_.push_back(c.id);
 }
 
-// Ends a connection once what it was already answered is written: frames
-// that wait behind it are ignored (on_sealed) and never answered, and the
-// socket is not read any more.
+// Ends a connection once what it was already answered is written, after
+// this pass's commit as always: the replies owed to frames handled before a
+// fatal one (a bad length or seal, EOF) still go out. Nothing more is read,
+// and frames that wait behind it are never answered.
 void Server::close_after_output(Connection& c, const char* why) {
+    if (c.dead) return;
     if (c.pending.empty() && c.out_pending() == 0) return close(c, why);
     log_conn(c, fmt::format("closing: {}", why));
     c.closing = true;
@@ -487,7 +513,7 @@ void Server::on_sealed(Connection& c, ByteView body) {
 }
 
 void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
-    if (pt.empty()) return close(c, "empty message");
+    if (pt.empty()) return close_after_output(c, "empty message");
     if (!c.logged_in() && ++c.prelogin_frames > kPreLoginFrames)
         return close_after_output(c, "pre-login budget spent: too many frames");
     uint8_t type = pt[0];
@@ -506,14 +532,38 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     }
     if (st == ST_OPEN && h->signed_req && c.prelogin_bad_sigs >= kPreLoginBadSigs)
         return close_after_output(c, "pre-login budget spent: too many bad signatures");
+    // The closed error boundary: nothing a handler throws goes further.
+    const size_t owed = c.pending.size();
     try {
+        if (h == fault_ && !fault_at_reply_) throw std::logic_error("TACITD_TEST_FAULT");
+        if (h == fault_)
+            queue(c, Outgoing{[](bool) -> std::optional<Bytes> { throw std::logic_error("TACITD_TEST_FAULT"); },
+                              false, false, {}});
         h->fn(ctx);
     } catch (const WireError& e) {
         ctx.error(Nonce{}, proto::BAD_REQUEST, fmt::format("malformed message: {}", e.what()), false);
     } catch (const store::StoreError& e) {
-        fmt::print(stderr, "tacitd: storage error: {}\n", e.what());
-        ctx.error(Nonce{}, proto::INTERNAL, "storage error", false);
+        fail_request(ctx, *h, owed, fmt::format("storage error: {}", e.what()), "storage error");
+    } catch (const std::exception& e) {
+        fail_request(ctx, *h, owed, e.what(), "server error");
+    } catch (...) {
+        fail_request(ctx, *h, owed, "unknown exception", "server error");
     }
+}
+
+// A handler threw. Its store write, if it was inside one, was aborted by
+// Store::write (each handler makes at most one), so the pass holds none of
+// it; what it queued for this request is dropped, and the request gets
+// ERROR INTERNAL, signed as any ERROR to it would be (tacit-protocol(7)).
+void Server::fail_request(Ctx& ctx, const HandlerEntry& h, size_t owed, std::string_view what,
+                          std::string_view shown) {
+    Connection& c = ctx.conn;
+    log_conn(c, fmt::format("{} failed: {}", h.name, what.substr(0, 200)));
+    if (c.dead || c.closing) return;
+    if (c.pending.size() > owed) c.pending.erase(c.pending.begin() + long(owed), c.pending.end());
+    auto nonce = request_nonce(ctx.req.plaintext);
+    bool sign = c.logged_in() && h.signed_req && nonce;
+    ctx.error(nonce.value_or(Nonce{}), proto::INTERNAL, std::string(shown), sign);
 }
 
 // ------------------------------------------------------------ output
@@ -549,6 +599,25 @@ void Server::before_sleep() {
     dead_.clear();
 }
 
+// Builds, signs and seals one queued frame into c's output.
+void Server::emit(Connection& c, Outgoing& o, bool committed) {
+    auto body = o.build(committed);
+    if (body && (o.raw || c.channel)) {
+        Bytes frame;
+        if (o.raw) {
+            frame = std::move(*body);
+        } else {
+            if (o.sign) {
+                auto in = msg::sig_input(proto::S2C, c.session_id, c.channel->next_send_seq(), *body);
+                msg::append_sig(*body, id_.sign.sign(in));
+            }
+            frame = c.channel->seal(*body);
+        }
+        c.out.insert(c.out.end(), frame.begin(), frame.end());
+    }
+    if (o.after) o.after(committed);
+}
+
 void Server::flush(Connection& c, bool committed) {
     // Callbacks may queue more for this connection; those go out in the
     // next round of the loop, still in order.
@@ -557,21 +626,15 @@ void Server::flush(Connection& c, bool committed) {
         c.pending.clear();
         for (auto& o : batch) {
             if (c.dead) break;
-            auto body = o.build(committed);
-            if (body && (o.raw || c.channel)) {
-                Bytes frame;
-                if (o.raw) {
-                    frame = std::move(*body);
-                } else {
-                    if (o.sign) {
-                        auto in = msg::sig_input(proto::S2C, c.session_id, c.channel->next_send_seq(), *body);
-                        msg::append_sig(*body, id_.sign.sign(in));
-                    }
-                    frame = c.channel->seal(*body);
-                }
-                c.out.insert(c.out.end(), frame.begin(), frame.end());
+            // The second error boundary: what a handler left to run after
+            // the commit. This connection's replies cannot be trusted past
+            // a throw, so it closes; everyone else goes on.
+            try {
+                emit(c, o, committed);
+            } catch (const std::exception& e) {
+                log_conn(c, fmt::format("reply failed: {}", std::string_view(e.what()).substr(0, 200)));
+                return close(c, "internal error");
             }
-            if (o.after) o.after(committed);
         }
     }
     if (c.dead) return;

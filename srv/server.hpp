@@ -19,6 +19,9 @@
 
 namespace tacit::srv {
 
+class Ctx;
+struct HandlerEntry;
+
 class Server {
 public:
     Server(Config cfg, ServerIdentity id);
@@ -33,7 +36,6 @@ public:
     const Config& cfg() const { return cfg_; }
     store::Store& store() { return *store_; }
     const ServerIdentity& identity() const { return id_; }
-    EventLoop& loop() { return loop_; }
     SessionTable& sessions() { return sessions_; }
     uint64_t now_ms() const;  // wall clock, epoch ms (tokens, stored times)
     // A user bundle around the built-in dummy key (srv/dummy_key.cpp): the
@@ -65,7 +67,6 @@ public:
     // whatever became of the connection that asked for it.
     void after_commit(std::function<void(bool committed)> fn) { after_commit_.push_back(std::move(fn)); }
     std::vector<std::string> online_users() const;
-    bool is_online(const std::string& user) const { return online_.count(user) > 0; }
     // Push NOTIFY to every logged-in connection of `user`.
     void notify_user(const std::string& user, uint8_t what, uint32_t count);
     Connection* conn(uint64_t id);
@@ -89,8 +90,12 @@ private:
     void on_hello(Connection& c, ByteView body, bool resume);
     void on_sealed(Connection& c, ByteView body);
     void dispatch(Connection& c, ByteView pt, uint64_t seq);
+    void fail_request(Ctx& ctx, const HandlerEntry& h, size_t owed, std::string_view what,
+                      std::string_view shown);
+    void read_test_fault();
     void before_sleep();
     void flush(Connection& c, bool committed);
+    void emit(Connection& c, Outgoing& o, bool committed);
     void write_some(Connection& c);
     void close(Connection& c, const char* why);
     void close_after_output(Connection& c, const char* why);
@@ -122,6 +127,8 @@ private:
     bool presence_dirty_ = false;
     uint64_t presence_sent_ms_ = 0;
     EventLoop::TimerId presence_timer_ = 0;
+    const HandlerEntry* fault_ = nullptr;  // TACITD_TEST_FAULT
+    bool fault_at_reply_ = false;          // ... =NAME:reply
 };
 
 }  // namespace tacit::srv

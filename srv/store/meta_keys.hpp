@@ -1,4 +1,4 @@
-// Keys of the `meta` database (protocol.md section 5).
+// Keys of the `meta` database (tacit-protocol(7), STORAGE).
 #pragma once
 #include <cstdint>
 #include <string_view>

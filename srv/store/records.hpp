@@ -1,4 +1,4 @@
-// The records kept in LMDB (protocol.md section 5) and their encodings.
+// The records kept in LMDB (tacit-protocol(7), STORAGE) and their encodings.
 // Every value starts with a version byte so a later schema can tell old
 // records from new ones. Encoding goes through tacit::Writer / Reader only.
 #pragma once
@@ -71,8 +71,8 @@ std::string mail_payer(ByteView value);
 // ACTOR of a system entry text, "" if the text has no such word.
 std::string_view system_actor(std::string_view text);
 
-// Size of the item as UPDATE1_R encodes it (protocol.md section 6,
-// "stored"); the page byte limit counts these.
+// Size of the item as UPDATE1_R encodes it (tacit-protocol(7),
+// STORED MESSAGES); the page byte limit counts these.
 size_t stored_wire_size(const StoredMsg&);
 
 // A user or group name as a key. LMDB's default key limit is 511 bytes and

@@ -1,4 +1,4 @@
-// The server's LMDB environment (protocol.md section 5) with group commit:
+// The server's LMDB environment (tacit-protocol(7), STORAGE) with group commit:
 // every write of one event-loop pass runs as a child transaction of one
 // pass transaction, committed durably once at the end of the pass, before
 // the replies of that pass go out. Single-threaded by design (one epoll

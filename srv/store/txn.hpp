@@ -1,4 +1,4 @@
-// Typed access to the databases of protocol.md section 5. A Txn exists only
+// Typed access to the databases of tacit-protocol(7), STORAGE. A Txn exists only
 // inside a Store::write or Store::read callback and must not outlive it;
 // everything it returns is copied out of the map, so results stay valid
 // after the transaction ends.
@@ -100,8 +100,8 @@ public:
     bool delete_session(const SessionHash& h);
     std::vector<std::pair<SessionHash, SessionRec>> all_sessions();
 
-    // The server secret behind decoy salts (protocol.md 3, "Login reveals
-    // nothing"); created by Store at start-up.
+    // The server secret behind decoy salts (tacit-protocol(7),
+    // LOGIN); created by Store at start-up.
     Array<32> decoy_secret();
 
     bool writable() const { return writable_; }

@@ -5,9 +5,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "shared/event_loop.hpp"
@@ -320,4 +323,101 @@ TEST_CASE("several signals share one signalfd") {
     loop.add_timer(5ms, [] { raise(SIGUSR2); });
     loop.run();
     CHECK(got == std::vector<int>{SIGUSR1, SIGUSR2});
+}
+
+TEST_CASE("post() from several threads: every function runs on the loop thread, each thread's in order") {
+    EventLoop loop;
+    guard(loop, 10000ms);
+    constexpr int kThreads = 4, kEach = 2000;
+    const auto loop_thread = std::this_thread::get_id();
+    std::map<int, std::vector<int>> seen;  // touched only on the loop thread
+    int total = 0;
+    bool all_on_loop = true;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i)
+                loop.post([&, t, i] {
+                    all_on_loop = all_on_loop && std::this_thread::get_id() == loop_thread;
+                    seen[t].push_back(i);
+                    if (++total == kThreads * kEach) loop.stop();
+                });
+        });
+    loop.run();
+    for (auto& th : threads) th.join();
+    CHECK(all_on_loop);
+    REQUIRE(total == kThreads * kEach);
+    for (int t = 0; t < kThreads; ++t) {
+        REQUIRE(seen[t].size() == size_t(kEach));
+        bool ordered = true;
+        for (int i = 0; i < kEach; ++i) ordered = ordered && seen[t][size_t(i)] == i;
+        CHECK(ordered);
+    }
+}
+
+TEST_CASE("post() wakes a loop that waits with no ready fd and only a far timer") {
+    EventLoop loop;
+    guard(loop, 5000ms);  // only fires if the wake-up never comes
+    std::atomic<bool> ran{false};
+    std::thread th([&] {
+        std::this_thread::sleep_for(20ms);
+        loop.post([&] {
+            ran = true;
+            loop.stop();
+        });
+    });
+    loop.run();
+    th.join();
+    CHECK(ran);
+}
+
+TEST_CASE("a function posted from a posted function runs in a later pass") {
+    EventLoop loop;
+    guard(loop);
+    int pass = 0;
+    loop.set_before_sleep([&] { ++pass; });
+    int outer_pass = -1, inner_pass = -1;
+    std::vector<std::string> order;
+    loop.post([&] {
+        order.push_back("outer");
+        outer_pass = pass;
+        loop.post([&] {
+            order.push_back("inner");
+            inner_pass = pass;
+            loop.stop();
+        });
+    });
+    loop.post([&] { order.push_back("second"); });
+    loop.run();
+    CHECK(order == std::vector<std::string>{"outer", "second", "inner"});
+    CHECK(inner_pass > outer_pass);
+}
+
+TEST_CASE("functions still posted when the loop dies are destroyed without running") {
+    auto alive = std::make_shared<int>(0);
+    bool ran = false;
+    {
+        EventLoop loop;
+        loop.post([alive, &ran] { ran = true; });
+        loop.post([alive, &ran] { ran = true; });
+        CHECK(alive.use_count() == 3);
+    }
+    CHECK_FALSE(ran);
+    CHECK(alive.use_count() == 1);
+}
+
+TEST_CASE("a posted function that throws leaves run(); the ones after it still run, in order") {
+    EventLoop loop;
+    guard(loop);
+    std::vector<int> order;
+    loop.post([&] { order.push_back(1); });
+    loop.post([] { throw std::runtime_error("posted boom"); });
+    loop.post([&] { order.push_back(3); });
+    loop.post([&] {
+        order.push_back(4);
+        loop.stop();
+    });
+    CHECK_THROWS_WITH(loop.run(), "posted boom");
+    loop.run();
+    CHECK(order == std::vector<int>{1, 3, 4});
 }

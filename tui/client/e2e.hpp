@@ -1,4 +1,4 @@
-// End-to-end envelopes (protocol.md section 6, "End-to-end payload"):
+// End-to-end envelopes (tacit-protocol(7), END-TO-END PAYLOAD):
 // enc_msg = AES-256-GCM_{K'}(formatted_message), wrapped_key =
 // ECIES("wrap", recipient_box_pub, K'). The sender signs every field plus
 // the wrapped key, so neither the server nor another member can re-address
