@@ -226,7 +226,7 @@ struct Client::Impl {
     void open_store(const std::string& user) {
         auto dir = user_dir(user);
         auto k = store_key(dir, pw->file_key, true);
-        store = std::make_unique<LocalStore>(dir + "/store", k);
+        store = std::make_unique<LocalStore>(dir + "/store", k, opt.store_initial_map);
     }
 
     // ------------------------------------------------------------ accounts
@@ -514,6 +514,7 @@ struct Client::Impl {
     }
 
     ChatMessage open_stored(const msg::Stored& st) {
+        if (!name_problem(st.sender).empty()) throw WireError(WireError::Invalid, "invalid sender name");
         ChatMessage cm;
         std::string problem;
         auto o = open_envelope(*id, self.user_, st, &problem);
@@ -558,11 +559,12 @@ struct Client::Impl {
         } catch (const WireError&) {
             cm.problem = "malformed system entry";
         }
-        if (!store->seen(cm.id) && cm.verified) {
+        if (!store->seen("", cm.id) && cm.verified) {
             // "EVENT ACTOR SUBJECT"
             std::istringstream ss(cm.body);
             std::string ev, actor, subject;
             ss >> ev >> actor >> subject;
+            if (!name_problem(st.group).empty()) throw WireError(WireError::Invalid, "invalid group name");
             if (ev == "created" || (ev == "added" && subject == self.user_)) store->set_group(st.group, true);
             if ((ev == "removed" || ev == "left") && subject == self.user_) store->set_group(st.group, false);
             if (ev == "dissolved") store->set_group(st.group, false);
@@ -586,8 +588,17 @@ struct Client::Impl {
             if (!ct_equal(d.m.nonce1, u.nonce1)) throw ConnError("reply nonce mismatch");
             std::vector<ChatMessage> got;
             for (auto& st : d.m.messages) {
-                if (st.kind == proto::STORED_SYSTEM) system_entry(st, got);
-                else got.push_back(open_stored(st));
+                // One bad entry (a malformed field, a name that can't be a
+                // key) must cost only itself: throwing here would leave the
+                // page unacknowledged and fetched again forever.
+                try {
+                    if (st.kind == proto::STORED_SYSTEM) system_entry(st, got);
+                    else got.push_back(open_stored(st));
+                } catch (const ConnError&) {
+                    throw;
+                } catch (const std::exception& e) {
+                    info(fmt::format("dropped message {} from the server: {}", st.id, e.what()));
+                }
             }
             // History commits before the ack, so nothing is lost if we die here.
             auto fresh = store->add(got, self.user_);
@@ -724,6 +735,10 @@ struct Client::Impl {
         } catch (const WireError&) {
             drop();
             return false;
+        } catch (const std::exception& e) {
+            // The local store (a full disk) or anything else of ours: say
+            // so and go on; unacknowledged mail is fetched again later.
+            info(std::string("could not fetch new messages: ") + e.what());
         }
         return true;
     }

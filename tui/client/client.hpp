@@ -27,6 +27,9 @@ struct Options {
     // Called on first contact with an unknown server (TOFU). Return true to
     // pin. Default: pin and report an Info event.
     std::function<bool(const std::string& fingerprint)> confirm_new_server;
+    // The local store's first LMDB map size (0: its default); the map grows
+    // on demand, so only tests set this, to reach growth with little data.
+    size_t store_initial_map = 0;
 };
 
 class SecureConn;
