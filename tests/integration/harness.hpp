@@ -57,7 +57,8 @@ private:
 // A client core with its own XDG data dir, pinned to the server's key file;
 // over the server's Unix socket with unix_socket (its uid is the test's).
 struct TestClient {
-    TestClient(const TestServer& s, const std::string& tag, bool unix_socket = false);
+    // store_initial_map: the local store's first map size (0: default).
+    TestClient(const TestServer& s, const std::string& tag, bool unix_socket = false, size_t store_initial_map = 0);
     ~TestClient();
     client::Client& operator*() { return *c; }
     client::Client* operator->() { return c.get(); }
