@@ -84,7 +84,13 @@ std::vector<std::string> run_batch(const TestServer& s, const std::string& home,
 // host would, and home is chowned to it first.
 class BatchRun {
 public:
-    BatchRun(const TestServer& s, std::string home, const std::string& input, int timeout_s = 60, uid_t uid = 0);
+    // With live_stdin, standard input is a FIFO kept open: input is written
+    // first, and feed() writes more until close_input() (or wait()).
+    BatchRun(const TestServer& s, std::string home, const std::string& input, int timeout_s = 60, uid_t uid = 0,
+             bool live_stdin = false);
+    void feed(const std::string& more);
+    void close_input();
+    std::vector<std::string> so_far() const;  // stdout lines written until now
     ~BatchRun();
     BatchRun(const BatchRun&) = delete;
     BatchRun& operator=(const BatchRun&) = delete;
@@ -95,6 +101,7 @@ public:
 private:
     std::string home_;
     pid_t pid_ = -1;
+    int in_fd_ = -1;
 };
 
 template <class P> bool TestClient::wait_until(P pred, int timeout_ms) {

@@ -226,6 +226,7 @@ struct Client::Impl {
     void open_store(const std::string& user) {
         auto dir = user_dir(user);
         auto k = store_key(dir, pw->file_key, true);
+        store.reset();  // LMDB: one environment per store per process, so close the old one first
         store = std::make_unique<LocalStore>(dir + "/store", k, opt.store_initial_map);
     }
 
@@ -261,7 +262,12 @@ struct Client::Impl {
     Result login(const std::string& user, const std::string& password_text) {
         if (auto why = name_problem(user); !why.empty())
             return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
-        if (!conn) return Result::fail(proto::INTERNAL, "not connected");
+        if (!conn) {
+            // After logout (the server closes the connection) or a drop:
+            // logging in again starts with a fresh connection.
+            auto c = connect();
+            if (!c.ok) return c;
+        }
         auto keys = derive_password(password_text, user);
         Result err;
         auto ident = open_identity(user, keys, &err);
@@ -510,7 +516,9 @@ struct Client::Impl {
         if (!ct_equal(d.m.nonce2, m.nonce2)) throw ConnError("reply nonce mismatch");
         if (d.m.status != proto::OK) return Result::fail(d.m.status, d.m.msg);
         store->add({env.record}, self.user_);
-        return Result::good(d.m.msg);
+        auto res = Result::good(d.m.msg);
+        res.id = env.record.id;
+        return res;
     }
 
     ChatMessage open_stored(const msg::Stored& st) {
@@ -577,7 +585,7 @@ struct Client::Impl {
     }
 
     Result fetch_all() {
-        size_t total = 0;
+        size_t total = 0, shown = 0;
         for (int page = 0; page < 100000; ++page) {
             msg::Update1 u;
             u.token = *self.token_;
@@ -604,6 +612,7 @@ struct Client::Impl {
             auto fresh = store->add(got, self.user_);
             for (auto& m : fresh) {
                 if (m.from.empty()) continue;  // system entries were reported already
+                ++shown;
                 Event e{Event::Kind::Message, m, m.group, {}, {}, {}, {}, 0};
                 event(std::move(e));
             }
@@ -613,7 +622,9 @@ struct Client::Impl {
             conn->send(msg::encode_body(a));
             if (!d.m.more) break;
         }
-        return Result::good(fmt::format("{} fetched", total));
+        auto res = Result::good(fmt::format("{} fetched", total));
+        res.count = shown;
+        return res;
     }
 
     // ------------------------------------------------------------ groups
@@ -708,7 +719,9 @@ struct Client::Impl {
             if (d.m.status != proto::OK) return Result::fail(d.m.status, d.m.msg);
         }
         store->add({record}, self.user_);
-        return Result::good(fmt::format("sent to {} member{}", targets.size(), targets.size() == 1 ? "" : "s"));
+        auto res = Result::good(fmt::format("sent to {} member{}", targets.size(), targets.size() == 1 ? "" : "s"));
+        res.id = record.id;
+        return res;
     }
 
     // ------------------------------------------------------------ pump
@@ -805,6 +818,9 @@ bool Client::connected() const { return impl_->conn != nullptr; }
 int Client::fd() const { return impl_->conn ? impl_->conn->fd() : -1; }
 std::string Client::server_fingerprint() const {
     return impl_->server ? fingerprint(impl_->server->encode()) : std::string();
+}
+std::string Client::own_fingerprint() const {
+    return impl_->id && token_ ? fingerprint(impl_->id->bundle().encode()) : std::string();
 }
 Result Client::ping(uint64_t* rtt_us) {
     return guarded([&] {

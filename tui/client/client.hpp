@@ -48,6 +48,8 @@ public:
     bool connected() const;
     int fd() const;    // -1 when not connected
     std::string server_fingerprint() const;
+    // The logged-in user's key bundle fingerprint; "" when not logged in.
+    std::string own_fingerprint() const;
     Result ping(uint64_t* rtt_us);
     // Reads whatever frames are waiting (non-blocking) and turns them into
     // events; fetches mail on NOTIFY mail. Returns false if the connection dropped.

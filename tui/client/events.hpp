@@ -39,8 +39,10 @@ struct Result {
     bool ok = false;
     uint8_t status = 0;
     std::string msg;
-    static Result good(std::string m = "OK") { return {true, 0, std::move(m)}; }
-    static Result fail(uint8_t st, std::string m) { return {false, st, std::move(m)}; }
+    std::string id;    // send, group-send: the message id (hex)
+    size_t count = 0;  // update: the messages it delivered
+    static Result good(std::string m = "OK") { return {true, 0, std::move(m), {}, 0}; }
+    static Result fail(uint8_t st, std::string m) { return {false, st, std::move(m), {}, 0}; }
 };
 
 }  // namespace tacit::client
