@@ -795,3 +795,45 @@ TEST_CASE("a client whose history outgrows its map still fetches and acknowledge
     relogin(b, "bob");
     CHECK(b.messages().empty());
 }
+
+// A sender's clock (or a message held back) can't reorder the history: it
+// is in arrival order, and a sent_at over 5 minutes from the arrival is
+// flagged (tacit(1)) in batch events as "skewed".
+TEST_CASE("history follows arrival, and a far-off sent_at is marked", "[integration][messages][batch]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice");
+    register_only(a, "alice");
+    std::string home = make_temp_dir("batch-skew");
+    REQUIRE(find_cmd(parse_lines(run_batch(s, home, "register bob pw\nquit\n")), "register")["ok"] == true);
+    auto alice_id = load_identity(s, a, "alice", "pw");
+    RawClient ra(s);
+    REQUIRE(ra.login("alice", "pw", alice_id).status == proto::OK);
+    auto bob_bundle = bundle_of(ra, "bob");
+    auto send_at = [&](uint64_t at, const std::string& body) {
+        auto env = client::seal_envelope(alice_id, "alice", "bob", "", bob_bundle, body, crypto::random_array<16>(), at);
+        REQUIRE(ra.msg2("bob", env.enc_msg, env.wrapped_key).status == proto::OK);
+    };
+    const uint64_t ahead = wall_ms() + 3'600'000;
+    send_at(ahead, "from an hour ahead");
+    send_at(wall_ms(), "on time");
+
+    auto js = parse_lines(run_batch(s, home, "login bob pw\nhistory alice\nquit\n"));
+    json first, second;
+    for (auto& j : js) {
+        if (j.value("event", "") != "message") continue;
+        (first.is_null() ? first : second) = j;
+    }
+    INFO(first.dump() << second.dump());
+    REQUIRE(first["body"] == "from an hour ahead");
+    CHECK(first["sent_at"] == ahead);
+    CHECK(first["received_at"].get<uint64_t>() + 3'000'000 < ahead);
+    CHECK(first["skewed"] == true);
+    REQUIRE(second["body"] == "on time");
+    CHECK_FALSE(second.contains("skewed"));
+    auto h = find_cmd(js, "history")["messages"];
+    REQUIRE(h.size() == 2);
+    CHECK(h[0]["body"] == "from an hour ahead");  // arrived first, though its sent_at is later
+    CHECK(h[1]["body"] == "on time");
+    CHECK(h[0]["skewed"] == true);
+    remove_tree(home);
+}

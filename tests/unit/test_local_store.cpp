@@ -441,3 +441,28 @@ TEST_CASE("local store: a full disk is reported", "[local_store]") {
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
 }
+
+// Issue 13 item 7: history is ordered by arrival (the server's received_at),
+// not by the sender's clock, which the sender sets; sent_at is kept.
+TEST_CASE("local store: history is in arrival order and keeps both times", "[local_store]") {
+    TempDir d;
+    LocalStore s(d.store(), key_a());
+    auto future = direct("f", "bob", "alice", 9'000'000, "claims to be from the future");
+    future.received_at_ms = 1'000'000;
+    auto now = direct("n", "bob", "alice", 1'100'000, "sent later");
+    now.received_at_ms = 1'100'000;
+    auto mine = direct("m", "alice", "bob", 1'200'000, "mine, no received_at", true);
+    REQUIRE(s.add({future, now, mine}, "alice").size() == 3);
+    auto h = s.last("bob", 10);
+    REQUIRE(bodies(h) == std::vector<std::string>{"claims to be from the future", "sent later", "mine, no received_at"});
+    CHECK(h[0].sent_at_ms == 9'000'000);
+    CHECK(h[0].received_at_ms == 1'000'000);
+    CHECK(clock_skewed(h[0]));
+    CHECK_FALSE(clock_skewed(h[1]));
+    CHECK_FALSE(clock_skewed(h[2]));  // own messages have no received_at
+    auto near = now;
+    near.sent_at_ms = near.received_at_ms - kSkewMarkMs;
+    CHECK_FALSE(clock_skewed(near));
+    near.sent_at_ms -= 1;
+    CHECK(clock_skewed(near));
+}

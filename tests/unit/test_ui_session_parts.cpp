@@ -6,6 +6,7 @@
 
 #include "tui/ui/backoff.hpp"
 #include "tui/ui/describe.hpp"
+#include "tui/ui/format.hpp"
 #include "tui/ui/notify.hpp"
 #include "tui/ui/terminal.hpp"
 
@@ -110,4 +111,20 @@ TEST_CASE("colour mode: config, NO_COLOR and what the terminal has", "[ui][termi
     CHECK(choose_color_mode("no", false, 256) == ColorMode::None);
     CHECK(choose_color_mode("yes", true, 256) == ColorMode::Full);  // the config wins over NO_COLOR
     CHECK(choose_color_mode("yes", false, 2) == ColorMode::None);
+}
+
+TEST_CASE("a message whose sent_at is far from its arrival says when it arrived", "[ui]") {
+    ChatMessage m;
+    m.id = "1";
+    m.from = "bob";
+    m.to = "alice";
+    m.body = "hello";
+    m.verified = true;
+    m.received_at_ms = 1'800'000'000'000;
+    m.sent_at_ms = m.received_at_ms + 60'000;  // a minute: no mark
+    CHECK(to_line(m).text == "hello");
+    m.sent_at_ms = m.received_at_ms + 3'600'000;
+    Line l = to_line(m);
+    CHECK(l.time_ms == m.sent_at_ms);  // the sender's time stays the one shown
+    CHECK(l.text == "[arrived " + clock_hhmm(m.received_at_ms) + "] hello");
 }

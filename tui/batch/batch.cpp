@@ -51,6 +51,8 @@ json message_json(const client::ChatMessage& m) {
               {"group", m.group.empty() ? json(nullptr) : json(clean(m.group))},
               {"id", clean(m.id)}, {"sent_at", m.sent_at_ms}, {"body", ui::sanitize(m.body, true)},
               {"verified", m.verified}};
+    if (m.received_at_ms) j["received_at"] = m.received_at_ms;
+    if (client::clock_skewed(m)) j["skewed"] = true;
     if (!m.problem.empty()) j["problem"] = clean(m.problem);
     return j;
 }

@@ -536,6 +536,7 @@ struct Client::Impl {
             return cm;
         }
         cm = to_chat(o->fm);
+        cm.received_at_ms = st.received_at_ms;
         auto pinned = store->pinned(cm.from);
         Result err;
         std::optional<UserBundle> sender;

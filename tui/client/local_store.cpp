@@ -28,7 +28,8 @@ constexpr size_t kIv = 12, kTag = 16;
 // LMDB's default key limit is 511 bytes; conversation keys add 17 more.
 constexpr size_t kMaxName = 255;
 constexpr size_t kMaxBody = size_t(16) << 20;
-constexpr uint8_t kRecordVersion = 1;
+// 2 appends received_at; 1 (without it) is still read.
+constexpr uint8_t kRecordVersion = 2, kRecordV1 = 1;
 constexpr std::string_view kInfo = "tacit v1 history";
 constexpr std::string_view kCheckKey = "check";
 constexpr std::string_view kCheckText = "tacit local store v1";
@@ -215,10 +216,13 @@ Bytes id_key(std::string_view sender, std::string_view msg_id) {
 }
 bool sender_ok(std::string_view s) { return s.size() <= kMaxName && s.find('\0') == std::string_view::npos; }
 
+uint64_t arrival(const ChatMessage& m) { return m.received_at_ms ? m.received_at_ms : m.sent_at_ms; }
+
 Bytes encode(const ChatMessage& m) {
     Writer w;
     w.u8(kRecordVersion).str(m.id).str(m.from).str(m.to).str(m.group).u64(m.sent_at_ms);
     w.blob(as_bytes(m.body)).u8(m.verified ? 1 : 0).u8(m.outgoing ? 1 : 0).str(m.problem);
+    w.u64(m.received_at_ms);
     return w.take();
 }
 
@@ -226,7 +230,8 @@ Bytes encode(const ChatMessage& m) {
 // test it before copying. Throws WireError on a malformed record.
 ChatMessage decode_head(ByteView pt, ByteView* body) {
     Reader r(pt);
-    if (r.u8() != kRecordVersion) throw WireError(WireError::Invalid, "unknown record version");
+    uint8_t version = r.u8();
+    if (version != kRecordVersion && version != kRecordV1) throw WireError(WireError::Invalid, "unknown record version");
     ChatMessage m;
     m.id = r.str();
     m.from = r.str();
@@ -237,6 +242,7 @@ ChatMessage decode_head(ByteView pt, ByteView* body) {
     m.verified = r.u8() != 0;
     m.outgoing = r.u8() != 0;
     m.problem = r.str();
+    if (version == kRecordVersion) m.received_at_ms = r.u64();
     r.finish();
     return m;
 }
@@ -422,7 +428,9 @@ std::vector<ChatMessage> LocalStore::add(const std::vector<ChatMessage>& msgs, c
             } catch (const WireError&) {
                 continue;  // a field too long for the record format
             }
-            Bytes key = msg_key(conv, m.sent_at_ms, ++counter);
+            // Ordered by arrival: a sender's clock can't move its message.
+            const uint64_t at = arrival(m);
+            Bytes key = msg_key(conv, at, ++counter);
             Bytes rec = s.seal(kMsgs, key, pt);
             wipe(pt.data(), pt.size());
             t.put(s.msgs, key, rec, MDB_NOOVERWRITE);
@@ -430,7 +438,7 @@ std::vector<ChatMessage> LocalStore::add(const std::vector<ChatMessage>& msgs, c
 
             // Activity = the greatest (sent_at, counter); counter only grows.
             auto old = t.get(s.convs, as_bytes(conv));
-            if (!old || old->size() != 16 || get_u64be(old->data()) <= m.sent_at_ms)
+            if (!old || old->size() != 16 || get_u64be(old->data()) <= at)
                 t.put(s.convs, as_bytes(conv), ByteView(key.data() + key.size() - 16, 16));
             fresh.push_back(m);
         }

@@ -66,12 +66,13 @@ public:
     // whose id or conversation can't be a key (empty, over 255 bytes, or a
     // NUL in the conversation) is neither stored nor returned.
     std::vector<ChatMessage> add(const std::vector<ChatMessage>& msgs, const std::string& me);
-    // The last n of a conversation by (sent_at, insertion), oldest first.
+    // The last n of a conversation by (arrival, insertion), oldest first;
+    // arrival is received_at, or sent_at where that is 0 (own messages).
     std::vector<ChatMessage> last(const std::string& conversation, size_t n);
     // Case-insensitive (ASCII letters only) substring of the body, across
     // all conversations; the newest max matches, oldest first. "" matches all.
     std::vector<ChatMessage> search(const std::string& text, size_t max = 200);
-    // Most recent activity (latest sent_at, then latest insertion) first.
+    // Most recent activity (latest arrival, then latest insertion) first.
     std::vector<std::string> conversations();
 
     // ---- pinned contact keys (TOFU): bundle bytes per user name
