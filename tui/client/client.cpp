@@ -82,6 +82,19 @@ struct Client::Impl {
     }
 
     void event(Event e) { self.events_.push_back(std::move(e)); }
+
+    // Reads of the local store for the front ends: a failure (an I/O error)
+    // becomes an Info event and an empty answer, never an exception the
+    // screen's loop would have to survive.
+    template <class F> auto from_store(F&& f) -> decltype(f(*store)) {
+        if (!store) return {};
+        try {
+            return f(*store);
+        } catch (const std::exception& e) {
+            info(e.what());
+            return {};
+        }
+    }
     void info(std::string text) {
         Event e{Event::Kind::Info, {}, {}, std::move(text), {}, {}, {}, 0};
         event(std::move(e));
@@ -893,13 +906,13 @@ Result Client::contact_fingerprint(const std::string& u, std::string* fp) {
     });
 }
 std::vector<ChatMessage> Client::history(const std::string& c, size_t n) {
-    return impl_->store ? impl_->store->last(c, n) : std::vector<ChatMessage>{};
+    return impl_->from_store([&](LocalStore& s) { return s.last(c, n); });
 }
 std::vector<ChatMessage> Client::search(const std::string& t) {
-    return impl_->store ? impl_->store->search(t) : std::vector<ChatMessage>{};
+    return impl_->from_store([&](LocalStore& s) { return s.search(t); });
 }
 std::vector<std::string> Client::conversations() {
-    return impl_->store ? impl_->store->conversations() : std::vector<std::string>{};
+    return impl_->from_store([](LocalStore& s) { return s.conversations(); });
 }
 Result Client::group_create(const std::string& g) {
     NEED_LOGIN();
@@ -931,10 +944,10 @@ Result Client::group_members(const std::string& g, std::vector<std::string>* mem
     });
 }
 std::vector<std::string> Client::groups() {
-    return impl_->store ? impl_->store->groups() : std::vector<std::string>{};
+    return impl_->from_store([](LocalStore& s) { return s.groups(); });
 }
 std::map<std::string, std::string> Client::settings() {
-    return impl_->store ? impl_->store->settings() : std::map<std::string, std::string>{};
+    return impl_->from_store([](LocalStore& s) { return s.settings(); });
 }
 Result Client::set_setting(const std::string& name, const std::string& value) {
     if (!impl_->store) return Result::fail(proto::AUTH_FAILED, "log in first");
