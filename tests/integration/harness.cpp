@@ -126,13 +126,14 @@ std::string TestServer::log() const {
     return ss.str();
 }
 
-TestClient::TestClient(const TestServer& s, const std::string& tag, bool unix_socket) {
+TestClient::TestClient(const TestServer& s, const std::string& tag, bool unix_socket, size_t store_initial_map) {
     home = make_temp_dir("cli-" + tag);
     client::Options o;
     o.server = unix_socket ? s.unix_addr() : s.addr();
     o.server_key_file = s.pub_file();
     o.data_dir = home + "/tacit";
     o.timeout_ms = 10000;
+    o.store_initial_map = store_initial_map;
     c = std::make_unique<client::Client>(o);
     auto r = c->connect();
     INFO(r.msg);
@@ -177,9 +178,12 @@ std::vector<std::string> run_batch(const TestServer& s, const std::string& home,
     return BatchRun(s, home, input, timeout_s).wait();
 }
 
-BatchRun::BatchRun(const TestServer& s, std::string home, const std::string& input, int timeout_s, uid_t uid)
+BatchRun::BatchRun(const TestServer& s, std::string home, const std::string& input, int timeout_s, uid_t uid,
+                   bool live_stdin)
     : home_(std::move(home)) {
-    {
+    if (live_stdin) {
+        if (::mkfifo((home_ + "/batch.in").c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
+    } else {
         std::ofstream f(home_ + "/batch.in");
         f << input;
     }
@@ -206,6 +210,33 @@ BatchRun::BatchRun(const TestServer& s, std::string home, const std::string& inp
         execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
+    if (live_stdin) {
+        in_fd_ = ::open((home_ + "/batch.in").c_str(), O_WRONLY);  // until the shell opens it to read
+        if (in_fd_ < 0) throw std::runtime_error("cannot open the batch FIFO");
+        feed(input);
+    }
+}
+
+void BatchRun::feed(const std::string& more) {
+    for (size_t done = 0; done < more.size();) {
+        ssize_t n = ::write(in_fd_, more.data() + done, more.size() - done);
+        if (n <= 0) throw std::runtime_error("cannot write to the batch FIFO");
+        done += size_t(n);
+    }
+}
+
+void BatchRun::close_input() {
+    if (in_fd_ >= 0) ::close(in_fd_);
+    in_fd_ = -1;
+}
+
+std::vector<std::string> BatchRun::so_far() const {
+    std::ifstream out(home_ + "/batch.out");
+    std::vector<std::string> lines;
+    std::string l;
+    while (std::getline(out, l))
+        if (!l.empty() && l.back() == '}') lines.push_back(l);  // a complete line
+    return lines;
 }
 
 BatchRun::~BatchRun() {
@@ -221,6 +252,7 @@ bool BatchRun::done() {
 }
 
 std::vector<std::string> BatchRun::wait() {
+    close_input();
     if (pid_ > 0) {
         int st;
         waitpid(pid_, &st, 0);

@@ -57,7 +57,8 @@ private:
 // A client core with its own XDG data dir, pinned to the server's key file;
 // over the server's Unix socket with unix_socket (its uid is the test's).
 struct TestClient {
-    TestClient(const TestServer& s, const std::string& tag, bool unix_socket = false);
+    // store_initial_map: the local store's first map size (0: default).
+    TestClient(const TestServer& s, const std::string& tag, bool unix_socket = false, size_t store_initial_map = 0);
     ~TestClient();
     client::Client& operator*() { return *c; }
     client::Client* operator->() { return c.get(); }
@@ -83,7 +84,13 @@ std::vector<std::string> run_batch(const TestServer& s, const std::string& home,
 // host would, and home is chowned to it first.
 class BatchRun {
 public:
-    BatchRun(const TestServer& s, std::string home, const std::string& input, int timeout_s = 60, uid_t uid = 0);
+    // With live_stdin, standard input is a FIFO kept open: input is written
+    // first, and feed() writes more until close_input() (or wait()).
+    BatchRun(const TestServer& s, std::string home, const std::string& input, int timeout_s = 60, uid_t uid = 0,
+             bool live_stdin = false);
+    void feed(const std::string& more);
+    void close_input();
+    std::vector<std::string> so_far() const;  // stdout lines written until now
     ~BatchRun();
     BatchRun(const BatchRun&) = delete;
     BatchRun& operator=(const BatchRun&) = delete;
@@ -94,6 +101,7 @@ public:
 private:
     std::string home_;
     pid_t pid_ = -1;
+    int in_fd_ = -1;
 };
 
 template <class P> bool TestClient::wait_until(P pred, int timeout_ms) {

@@ -88,7 +88,7 @@ TEST_CASE("batch ping and fingerprint follow the JSON contract", "[integration][
         }
         if (j.value("cmd", "") == "fingerprint") {
             saw_fp = true;
-            REQUIRE(j["fingerprint"].get<std::string>().rfind("SHA256:", 0) == 0);
+            REQUIRE(j["server"].get<std::string>().rfind("SHA256:", 0) == 0);
         }
     }
     REQUIRE(saw_ping);

@@ -712,3 +712,128 @@ TEST_CASE("batch passwd OLD NEW: a wrong OLD is refused and the right one keeps 
     REQUIRE(find_cmd(second, "login", 0)["ok"] == false);
     REQUIRE(find_cmd(second, "login", 1)["ok"] == true);
 }
+
+// Issue 13 item 7: a msg_id is chosen by its sender, so the client drops
+// duplicates by (sender, msg_id). Mallory, who learned the ids of alice's
+// messages, reuses them before and after alice does: bob still gets every
+// message of alice's, and a real replay (alice's id from alice) stays dropped.
+TEST_CASE("another sender reusing a msg_id does not suppress the real message", "[integration][messages]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), m(s, "mallory"), b(s, "bob");
+    register_only(a, "alice");
+    register_only(m, "mallory");
+    register_login(b, "bob");
+    auto alice_id = load_identity(s, a, "alice", "pw");
+    auto mallory_id = load_identity(s, m, "mallory", "pw");
+    RawClient ra(s), rm(s);
+    REQUIRE(ra.login("alice", "pw", alice_id).status == proto::OK);
+    REQUIRE(rm.login("mallory", "pw", mallory_id).status == proto::OK);
+    auto bob_bundle = bundle_of(ra, "bob");
+
+    auto send_as = [&](RawClient& r, const UserIdentity& who, const std::string& name, const Array<16>& id,
+                       const std::string& body) {
+        auto env = client::seal_envelope(who, name, "bob", "", bob_bundle, body, id, wall_ms());
+        REQUIRE(r.msg2("bob", env.enc_msg, env.wrapped_key).status == proto::OK);
+    };
+    auto earlier = crypto::random_array<16>(), upcoming = crypto::random_array<16>();
+    send_as(ra, alice_id, "alice", earlier, "alice first");
+    REQUIRE(b.wait_until([&] { return b.messages().size() == 1; }));
+    send_as(rm, mallory_id, "mallory", earlier, "mallory reuses an earlier id");
+    send_as(rm, mallory_id, "mallory", upcoming, "mallory takes the next id first");
+    REQUIRE(b.wait_until([&] { return b.messages().size() == 3; }));
+    send_as(ra, alice_id, "alice", upcoming, "alice second");
+    REQUIRE(b.wait_until([&] { return b.messages().size() == 4; }));
+
+    auto h = b->history("alice", 10);
+    REQUIRE(h.size() == 2);
+    CHECK(h[0].body == "alice first");
+    CHECK(h[1].body == "alice second");
+    CHECK(h[1].verified);
+    CHECK(b->history("mallory", 10).size() == 2);
+
+    // The same (sender, id) again is a duplicate, whatever the body says.
+    send_as(ra, alice_id, "alice", upcoming, "alice replayed");
+    REQUIRE(b->update().ok);
+    b.pump_once(200);
+    CHECK(b.messages().size() == 4);
+    CHECK(b->history("alice", 10).size() == 2);
+}
+
+// Issue 13 item 7: the history used to live in a fixed 256 MiB LMDB map, so
+// about 3,850 maximum-size messages (17 overflow pages each) filled it; from
+// then on every fetch failed with MDB_MAP_FULL before the acknowledgement,
+// and the client neither showed nor acknowledged new mail again. Here bob's
+// store starts at 256 KiB, so 24 messages of 60 KiB are well past it.
+TEST_CASE("a client whose history outgrows its map still fetches and acknowledges", "[integration][messages]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob", false, size_t(256) << 10);
+    register_only(a, "alice");
+    register_only(b, "bob");
+    auto alice_id = load_identity(s, a, "alice", "pw");
+    auto sealer = load_identity(s, a, "alice", "pw");
+    RawClient ra(s);
+    REQUIRE(ra.login("alice", "pw", alice_id).status == proto::OK);
+    auto bob_bundle = bundle_of(ra, "bob");
+
+    std::vector<std::string> bodies;
+    for (int i = 0; i < 24; ++i) bodies.push_back(fmt::format("{:02d}", i) + std::string(60000, char('a' + i)));
+    pipelined_send(ra, sealer, "bob", bob_bundle, bodies);
+    relogin(b, "bob");
+    REQUIRE(b.messages().size() == bodies.size());
+    REQUIRE(b->history("alice", 100).size() == bodies.size());
+
+    // Acknowledged: nothing comes again, and new mail still arrives by push.
+    REQUIRE(b->update().ok);
+    CHECK(b.messages().size() == bodies.size());
+    auto env = client::seal_envelope(alice_id, "alice", "bob", "", bob_bundle, "still here",
+                                     crypto::random_array<16>(), wall_ms());
+    REQUIRE(ra.msg2("bob", env.enc_msg, env.wrapped_key).status == proto::OK);
+    REQUIRE(b.wait_until([&] { return b.messages().size() == bodies.size() + 1; }));
+    CHECK(b.messages().back().body == "still here");
+    REQUIRE(b->logout().ok);
+    b.events.clear();
+    relogin(b, "bob");
+    CHECK(b.messages().empty());
+}
+
+// A sender's clock (or a message held back) can't reorder the history: it
+// is in arrival order, and a sent_at over 5 minutes from the arrival is
+// flagged (tacit(1)) in batch events as "skewed".
+TEST_CASE("history follows arrival, and a far-off sent_at is marked", "[integration][messages][batch]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice");
+    register_only(a, "alice");
+    std::string home = make_temp_dir("batch-skew");
+    REQUIRE(find_cmd(parse_lines(run_batch(s, home, "register bob pw\nquit\n")), "register")["ok"] == true);
+    auto alice_id = load_identity(s, a, "alice", "pw");
+    RawClient ra(s);
+    REQUIRE(ra.login("alice", "pw", alice_id).status == proto::OK);
+    auto bob_bundle = bundle_of(ra, "bob");
+    auto send_at = [&](uint64_t at, const std::string& body) {
+        auto env = client::seal_envelope(alice_id, "alice", "bob", "", bob_bundle, body, crypto::random_array<16>(), at);
+        REQUIRE(ra.msg2("bob", env.enc_msg, env.wrapped_key).status == proto::OK);
+    };
+    const uint64_t ahead = wall_ms() + 3'600'000;
+    send_at(ahead, "from an hour ahead");
+    send_at(wall_ms(), "on time");
+
+    auto js = parse_lines(run_batch(s, home, "login bob pw\nhistory alice\nquit\n"));
+    json first, second;
+    for (auto& j : js) {
+        if (j.value("event", "") != "message") continue;
+        (first.is_null() ? first : second) = j;
+    }
+    INFO(first.dump() << second.dump());
+    REQUIRE(first["body"] == "from an hour ahead");
+    CHECK(first["sent_at"] == ahead);
+    CHECK(first["received_at"].get<uint64_t>() + 3'000'000 < ahead);
+    CHECK(first["skewed"] == true);
+    REQUIRE(second["body"] == "on time");
+    CHECK_FALSE(second.contains("skewed"));
+    auto h = find_cmd(js, "history")["messages"];
+    REQUIRE(h.size() == 2);
+    CHECK(h[0]["body"] == "from an hour ahead");  // arrived first, though its sent_at is later
+    CHECK(h[1]["body"] == "on time");
+    CHECK(h[0]["skewed"] == true);
+    remove_tree(home);
+}

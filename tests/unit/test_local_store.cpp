@@ -2,7 +2,11 @@
 // temporary directory.
 #include <catch2/catch.hpp>
 #include <stdlib.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -111,15 +115,15 @@ TEST_CASE("local store: add, last ordering and fields", "[local_store]") {
     CHECK(s.last("bob2", 5).empty());
 }
 
-TEST_CASE("local store: dedupe by msg_id", "[local_store]") {
+TEST_CASE("local store: dedupe by (sender, msg_id)", "[local_store]") {
     TempDir d;
     LocalStore s(d.store(), key_a());
     auto a = direct("aa", "bob", "alice", 1, "hello");
     auto b = direct("bb", "bob", "alice", 2, "again");
-    CHECK_FALSE(s.seen("aa"));
+    CHECK_FALSE(s.seen("bob", "aa"));
     CHECK(s.add({a}, "alice").size() == 1);
-    CHECK(s.seen("aa"));
-    CHECK_FALSE(s.seen("bb"));
+    CHECK(s.seen("bob", "aa"));
+    CHECK_FALSE(s.seen("bob", "bb"));
 
     // One already stored, one new, and the new one twice in the same batch.
     auto fresh = s.add({a, b, b}, "alice");
@@ -133,7 +137,7 @@ TEST_CASE("local store: dedupe by msg_id", "[local_store]") {
     auto noconv = direct("cc", "", "alice", 3, "no sender");
     CHECK(s.add({noid, noconv}, "alice").empty());
     CHECK(s.last("bob", 10).size() == 2);
-    CHECK_FALSE(s.seen(""));
+    CHECK_FALSE(s.seen("bob", ""));
 }
 
 TEST_CASE("local store: group conversations, search and conversation order", "[local_store]") {
@@ -176,7 +180,7 @@ TEST_CASE("local store: persistence across reopen", "[local_store]") {
     {
         LocalStore s(d.store(), key_a());
         CHECK(bodies(s.last("bob", 10)) == std::vector<std::string>{"one", "two"});
-        CHECK(s.seen("1"));
+        CHECK(s.seen("bob", "1"));
         CHECK(s.conversations() == std::vector<std::string>{"bob"});
         auto p = s.pinned("bob");
         REQUIRE(p);
@@ -321,4 +325,144 @@ TEST_CASE("local store: settings are kept, replaced, erased and sealed", "[local
     CHECK(all == std::map<std::string, std::string>{{"notify:#ops", "all"}, {"notify:bob", "none"}});
     std::string data = slurp(d.store() + "/data.mdb");
     CHECK(data.find("mentions") == std::string::npos);  // values are sealed
+}
+
+// Decision: a msg_id is the sender's choice, so it identifies a message only
+// together with its sender; mallory reusing alice's id hides nothing.
+TEST_CASE("local store: one sender's msg_id does not hide another's message", "[local_store]") {
+    TempDir d;
+    LocalStore s(d.store(), key_a());
+    REQUIRE(s.add({direct("same", "mallory", "alice", 1, "decoy")}, "alice").size() == 1);
+    CHECK(s.seen("mallory", "same"));
+    CHECK_FALSE(s.seen("bob", "same"));
+    auto fresh = s.add({direct("same", "bob", "alice", 2, "real"), direct("same", "bob", "alice", 2, "real")}, "alice");
+    REQUIRE(fresh.size() == 1);
+    CHECK(fresh[0].from == "bob");
+    CHECK(bodies(s.last("bob", 10)) == std::vector<std::string>{"real"});
+    CHECK(s.add({direct("same", "bob", "alice", 2, "real")}, "alice").empty());
+    // System entries (sender "") have their own id space too.
+    CHECK(s.add({in_group("same", "ops", "", 3, "created ops bob")}, "alice").size() == 1);
+}
+
+namespace {
+std::string body_of(size_t n, char c) { return std::string(n, c); }
+}
+
+// A map far too small for the history grows instead of failing: this is
+// what used to wedge a client with a large history (MDB_MAP_FULL on every
+// fetch, so new mail was never stored nor acknowledged).
+TEST_CASE("local store: the map grows on MDB_MAP_FULL", "[local_store]") {
+    TempDir d;
+    constexpr size_t kTiny = size_t(64) << 10;
+    {
+        LocalStore s(d.store(), key_a(), kTiny);
+        REQUIRE(s.map_size() == kTiny);
+        for (int i = 0; i < 40; ++i)
+            REQUIRE(s.add({direct("m" + std::to_string(i), "bob", "alice", uint64_t(i), body_of(60000, char('a' + i % 26)))},
+                          "alice").size() == 1);
+        CHECK(s.map_size() > size_t(40) * 60000);
+        s.pin("bob", as_bytes("bob-bundle"));
+        auto h = s.last("bob", 100);
+        REQUIRE(h.size() == 40);
+        CHECK(h[39].body == body_of(60000, char('a' + 39 % 26)));
+    }
+    LocalStore s(d.store(), key_a(), kTiny);  // reopened with a map smaller than the file
+    CHECK(s.last("bob", 100).size() == 40);
+    CHECK(s.add({direct("late", "bob", "alice", 99, "still room")}, "alice").size() == 1);
+}
+
+// Another process of the same account grows the map while this one has the
+// store open: this one adopts the new size (MDB_MAP_RESIZED) and goes on.
+TEST_CASE("local store: a map grown by another process is adopted", "[local_store]") {
+    TempDir d;
+    constexpr size_t kTiny = size_t(64) << 10;
+    int go[2];
+    REQUIRE(::pipe(go) == 0);
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        char c;
+        int rc = 1;
+        if (::read(go[0], &c, 1) == 1) {
+            try {
+                LocalStore s(d.store(), key_a(), kTiny);
+                for (int i = 0; i < 20; ++i) s.add({direct("c" + std::to_string(i), "carol", "alice", 1, body_of(60000, 'c'))}, "alice");
+                rc = s.last("carol", 100).size() == 20 ? 0 : 2;
+            } catch (...) {
+                rc = 3;
+            }
+        }
+        ::_exit(rc);
+    }
+    LocalStore s(d.store(), key_a(), kTiny);
+    REQUIRE(s.add({direct("p0", "bob", "alice", 1, "before")}, "alice").size() == 1);
+    REQUIRE(::write(go[1], "x", 1) == 1);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    CHECK(s.last("carol", 100).size() == 20);  // a read sees MDB_MAP_RESIZED first
+    CHECK(s.map_size() > kTiny);
+    CHECK(s.add({direct("p1", "bob", "alice", 2, "after")}, "alice").size() == 1);
+    CHECK(bodies(s.last("bob", 10)) == std::vector<std::string>{"before", "after"});
+    ::close(go[0]);
+    ::close(go[1]);
+}
+
+// No room on disk (here: a file size limit, which fails writes the same
+// way) is an exception with the reason, never a crash; what was stored
+// before stays readable.
+TEST_CASE("local store: a full disk is reported", "[local_store]") {
+    TempDir d;
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        int rc = 1;
+        try {
+            LocalStore s(d.store(), key_a(), size_t(64) << 10);
+            s.add({direct("0", "bob", "alice", 1, "fits")}, "alice");
+            ::signal(SIGXFSZ, SIG_IGN);
+            struct rlimit lim{size_t(512) << 10, size_t(512) << 10};
+            ::setrlimit(RLIMIT_FSIZE, &lim);
+            try {
+                for (int i = 1; i < 40; ++i) s.add({direct(std::to_string(i), "bob", "alice", 2, body_of(60000, 'x'))}, "alice");
+                rc = 4;  // never refused
+            } catch (const std::runtime_error& e) {
+                rc = std::string(e.what()).find("local store") != std::string::npos ? 0 : 5;
+            }
+            if (rc == 0 && (s.last("bob", 1).empty() || s.last("bob", 100).front().body != "fits")) rc = 6;
+        } catch (...) {
+            rc = 3;
+        }
+        ::_exit(rc);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}
+
+// Issue 13 item 7: history is ordered by arrival (the server's received_at),
+// not by the sender's clock, which the sender sets; sent_at is kept.
+TEST_CASE("local store: history is in arrival order and keeps both times", "[local_store]") {
+    TempDir d;
+    LocalStore s(d.store(), key_a());
+    auto future = direct("f", "bob", "alice", 9'000'000, "claims to be from the future");
+    future.received_at_ms = 1'000'000;
+    auto now = direct("n", "bob", "alice", 1'100'000, "sent later");
+    now.received_at_ms = 1'100'000;
+    auto mine = direct("m", "alice", "bob", 1'200'000, "mine, no received_at", true);
+    REQUIRE(s.add({future, now, mine}, "alice").size() == 3);
+    auto h = s.last("bob", 10);
+    REQUIRE(bodies(h) == std::vector<std::string>{"claims to be from the future", "sent later", "mine, no received_at"});
+    CHECK(h[0].sent_at_ms == 9'000'000);
+    CHECK(h[0].received_at_ms == 1'000'000);
+    CHECK(clock_skewed(h[0]));
+    CHECK_FALSE(clock_skewed(h[1]));
+    CHECK_FALSE(clock_skewed(h[2]));  // own messages have no received_at
+    auto near = now;
+    near.sent_at_ms = near.received_at_ms - kSkewMarkMs;
+    CHECK_FALSE(clock_skewed(near));
+    near.sent_at_ms -= 1;
+    CHECK(clock_skewed(near));
 }

@@ -7,6 +7,7 @@
 #include "tui/ui/backoff.hpp"
 #include "tui/ui/describe.hpp"
 #include "tui/ui/keepalive.hpp"
+#include "tui/ui/format.hpp"
 #include "tui/ui/notify.hpp"
 #include "tui/ui/terminal.hpp"
 
@@ -124,4 +125,20 @@ TEST_CASE("keepalive pings after 25 s of send-idleness; TACIT_PING_INTERVAL over
     CHECK(kKeepaliveMs + 1000 < 60000 / 2);
     CHECK_FALSE(ping_due(24999, kKeepaliveMs));
     CHECK(ping_due(25000, kKeepaliveMs));
+}
+
+TEST_CASE("a message whose sent_at is far from its arrival says when it arrived", "[ui]") {
+    ChatMessage m;
+    m.id = "1";
+    m.from = "bob";
+    m.to = "alice";
+    m.body = "hello";
+    m.verified = true;
+    m.received_at_ms = 1'800'000'000'000;
+    m.sent_at_ms = m.received_at_ms + 60'000;  // a minute: no mark
+    CHECK(to_line(m).text == "hello");
+    m.sent_at_ms = m.received_at_ms + 3'600'000;
+    Line l = to_line(m);
+    CHECK(l.time_ms == m.sent_at_ms);  // the sender's time stays the one shown
+    CHECK(l.text == "[arrived " + clock_hhmm(m.received_at_ms) + "] hello");
 }

@@ -73,6 +73,19 @@ struct Client::Impl {
     }
 
     void event(Event e) { self.events_.push_back(std::move(e)); }
+
+    // Reads of the local store for the front ends: a failure (an I/O error)
+    // becomes an Info event and an empty answer, never an exception the
+    // screen's loop would have to survive.
+    template <class F> auto from_store(F&& f) -> decltype(f(*store)) {
+        if (!store) return {};
+        try {
+            return f(*store);
+        } catch (const std::exception& e) {
+            info(e.what());
+            return {};
+        }
+    }
     void info(std::string text) {
         Event e{Event::Kind::Info, {}, {}, std::move(text), {}, {}, {}, 0};
         event(std::move(e));
@@ -217,7 +230,8 @@ struct Client::Impl {
     void open_store(const std::string& user) {
         auto dir = user_dir(user);
         auto k = store_key(dir, pw->file_key, true);
-        store = std::make_unique<LocalStore>(dir + "/store", k);
+        store.reset();  // LMDB: one environment per store per process, so close the old one first
+        store = std::make_unique<LocalStore>(dir + "/store", k, opt.store_initial_map);
     }
 
     // ------------------------------------------------------------ accounts
@@ -249,7 +263,12 @@ struct Client::Impl {
     Result login(const std::string& user, const std::string& password_text) {
         if (auto why = name_problem(user); !why.empty())
             return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
-        if (!conn) return Result::fail(proto::INTERNAL, "not connected");
+        if (!conn) {
+            // After logout (the server closes the connection) or a drop:
+            // logging in again starts with a fresh connection.
+            auto c = connect();
+            if (!c.ok) return c;
+        }
         auto keys = derive_password(password_text, user);
         Result err;
         auto ident = open_identity(user, keys, &err);
@@ -495,10 +514,13 @@ struct Client::Impl {
         if (!ct_equal(d.m.nonce2, m.nonce2)) throw ConnError("reply nonce mismatch");
         if (d.m.status != proto::OK) return Result::fail(d.m.status, d.m.msg);
         store->add({env.record}, self.user_);
-        return Result::good(d.m.msg);
+        auto res = Result::good(d.m.msg);
+        res.id = env.record.id;
+        return res;
     }
 
     ChatMessage open_stored(const msg::Stored& st) {
+        if (!name_problem(st.sender).empty()) throw WireError(WireError::Invalid, "invalid sender name");
         ChatMessage cm;
         std::string problem;
         auto o = open_envelope(*id, self.user_, st, &problem);
@@ -512,6 +534,7 @@ struct Client::Impl {
             return cm;
         }
         cm = to_chat(o->fm);
+        cm.received_at_ms = st.received_at_ms;
         auto pinned = store->pinned(cm.from);
         Result err;
         std::optional<UserBundle> sender;
@@ -543,11 +566,12 @@ struct Client::Impl {
         } catch (const WireError&) {
             cm.problem = "malformed system entry";
         }
-        if (!store->seen(cm.id) && cm.verified) {
+        if (!store->seen("", cm.id) && cm.verified) {
             // "EVENT ACTOR SUBJECT"
             std::istringstream ss(cm.body);
             std::string ev, actor, subject;
             ss >> ev >> actor >> subject;
+            if (!name_problem(st.group).empty()) throw WireError(WireError::Invalid, "invalid group name");
             if (ev == "created" || (ev == "added" && subject == self.user_)) store->set_group(st.group, true);
             if ((ev == "removed" || ev == "left") && subject == self.user_) store->set_group(st.group, false);
             if (ev == "dissolved") store->set_group(st.group, false);
@@ -560,7 +584,7 @@ struct Client::Impl {
     }
 
     Result fetch_all() {
-        size_t total = 0;
+        size_t total = 0, shown = 0;
         for (int page = 0; page < 100000; ++page) {
             msg::Update1 u;
             u.token = *self.token_;
@@ -571,13 +595,23 @@ struct Client::Impl {
             if (!ct_equal(d.m.nonce1, u.nonce1)) throw ConnError("reply nonce mismatch");
             std::vector<ChatMessage> got;
             for (auto& st : d.m.messages) {
-                if (st.kind == proto::STORED_SYSTEM) system_entry(st, got);
-                else got.push_back(open_stored(st));
+                // One bad entry (a malformed field, a name that can't be a
+                // key) must cost only itself: throwing here would leave the
+                // page unacknowledged and fetched again forever.
+                try {
+                    if (st.kind == proto::STORED_SYSTEM) system_entry(st, got);
+                    else got.push_back(open_stored(st));
+                } catch (const ConnError&) {
+                    throw;
+                } catch (const std::exception& e) {
+                    info(fmt::format("dropped message {} from the server: {}", st.id, e.what()));
+                }
             }
             // History commits before the ack, so nothing is lost if we die here.
             auto fresh = store->add(got, self.user_);
             for (auto& m : fresh) {
                 if (m.from.empty()) continue;  // system entries were reported already
+                ++shown;
                 Event e{Event::Kind::Message, m, m.group, {}, {}, {}, {}, 0};
                 event(std::move(e));
             }
@@ -587,7 +621,9 @@ struct Client::Impl {
             conn->send(msg::encode_body(a));
             if (!d.m.more) break;
         }
-        return Result::good(fmt::format("{} fetched", total));
+        auto res = Result::good(fmt::format("{} fetched", total));
+        res.count = shown;
+        return res;
     }
 
     // ------------------------------------------------------------ groups
@@ -682,7 +718,9 @@ struct Client::Impl {
             if (d.m.status != proto::OK) return Result::fail(d.m.status, d.m.msg);
         }
         store->add({record}, self.user_);
-        return Result::good(fmt::format("sent to {} member{}", targets.size(), targets.size() == 1 ? "" : "s"));
+        auto res = Result::good(fmt::format("sent to {} member{}", targets.size(), targets.size() == 1 ? "" : "s"));
+        res.id = record.id;
+        return res;
     }
 
     // ------------------------------------------------------------ pump
@@ -709,6 +747,10 @@ struct Client::Impl {
         } catch (const WireError&) {
             drop();
             return false;
+        } catch (const std::exception& e) {
+            // The local store (a full disk) or anything else of ours: say
+            // so and go on; unacknowledged mail is fetched again later.
+            info(std::string("could not fetch new messages: ") + e.what());
         }
         return true;
     }
@@ -775,6 +817,9 @@ bool Client::connected() const { return impl_->conn != nullptr; }
 int Client::fd() const { return impl_->conn ? impl_->conn->fd() : -1; }
 std::string Client::server_fingerprint() const {
     return impl_->server ? fingerprint(impl_->server->encode()) : std::string();
+}
+std::string Client::own_fingerprint() const {
+    return impl_->id && token_ ? fingerprint(impl_->id->bundle().encode()) : std::string();
 }
 Result Client::ping(uint64_t* rtt_us) {
     return guarded([&] {
@@ -849,13 +894,13 @@ Result Client::contact_fingerprint(const std::string& u, std::string* fp) {
     });
 }
 std::vector<ChatMessage> Client::history(const std::string& c, size_t n) {
-    return impl_->store ? impl_->store->last(c, n) : std::vector<ChatMessage>{};
+    return impl_->from_store([&](LocalStore& s) { return s.last(c, n); });
 }
 std::vector<ChatMessage> Client::search(const std::string& t) {
-    return impl_->store ? impl_->store->search(t) : std::vector<ChatMessage>{};
+    return impl_->from_store([&](LocalStore& s) { return s.search(t); });
 }
 std::vector<std::string> Client::conversations() {
-    return impl_->store ? impl_->store->conversations() : std::vector<std::string>{};
+    return impl_->from_store([](LocalStore& s) { return s.conversations(); });
 }
 Result Client::group_create(const std::string& g) {
     NEED_LOGIN();
@@ -887,10 +932,10 @@ Result Client::group_members(const std::string& g, std::vector<std::string>* mem
     });
 }
 std::vector<std::string> Client::groups() {
-    return impl_->store ? impl_->store->groups() : std::vector<std::string>{};
+    return impl_->from_store([](LocalStore& s) { return s.groups(); });
 }
 std::map<std::string, std::string> Client::settings() {
-    return impl_->store ? impl_->store->settings() : std::map<std::string, std::string>{};
+    return impl_->from_store([](LocalStore& s) { return s.settings(); });
 }
 Result Client::set_setting(const std::string& name, const std::string& value) {
     if (!impl_->store) return Result::fail(proto::AUTH_FAILED, "log in first");

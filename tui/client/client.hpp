@@ -27,6 +27,9 @@ struct Options {
     // Called on first contact with an unknown server (TOFU). Return true to
     // pin. Default: pin and report an Info event.
     std::function<bool(const std::string& fingerprint)> confirm_new_server;
+    // The local store's first LMDB map size (0: its default); the map grows
+    // on demand, so only tests set this, to reach growth with little data.
+    size_t store_initial_map = 0;
 };
 
 class SecureConn;
@@ -45,6 +48,8 @@ public:
     bool connected() const;
     int fd() const;    // -1 when not connected
     std::string server_fingerprint() const;
+    // The logged-in user's key bundle fingerprint; "" when not logged in.
+    std::string own_fingerprint() const;
     Result ping(uint64_t* rtt_us);
     // Milliseconds since a frame last went to the server; 0 when not connected.
     uint64_t send_idle_ms() const;

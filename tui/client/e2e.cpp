@@ -1,6 +1,7 @@
 #include "tui/client/e2e.hpp"
 
 #include "shared/crypto.hpp"
+#include "shared/names.hpp"
 #include "shared/protocol.hpp"
 #include "shared/wire.hpp"
 
@@ -38,6 +39,12 @@ Envelope seal_envelope(const UserIdentity& me, const std::string& me_name, const
 
 std::optional<OpenedEnvelope> open_envelope(const UserIdentity& me, const std::string& me_name,
                                             const msg::Stored& st, std::string* problem) {
+    // The server names the sender; a name that isn't one (empty, say) is a
+    // hostile or broken server, and must not reach the key lookups.
+    if (!name_problem(st.sender).empty()) {
+        *problem = "the server gave an invalid sender name";
+        return std::nullopt;
+    }
     auto k = crypto::ecies_open("wrap", me.box, st.wrapped_key);
     if (!k || k->size() != 32) {
         *problem = "message key does not unwrap";

@@ -12,12 +12,22 @@ struct ChatMessage {
     std::string from;
     std::string to;      // the individual recipient (me for received)
     std::string group;   // empty for a direct message
-    uint64_t sent_at_ms = 0;
+    uint64_t sent_at_ms = 0;      // the sender's clock (signed)
+    uint64_t received_at_ms = 0;  // the server's, at arrival; 0 for our own
     std::string body;
     bool verified = false;  // signature checked against the sender's pinned key
     bool outgoing = false;
     std::string problem;    // why verification failed, empty when verified
 };
+
+// More than this between sent_at and received_at marks the message: the
+// sender's clock is off, or the message was held back.
+inline constexpr uint64_t kSkewMarkMs = 5 * 60 * 1000;
+inline bool clock_skewed(const ChatMessage& m) {
+    if (m.received_at_ms == 0) return false;
+    uint64_t d = m.sent_at_ms > m.received_at_ms ? m.sent_at_ms - m.received_at_ms : m.received_at_ms - m.sent_at_ms;
+    return d > kSkewMarkMs;
+}
 
 struct Event {
     enum class Kind {
@@ -39,8 +49,10 @@ struct Result {
     bool ok = false;
     uint8_t status = 0;
     std::string msg;
-    static Result good(std::string m = "OK") { return {true, 0, std::move(m)}; }
-    static Result fail(uint8_t st, std::string m) { return {false, st, std::move(m)}; }
+    std::string id;    // send, group-send: the message id (hex)
+    size_t count = 0;  // update: the messages it delivered
+    static Result good(std::string m = "OK") { return {true, 0, std::move(m), {}, 0}; }
+    static Result fail(uint8_t st, std::string m) { return {false, st, std::move(m), {}, 0}; }
 };
 
 }  // namespace tacit::client

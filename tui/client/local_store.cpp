@@ -18,13 +18,18 @@ namespace tacit::client {
 
 namespace {
 
-// LMDB only reserves address space for the map; history is small.
-constexpr size_t kMapSize = size_t(256) << 20;
+// LMDB only reserves address space for the map. It starts at 256 MiB and
+// doubles on MDB_MAP_FULL (history has no size limit of its own: ~3,850
+// maximum-size messages used to fill a fixed map and wedge the client, which
+// could then neither store nor acknowledge new mail).
+constexpr size_t kDefaultMap = size_t(256) << 20;
+constexpr size_t kMaxMap = size_t(1) << 40;
 constexpr size_t kIv = 12, kTag = 16;
 // LMDB's default key limit is 511 bytes; conversation keys add 17 more.
 constexpr size_t kMaxName = 255;
 constexpr size_t kMaxBody = size_t(16) << 20;
-constexpr uint8_t kRecordVersion = 1;
+// 2 appends received_at; 1 (without it) is still read.
+constexpr uint8_t kRecordVersion = 2, kRecordV1 = 1;
 constexpr std::string_view kInfo = "tacit v1 history";
 constexpr std::string_view kCheckKey = "check";
 constexpr std::string_view kCheckText = "tacit local store v1";
@@ -41,9 +46,15 @@ constexpr const char* kSecrets = "secrets";
 constexpr const char* kMeta = "meta";
 constexpr const char* kSettings = "settings";
 
-[[noreturn]] void fail(const std::string& what, int rc) {
-    throw std::runtime_error("local store: " + what + ": " + mdb_strerror(rc));
-}
+// Carries the LMDB code, so a write can tell MAP_FULL (grow and retry)
+// from real failures (reported, e.g. a full disk).
+struct LmdbError : std::runtime_error {
+    LmdbError(const std::string& what, int rc)
+        : std::runtime_error("local store: " + what + ": " + mdb_strerror(rc)), rc(rc) {}
+    int rc;
+};
+
+[[noreturn]] void fail(const std::string& what, int rc) { throw LmdbError(what, rc); }
 void check(int rc, const char* what) {
     if (rc != MDB_SUCCESS) fail(what, rc);
 }
@@ -130,7 +141,15 @@ using Cursor = std::unique_ptr<MDB_cursor, CursorCloser>;
 class Txn {
 public:
     Txn(MDB_env* env, bool writable) {
-        check(mdb_txn_begin(env, nullptr, writable ? 0 : MDB_RDONLY, &t_), "cannot begin transaction");
+        unsigned flags = writable ? 0 : MDB_RDONLY;
+        int rc = mdb_txn_begin(env, nullptr, flags, &t_);
+        if (rc == MDB_MAP_RESIZED) {
+            // Another process of this account grew the map: adopt its size
+            // (no transaction of ours is open here) and begin again.
+            check(mdb_env_set_mapsize(env, 0), "cannot adopt the grown map size");
+            rc = mdb_txn_begin(env, nullptr, flags, &t_);
+        }
+        check(rc, "cannot begin transaction");
     }
     ~Txn() {
         if (t_) mdb_txn_abort(t_);
@@ -186,10 +205,24 @@ bool step(MDB_cursor* c, MDB_val* k, MDB_val* v, MDB_cursor_op op) {
     return true;
 }
 
+// Duplicates are (sender, msg_id): a msg_id is chosen by its sender, so
+// anyone who learns one must not be able to suppress another sender's
+// message with it. sender | 0x00 | msg_id fits LMDB's 511-byte key limit.
+Bytes id_key(std::string_view sender, std::string_view msg_id) {
+    Bytes k(as_bytes(sender).begin(), as_bytes(sender).end());
+    k.push_back(0);
+    k.insert(k.end(), as_bytes(msg_id).begin(), as_bytes(msg_id).end());
+    return k;
+}
+bool sender_ok(std::string_view s) { return s.size() <= kMaxName && s.find('\0') == std::string_view::npos; }
+
+uint64_t arrival(const ChatMessage& m) { return m.received_at_ms ? m.received_at_ms : m.sent_at_ms; }
+
 Bytes encode(const ChatMessage& m) {
     Writer w;
     w.u8(kRecordVersion).str(m.id).str(m.from).str(m.to).str(m.group).u64(m.sent_at_ms);
     w.blob(as_bytes(m.body)).u8(m.verified ? 1 : 0).u8(m.outgoing ? 1 : 0).str(m.problem);
+    w.u64(m.received_at_ms);
     return w.take();
 }
 
@@ -197,7 +230,8 @@ Bytes encode(const ChatMessage& m) {
 // test it before copying. Throws WireError on a malformed record.
 ChatMessage decode_head(ByteView pt, ByteView* body) {
     Reader r(pt);
-    if (r.u8() != kRecordVersion) throw WireError(WireError::Invalid, "unknown record version");
+    uint8_t version = r.u8();
+    if (version != kRecordVersion && version != kRecordV1) throw WireError(WireError::Invalid, "unknown record version");
     ChatMessage m;
     m.id = r.str();
     m.from = r.str();
@@ -208,6 +242,7 @@ ChatMessage decode_head(ByteView pt, ByteView* body) {
     m.verified = r.u8() != 0;
     m.outgoing = r.u8() != 0;
     m.problem = r.str();
+    if (version == kRecordVersion) m.received_at_ms = r.u64();
     r.finish();
     return m;
 }
@@ -269,10 +304,49 @@ struct LocalStore::Impl {
     }
 
     Txn read() { return Txn(env.get(), false); }
-    Txn write() { return Txn(env.get(), true); }
+    void open_all(Txn& t, const std::string& dir);
+
+    // Runs fn in a write transaction and commits it. On MDB_MAP_FULL (from
+    // any put or the commit) the transaction is aborted, the map doubled
+    // and fn run again from the start, so fn must only write through t.
+    // Any other failure, a full disk included, is thrown to the caller.
+    template <class F> void write(F&& fn) {
+        for (;;) {
+            try {
+                Txn t(env.get(), true);
+                fn(t);
+                t.commit();
+                return;
+            } catch (const LmdbError& e) {
+                if (e.rc != MDB_MAP_FULL) throw;
+            }
+            grow();
+        }
+    }
+
+    void grow() {
+        MDB_envinfo info{};
+        check(mdb_env_info(env.get(), &info), "cannot read the map size");
+        if (info.me_mapsize >= kMaxMap) fail("history is at its largest map size", MDB_MAP_FULL);
+        check(mdb_env_set_mapsize(env.get(), std::min(kMaxMap, info.me_mapsize * 2)), "cannot grow the map");
+    }
+
+    // Whether (sender, id) is stored; also the ids of stores written before
+    // the sender was part of the key, which count only if that record's
+    // sender is this one.
+    bool has_id(Txn& t, std::string_view sender, std::string_view id) {
+        if (t.get(ids, id_key(sender, id))) return true;
+        auto old = t.get(ids, as_bytes(id));
+        if (!old) return false;
+        auto rec = t.get(msgs, *old);
+        if (!rec) return false;
+        auto m = open_msg(*old, *rec, {}, false);
+        return m && m->from == sender;
+    }
 };
 
-LocalStore::LocalStore(const std::string& dir, ByteView file_key) : impl_(std::make_unique<Impl>()) {
+LocalStore::LocalStore(const std::string& dir, ByteView file_key, size_t initial_map)
+    : impl_(std::make_unique<Impl>()) {
     Impl& s = *impl_;
     s.dir = dir;
     s.gcm = Impl::derive(file_key);
@@ -281,12 +355,22 @@ LocalStore::LocalStore(const std::string& dir, ByteView file_key) : impl_(std::m
     MDB_env* e = nullptr;
     check(mdb_env_create(&e), "cannot create environment");
     s.env.reset(e);
-    check(mdb_env_set_mapsize(e, kMapSize), "cannot set map size");
+    check(mdb_env_set_mapsize(e, initial_map ? initial_map : kDefaultMap), "cannot set map size");
     check(mdb_env_set_maxdbs(e, kMaxDbs), "cannot set max dbs");
     int rc = mdb_env_open(e, dir.c_str(), 0, 0600);
     if (rc != MDB_SUCCESS) fail("cannot open " + dir, rc);
 
-    Txn t = s.write();
+    s.write([&](Txn& t) { s.open_all(t, dir); });
+}
+
+size_t LocalStore::map_size() {
+    MDB_envinfo info{};
+    check(mdb_env_info(impl_->env.get(), &info), "cannot read the map size");
+    return info.me_mapsize;
+}
+
+void LocalStore::Impl::open_all(Txn& t, const std::string& dir) {
+    Impl& s = *this;
     s.msgs = t.open_dbi(kMsgs);
     s.ids = t.open_dbi(kIds);
     s.convs = t.open_dbi(kConvs);
@@ -307,7 +391,6 @@ LocalStore::LocalStore(const std::string& dir, ByteView file_key) : impl_(std::m
     } else {
         t.put(s.meta, ck, s.seal(kMeta, ck, as_bytes(kCheckText)));
     }
-    t.commit();
 }
 
 LocalStore::~LocalStore() = default;
@@ -319,49 +402,52 @@ std::string LocalStore::conversation_of(const ChatMessage& m, const std::string&
     return (m.outgoing || m.from == me) ? m.to : m.from;
 }
 
-bool LocalStore::seen(const std::string& msg_id) {
-    if (!key_name_ok(msg_id)) return false;
+bool LocalStore::seen(const std::string& sender, const std::string& msg_id) {
+    if (!key_name_ok(msg_id) || !sender_ok(sender)) return false;
     Txn t = impl_->read();
-    return t.get(impl_->ids, as_bytes(msg_id)).has_value();
+    return impl_->has_id(t, sender, msg_id);
 }
 
 std::vector<ChatMessage> LocalStore::add(const std::vector<ChatMessage>& msgs, const std::string& me) {
     Impl& s = *impl_;
     std::vector<ChatMessage> fresh;
-    Txn t = s.write();
-    auto ckey = as_bytes(kCounterKey);
-    uint64_t counter = 0;
-    if (auto c = t.get(s.meta, ckey); c && c->size() == 8) counter = get_u64be(c->data());
+    s.write([&](Txn& t) {
+        fresh.clear();  // a retry after MAP_FULL starts over
+        auto ckey = as_bytes(kCounterKey);
+        uint64_t counter = 0;
+        if (auto c = t.get(s.meta, ckey); c && c->size() == 8) counter = get_u64be(c->data());
 
-    for (const auto& m : msgs) {
-        std::string conv = conversation_of(m, me);
-        if (!key_name_ok(m.id) || !key_name_ok(conv)) continue;
-        // The txn sees its own writes, so duplicates within msgs are caught too.
-        if (t.get(s.ids, as_bytes(m.id))) continue;
-        Bytes pt;
-        try {
-            pt = encode(m);
-        } catch (const WireError&) {
-            continue;  // a field too long for the record format
+        for (const auto& m : msgs) {
+            std::string conv = conversation_of(m, me);
+            if (!key_name_ok(m.id) || !key_name_ok(conv) || !sender_ok(m.from)) continue;
+            // The txn sees its own writes, so duplicates within msgs are caught too.
+            if (s.has_id(t, m.from, m.id)) continue;
+            Bytes pt;
+            try {
+                pt = encode(m);
+            } catch (const WireError&) {
+                continue;  // a field too long for the record format
+            }
+            // Ordered by arrival: a sender's clock can't move its message.
+            const uint64_t at = arrival(m);
+            Bytes key = msg_key(conv, at, ++counter);
+            Bytes rec = s.seal(kMsgs, key, pt);
+            wipe(pt.data(), pt.size());
+            t.put(s.msgs, key, rec, MDB_NOOVERWRITE);
+            t.put(s.ids, id_key(m.from, m.id), key);
+
+            // Activity = the greatest (sent_at, counter); counter only grows.
+            auto old = t.get(s.convs, as_bytes(conv));
+            if (!old || old->size() != 16 || get_u64be(old->data()) <= at)
+                t.put(s.convs, as_bytes(conv), ByteView(key.data() + key.size() - 16, 16));
+            fresh.push_back(m);
         }
-        Bytes key = msg_key(conv, m.sent_at_ms, ++counter);
-        Bytes rec = s.seal(kMsgs, key, pt);
-        wipe(pt.data(), pt.size());
-        t.put(s.msgs, key, rec, MDB_NOOVERWRITE);
-        t.put(s.ids, as_bytes(m.id), key);
+        if (fresh.empty()) return;  // nothing worth a durable commit
 
-        // Activity = the greatest (sent_at, counter); counter only grows.
-        auto old = t.get(s.convs, as_bytes(conv));
-        if (!old || old->size() != 16 || get_u64be(old->data()) <= m.sent_at_ms)
-            t.put(s.convs, as_bytes(conv), ByteView(key.data() + key.size() - 16, 16));
-        fresh.push_back(m);
-    }
-    if (fresh.empty()) return fresh;  // nothing to commit; the txn aborts
-
-    uint8_t cbuf[8];
-    put_u64be(cbuf, counter);
-    t.put(s.meta, ckey, ByteView(cbuf, 8));
-    t.commit();
+        uint8_t cbuf[8];
+        put_u64be(cbuf, counter);
+        t.put(s.meta, ckey, ByteView(cbuf, 8));
+    });
     return fresh;
 }
 
@@ -455,21 +541,21 @@ std::optional<Bytes> LocalStore::pinned(const std::string& user) {
 void LocalStore::pin(const std::string& user, ByteView bundle) {
     Impl& s = *impl_;
     auto key = name_key(user, "user name");
-    Txn t = s.write();
-    t.put(s.contacts, key, s.seal(kContacts, key, bundle));
-    t.commit();
+    s.write([&](Txn& t) {
+        t.put(s.contacts, key, s.seal(kContacts, key, bundle));
+    });
 }
 
 void LocalStore::set_group(const std::string& group, bool member) {
     Impl& s = *impl_;
     auto key = name_key(group, "group name");
-    Txn t = s.write();
-    static constexpr uint8_t one = 1;
-    if (member)
-        t.put(s.groups, key, ByteView(&one, 1));
-    else
-        t.del(s.groups, key);
-    t.commit();
+    s.write([&](Txn& t) {
+        static constexpr uint8_t one = 1;
+        if (member)
+            t.put(s.groups, key, ByteView(&one, 1));
+        else
+            t.del(s.groups, key);
+    });
 }
 
 std::vector<std::string> LocalStore::groups() {
@@ -486,9 +572,9 @@ std::vector<std::string> LocalStore::groups() {
 void LocalStore::put_secret(const std::string& name, ByteView value) {
     Impl& s = *impl_;
     auto key = name_key(name, "secret name");
-    Txn t = s.write();
-    t.put(s.secrets, key, s.seal(kSecrets, key, value));
-    t.commit();
+    s.write([&](Txn& t) {
+        t.put(s.secrets, key, s.seal(kSecrets, key, value));
+    });
 }
 
 std::optional<Secret> LocalStore::get_secret(const std::string& name) {
@@ -506,25 +592,25 @@ std::optional<Secret> LocalStore::get_secret(const std::string& name) {
 void LocalStore::erase_secret(const std::string& name) {
     Impl& s = *impl_;
     auto key = name_key(name, "secret name");
-    Txn t = s.write();
-    t.del(s.secrets, key);
-    t.commit();
+    s.write([&](Txn& t) {
+        t.del(s.secrets, key);
+    });
 }
 
 void LocalStore::put_setting(const std::string& name, std::string_view value) {
     Impl& s = *impl_;
     auto key = name_key(name, "setting name");
-    Txn t = s.write();
-    t.put(s.settings, key, s.seal(kSettings, key, as_bytes(value)));
-    t.commit();
+    s.write([&](Txn& t) {
+        t.put(s.settings, key, s.seal(kSettings, key, as_bytes(value)));
+    });
 }
 
 void LocalStore::erase_setting(const std::string& name) {
     Impl& s = *impl_;
     auto key = name_key(name, "setting name");
-    Txn t = s.write();
-    t.del(s.settings, key);
-    t.commit();
+    s.write([&](Txn& t) {
+        t.del(s.settings, key);
+    });
 }
 
 std::map<std::string, std::string> LocalStore::settings() {
@@ -542,31 +628,31 @@ std::map<std::string, std::string> LocalStore::settings() {
 void LocalStore::rekey(ByteView new_file_key) {
     Impl& s = *impl_;
     auto fresh = Impl::derive(new_file_key);
-    Txn t = s.write();
-    // Collect first, then write: puts while a cursor walks the same DB are
-    // best avoided. A record that no longer authenticates is left as it is
-    // (it stays unreadable either way).
-    auto reseal = [&](MDB_dbi dbi, const char* db) {
-        std::vector<std::pair<Bytes, Bytes>> redo;
-        {
-            Cursor c = t.cursor(dbi);
-            MDB_val k{}, v{};
-            for (bool ok = step(c.get(), &k, &v, MDB_FIRST); ok; ok = step(c.get(), &k, &v, MDB_NEXT)) {
-                auto key = view(k);
-                auto pt = s.open(db, key, view(v));
-                if (!pt) continue;
-                redo.emplace_back(Bytes(key.begin(), key.end()), Impl::seal(*fresh, db, key, pt->view()));
+    s.write([&](Txn& t) {
+        // Collect first, then write: puts while a cursor walks the same DB are
+        // best avoided. A record that no longer authenticates is left as it is
+        // (it stays unreadable either way).
+        auto reseal = [&](MDB_dbi dbi, const char* db) {
+            std::vector<std::pair<Bytes, Bytes>> redo;
+            {
+                Cursor c = t.cursor(dbi);
+                MDB_val k{}, v{};
+                for (bool ok = step(c.get(), &k, &v, MDB_FIRST); ok; ok = step(c.get(), &k, &v, MDB_NEXT)) {
+                    auto key = view(k);
+                    auto pt = s.open(db, key, view(v));
+                    if (!pt) continue;
+                    redo.emplace_back(Bytes(key.begin(), key.end()), Impl::seal(*fresh, db, key, pt->view()));
+                }
             }
-        }
-        for (auto& [k, v] : redo) t.put(dbi, k, v);
-    };
-    reseal(s.msgs, kMsgs);
-    reseal(s.contacts, kContacts);
-    reseal(s.secrets, kSecrets);
-    reseal(s.settings, kSettings);
-    auto ck = as_bytes(kCheckKey);
-    t.put(s.meta, ck, Impl::seal(*fresh, kMeta, ck, as_bytes(kCheckText)));
-    t.commit();
+            for (auto& [k, v] : redo) t.put(dbi, k, v);
+        };
+        reseal(s.msgs, kMsgs);
+        reseal(s.contacts, kContacts);
+        reseal(s.secrets, kSecrets);
+        reseal(s.settings, kSettings);
+        auto ck = as_bytes(kCheckKey);
+        t.put(s.meta, ck, Impl::seal(*fresh, kMeta, ck, as_bytes(kCheckText)));
+    });
     s.gcm = std::move(fresh);
 }
 

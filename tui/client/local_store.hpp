@@ -19,6 +19,9 @@
 //
 // Several clients of one account on one machine may open the same store at
 // once (LMDB is multi-process); every write is one durable transaction.
+// Writes never fail for want of map space: MDB_MAP_FULL doubles the map and
+// retries, MDB_MAP_RESIZED (another process grew it) adopts the new size.
+// Other failures (a full disk) throw std::runtime_error with the reason.
 // Within one process, keep one LocalStore per dir open at a time (LMDB: an
 // environment must not be opened twice by one process).
 #pragma once
@@ -38,7 +41,9 @@ class LocalStore {
 public:
     // Creates dir (and missing parents) with mode 0700. Throws
     // std::runtime_error on any failure, including a wrong file_key.
-    LocalStore(const std::string& dir, ByteView file_key);
+    // initial_map: the LMDB map to start with (0: 256 MiB); it doubles
+    // whenever a write finds it full, so this only matters to tests.
+    LocalStore(const std::string& dir, ByteView file_key, size_t initial_map = 0);
     ~LocalStore();
     LocalStore(LocalStore&&) noexcept;
     LocalStore& operator=(LocalStore&&) noexcept;
@@ -48,19 +53,26 @@ public:
     // "#"+group for group messages, else the other party.
     static std::string conversation_of(const ChatMessage&, const std::string& me);
 
+    // The map's current size in bytes (grows on demand; also after another
+    // process of the account grew it).
+    size_t map_size();
+
     // ---- messages
-    bool seen(const std::string& msg_id);
-    // Stores the messages not seen yet (dedupe by msg_id, also within msgs)
+    // Duplicates are by (sender, msg_id): one sender's id never hides
+    // another's message. System entries have the sender "".
+    bool seen(const std::string& sender, const std::string& msg_id);
+    // Stores the messages not seen yet (dedupe by (from, id), also within msgs)
     // in one durable transaction; returns those, in input order. A message
     // whose id or conversation can't be a key (empty, over 255 bytes, or a
     // NUL in the conversation) is neither stored nor returned.
     std::vector<ChatMessage> add(const std::vector<ChatMessage>& msgs, const std::string& me);
-    // The last n of a conversation by (sent_at, insertion), oldest first.
+    // The last n of a conversation by (arrival, insertion), oldest first;
+    // arrival is received_at, or sent_at where that is 0 (own messages).
     std::vector<ChatMessage> last(const std::string& conversation, size_t n);
     // Case-insensitive (ASCII letters only) substring of the body, across
     // all conversations; the newest max matches, oldest first. "" matches all.
     std::vector<ChatMessage> search(const std::string& text, size_t max = 200);
-    // Most recent activity (latest sent_at, then latest insertion) first.
+    // Most recent activity (latest arrival, then latest insertion) first.
     std::vector<std::string> conversations();
 
     // ---- pinned contact keys (TOFU): bundle bytes per user name

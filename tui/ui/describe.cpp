@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "tui/ui/format.hpp"
+
 namespace tacit::ui {
 
 std::string conversation_of(const client::ChatMessage& m, const std::string& me) {
@@ -24,6 +26,9 @@ Line to_line(const client::ChatMessage& m) {
     } else {
         l.text = m.body;
     }
+    // The time shown is the sender's; when it is far from the arrival,
+    // say when it really came (tacit(1), THE SCREEN).
+    if (client::clock_skewed(m)) l.text = "[arrived " + clock_hhmm(m.received_at_ms) + "] " + l.text;
     return l;
 }
 
