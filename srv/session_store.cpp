@@ -56,7 +56,11 @@ void Server::restore_sessions() {
     const uint64_t now = now_ms();
     std::vector<store::SessionHash> stale;
     size_t kept = 0;
-    for (auto& [hash, rec] : stored) {
+    for (auto& entry : stored) {
+        // Named references, not a structured binding: clang 14 cannot
+        // capture one in a lambda.
+        const auto& hash = entry.first;
+        const auto& rec = entry.second;
         auto user = store_->read([&](store::Txn& t) { return t.get_user(rec.user); });
         std::optional<crypto::PkKey> key;
         if (user) {
