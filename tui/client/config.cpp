@@ -1,5 +1,7 @@
 #include "tui/client/config.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <fstream>
 #include <stdexcept>
@@ -22,8 +24,15 @@ std::string default_config_path() {
     return dir.empty() ? "" : dir + "/config";  // "": no config file, defaults only
 }
 
+std::string default_server(const std::string& team_socket) {
+    struct stat st{};
+    if (stat(team_socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return "unix:" + team_socket;
+    return "127.0.0.1:7700";
+}
+
 Config load_config(const std::string& path) {
     Config c;
+    c.server = default_server();
     std::ifstream in(path);
     if (!in) return c;
     std::string line;

@@ -18,6 +18,14 @@ struct Config {
     std::string width = "auto";
 };
 
+// The socket tacitd's systemd unit listens on (srv/tacitd.service).
+inline constexpr const char* kTeamSocket = "/run/tacit/tacitd.sock";
+
+// The server a bare `tacit` connects to: the team host's socket when there
+// is one, so users of a shared host need no flag and are limited by uid,
+// else the loopback port that `make run` and a plain tacitd listen on.
+std::string default_server(const std::string& team_socket = kTeamSocket);
+
 // Missing file: defaults. A bad line throws std::runtime_error naming it.
 Config load_config(const std::string& path);
 std::string default_config_path();
