@@ -37,4 +37,16 @@ CHECK_SESSION=small30 check "at 30x8 the login form shows its fields" wait_until
 CHECK_SESSION=small30 check "the pinned key is stored" \
     grep -q "127.0.0.1:$PORT" "$TMP/small30/data/tacit/known_servers"
 
+# A resize whose SIGWINCH never reaches ncurses (one sent while tacit
+# starts; here SIGWINCH stays blocked, as a mask survives exec) is still
+# noticed: the real size is compared on every read.
+mkdir -p "$TMP/deaf/data" "$TMP/deaf/cfg"
+tm new-session -d -s deaf -x 100 -y 30 \
+    "python3 -c 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGWINCH}); os.execvp(sys.argv[1], sys.argv[1:])' env TERM=xterm-256color XDG_DATA_HOME=$TMP/deaf/data XDG_CONFIG_HOME=$TMP/deaf/cfg \
+     $TACIT --server 127.0.0.1:$PORT; echo EXITED rc=\$?; sleep 600"
+wait_for deaf "n: no" > /dev/null
+tm resize-window -t deaf -x 40 -y 12
+CHECK_SESSION=deaf check "a resize that sent no SIGWINCH to tacit is still laid out" \
+    wait_until 5 shows_card deaf
+
 finish

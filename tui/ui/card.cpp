@@ -108,8 +108,10 @@ void CardScreen::scroll_by(int rows) { impl_->top = std::max(0, impl_->top + row
 
 std::optional<Input> wait_input(Terminal& t, int timeout_ms) {
     if (auto in = t.read()) return in;
+    // At most a second per wait, so that Terminal::read notices a resize
+    // whose SIGWINCH was lost; EINTR (SIGWINCH) just returns early.
     pollfd p{0, POLLIN, 0};
-    ::poll(&p, 1, timeout_ms);  // EINTR (SIGWINCH) just returns early
+    ::poll(&p, 1, timeout_ms < 0 || timeout_ms > 1000 ? 1000 : timeout_ms);
     return t.read();
 }
 

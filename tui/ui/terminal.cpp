@@ -1,6 +1,7 @@
 #include "tui/ui/terminal.hpp"
 
 #include <curses.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <array>
@@ -15,6 +16,17 @@
 namespace tacit::ui {
 
 namespace {
+
+// ncurses learns of a resize from SIGWINCH, and one sent before its handler
+// was installed (a window resized while tacit starts) is lost: the screen
+// would stay laid out for the old size until the next resize. So the real
+// size is compared on every read, at the cost of one ioctl.
+bool missed_resize() {
+    winsize ws{};
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 || ws.ws_col == 0) return false;
+    if (ws.ws_row == LINES && ws.ws_col == COLS) return false;
+    return resizeterm(ws.ws_row, ws.ws_col) == OK;
+}
 
 // Codes for the bracketed-paste markers (define_key needs values that fit
 // ncurses' unsigned short key tries and clash with no KEY_*).
@@ -255,6 +267,7 @@ std::optional<Key> Terminal::read_escape() {
 }
 
 std::optional<Input> Terminal::read() {
+    if (missed_resize()) return Input{Key::special(KeyCode::Resize), false, {}, 0};
     for (;;) {
         wint_t ch = 0;
         int r = wget_wch(impl_->keys, &ch);
