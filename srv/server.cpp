@@ -245,7 +245,6 @@ void Server::on_io(uint64_t id, uint32_t events) {
         return update_interest(*c);
     }
     if (c->backlog) return;  // frames already read wait for drain()
-    if (c->closing) return update_interest(*c);  // nothing more is read
     if (events & (EventLoop::Readable | EventLoop::Closed)) {
         uint8_t buf[kReadChunk];
         size_t total = 0;
@@ -682,9 +681,7 @@ void Server::close_session(Session& s) {
     for (auto id : ids) {
         if (Connection* c = conn(id)) {
             detach(*c);
-            c->closing = true;
-            if (c->pending.empty() && c->out_pending() == 0) close(*c, "session ended");
-            else to_flush_.insert(c->id);
+            close_after_output(*c, "session ended");
         }
     }
 }
