@@ -74,12 +74,14 @@ TEST_CASE("timers fire in due order, ties in insertion order") {
     EventLoop loop;
     guard(loop);
     std::vector<int> order;
+    // Read the clock before arming: a millisecond tick between arming and
+    // reading would otherwise make the 30 ms timer look early (seen in CI).
+    uint64_t start = EventLoop::now_ms();
     loop.add_timer(30ms, [&] { order.push_back(30); loop.stop(); });
     loop.add_timer(10ms, [&] { order.push_back(10); });
     loop.add_timer(0ms, [&] { order.push_back(1); });
     loop.add_timer(0ms, [&] { order.push_back(2); });
     loop.add_timer(20ms, [&] { order.push_back(20); });
-    uint64_t start = EventLoop::now_ms();
     loop.run();
     CHECK(order == std::vector<int>{1, 2, 10, 20, 30});
     CHECK(EventLoop::now_ms() - start >= 30);
