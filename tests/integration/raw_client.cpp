@@ -12,6 +12,7 @@
 
 #include "shared/crypto.hpp"
 #include "shared/protocol.hpp"
+#include "tui/client/account.hpp"
 #include "tui/client/known_servers.hpp"
 #include "tui/client/paths.hpp"
 
@@ -218,7 +219,7 @@ std::string error_msg(const Frame& f) {
 uint8_t frame_type(const Frame& f) { return f.pt.size() ? f.pt[0] : 0; }
 
 std::string user_dir(const TestServer& s, const TestClient& c, const std::string& user) {
-    return c.home + "/tacit/" + client::server_dirname(s.addr()) + "/" + user;
+    return client::DataDir(c.home + "/tacit").account(client::read_server_pub(s.pub_file()), user).dir();
 }
 
 UserIdentity load_identity(const TestServer& s, const TestClient& c, const std::string& user,

@@ -30,6 +30,8 @@
 #include "tests/integration/raw_client.hpp"
 #include "tests/integration/raw_frames.hpp"
 #include "tests/integration/report.hpp"
+#include "tui/client/account.hpp"
+#include "tui/client/known_servers.hpp"
 #include "tui/client/paths.hpp"
 
 using namespace tacit;
@@ -188,7 +190,7 @@ std::string first_line_of(const std::vector<std::string>& lines, const std::stri
 // client looks for it on this server's Unix socket.
 std::string home_for(const TestServer& s, const std::string& tag, const std::string& user) {
     auto home = make_temp_dir(tag);
-    auto dir = home + "/xdg/tacit/" + client::server_dirname(s.unix_addr()) + "/" + user;
+    auto dir = client::DataDir(home + "/xdg/tacit").account(client::read_server_pub(s.pub_file()), user).dir();
     write_identity(dir, user, "pw", shared_identity());
     return home;
 }

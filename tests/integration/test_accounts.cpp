@@ -13,6 +13,9 @@
 #include "shared/protocol.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_client.hpp"
+#include "tui/client/account.hpp"
+#include "tui/client/known_servers.hpp"
+#include "tui/client/paths.hpp"
 
 using namespace tacit;
 using namespace tacit::test;
@@ -543,4 +546,66 @@ TEST_CASE("who follows logins, logouts and dropped connections", "[integration][
     REQUIRE(r.ok);
     REQUIRE(who(a) == all);
     REQUIRE(a.wait_until([&] { return last_presence() == 3; }, 5000));
+}
+
+// Issue 13: local data is keyed by the server key, not the address. alice
+// registers over TCP with a client from before that layout (simulated by
+// moving her directory to DATA/ADDRESS/alice), then reaches the same server
+// over its Unix socket: her account is found (no registration offered), her
+// history is there; and over TCP again it is the same account.
+TEST_CASE("one account for one server over TCP and its Unix socket, old layout adopted", "[integration][accounts]") {
+    TestServer s(kLoose, true);
+    {
+        RawClient raw(s);
+        REQUIRE(raw.register_user("bob", "pw", shared_identity()).status == proto::OK);
+    }
+    const std::string home = make_temp_dir("acct-addr");
+    client::Options o;
+    o.server = s.addr();
+    o.server_key_file = s.pub_file();
+    o.data_dir = home + "/tacit";
+    o.timeout_ms = 10000;
+    const auto key = client::read_server_pub(s.pub_file());
+    {
+        client::Client c(o);
+        REQUIRE(c.connect().ok);
+        CHECK_FALSE(c.has_local_account("alice"));
+        REQUIRE(c.register_user("alice", "pw").ok);
+        CHECK(c.has_local_account("alice"));
+        REQUIRE(c.login("alice", "pw").ok);
+        auto r = c.send("bob", "sent over tcp");
+        INFO(r.msg);
+        REQUIRE(r.ok);
+    }
+    const auto dir = client::DataDir(o.data_dir).account(key, "alice").dir();
+    const auto old = o.data_dir + "/" + client::old_server_dirname(s.addr()) + "/alice";
+    client::make_dirs(o.data_dir + "/" + client::old_server_dirname(s.addr()));
+    REQUIRE(::rename(dir.c_str(), old.c_str()) == 0);
+
+    auto has_tcp_message = [](client::Client& c) {
+        for (auto& m : c.history("bob", 10))
+            if (m.body == "sent over tcp") return true;
+        return false;
+    };
+    client::Options u = o;
+    u.server = s.unix_addr();
+    u.server_key_file.clear();
+    u.confirm_new_server = [](const std::string&) { return true; };
+    {
+        client::Client c(u);
+        REQUIRE(c.connect().ok);
+        CHECK(c.has_local_account("alice"));  // so the form offers login, not registration
+        auto r = c.login("alice", "pw");
+        INFO(r.msg);
+        REQUIRE(r.ok);
+        CHECK(has_tcp_message(c));
+    }
+    CHECK(slurp(dir + "/identity.pub").rfind("tacit-user-v1 ", 0) == 0);  // moved into place
+    {
+        client::Client c(o);  // TCP again: the same account, now in the new layout
+        REQUIRE(c.connect().ok);
+        REQUIRE(c.login("alice", "pw").ok);
+        CHECK(has_tcp_message(c));
+    }
+    remove_tree(home);
 }

@@ -89,7 +89,7 @@ check "PgUp stops with the first line on the top row" wait_until 5 eval 'top_row
 # ---------------------------------------------------------------- FILES
 
 files=$(sed -n '/^\.Sh FILES/,/^\.Sh /p' man/tacit.1)
-acct=$(ls -d "$TMP"/ann/data/tacit/*/ann)
+acct=$(ls -d "$TMP"/ann/data/tacit/servers/*/ann)
 missing=""
 for f in "$acct"/* "$TMP/ann/data/tacit/known_servers"; do
     grep -qE "^\.It Pa (.*/)?$(basename "$f")( |$)" <<< "$files" || missing="$missing $(basename "$f")"

@@ -1,11 +1,8 @@
 #include "tui/client/client.hpp"
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <fcntl.h>
 #include <fmt/core.h>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <unistd.h>
@@ -15,11 +12,10 @@
 #include "shared/messages.hpp"
 #include "shared/names.hpp"
 #include "shared/protocol.hpp"
+#include "tui/client/account.hpp"
 #include "tui/client/e2e.hpp"
 #include "tui/client/known_servers.hpp"
 #include "tui/client/local_store.hpp"
-#include "tui/client/paths.hpp"
-#include "tui/client/replace_file.hpp"
 #include "tui/client/secure_conn.hpp"
 
 namespace tacit::client {
@@ -33,26 +29,12 @@ uint64_t wall_ms() {
 
 Nonce fresh_nonce() { return crypto::random_array<16>(); }
 
-std::optional<Bytes> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto s = ss.str();
-    return Bytes(s.begin(), s.end());
-}
-
-void write_private(const std::string& path, ByteView data) { replace_file(path, data, 0600); }
-
-void write_public_key(const std::string& path, const UserIdentity& ident) {
-    replace_file(path, as_bytes("tacit-user-v1 " + base64(ident.bundle().encode()) + "\n"), 0644);
-}
-
 }  // namespace
 
 struct Client::Impl {
     Client& self;
     Options opt;
+    DataDir files;
     Endpoint ep;
     std::string server_name;
     std::optional<ServerBundle> server;
@@ -64,8 +46,7 @@ struct Client::Impl {
     std::map<std::string, Bytes> key_changes;  // user -> new bundle awaiting accept-key
     std::deque<msg::Notify> notes;
 
-    Impl(Client& c, Options o) : self(c), opt(std::move(o)) {
-        opt.data_dir = private_data_dir(opt.data_dir.empty() ? data_home() : opt.data_dir);
+    Impl(Client& c, Options o) : self(c), opt(std::move(o)), files(opt.data_dir) {
         auto p = parse_endpoint(opt.server, 7700);
         if (!p) throw std::runtime_error("bad server address: " + opt.server);
         ep = *p;
@@ -90,8 +71,10 @@ struct Client::Impl {
         Event e{Event::Kind::Info, {}, {}, std::move(text), {}, {}, {}, 0};
         event(std::move(e));
     }
-    std::string user_dir(const std::string& user) const {
-        return opt.data_dir + "/" + server_dirname(server_name) + "/" + user;
+    // The user's files on the connected server; connect() has pinned its key.
+    Account account(const std::string& user) const {
+        if (!server) throw std::runtime_error("no server key yet: connect first");
+        return files.account(*server, user);
     }
 
     // ------------------------------------------------------------ requests
@@ -154,18 +137,18 @@ struct Client::Impl {
 
     // ------------------------------------------------------------ connect
     Result connect() {
-        auto known_file = opt.data_dir + "/known_servers";
+        const auto known_file = files.known_servers_file();
         if (!opt.server_key_file.empty()) {
             server = read_server_pub(opt.server_key_file);
-            remember_server(known_file, server_name, *server);
-        } else if (auto k = known_server(known_file, server_name)) {
+            files.pin_server(server_name, *server);
+        } else if (auto k = files.pinned_server(server_name)) {
             server = *k;
         } else {
             auto b = SecureConn::key_request(ep, opt.timeout_ms);
             auto fp = fingerprint(b.encode());
             if (opt.confirm_new_server && !opt.confirm_new_server(fp))
                 return Result::fail(proto::AUTH_FAILED, "server key not accepted");
-            remember_server(known_file, server_name, b);
+            files.pin_server(server_name, b);
             server = b;
             info("pinned the key of " + server_name + ": " + fp);
         }
@@ -206,32 +189,10 @@ struct Client::Impl {
     }
 
     // ------------------------------------------------------------ identity
-    Secret store_key(const std::string& dir, ByteView file_key, bool create) {
-        // The history is encrypted under a random store key wrapped by the
-        // password's file key, so a password change rewraps 32 bytes.
-        auto path = dir + "/store.key";
-        if (auto data = read_file(path); data && data->size() == 12 + 32 + 16) {
-            ByteView v(*data);
-            auto k = crypto::gcm_open(file_key, v.first(12), as_bytes("tacit store key"), v.subspan(12));
-            if (!k) throw std::runtime_error("cannot open the local store key (wrong password?)");
-            return std::move(*k);
-        }
-        if (!create) throw std::runtime_error("no local store key in " + dir);
-        Secret k(32);
-        crypto::random_bytes(k.data(), 32);
-        wrap_store_key(dir, file_key, k);
-        return k;
-    }
-    void wrap_store_key(const std::string& dir, ByteView file_key, const Secret& k) {
-        auto iv = crypto::random_array<12>();
-        auto ct = crypto::gcm_seal(file_key, iv, as_bytes("tacit store key"), k);
-        write_private(dir + "/store.key", concat({iv, ct}));
-    }
-    void open_store(const std::string& user) {
-        auto dir = user_dir(user);
-        auto k = store_key(dir, pw->file_key, true);
+    void open_store(const Account& acct) {
+        auto k = acct.store_key(pw->file_key, true);
         store.reset();  // LMDB: one environment per store per process, so close the old one first
-        store = std::make_unique<LocalStore>(dir + "/store", k, opt.store_initial_map);
+        store = std::make_unique<LocalStore>(acct.store_dir(), k, opt.store_initial_map);
     }
 
     // ------------------------------------------------------------ accounts
@@ -252,11 +213,9 @@ struct Client::Impl {
         auto d = decode_signed<msg::RegisterR>(r);
         if (!ct_equal(d.m.nonce, m.nonce)) throw ConnError("reply nonce mismatch");
         if (d.m.status != proto::OK) return Result::fail(d.m.status, d.m.msg);
-        auto dir = user_dir(user);
-        make_dirs(dir);
-        write_private(dir + "/identity.key", seal_user_keyfile(ident, keys.file_key));
-        write_public_key(dir + "/identity.pub", ident);
-        store_key(dir, keys.file_key, true);
+        auto acct = account(user);
+        acct.save_identity(ident, keys.file_key);
+        acct.store_key(keys.file_key, true);
         return Result::good(d.m.msg);
     }
 
@@ -270,8 +229,9 @@ struct Client::Impl {
             if (!c.ok) return c;
         }
         auto keys = derive_password(password_text, user);
+        const auto acct = account(user);
         Result err;
-        auto ident = open_identity(user, keys, &err);
+        auto ident = acct.open_identity(keys.file_key, &err);
         if (!ident) return err;
         auto r = do_login(user, *ident, keys);
         if (!r.ok) return r;
@@ -279,31 +239,10 @@ struct Client::Impl {
         pw = std::move(keys);
         password = Secret(as_bytes(password_text));
         self.user_ = user;
-        open_store(user);
+        open_store(acct);
         store->put_secret("token", *self.token_);
         fetch_all();
         return r;
-    }
-
-    // The identity file opened with keys: the one check of a password that
-    // needs no server (login, and passwd's current password).
-    std::optional<UserIdentity> open_identity(const std::string& user, const PasswordKeys& keys, Result* err) {
-        auto path = user_dir(user) + "/identity.key";
-        auto keyfile = read_file(path);
-        if (!keyfile) {
-            *err = Result::fail(proto::AUTH_FAILED,
-                                "no key for " + user + " on this machine (" + path + "); register first");
-            return std::nullopt;
-        }
-        struct stat st{};
-        if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077)) {
-            *err = Result::fail(proto::AUTH_FAILED, path + " is readable by others; chmod 600 it");
-            return std::nullopt;
-        }
-        auto ident = open_user_keyfile(*keyfile, keys.file_key);
-        wipe(keyfile->data(), keyfile->size());
-        if (!ident) *err = Result::fail(proto::AUTH_FAILED, "wrong password: cannot open your key file");
-        return ident;
     }
 
     Result do_login(const std::string& user, const UserIdentity& ident, const PasswordKeys& keys) {
@@ -370,7 +309,7 @@ struct Client::Impl {
     Result passwd(const std::string& old_password, const std::string& new_password) {
         if (!self.token_) return Result::fail(proto::AUTH_FAILED, "not logged in");
         Result err;
-        auto same = open_identity(self.user_, derive_password(old_password, self.user_), &err);
+        auto same = account(self.user_).open_identity(derive_password(old_password, self.user_).file_key, &err);
         if (!same) return err;
         auto r = renew(std::move(*same), derive_password(new_password, self.user_), &new_password);
         if (!r.ok) return r;
@@ -413,11 +352,10 @@ struct Client::Impl {
         if (!ct_equal(d3.m.nonce, r3.nonce)) throw ConnError("reply nonce mismatch");
         if (d3.m.status != proto::OK) return Result::fail(d3.m.status, d3.m.msg);
         // Committed on the server: store the key file, rewrap the store key.
-        auto dir = user_dir(user);
-        auto sk = store_key(dir, pw->file_key, false);
-        write_private(dir + "/identity.key", seal_user_keyfile(next, keys.file_key));
-        write_public_key(dir + "/identity.pub", next);
-        wrap_store_key(dir, keys.file_key, sk);
+        const auto acct = account(user);
+        auto sk = acct.store_key(pw->file_key, false);
+        acct.save_identity(next, keys.file_key);
+        acct.wrap_store_key(keys.file_key, sk);
         id = std::move(next);
         pw = std::move(keys);
         if (new_password) password = Secret(as_bytes(*new_password));
@@ -860,6 +798,14 @@ Result Client::rekey() {
 Result Client::passwd(const std::string& op, const std::string& np) {
     NEED_LOGIN();
     return guarded([&] { return impl_->passwd(op, np); });
+}
+bool Client::has_local_account(const std::string& u) const {
+    if (!impl_->server || !name_problem(u).empty()) return false;
+    try {
+        return impl_->account(u).has_identity();
+    } catch (const std::exception&) {
+        return false;  // an old directory that can't be moved: login says why
+    }
 }
 bool Client::logged_in() const { return token_.has_value() && impl_->conn; }
 const std::string& Client::user() const { return user_; }

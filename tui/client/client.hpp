@@ -72,6 +72,9 @@ public:
     // (AUTH_FAILED otherwise, and nothing is sent).
     Result passwd(const std::string& old_password, const std::string& new_password);
     bool logged_in() const;
+    // Whether this machine holds user's key file for the server connect()
+    // pinned (so the front end offers login, not registration).
+    bool has_local_account(const std::string& user) const;
     const std::string& user() const;
 
     // ---- messages

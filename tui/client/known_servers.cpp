@@ -21,6 +21,19 @@ std::optional<ServerBundle> known_server(const std::string& file, const std::str
     return std::nullopt;
 }
 
+std::vector<std::string> addresses_pinned_to(const std::string& file, const ServerBundle& b) {
+    std::vector<std::string> out;
+    const auto want = b.encode();
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto sp = line.find(' ');
+        if (sp == std::string::npos) continue;
+        if (auto k = parse_server_pub(line.substr(sp + 1)); k && k->encode() == want) out.push_back(line.substr(0, sp));
+    }
+    return out;
+}
+
 void remember_server(const std::string& file, const std::string& server, const ServerBundle& b) {
     auto slash = file.rfind('/');
     if (slash != std::string::npos) make_dirs(file.substr(0, slash));

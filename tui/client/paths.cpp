@@ -38,12 +38,6 @@ std::string data_home() {
 }
 std::string config_home() { return xdg("XDG_CONFIG_HOME", "/.config"); }
 
-std::string server_dirname(const std::string& server) {
-    std::string s;
-    for (char c : server) s.push_back((isalnum((unsigned char)c) || c == '.' || c == '-') ? c : '_');
-    return s;
-}
-
 void make_dirs(const std::string& path, unsigned mode) {
     for (size_t i = 1; i <= path.size(); ++i) {
         if (i == path.size() || path[i] == '/') {

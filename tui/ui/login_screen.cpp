@@ -1,10 +1,8 @@
 #include "tui/ui/login_screen.hpp"
 
-#include <sys/stat.h>
 
 #include "shared/net.hpp"
 #include "shared/protocol.hpp"
-#include "tui/client/paths.hpp"
 #include "tui/ui/card.hpp"
 #include "tui/ui/login_form.hpp"
 #include "tui/ui/width.hpp"
@@ -120,17 +118,6 @@ LoginOutcome connect_loop(Terminal& t, CardScreen& s, client::Client& c, const s
 
 }  // namespace
 
-std::string account_dir(const client::Options& opt, const std::string& user) {
-    std::string base = opt.data_dir.empty() ? client::data_home() : opt.data_dir;
-    auto ep = parse_endpoint(opt.server, 7700);
-    return base + "/" + client::server_dirname(ep ? to_string(*ep) : opt.server) + "/" + user;
-}
-
-bool has_local_key(const client::Options& opt, const std::string& user) {
-    struct stat st{};
-    return ::stat((account_dir(opt, user) + "/identity.key").c_str(), &st) == 0;
-}
-
 bool confirm_server(Terminal& t, const std::string& server, const std::string& fingerprint) {
     CardScreen s(t);
     for (;;) {
@@ -165,7 +152,7 @@ LoginOutcome run_login(Terminal& t, client::Client& c, const client::Options& op
                        const bool& key_declined) {
     CardScreen s(t);
     if (auto o = connect_loop(t, s, c, opt.server, key_declined); o != LoginOutcome::LoggedIn) return o;
-    LoginForm f(cfg.user, [&](const std::string& u) { return has_local_key(opt, u); });
+    LoginForm f(cfg.user, [&](const std::string& u) { return c.has_local_account(u); });
     for (;;) {
         s.show(form_card(t, f, opt.server, c.server_fingerprint()));
         auto in = wait_input(t, 1000);

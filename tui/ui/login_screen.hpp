@@ -22,9 +22,4 @@ enum class LoginOutcome { LoggedIn, Quit, NoServer, KeyChanged, KeyDeclined };
 LoginOutcome run_login(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg,
                        const bool& key_declined);
 
-// Whether this machine holds user's key file for the server.
-bool has_local_key(const client::Options& opt, const std::string& user);
-// $XDG_DATA_HOME/tacit/<server>/<user>, where the client core keeps them.
-std::string account_dir(const client::Options& opt, const std::string& user);
-
 }  // namespace tacit::ui

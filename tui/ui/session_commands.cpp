@@ -1,8 +1,6 @@
 // Slash commands that need the client core (the model applies the local
 // ones itself: /query, /close, /mute, /unmute, /help; /query is then
 // checked against the server by open_query()).
-#include <fstream>
-#include <sstream>
 
 #include "shared/bytes.hpp"
 #include "shared/keys.hpp"
@@ -95,12 +93,7 @@ void Session::show_fingerprint(const std::string& user) {
         model_.add_system({}, r.ok ? "key of " + user + ": " + fp : r.msg, wall_ms());
         return;
     }
-    std::ifstream in(account_dir(opt_, c_.user()) + "/identity.pub");
-    std::string magic, b64;
-    in >> magic >> b64;
-    auto bundle = unbase64(b64);
-    model_.add_system({}, bundle ? "your key: " + fingerprint(*bundle) : "your key: (identity.pub not readable)",
-                      wall_ms());
+    model_.add_system({}, "your key: " + c_.own_fingerprint(), wall_ms());
     model_.add_system({}, "server key: " + c_.server_fingerprint(), wall_ms());
 }
 
