@@ -1,6 +1,10 @@
 // Accounts (issue 3) against a real tacitd: register, login, logout, who,
 // rekey, passwd, and every way an account request is refused.
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <array>
+#include <cstdio>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -15,6 +19,7 @@
 #include "tests/integration/raw_client.hpp"
 #include "tui/client/account.hpp"
 #include "tui/client/known_servers.hpp"
+#include "tui/client/local_store.hpp"
 #include "tui/client/paths.hpp"
 
 using namespace tacit;
@@ -606,6 +611,129 @@ TEST_CASE("one account for one server over TCP and its Unix socket, old layout a
         REQUIRE(c.connect().ok);
         REQUIRE(c.login("alice", "pw").ok);
         CHECK(has_tcp_message(c));
+    }
+    remove_tree(home);
+}
+
+namespace {
+constexpr char kHex[] = "0123456789abcdef";
+
+// A password made on the stack from seed ("pw-" and its hex) and handed over
+// in wiping memory, so the test itself leaves no copy behind.
+client::Password fresh_password(const std::array<uint8_t, 12>& seed) {
+    char text[2 * 12 + 3] = "pw-";
+    for (size_t i = 0; i < seed.size(); ++i) {
+        text[3 + 2 * i] = kHex[seed[i] >> 4];
+        text[4 + 2 * i] = kHex[seed[i] & 15];
+    }
+    client::Password p(std::string_view(text, sizeof text));
+    wipe(text, sizeof text);
+    return p;
+}
+
+// Whether p[0..27) is the password of seed, compared without making it.
+bool is_password(const char* p, const std::array<uint8_t, 12>& seed) {
+    if (p[0] != 'p' || p[1] != 'w' || p[2] != '-') return false;
+    for (size_t i = 0; i < seed.size(); ++i)
+        if (p[3 + 2 * i] != kHex[seed[i] >> 4] || p[4 + 2 * i] != kHex[seed[i] & 15]) return false;
+    return true;
+}
+
+// Whether any readable and writable mapping of this process (heap, stacks,
+// anonymous memory) holds seed's password: where a copy that outlived its
+// use would be. Read in chunks into one buffer that never holds it unless
+// it was found.
+bool memory_holds_password(const std::array<uint8_t, 12>& seed) {
+    constexpr size_t kLen = 2 * 12 + 3, kChunk = 1 << 16;
+    std::ifstream maps("/proc/self/maps");
+    int mem = ::open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+    REQUIRE(mem >= 0);
+    static char buf[kChunk + kLen];
+    std::string line;
+    bool found = false;
+    while (!found && std::getline(maps, line)) {
+        unsigned long lo = 0, hi = 0;
+        char perms[5] = {};
+        if (std::sscanf(line.c_str(), "%lx-%lx %4s", &lo, &hi, perms) != 3) continue;
+        if (perms[0] != 'r' || perms[1] != 'w' || line.find("[vvar") != std::string::npos) continue;
+        for (unsigned long at = lo; at < hi && !found; at += kChunk) {
+            ssize_t n = ::pread(mem, buf, std::min<unsigned long>(kChunk + kLen, hi - at), off_t(at));
+            for (ssize_t i = 0; i + ssize_t(kLen) <= n && !found; ++i) found = is_password(buf + i, seed);
+        }
+    }
+    wipe(buf, sizeof buf);
+    ::close(mem);
+    return found;
+}
+}  // namespace
+
+// Issue 13, item 8: the typed password is gone once PBKDF2 has run; the
+// derived keys and the session token stay in memory only, and are enough to
+// reconnect; nothing writes the token to disk.
+TEST_CASE("the password is wiped after PBKDF2; the token stays off disk; reconnect needs neither",
+          "[integration][accounts]") {
+    TestServer s(kLoose);
+    const auto seed = crypto::random_array<12>();
+    const std::string home = make_temp_dir("wipe");
+    client::Options o;
+    o.server = s.addr();
+    o.server_key_file = s.pub_file();
+    o.data_dir = home + "/tacit";
+    o.timeout_ms = 10000;
+    Token token{};
+    {
+        auto a = std::make_unique<client::Client>(o);
+        REQUIRE(a->connect().ok);
+        REQUIRE(a->register_user("alice", fresh_password(seed)).ok);
+        auto r = a->login("alice", fresh_password(seed));
+        INFO(r.msg);
+        REQUIRE(r.ok);
+        {
+            // The check can see a copy: one kept alive here is found.
+            auto kept = fresh_password(seed);
+            CHECK(memory_holds_password(seed));
+        }
+        CHECK_FALSE(memory_holds_password(seed));
+
+        REQUIRE(a->token());
+        token = *a->token();
+        a->disconnect();
+        r = a->reconnect();
+        INFO(r.msg);
+        REQUIRE(r.ok);
+        CHECK(r.msg == "session resumed");  // RESUME with the in-memory token
+
+        // A server that no longer knows the token (its data gone, alice
+        // registered again with the same keys and password): the client
+        // logs in again with the keys derived at login, asking nothing.
+        const std::string pw(fresh_password(seed).text());
+        auto id = [&] {
+            std::ifstream in(client::DataDir(o.data_dir).account(client::read_server_pub(s.pub_file()), "alice").dir() +
+                             "/identity.key", std::ios::binary);
+            std::string sealed((std::istreambuf_iterator<char>(in)), {});
+            auto k = open_user_keyfile(as_bytes(sealed), derive_password(pw, "alice").file_key);
+            REQUIRE(k);
+            return std::move(*k);
+        }();
+        s.stop();
+        remove_tree(s.data_dir());
+        s.start();
+        REQUIRE(RawClient(s).register_user("alice", pw, id).status == proto::OK);
+        a->disconnect();
+        r = a->reconnect();
+        INFO(r.msg);
+        REQUIRE(r.ok);
+        CHECK(r.msg == "reconnected");
+        CHECK(a->logged_in());
+    }
+    // Not on disk: neither in any file as it is, nor as a sealed secret of the store.
+    CHECK(files_containing(home, std::string(token.begin(), token.end())).empty());
+    const auto key = client::read_server_pub(s.pub_file());
+    auto acct = client::DataDir(home + "/tacit").account(key, "alice");
+    const std::string pw(fresh_password(seed).text());
+    {
+        client::LocalStore store(acct.store_dir(), acct.store_key(derive_password(pw, "alice").file_key, false));
+        CHECK_FALSE(store.get_secret("token"));
     }
     remove_tree(home);
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -22,6 +23,12 @@ using client::Event;
 using client::Result;
 
 namespace {
+
+// Overwrites s before it is freed or reused (it may have held a password).
+void scrub(std::string& s) {
+    wipe(s.data(), s.size());
+    s.clear();
+}
 
 uint64_t mono_ms() {
     using namespace std::chrono;
@@ -109,14 +116,19 @@ std::optional<double> number(const std::string& w, double max) {
 
 // Standard input as lines, without stdio's buffer: a line already read is
 // handed out at once, never left waiting behind poll() for more input.
+// Lines may carry a password (login, register, passwd), so every byte read
+// is wiped once handed out: nothing of a line outlives its handling.
 class LineReader {
 public:
+    ~LineReader() { scrub(buf_); }
     // A complete line, or the last unterminated one at end of input.
     std::optional<std::string> next() {
-        auto nl = buf_.find('\n');
-        if (nl == std::string::npos && !(eof_ && !buf_.empty())) return std::nullopt;
-        std::string line = buf_.substr(0, nl);
-        buf_.erase(0, nl == std::string::npos ? buf_.size() : nl + 1);
+        auto nl = buf_.find('\n', pos_);
+        if (nl == std::string::npos && !(eof_ && pos_ < buf_.size())) return std::nullopt;
+        const size_t end = nl == std::string::npos ? buf_.size() : nl;
+        std::string line = buf_.substr(pos_, end - pos_);
+        pos_ = nl == std::string::npos ? buf_.size() : nl + 1;
+        compact();
         if (!line.empty() && line.back() == '\r') line.pop_back();
         return line;
     }
@@ -124,26 +136,71 @@ public:
     void fill() {
         char chunk[4096];
         ssize_t n = ::read(0, chunk, sizeof chunk);
-        if (n > 0) buf_.append(chunk, size_t(n));
-        else if (n == 0 || (errno != EINTR && errno != EAGAIN)) eof_ = true;
+        if (n > 0) {
+            // Appending may reallocate: copy into a fresh buffer and wipe the old one.
+            std::string grown;
+            grown.reserve(buf_.size() - pos_ + size_t(n));
+            grown.append(buf_, pos_).append(chunk, size_t(n));
+            scrub(buf_);
+            buf_ = std::move(grown);
+            pos_ = 0;
+            wipe(chunk, size_t(n));
+        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+            eof_ = true;
+        }
     }
-    bool done() const { return eof_ && buf_.empty(); }
+    bool done() const { return eof_ && pos_ >= buf_.size(); }
 
 private:
+    // Drops the handed-out front, wiping it (erase() would leave copies
+    // behind the new end).
+    void compact() {
+        if (pos_ == 0) return;
+        std::string rest = buf_.substr(pos_);
+        scrub(buf_);
+        buf_ = std::move(rest);
+        pos_ = 0;
+    }
     std::string buf_;
+    size_t pos_ = 0;
     bool eof_ = false;
 };
 
+// A line and its words, wiped when they go (see LineReader).
+struct ScrubbedLine {
+    std::string text;
+    std::vector<std::string> words;
+    ~ScrubbedLine() {
+        scrub(text);
+        for (auto& w : words) scrub(w);
+    }
+};
+
+// Words split at white space, as operator>> does, without a stream's own
+// copy of the line; reserved first, so no word is copied by a reallocation.
 std::vector<std::string> split(const std::string& line) {
-    std::istringstream ss(line);
+    auto space = [](char c) { return std::isspace((unsigned char)c) != 0; };
+    size_t n = 0;
+    for (size_t i = 0; i < line.size(); ++i)
+        if (!space(line[i]) && (i == 0 || space(line[i - 1]))) ++n;
     std::vector<std::string> v;
-    std::string w;
-    while (ss >> w) v.push_back(w);
+    v.reserve(n);
+    for (size_t i = 0; i < line.size();) {
+        if (space(line[i])) {
+            ++i;
+            continue;
+        }
+        size_t j = i;
+        while (j < line.size() && !space(line[j])) ++j;
+        v.emplace_back(line, i, j - i);
+        i = j;
+    }
     return v;
 }
 
-// Everything after the first n words, as typed (message text keeps its spaces).
-std::string rest_after(const std::string& line, size_t n) {
+// Everything after the first n words, as typed (message text keeps its
+// spaces); a view into line, so a password in it is not copied.
+std::string_view rest_after(const std::string& line, size_t n) {
     size_t p = 0;
     for (size_t i = 0; i < n; ++i) {
         p = line.find_first_not_of(" \t", p);
@@ -152,7 +209,7 @@ std::string rest_after(const std::string& line, size_t n) {
         if (p == std::string::npos) return "";
     }
     p = line.find_first_not_of(" \t", p);
-    return p == std::string::npos ? "" : line.substr(p);
+    return p == std::string::npos ? std::string_view() : std::string_view(line).substr(p);
 }
 
 // Reads events for `ms` milliseconds, reconnecting if the link drops.
@@ -209,8 +266,11 @@ int run(client::Options opt) {
             if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) in.fill();
         }
         if (!next) break;
-        const std::string line = std::move(*next);
-        auto w = split(line);
+        ScrubbedLine held{std::move(*next), {}};
+        scrub(*next);  // a short line moves by copy
+        const std::string& line = held.text;
+        held.words = split(line);
+        const auto& w = held.words;
         if (w.empty() || w[0][0] == '#') continue;
         const std::string& cmd = w[0];
         auto bad = [&](const std::string& why) {
@@ -280,7 +340,7 @@ int run(client::Options opt) {
             if (need(2, "passwd OLD NEW")) emit(reply(cmd, c.passwd(w[1], rest_after(line, 2))));
         } else if (cmd == "send") {
             if (need(2, "send USER TEXT...")) {
-                auto res = c.send(w[1], rest_after(line, 2));
+                auto res = c.send(w[1], std::string(rest_after(line, 2)));
                 emit_events(c);
                 auto j = reply(cmd, res);
                 if (res.ok) j["id"] = res.id;
@@ -310,7 +370,7 @@ int run(client::Options opt) {
         } else if (cmd == "search") {
             if (need(1, "search TEXT")) {
                 json arr = json::array();
-                for (auto& m : c.search(rest_after(line, 1))) arr.push_back(history_json(m));
+                for (auto& m : c.search(std::string(rest_after(line, 1)))) arr.push_back(history_json(m));
                 auto j = reply(cmd, Result::good(std::to_string(arr.size()) + " found"));
                 j["messages"] = arr;
                 emit(j);
@@ -355,7 +415,7 @@ int run(client::Options opt) {
             }
         } else if (cmd == "group-send") {
             if (need(2, "group-send G TEXT...")) {
-                auto res = c.group_send(w[1], rest_after(line, 2));
+                auto res = c.group_send(w[1], std::string(rest_after(line, 2)));
                 emit_events(c);
                 auto j = reply(cmd, res);
                 if (res.ok) j["id"] = res.id;

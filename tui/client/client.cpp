@@ -40,8 +40,7 @@ struct Client::Impl {
     std::optional<ServerBundle> server;
     std::unique_ptr<SecureConn> conn;
     std::optional<UserIdentity> id;
-    std::optional<PasswordKeys> pw;
-    Secret password;  // kept to log in again after renewal or an expired token
+    std::optional<PasswordKeys> pw;  // kept to log in again after renewal or an expired token
     std::unique_ptr<LocalStore> store;
     std::map<std::string, Bytes> key_changes;  // user -> new bundle awaiting accept-key
     std::deque<msg::Notify> notes;
@@ -196,11 +195,18 @@ struct Client::Impl {
     }
 
     // ------------------------------------------------------------ accounts
-    Result register_user(const std::string& user, const std::string& password_text) {
+    // PBKDF2, and the typed password wiped as soon as it has run.
+    static PasswordKeys derive(Password& password, const std::string& user) {
+        auto keys = derive_password(password.text(), user);
+        password.wipe();
+        return keys;
+    }
+
+    Result register_user(const std::string& user, Password password) {
         if (auto why = name_problem(user); !why.empty())
             return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
         if (!conn) return Result::fail(proto::INTERNAL, "not connected");
-        auto keys = derive_password(password_text, user);
+        auto keys = derive(password, user);
         auto ident = UserIdentity::generate();
         msg::Register m;
         m.user = user;
@@ -219,7 +225,7 @@ struct Client::Impl {
         return Result::good(d.m.msg);
     }
 
-    Result login(const std::string& user, const std::string& password_text) {
+    Result login(const std::string& user, Password password) {
         if (auto why = name_problem(user); !why.empty())
             return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
         if (!conn) {
@@ -228,7 +234,7 @@ struct Client::Impl {
             auto c = connect();
             if (!c.ok) return c;
         }
-        auto keys = derive_password(password_text, user);
+        auto keys = derive(password, user);
         const auto acct = account(user);
         Result err;
         auto ident = acct.open_identity(keys.file_key, &err);
@@ -237,10 +243,8 @@ struct Client::Impl {
         if (!r.ok) return r;
         id = std::move(*ident);
         pw = std::move(keys);
-        password = Secret(as_bytes(password_text));
         self.user_ = user;
         open_store(acct);
-        store->put_secret("token", *self.token_);
         fetch_all();
         return r;
     }
@@ -278,7 +282,6 @@ struct Client::Impl {
         } catch (const ConnError&) {
         }
         conn.reset();
-        if (store) store->erase_secret("token");
         self.token_.reset();
         return Result::good("logged out");
     }
@@ -296,8 +299,7 @@ struct Client::Impl {
     }
 
     Result rekey() {
-        auto r = renew(UserIdentity::generate(), PasswordKeys{Secret(pw->auth.view()), Secret(pw->file_key.view())},
-                       nullptr);
+        auto r = renew(UserIdentity::generate(), PasswordKeys{Secret(pw->auth.view()), Secret(pw->file_key.view())});
         if (!r.ok) return r;
         return Result::good("new key published, fingerprint " + fingerprint(id->bundle().encode()) +
                             "; contacts see a key change until they accept it" + r.msg);
@@ -306,12 +308,12 @@ struct Client::Impl {
     // Only the password changes: RENEW3 carries the registered bundle again
     // (tacit-protocol(7): public_key may be unchanged), so contacts see no
     // key change. The current password must open the identity file first.
-    Result passwd(const std::string& old_password, const std::string& new_password) {
+    Result passwd(Password old_password, Password new_password) {
         if (!self.token_) return Result::fail(proto::AUTH_FAILED, "not logged in");
         Result err;
-        auto same = account(self.user_).open_identity(derive_password(old_password, self.user_).file_key, &err);
+        auto same = account(self.user_).open_identity(derive(old_password, self.user_).file_key, &err);
         if (!same) return err;
-        auto r = renew(std::move(*same), derive_password(new_password, self.user_), &new_password);
+        auto r = renew(std::move(*same), derive(new_password, self.user_));
         if (!r.ok) return r;
         return Result::good("password changed; your key is unchanged" + r.msg);
     }
@@ -319,7 +321,7 @@ struct Client::Impl {
     // RENEW1..3 with next as the key (the current one again for a password
     // change) and keys for the password; then logs in again. On success msg
     // is "", or why that login failed.
-    Result renew(UserIdentity next, PasswordKeys keys, const std::string* new_password) {
+    Result renew(UserIdentity next, PasswordKeys keys) {
         if (!conn || !self.token_) return Result::fail(proto::AUTH_FAILED, "not logged in");
         const std::string user = self.user_;
         // Mail waiting now is wrapped for the old key, which is gone after
@@ -358,7 +360,6 @@ struct Client::Impl {
         acct.wrap_store_key(keys.file_key, sk);
         id = std::move(next);
         pw = std::move(keys);
-        if (new_password) password = Secret(as_bytes(*new_password));
         // RENEW3 ended every session; log in again here, so the user need not.
         conn.reset();
         self.token_.reset();
@@ -367,7 +368,6 @@ struct Client::Impl {
         if (!c.ok) return Result::good("; logging in again failed: " + c.msg);
         auto l = do_login(user, *id, *pw);
         if (!l.ok) return Result::good("; logging in again failed: " + l.msg);
-        store->put_secret("token", *self.token_);
         return Result::good("");
     }
 
@@ -718,7 +718,6 @@ struct Client::Impl {
         if (id && pw) {
             auto l = do_login(self.user_, *id, *pw);
             if (!l.ok) return l;
-            store->put_secret("token", *self.token_);
             Event e{Event::Kind::Reconnected, {}, {}, "logged in again", {}, {}, {}, 0};
             event(std::move(e));
             fetch_all();
@@ -730,7 +729,9 @@ struct Client::Impl {
 // ------------------------------------------------------------------ facade
 
 Client::Client(Options opt) : impl_(std::make_unique<Impl>(*this, std::move(opt))) {}
-Client::~Client() = default;
+Client::~Client() {
+    if (token_) wipe(token_->data(), token_->size());
+}
 
 namespace {
 template <class F> Result guarded(F&& f) {
@@ -780,11 +781,11 @@ uint64_t Client::send_idle_ms() const {
 bool Client::pump() { return impl_->pump(); }
 void Client::disconnect() { impl_->conn.reset(); }
 Result Client::reconnect() { return guarded([&] { return impl_->reconnect(); }); }
-Result Client::register_user(const std::string& u, const std::string& p) {
-    return guarded([&] { return impl_->register_user(u, p); });
+Result Client::register_user(const std::string& u, Password p) {
+    return guarded([&] { return impl_->register_user(u, std::move(p)); });
 }
-Result Client::login(const std::string& u, const std::string& p) {
-    return guarded([&] { return impl_->login(u, p); });
+Result Client::login(const std::string& u, Password p) {
+    return guarded([&] { return impl_->login(u, std::move(p)); });
 }
 Result Client::logout() { return guarded([&] { return impl_->logout(); }); }
 Result Client::who(std::vector<std::string>* users) {
@@ -795,9 +796,9 @@ Result Client::rekey() {
     NEED_LOGIN();
     return guarded([&] { return impl_->rekey(); });
 }
-Result Client::passwd(const std::string& op, const std::string& np) {
+Result Client::passwd(Password op, Password np) {
     NEED_LOGIN();
-    return guarded([&] { return impl_->passwd(op, np); });
+    return guarded([&] { return impl_->passwd(std::move(op), std::move(np)); });
 }
 bool Client::has_local_account(const std::string& u) const {
     if (!impl_->server || !name_problem(u).empty()) return false;

@@ -16,6 +16,7 @@
 
 #include "shared/keys.hpp"
 #include "tui/client/events.hpp"
+#include "tui/client/password.hpp"
 
 namespace tacit::client {
 
@@ -58,19 +59,22 @@ public:
     bool pump();
     // Drops the connection (test and reconnect paths).
     void disconnect();
-    // Reconnects and resumes the session with RESUME (or logs in again with
-    // the remembered password if the token is gone), then fetches mail.
+    // Reconnects and resumes the session with RESUME and the token held in
+    // memory (or, if the server no longer knows it, logs in again with the
+    // keys derived from the password at login), then fetches mail.
     Result reconnect();
 
-    // ---- accounts
-    Result register_user(const std::string& user, const std::string& password);
-    Result login(const std::string& user, const std::string& password);
+    // ---- accounts. A password is wiped as soon as PBKDF2 has run; the
+    // derived keys stay in wiping memory until the Client dies. The session
+    // token is never written to disk.
+    Result register_user(const std::string& user, Password password);
+    Result login(const std::string& user, Password password);
     Result logout();
     Result who(std::vector<std::string>* users);
     Result rekey();  // new keys, same password
     // New password, same keys: old_password must open the identity file
     // (AUTH_FAILED otherwise, and nothing is sent).
-    Result passwd(const std::string& old_password, const std::string& new_password);
+    Result passwd(Password old_password, Password new_password);
     bool logged_in() const;
     // Whether this machine holds user's key file for the server connect()
     // pinned (so the front end offers login, not registration).

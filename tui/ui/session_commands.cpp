@@ -112,13 +112,11 @@ void Session::show_search(const std::string& text) {
 }
 
 void Session::finish_passwd() {
-    std::string old_pw = passwd_->current(), new_pw = passwd_->password();
-    passwd_.reset();  // the prompt goes while the change runs
+    client::Password old_pw = passwd_->current(), new_pw = passwd_->password();
+    passwd_.reset();  // the prompt goes while the change runs (and wipes its copies)
     model_.add_system({}, "checking the current password, then changing it (your key stays) ...", wall_ms());
     draw();
-    auto r = c_.passwd(old_pw, new_pw);
-    wipe(old_pw.data(), old_pw.size());
-    wipe(new_pw.data(), new_pw.size());
+    auto r = c_.passwd(std::move(old_pw), std::move(new_pw));
     report(r, "/passwd");
 }
 
