@@ -34,6 +34,13 @@ constexpr std::string_view kInfo = "tacit v1 history";
 constexpr std::string_view kCheckKey = "check";
 constexpr std::string_view kCheckText = "tacit local store v1";
 constexpr std::string_view kCounterKey = "counter";
+// meta/schema: the layout's version, 4 bytes big-endian, not sealed (it
+// hides nothing). Absent is 0: stores from before it was kept.
+//   0 -> 1: the session token is no longer kept (it is erased), and ids
+//           keyed by msg_id alone become (sender, msg_id).
+constexpr std::string_view kSchemaKey = "schema";
+constexpr uint32_t kSchemaVersion = 1;
+constexpr std::string_view kOldTokenSecret = "token";
 constexpr unsigned kMaxDbs = 8;
 
 // Names of the DBs, also the first part of every record's AAD.
@@ -331,18 +338,21 @@ struct LocalStore::Impl {
         check(mdb_env_set_mapsize(env.get(), std::min(kMaxMap, info.me_mapsize * 2)), "cannot grow the map");
     }
 
-    // Whether (sender, id) is stored; also the ids of stores written before
-    // the sender was part of the key, which count only if that record's
-    // sender is this one.
+    // Whether (sender, id) is stored.
     bool has_id(Txn& t, std::string_view sender, std::string_view id) {
-        if (t.get(ids, id_key(sender, id))) return true;
-        auto old = t.get(ids, as_bytes(id));
-        if (!old) return false;
-        auto rec = t.get(msgs, *old);
-        if (!rec) return false;
-        auto m = open_msg(*old, *rec, {}, false);
-        return m && m->from == sender;
+        return t.get(ids, id_key(sender, id)).has_value();
     }
+
+    uint32_t schema(Txn& t) {
+        auto v = t.get(meta, as_bytes(kSchemaKey));
+        if (!v) return 0;
+        if (v->size() != 4) throw std::runtime_error("local store " + dir + ": damaged schema version");
+        uint32_t n = 0;
+        for (uint8_t b : *v) n = (n << 8) | b;
+        return n;
+    }
+    void migrate(Txn& t);
+    void migrate_0_to_1(Txn& t);
 };
 
 LocalStore::LocalStore(const std::string& dir, ByteView file_key, size_t initial_map)
@@ -391,6 +401,50 @@ void LocalStore::Impl::open_all(Txn& t, const std::string& dir) {
     } else {
         t.put(s.meta, ck, s.seal(kMeta, ck, as_bytes(kCheckText)));
     }
+    migrate(t);
+}
+
+// Brings a store of an older layout to kSchemaVersion, in the opening
+// transaction: all steps commit together or not at all.
+void LocalStore::Impl::migrate(Txn& t) {
+    const uint32_t v = schema(t);
+    if (v > kSchemaVersion)
+        throw std::runtime_error("local store " + dir + " has schema " + std::to_string(v) +
+                                 ", newer than this tacit knows (" + std::to_string(kSchemaVersion) +
+                                 "); use a newer tacit");
+    if (v == kSchemaVersion) return;
+    if (v < 1) migrate_0_to_1(t);
+    const uint8_t be[4] = {uint8_t(kSchemaVersion >> 24), uint8_t(kSchemaVersion >> 16), uint8_t(kSchemaVersion >> 8),
+                           uint8_t(kSchemaVersion)};
+    t.put(meta, as_bytes(kSchemaKey), ByteView(be, 4));
+}
+
+void LocalStore::Impl::migrate_0_to_1(Txn& t) {
+    t.del(secrets, as_bytes(kOldTokenSecret));  // tacit(1): the token stays in memory only
+    // ids keyed by msg_id alone (no NUL: ids hold none) get their sender,
+    // read from the message they point to; one that no longer opens is
+    // dropped, as it could never have matched a sender.
+    std::vector<std::pair<Bytes, Bytes>> old;
+    {
+        Cursor c = t.cursor(ids);
+        MDB_val k{}, v{};
+        for (bool ok = step(c.get(), &k, &v, MDB_FIRST); ok; ok = step(c.get(), &k, &v, MDB_NEXT)) {
+            auto key = view(k), at = view(v);
+            if (std::find(key.begin(), key.end(), 0) == key.end())
+                old.emplace_back(Bytes(key.begin(), key.end()), Bytes(at.begin(), at.end()));
+        }
+    }
+    for (auto& [id, at] : old) {
+        t.del(ids, id);
+        auto rec = t.get(msgs, at);
+        auto m = rec ? open_msg(at, *rec, {}, false) : std::nullopt;
+        if (m && sender_ok(m->from)) t.put(ids, id_key(m->from, as_chars(id)), at);
+    }
+}
+
+uint32_t LocalStore::schema_version() {
+    Txn t = impl_->read();
+    return impl_->schema(t);
 }
 
 LocalStore::~LocalStore() = default;

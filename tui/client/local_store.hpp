@@ -24,6 +24,10 @@
 // Other failures (a full disk) throw std::runtime_error with the reason.
 // Within one process, keep one LocalStore per dir open at a time (LMDB: an
 // environment must not be opened twice by one process).
+//
+// The layout has a schema version; opening a store of an older one migrates
+// it in the opening transaction (local_store.cpp lists the steps), and one
+// of a newer version is refused rather than misread.
 #pragma once
 #include <cstddef>
 #include <map>
@@ -52,6 +56,9 @@ public:
 
     // "#"+group for group messages, else the other party.
     static std::string conversation_of(const ChatMessage&, const std::string& me);
+
+    // The layout version this store now has (after any migration on open).
+    uint32_t schema_version();
 
     // The map's current size in bytes (grows on demand; also after another
     // process of the account grew it).
@@ -83,7 +90,8 @@ public:
     void set_group(const std::string& group, bool member);
     std::vector<std::string> groups();  // sorted
 
-    // ---- small encrypted settings (e.g. the session token)
+    // ---- small encrypted secrets (the session token is not one of them:
+    // tacit(1) keeps it in memory only)
     void put_secret(const std::string& name, ByteView value);
     std::optional<Secret> get_secret(const std::string& name);
     void erase_secret(const std::string& name);
