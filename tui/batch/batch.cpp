@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "shared/protocol.hpp"
+#include "tui/ui/commands.hpp"
 #include "tui/ui/sanitize.hpp"
 
 namespace tacit::batch {
@@ -106,14 +107,6 @@ json reply(const std::string& cmd, const Result& r) {
             {"msg", clean(r.msg)}};
 }
 
-// A whole word as a non-negative number no larger than max, or nullopt.
-std::optional<double> number(const std::string& w, double max) {
-    char* end = nullptr;
-    double v = std::strtod(w.c_str(), &end);
-    if (w.empty() || *end != '\0' || !std::isfinite(v) || v < 0 || v > max) return std::nullopt;
-    return v;
-}
-
 // Standard input as lines, without stdio's buffer: a line already read is
 // handed out at once, never left waiting behind poll() for more input.
 // Lines may carry a password (login, register, passwd), so every byte read
@@ -166,51 +159,11 @@ private:
     bool eof_ = false;
 };
 
-// A line and its words, wiped when they go (see LineReader).
+// A line, wiped when it goes (see LineReader).
 struct ScrubbedLine {
     std::string text;
-    std::vector<std::string> words;
-    ~ScrubbedLine() {
-        scrub(text);
-        for (auto& w : words) scrub(w);
-    }
+    ~ScrubbedLine() { scrub(text); }
 };
-
-// Words split at white space, as operator>> does, without a stream's own
-// copy of the line; reserved first, so no word is copied by a reallocation.
-std::vector<std::string> split(const std::string& line) {
-    auto space = [](char c) { return std::isspace((unsigned char)c) != 0; };
-    size_t n = 0;
-    for (size_t i = 0; i < line.size(); ++i)
-        if (!space(line[i]) && (i == 0 || space(line[i - 1]))) ++n;
-    std::vector<std::string> v;
-    v.reserve(n);
-    for (size_t i = 0; i < line.size();) {
-        if (space(line[i])) {
-            ++i;
-            continue;
-        }
-        size_t j = i;
-        while (j < line.size() && !space(line[j])) ++j;
-        v.emplace_back(line, i, j - i);
-        i = j;
-    }
-    return v;
-}
-
-// Everything after the first n words, as typed (message text keeps its
-// spaces); a view into line, so a password in it is not copied.
-std::string_view rest_after(const std::string& line, size_t n) {
-    size_t p = 0;
-    for (size_t i = 0; i < n; ++i) {
-        p = line.find_first_not_of(" \t", p);
-        if (p == std::string::npos) return "";
-        p = line.find_first_of(" \t", p);
-        if (p == std::string::npos) return "";
-    }
-    p = line.find_first_not_of(" \t", p);
-    return p == std::string::npos ? std::string_view() : std::string_view(line).substr(p);
-}
 
 // Reads events for `ms` milliseconds, reconnecting if the link drops.
 void wait_events(Client& c, uint64_t ms) {
@@ -235,6 +188,133 @@ void wait_events(Client& c, uint64_t ms) {
         if (n > 0) c.pump();
         emit_events(c);
     }
+}
+
+// Runs one parsed command (ui/commands.hpp's table) and writes its reply,
+// tacit(1) BATCH MODE. False after quit.
+bool run_command(Client& c, const std::string& cmd, const ui::Command& p) {
+    using K = ui::CommandKind;
+    const auto& a = p.args;
+    switch (p.kind) {
+        case K::Quit: emit({{"cmd", cmd}, {"ok", true}, {"status", "OK"}, {"msg", "bye"}}); return false;
+        case K::Ping: {
+            uint64_t rtt = 0;
+            auto res = c.ping(&rtt);
+            auto j = reply(cmd, res);
+            if (res.ok) j["rtt_us"] = rtt;
+            emit(j);
+            break;
+        }
+        case K::Fingerprint:
+            if (!a.empty()) {
+                std::string fp;
+                auto res = c.contact_fingerprint(a[0], &fp);
+                auto j = reply(cmd, res);
+                j["user"] = clean(a[0]);
+                if (res.ok) j["fingerprint"] = fp;
+                emit(j);
+            } else {
+                auto j = reply(cmd, Result::good(c.server_fingerprint()));
+                j["server"] = c.server_fingerprint();
+                if (auto own = c.own_fingerprint(); !own.empty()) j["fingerprint"] = own;
+                emit(j);
+            }
+            break;
+        case K::Register: emit(reply(cmd, c.register_user(a[0], a[1]))); break;
+        case K::Login: {
+            auto res = c.login(a[0], a[1]);
+            emit_events(c);
+            emit(reply(cmd, res));
+            break;
+        }
+        case K::Logout: emit(reply(cmd, c.logout())); break;
+        case K::Who: {
+            std::vector<std::string> users;
+            auto res = c.who(&users);
+            auto j = reply(cmd, res);
+            j["users"] = clean_all(users);
+            emit(j);
+            break;
+        }
+        case K::Rekey: {
+            auto res = c.rekey();
+            auto j = reply(cmd, res);
+            if (res.ok) j["fingerprint"] = c.own_fingerprint();
+            emit(j);
+            break;
+        }
+        // The new password takes the rest of the line, as login's does.
+        case K::Passwd: emit(reply(cmd, c.passwd(a[0], a[1]))); break;
+        case K::Msg:
+        case K::GroupSend: {
+            auto res = p.kind == K::Msg ? c.send(a[0], a[1]) : c.group_send(a[0], a[1]);
+            emit_events(c);
+            auto j = reply(cmd, res);
+            if (res.ok) j["id"] = res.id;
+            emit(j);
+            break;
+        }
+        case K::Update: {
+            auto res = c.update();
+            emit_events(c);
+            auto j = reply(cmd, res);
+            if (res.ok) j["count"] = res.count;
+            emit(j);
+            break;
+        }
+        case K::History:
+        case K::Search: {
+            json arr = json::array();
+            auto found = p.kind == K::History ? c.history(a[0], size_t(p.number.value_or(20))) : c.search(a[0]);
+            for (auto& m : found) arr.push_back(history_json(m));
+            auto msg = p.kind == K::Search ? std::to_string(arr.size()) + " found"
+                                           : std::to_string(arr.size()) + (arr.size() == 1 ? " message" : " messages");
+            auto j = reply(cmd, Result::good(msg));
+            j["messages"] = arr;
+            emit(j);
+            break;
+        }
+        case K::AcceptKey: {
+            auto res = c.accept_key(a[0]);
+            auto j = reply(cmd, res);
+            std::string fp;
+            if (res.ok && c.contact_fingerprint(a[0], &fp).ok) j["fingerprint"] = fp;
+            emit(j);
+            break;
+        }
+        case K::Wait:
+            wait_events(c, uint64_t(p.number.value_or(1.0) * 1000));
+            emit(reply(cmd, Result::good("waited")));
+            break;
+        case K::GroupCreate: emit(reply(cmd, c.group_create(a[0]))); break;
+        case K::GroupAdd: emit(reply(cmd, c.group_add(a[0], a[1]))); break;
+        case K::GroupRemove: emit(reply(cmd, c.group_remove(a[0], a[1]))); break;
+        case K::GroupLeave: emit(reply(cmd, c.group_leave(a[0]))); break;
+        case K::Groups: {
+            auto j = reply(cmd, Result::good("groups"));
+            j["groups"] = clean_all(c.groups());
+            emit(j);
+            break;
+        }
+        case K::GroupMembers: {
+            std::vector<std::string> m;
+            auto res = c.group_members(a[0], &m);
+            auto j = reply(cmd, res);
+            j["members"] = clean_all(m);
+            emit(j);
+            break;
+        }
+        case K::Reconnect: emit(reply(cmd, c.reconnect())); break;
+        // The screen's own rows: batch mode's table offers none of them.
+        case K::Send:
+        case K::Query:
+        case K::Close:
+        case K::Help:
+        case K::Mute:
+        case K::Unmute:
+        case K::Notify: break;
+    }
+    return true;
 }
 
 }  // namespace
@@ -266,166 +346,18 @@ int run(client::Options opt) {
             if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) in.fill();
         }
         if (!next) break;
-        ScrubbedLine held{std::move(*next), {}};
+        ScrubbedLine held{std::move(*next)};
         scrub(*next);  // a short line moves by copy
         const std::string& line = held.text;
-        held.words = split(line);
-        const auto& w = held.words;
-        if (w.empty() || w[0][0] == '#') continue;
-        const std::string& cmd = w[0];
-        auto bad = [&](const std::string& why) {
-            emit({{"cmd", clean(cmd)}, {"ok", false}, {"status", "BAD_REQUEST"}, {"msg", clean(why)}});
-            return false;
-        };
-        // Between lo and hi words after the command; kRest: the last takes
-        // the rest of the line.
-        constexpr size_t kRest = size_t(-1);
-        auto args = [&](size_t lo, size_t hi, const char* usage) {
-            size_t n = w.size() - 1;
-            if (n >= lo && (hi == kRest || n <= hi)) return true;
-            return bad(std::string(n < lo ? "missing arguments" : "too many arguments") + "; usage: " + usage);
-        };
-        auto need = [&](size_t n, const char* usage) { return args(n, kRest, usage); };
-        if (cmd == "quit" || cmd == "exit") {
-            if (!args(0, 0, "quit")) continue;
-            emit({{"cmd", cmd}, {"ok", true}, {"status", "OK"}, {"msg", "bye"}});
-            break;
-        } else if (cmd == "ping") {
-            if (!args(0, 0, "ping")) continue;
-            uint64_t rtt = 0;
-            auto res = c.ping(&rtt);
-            auto j = reply(cmd, res);
-            if (res.ok) j["rtt_us"] = rtt;
-            emit(j);
-        } else if (cmd == "fingerprint") {
-            if (!args(0, 1, "fingerprint [USER]")) continue;
-            if (w.size() >= 2) {
-                std::string fp;
-                auto res = c.contact_fingerprint(w[1], &fp);
-                auto j = reply(cmd, res);
-                j["user"] = clean(w[1]);
-                if (res.ok) j["fingerprint"] = fp;
-                emit(j);
-            } else {
-                auto j = reply(cmd, Result::good(c.server_fingerprint()));
-                j["server"] = c.server_fingerprint();
-                if (auto own = c.own_fingerprint(); !own.empty()) j["fingerprint"] = own;
-                emit(j);
-            }
-        } else if (cmd == "register") {
-            if (need(2, "register NAME PASSWORD")) emit(reply(cmd, c.register_user(w[1], rest_after(line, 2))));
-        } else if (cmd == "login") {
-            if (need(2, "login NAME PASSWORD")) {
-                auto res = c.login(w[1], rest_after(line, 2));
-                emit_events(c);
-                emit(reply(cmd, res));
-            }
-        } else if (cmd == "logout") {
-            if (args(0, 0, "logout")) emit(reply(cmd, c.logout()));
-        } else if (cmd == "who") {
-            if (!args(0, 0, "who")) continue;
-            std::vector<std::string> users;
-            auto res = c.who(&users);
-            auto j = reply(cmd, res);
-            j["users"] = clean_all(users);
-            emit(j);
-        } else if (cmd == "rekey") {
-            if (!args(0, 0, "rekey")) continue;
-            auto res = c.rekey();
-            auto j = reply(cmd, res);
-            if (res.ok) j["fingerprint"] = c.own_fingerprint();
-            emit(j);
-        } else if (cmd == "passwd") {
-            // The new password takes the rest of the line, as login's does.
-            if (need(2, "passwd OLD NEW")) emit(reply(cmd, c.passwd(w[1], rest_after(line, 2))));
-        } else if (cmd == "send") {
-            if (need(2, "send USER TEXT...")) {
-                auto res = c.send(w[1], std::string(rest_after(line, 2)));
-                emit_events(c);
-                auto j = reply(cmd, res);
-                if (res.ok) j["id"] = res.id;
-                emit(j);
-            }
-        } else if (cmd == "update") {
-            if (!args(0, 0, "update")) continue;
-            auto res = c.update();
-            emit_events(c);
-            auto j = reply(cmd, res);
-            if (res.ok) j["count"] = res.count;
-            emit(j);
-        } else if (cmd == "history") {
-            if (args(1, 2, "history USER|#GROUP [N]")) {
-                auto nn = w.size() >= 3 ? number(w[2], 1e6) : std::optional<double>(20);
-                if (!nn || *nn != std::floor(*nn)) {
-                    bad("N must be a whole number of messages");
-                    continue;
-                }
-                size_t n = size_t(*nn);
-                json arr = json::array();
-                for (auto& m : c.history(w[1], n)) arr.push_back(history_json(m));
-                auto j = reply(cmd, Result::good(std::to_string(arr.size()) + (arr.size() == 1 ? " message" : " messages")));
-                j["messages"] = arr;
-                emit(j);
-            }
-        } else if (cmd == "search") {
-            if (need(1, "search TEXT")) {
-                json arr = json::array();
-                for (auto& m : c.search(std::string(rest_after(line, 1)))) arr.push_back(history_json(m));
-                auto j = reply(cmd, Result::good(std::to_string(arr.size()) + " found"));
-                j["messages"] = arr;
-                emit(j);
-            }
-        } else if (cmd == "accept-key") {
-            if (args(1, 1, "accept-key USER")) {
-                auto res = c.accept_key(w[1]);
-                auto j = reply(cmd, res);
-                std::string fp;
-                if (res.ok && c.contact_fingerprint(w[1], &fp).ok) j["fingerprint"] = fp;
-                emit(j);
-            }
-        } else if (cmd == "wait") {
-            if (!args(0, 1, "wait [SECONDS]")) continue;
-            auto s = w.size() >= 2 ? number(w[1], 86400) : std::optional<double>(1.0);
-            if (!s) {
-                bad("SECONDS must be a number from 0 to 86400");
-                continue;
-            }
-            wait_events(c, uint64_t(*s * 1000));
-            emit(reply(cmd, Result::good("waited")));
-        } else if (cmd == "group-create") {
-            if (args(1, 1, "group-create G")) emit(reply(cmd, c.group_create(w[1])));
-        } else if (cmd == "group-add") {
-            if (args(2, 2, "group-add G USER")) emit(reply(cmd, c.group_add(w[1], w[2])));
-        } else if (cmd == "group-remove") {
-            if (args(2, 2, "group-remove G USER")) emit(reply(cmd, c.group_remove(w[1], w[2])));
-        } else if (cmd == "group-leave") {
-            if (args(1, 1, "group-leave G")) emit(reply(cmd, c.group_leave(w[1])));
-        } else if (cmd == "groups") {
-            if (!args(0, 0, "groups")) continue;
-            auto j = reply(cmd, Result::good("groups"));
-            j["groups"] = clean_all(c.groups());
-            emit(j);
-        } else if (cmd == "members") {
-            if (args(1, 1, "members G")) {
-                std::vector<std::string> m;
-                auto res = c.group_members(w[1], &m);
-                auto j = reply(cmd, res);
-                j["members"] = clean_all(m);
-                emit(j);
-            }
-        } else if (cmd == "group-send") {
-            if (need(2, "group-send G TEXT...")) {
-                auto res = c.group_send(w[1], std::string(rest_after(line, 2)));
-                emit_events(c);
-                auto j = reply(cmd, res);
-                if (res.ok) j["id"] = res.id;
-                emit(j);
-            }
-        } else if (cmd == "reconnect") {
-            if (args(0, 0, "reconnect")) emit(reply(cmd, c.reconnect()));
-        } else {
-            bad("unknown command " + cmd);
+        const auto first = line.find_first_not_of(" \t");
+        if (first == std::string::npos || line[first] == '#') continue;
+        const std::string cmd(line.substr(first, line.find_first_of(" \t", first) - first));
+        auto parsed = ui::parse_batch_command(line);
+        if (!parsed.ok) {
+            emit({{"cmd", clean(cmd)}, {"ok", false}, {"status", "BAD_REQUEST"}, {"msg", clean(parsed.error)}});
+            continue;
         }
+        if (!run_command(c, cmd, parsed.command)) break;
         c.pump();
         emit_events(c);
     }

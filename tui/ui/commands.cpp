@@ -1,23 +1,11 @@
 #include "tui/ui/commands.hpp"
 
-#include <optional>
+#include <cmath>
+#include <cstdlib>
+
+#include "shared/bytes.hpp"
 
 namespace tacit::ui {
-
-namespace {
-
-const CommandInfo* lookup(std::string_view name) {
-    for (const auto& c : command_table())
-        if (c.name == name) return &c;
-    return nullptr;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 // Splits off whitespace-separated words; rest() is what is left, verbatim
 // apart from the separating spaces, so message text keeps its spacing.
@@ -36,6 +24,12 @@ public:
         skip();
         return s_;
     }
+    size_t count() const {
+        Words copy(s_);
+        size_t n = 0;
+        while (copy.next()) ++n;
+        return n;
+    }
 
 private:
     void skip() {
@@ -44,14 +38,34 @@ private:
     std::string_view s_;
 };
 
-ParseResult fail(std::string_view name) {
-    const CommandInfo* c = lookup(name);
-    return {false, {}, "usage: " + std::string(c ? c->usage : name)};
+Command::~Command() {
+    for (auto& a : args) wipe(a.data(), a.size());
+}
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+const CommandInfo* lookup(std::string_view name, Front f) {
+    for (const auto& c : command_table())
+        if (c.name == name && offers(c, f)) return &c;
+    return nullptr;
 }
 
 ParseResult fail_msg(std::string msg) { return {false, {}, std::move(msg)}; }
 
 ParseResult ok(CommandKind k, std::vector<std::string> args = {}) { return {true, {k, std::move(args)}, {}}; }
+
+// The screen's answer to words that don't fit: the usage line.
+ParseResult screen_usage(std::string_view name) {
+    const CommandInfo* c = lookup(name, Front::Screen);
+    return fail_msg("usage: " + (c ? usage(*c, Front::Screen) : "/" + std::string(name)));
+}
 
 // "alice" or "#ops" -> normalized conversation key, or nullopt if invalid.
 std::optional<std::string> target(std::string_view w) {
@@ -72,17 +86,108 @@ std::optional<std::string> group(std::string_view w) {
     return user(w);
 }
 
+constexpr const char* kBadGroup = "invalid group name (1-32 of a-z 0-9 _ . -, starting with a letter)";
+
+// A whole word as a non-negative number no larger than max, or nullopt.
+std::optional<double> number(std::string_view w, double max) {
+    std::string s(w);
+    char* end = nullptr;
+    double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || !std::isfinite(v) || v < 0 || v > max) return std::nullopt;
+    return v;
+}
+
+// The screen checks and lower-cases names as they are typed; batch mode
+// passes them as written and the client core judges them. Numbers are
+// checked on both. "" when w is good, else the reason.
+std::string take(const ArgSpec& a, std::string_view w, Front f, ParseResult& r) {
+    switch (a.type) {
+        case ArgType::Target:
+        case ArgType::User:
+        case ArgType::Group: {
+            if (f == Front::Batch) break;
+            auto n = a.type == ArgType::Target ? target(w) : a.type == ArgType::User ? user(w) : group(w);
+            if (!n)
+                return a.type == ArgType::Target ? "invalid name: " + std::string(w)
+                       : a.type == ArgType::User ? "invalid user name: " + std::string(w)
+                                                 : std::string(kBadGroup);
+            r.command.args.push_back(*n);
+            return "";
+        }
+        case ArgType::Seconds:
+        case ArgType::Count: {
+            const bool whole = a.type == ArgType::Count;
+            auto v = number(w, whole ? 1e6 : 86400);
+            if (!v || (whole && *v != std::floor(*v)))
+                return whole ? "N must be a whole number of messages" : "SECONDS must be a number from 0 to 86400";
+            r.command.number = *v;
+            return "";
+        }
+        case ArgType::Word:
+            if (f == Front::Screen) {  // the help topic, typed in any case
+                r.command.args.push_back(lower(w));
+                return "";
+            }
+            break;
+        case ArgType::Text: break;
+    }
+    r.command.args.emplace_back(w);
+    return "";
+}
+
+// Fits the words after the name to c's ArgSpecs: first the count (missing,
+// too many), then each word's type, as tacit(1) orders the reasons.
+ParseResult parse_args(const CommandInfo& c, Words& w, Front f, std::string_view active) {
+    if (c.custom) return c.custom(w, active);
+    size_t lo = 0, hi = 0;
+    for (const auto& a : c.args) {
+        if (a.arity == Arity::One) ++lo;
+        hi = (a.arity == Arity::Many || a.type == ArgType::Text) ? size_t(-1) : hi + 1;
+    }
+    const size_t n = w.count();
+    if (n < lo || n > hi) {
+        if (f == Front::Screen)
+            return n > hi && !c.alone.empty() ? fail_msg(std::string(c.alone)) : screen_usage(c.name);
+        return fail_msg(std::string(n < lo ? "missing arguments" : "too many arguments") +
+                        "; usage: " + usage(c, Front::Batch));
+    }
+    ParseResult r{true, {c.kind, {}}, {}};
+    r.command.args.reserve(n + 1);
+    for (const auto& a : c.args) {
+        std::optional<std::string_view> word;
+        if (a.type == ArgType::Text) {
+            auto rest = w.rest();
+            if (!rest.empty()) word = rest;
+            w = Words(std::string_view());
+        } else {
+            word = w.next();
+        }
+        if (!word) {
+            if (a.active_default && f == Front::Screen) {
+                if (active.empty()) return screen_usage(c.name);
+                r.command.args.emplace_back(active);
+            }
+            continue;
+        }
+        if (auto why = take(a, *word, f, r); !why.empty()) return fail_msg(why);
+        if (a.arity == Arity::Many)
+            while (auto more = w.next())
+                if (auto why = take(a, *more, f, r); !why.empty()) return fail_msg(why);
+    }
+    return r;
+}
+
 ParseResult parse_group(Words& w, std::string_view active) {
     auto sub = w.next();
-    if (!sub) return fail("/group");
+    if (!sub) return screen_usage("group");
     std::string s = lower(*sub);
     // leave/members default to the active conversation when it is a group.
     std::optional<std::string> g;
     if (auto a = w.next()) g = group(*a);
     else if ((s == "leave" || s == "members") && active.size() > 1 && active[0] == '#')
         g = std::string(active.substr(1));
-    else return fail("/group");
-    if (!g) return fail_msg("invalid group name (1-32 of a-z 0-9 _ . -, starting with a letter)");
+    else return screen_usage("group");
+    if (!g) return fail_msg(kBadGroup);
 
     std::vector<std::string> args{*g};
     while (auto u = w.next()) {
@@ -95,21 +200,7 @@ ParseResult parse_group(Words& w, std::string_view active) {
     if (s == "remove" && args.size() == 2) return ok(CommandKind::GroupRemove, std::move(args));
     if (s == "leave" && args.size() == 1) return ok(CommandKind::GroupLeave, std::move(args));
     if (s == "members" && args.size() == 1) return ok(CommandKind::GroupMembers, std::move(args));
-    return fail("/group");
-}
-
-// For /query, /mute, /unmute: an explicit target or the active one.
-ParseResult parse_target_cmd(Words& w, std::string_view name, CommandKind k, std::string_view active,
-                             bool default_active) {
-    auto a = w.next();
-    if (!a) {
-        if (default_active && !active.empty()) return ok(k, {std::string(active)});
-        return fail(name);
-    }
-    if (!w.rest().empty()) return fail(name);
-    auto t = target(*a);
-    if (!t) return fail_msg("invalid name: " + std::string(*a));
-    return ok(k, {*t});
+    return screen_usage("group");
 }
 
 // /notify [LEVEL] [TARGET]: either word may be left out.
@@ -128,37 +219,73 @@ ParseResult parse_notify(Words& w, std::string_view active) {
         if (!t) return fail_msg("invalid name or level: " + std::string(*a) + " (levels: all, mentions, none, default)");
         who = *t;
     }
-    if (!w.rest().empty() || (who.empty() && !level.empty())) return fail("/notify");
+    if (!w.rest().empty() || (who.empty() && !level.empty())) return screen_usage("notify");
     return ok(CommandKind::Notify, {who, level});
 }
 
-ParseResult no_args(Words& w, std::string_view name, CommandKind k) {
-    if (!w.rest().empty()) return fail(name);
-    return ok(k);
+using K = CommandKind;
+using T = ArgType;
+constexpr Front S = Front::Screen, B = Front::Batch, Both = Front::Both;
+constexpr ArgSpec kOpt(T t, bool active = false) { return {t, Arity::Optional, active}; }
+
+CommandInfo row(std::string_view name, Front f, K k, std::vector<ArgSpec> args, std::string_view usage,
+                std::string_view help, CustomParse custom = nullptr, std::string_view alone = {}) {
+    return {name, f, k, std::move(args), usage, help, custom, alone};
 }
 
 }  // namespace
 
+// Screen rows first, in /help's order; batch rows in tacit(1)'s.
 const std::vector<CommandInfo>& command_table() {
     static const std::vector<CommandInfo> table = {
-        {"/msg", "/msg USER|#GROUP TEXT", "send one message without switching conversation"},
-        {"/query", "/query USER|#GROUP", "open a conversation and switch to it"},
-        {"/close", "/close", "close the active conversation window"},
-        {"/who", "/who", "list the users online"},
-        {"/group", "/group create|add|remove|leave|members GROUP [USER...]", "manage groups"},
-        {"/fingerprint", "/fingerprint [USER]", "show your key fingerprint, or USER's pinned one"},
-        {"/accept-key", "/accept-key USER", "trust USER's new key after checking its fingerprint"},
-        {"/rekey", "/rekey", "make a new key pair and publish it"},
-        {"/passwd", "/passwd", "change your password (you will be prompted)"},
-        {"/search", "/search TEXT", "search the local message history"},
-        {"/notify", "/notify [all|mentions|none|default] [USER|#GROUP]",
-         "what rings the bell in a conversation; alone, show it"},
-        {"/mute", "/mute [USER|#GROUP]", "no bell or highlight for a conversation (/notify none)"},
-        {"/unmute", "/unmute [USER|#GROUP]", "undo /mute (/notify default)"},
-        {"/help", "/help [COMMAND]", "list commands, or explain one"},
-        {"/quit", "/quit", "leave tacit"},
+        row("msg", S, K::Msg, {{T::Target}, {T::Text}}, "USER|#GROUP TEXT", "send one message without switching conversation"),
+        row("query", S, K::Query, {{T::Target}}, "USER|#GROUP", "open a conversation and switch to it"),
+        row("close", S, K::Close, {}, "", "close the active conversation window"),
+        row("who", Both, K::Who, {}, "", "list the users online"),
+        row("group", S, K::GroupCreate, {}, "create|add|remove|leave|members GROUP [USER...]", "manage groups",
+         parse_group),
+        row("fingerprint", Both, K::Fingerprint, {kOpt(T::User)}, "[USER]",
+         "show your key fingerprint, or USER's pinned one"),
+        row("accept-key", Both, K::AcceptKey, {{T::User}}, "USER", "trust USER's new key after checking its fingerprint"),
+        row("rekey", Both, K::Rekey, {}, "", "make a new key pair and publish it"),
+        row("passwd", S, K::Passwd, {}, "", "change your password (you will be prompted)", nullptr,
+         "type /passwd alone; you will be asked for the passwords"),
+        row("search", Both, K::Search, {{T::Text}}, "TEXT", "search the local message history"),
+        row("notify", S, K::Notify, {}, "[all|mentions|none|default] [USER|#GROUP]",
+         "what rings the bell in a conversation; alone, show it", parse_notify),
+        row("mute", S, K::Mute, {kOpt(T::Target, true)}, "[USER|#GROUP]",
+         "no bell or highlight for a conversation (/notify none)"),
+        row("unmute", S, K::Unmute, {kOpt(T::Target, true)}, "[USER|#GROUP]", "undo /mute (/notify default)"),
+        row("help", S, K::Help, {kOpt(T::Word)}, "[COMMAND]", "list commands, or explain one"),
+        row("quit", Both, K::Quit, {}, "", "leave tacit"),
+        row("exit", B, K::Quit, {}, "", "leave tacit"),
+        row("ping", B, K::Ping, {}, "", "round trip to the server"),
+        row("register", B, K::Register, {{T::Word}, {T::Text}}, "NAME PASSWORD", "create and register an identity"),
+        row("login", B, K::Login, {{T::Word}, {T::Text}}, "NAME PASSWORD", "log in"),
+        row("logout", B, K::Logout, {}, "", "log out"),
+        row("passwd", B, K::Passwd, {{T::Word}, {T::Text}}, "OLD NEW", "change the password"),
+        row("send", B, K::Msg, {{T::User}, {T::Text}}, "USER TEXT...", "send a message"),
+        row("update", B, K::Update, {}, "", "fetch waiting messages now"),
+        row("history", B, K::History, {{T::Target}, kOpt(T::Count)}, "USER|#GROUP [N]", "the last N messages"),
+        row("wait", B, K::Wait, {kOpt(T::Seconds)}, "[SECONDS]", "deliver events for a while"),
+        row("group-create", B, K::GroupCreate, {{T::Group}}, "G", "create a group"),
+        row("group-add", B, K::GroupAdd, {{T::Group}, {T::User}}, "G USER", "add a member"),
+        row("group-remove", B, K::GroupRemove, {{T::Group}, {T::User}}, "G USER", "remove a member"),
+        row("group-leave", B, K::GroupLeave, {{T::Group}}, "G", "leave a group"),
+        row("groups", B, K::Groups, {}, "", "the groups you are in"),
+        row("members", B, K::GroupMembers, {{T::Group}}, "G", "a group's members"),
+        row("group-send", B, K::GroupSend, {{T::Group}, {T::Text}}, "G TEXT...", "send to a group"),
+        row("reconnect", B, K::Reconnect, {}, "", "connect again and resume the session"),
     };
     return table;
+}
+
+bool offers(const CommandInfo& c, Front f) { return (static_cast<unsigned>(c.front) & static_cast<unsigned>(f)) != 0; }
+
+std::string usage(const CommandInfo& c, Front f) {
+    std::string u = (f == Front::Screen ? "/" : "") + std::string(c.name);
+    if (!c.usage.empty()) u += " " + std::string(c.usage);
+    return u;
 }
 
 bool valid_name(std::string_view n) {
@@ -172,10 +299,11 @@ bool valid_name(std::string_view n) {
 std::vector<std::string> help_lines(std::string_view topic) {
     std::vector<std::string> out;
     std::string t(topic);
-    if (!t.empty() && t[0] != '/') t = "/" + t;
+    if (!t.empty() && t[0] == '/') t.erase(0, 1);
     for (const auto& c : command_table())
-        if (t.empty() || c.name == t) out.push_back(std::string(c.usage) + "  -  " + std::string(c.help));
-    if (out.empty()) out.push_back("no such command: " + t);
+        if (offers(c, Front::Screen) && (t.empty() || c.name == t))
+            out.push_back(usage(c, Front::Screen) + "  -  " + std::string(c.help));
+    if (out.empty()) out.push_back("no such command: /" + t);
     else if (t.empty()) out.push_back("Keys: Tab complete/focus, Alt-1..9 or Ctrl-N/P switch, PgUp/PgDn scroll");
     return out;
 }
@@ -189,47 +317,18 @@ ParseResult parse_command(std::string_view line, std::string_view active) {
     }
     Words w(line);
     std::string name = lower(*w.next());
-    if (name == "/msg") {
-        auto a = w.next();
-        std::string_view text = w.rest();
-        if (!a || text.empty()) return fail(name);
-        auto t = target(*a);
-        if (!t) return fail_msg("invalid name: " + std::string(*a));
-        return ok(CommandKind::Msg, {*t, std::string(text)});
-    }
-    if (name == "/query") return parse_target_cmd(w, name, CommandKind::Query, active, false);
-    if (name == "/mute") return parse_target_cmd(w, name, CommandKind::Mute, active, true);
-    if (name == "/unmute") return parse_target_cmd(w, name, CommandKind::Unmute, active, true);
-    if (name == "/notify") return parse_notify(w, active);
-    if (name == "/group") return parse_group(w, active);
-    if (name == "/fingerprint" || name == "/accept-key") {
-        auto a = w.next();
-        bool optional = name == "/fingerprint";
-        if (!a) return optional ? ok(CommandKind::Fingerprint) : fail(name);
-        if (!w.rest().empty()) return fail(name);
-        auto u = user(*a);
-        if (!u) return fail_msg("invalid user name: " + std::string(*a));
-        return ok(optional ? CommandKind::Fingerprint : CommandKind::AcceptKey, {*u});
-    }
-    if (name == "/search") {
-        std::string_view text = w.rest();
-        if (text.empty()) return fail(name);
-        return ok(CommandKind::Search, {std::string(text)});
-    }
-    if (name == "/help") {
-        auto a = w.next();
-        if (!a) return ok(CommandKind::Help);
-        return ok(CommandKind::Help, {lower(*a)});
-    }
-    if (name == "/passwd") {
-        if (!w.rest().empty()) return fail_msg("type /passwd alone; you will be asked for the passwords");
-        return ok(CommandKind::Passwd);
-    }
-    if (name == "/close") return no_args(w, name, CommandKind::Close);
-    if (name == "/who") return no_args(w, name, CommandKind::Who);
-    if (name == "/rekey") return no_args(w, name, CommandKind::Rekey);
-    if (name == "/quit") return no_args(w, name, CommandKind::Quit);
-    return fail_msg("unknown command " + name + " (try /help)");
+    const CommandInfo* c = lookup(std::string_view(name).substr(1), Front::Screen);
+    if (!c) return fail_msg("unknown command " + name + " (try /help)");
+    return parse_args(*c, w, Front::Screen, active);
+}
+
+ParseResult parse_batch_command(std::string_view line) {
+    Words w(line);
+    auto name = w.next();
+    if (!name) return fail_msg("nothing to do");
+    const CommandInfo* c = lookup(*name, Front::Batch);
+    if (!c) return fail_msg("unknown command " + std::string(*name));
+    return parse_args(*c, w, Front::Batch, {});
 }
 
 }  // namespace tacit::ui

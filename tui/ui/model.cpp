@@ -221,7 +221,8 @@ void Model::set_status(Status s) {
 std::vector<std::string> Model::completion_candidates() const {
     std::vector<std::string> out;
     if (editor_.completing_command()) {
-        for (const auto& c : command_table()) out.emplace_back(c.name);
+        for (const auto& c : command_table())
+            if (offers(c, Front::Screen)) out.push_back("/" + std::string(c.name));
         return out;
     }
     out = online_;

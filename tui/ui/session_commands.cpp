@@ -204,6 +204,17 @@ void Session::run_command(const Command& c) {
             break;
         case CommandKind::Close:
         case CommandKind::Help: break;
+        // Batch mode's rows (the screen's table offers none of them).
+        case CommandKind::Ping:
+        case CommandKind::Register:
+        case CommandKind::Login:
+        case CommandKind::Logout:
+        case CommandKind::Update:
+        case CommandKind::History:
+        case CommandKind::Wait:
+        case CommandKind::Groups:
+        case CommandKind::GroupSend:
+        case CommandKind::Reconnect: break;
     }
 }
 
