@@ -553,6 +553,20 @@ TEST_CASE("who follows logins, logouts and dropped connections", "[integration][
     REQUIRE(a.wait_until([&] { return last_presence() == 3; }, 5000));
 }
 
+// A client core of its own, over TCP, pinned to s's key file, keeping its
+// data in home (TestClient removes its home when it goes; these tests look
+// at the files after the client has gone).
+namespace {
+client::Options tcp_options(const TestServer& s, const std::string& home) {
+    client::Options o;
+    o.server = s.addr();
+    o.server_key_file = s.pub_file();
+    o.data_dir = home + "/tacit";
+    o.timeout_ms = 10000;
+    return o;
+}
+}  // namespace
+
 // Issue 13: local data is keyed by the server key, not the address. alice
 // registers over TCP with a client from before that layout (simulated by
 // moving her directory to DATA/ADDRESS/alice), then reaches the same server
@@ -565,11 +579,7 @@ TEST_CASE("one account for one server over TCP and its Unix socket, old layout a
         REQUIRE(raw.register_user("bob", "pw", shared_identity()).status == proto::OK);
     }
     const std::string home = make_temp_dir("acct-addr");
-    client::Options o;
-    o.server = s.addr();
-    o.server_key_file = s.pub_file();
-    o.data_dir = home + "/tacit";
-    o.timeout_ms = 10000;
+    const auto o = tcp_options(s, home);
     const auto key = client::read_server_pub(s.pub_file());
     {
         client::Client c(o);
@@ -675,11 +685,7 @@ TEST_CASE("the password is wiped after PBKDF2; the token stays off disk; reconne
     TestServer s(kLoose);
     const auto seed = crypto::random_array<12>();
     const std::string home = make_temp_dir("wipe");
-    client::Options o;
-    o.server = s.addr();
-    o.server_key_file = s.pub_file();
-    o.data_dir = home + "/tacit";
-    o.timeout_ms = 10000;
+    const auto o = tcp_options(s, home);
     Token token{};
     {
         auto a = std::make_unique<client::Client>(o);

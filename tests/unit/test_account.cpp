@@ -36,15 +36,23 @@ void old_account(const std::string& data, const std::string& address, const std:
     client::make_dirs(dir);
     std::ofstream(dir + "/mark") << mark;
 }
+// A data directory with two addresses pinned to k and one to other.
+struct Pinned {
+    test::TempDir t{"account"};
+    client::DataDir d{t.path + "/tacit"};
+    ServerBundle k = ServerIdentity::generate().bundle(), other = ServerIdentity::generate().bundle();
+    Pinned() {
+        d.pin_server("127.0.0.1:7700", k);
+        d.pin_server("unix:/run/tacit/tacitd.sock", k);
+        d.pin_server("10.0.0.2:7700", other);
+    }
+};
 }  // namespace
 
 TEST_CASE("account: one directory per server key, whatever the address", "[account]") {
-    test::TempDir t("account");
-    client::DataDir d(t.path + "/tacit");
-    const auto k = ServerIdentity::generate().bundle(), other = ServerIdentity::generate().bundle();
-    d.pin_server("127.0.0.1:7700", k);
-    d.pin_server("unix:/run/tacit/tacitd.sock", k);
-    d.pin_server("10.0.0.2:7700", other);
+    Pinned p;
+    auto& d = p.d;
+    const auto &k = p.k, &other = p.other;
     CHECK(d.pinned_server("unix:/run/tacit/tacitd.sock")->encode() == k.encode());
     auto a = d.account(k, "alice");
     CHECK(a.dir() == d.server_dir(k) + "/alice");
@@ -54,12 +62,9 @@ TEST_CASE("account: one directory per server key, whatever the address", "[accou
 }
 
 TEST_CASE("account: an old directory under an address pinned to the key is moved, a link left", "[account]") {
-    test::TempDir t("account");
-    client::DataDir d(t.path + "/tacit");
-    const auto k = ServerIdentity::generate().bundle(), other = ServerIdentity::generate().bundle();
-    d.pin_server("127.0.0.1:7700", k);
-    d.pin_server("unix:/tmp/t.sock", k);
-    d.pin_server("10.0.0.2:7700", other);
+    Pinned p;
+    auto& d = p.d;
+    const auto &k = p.k, &other = p.other;
     old_account(d.path(), "127.0.0.1:7700", "alice", "tcp");
     old_account(d.path(), "10.0.0.2:7700", "bob", "other");
 
