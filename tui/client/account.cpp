@@ -145,10 +145,9 @@ void DataDir::adopt_old_account(const ServerBundle& server, const std::string& u
         if (::rename(from.c_str(), to.c_str()) != 0)
             throw std::runtime_error("cannot move " + from + " to " + to + ": " + std::strerror(errno));
         // Relative, so the data directory can still be copied as a whole.
-        auto back = std::string("../") + kServersDir + "/" + fingerprint_dirname(server) + "/" + user;
-        if (::symlink(back.c_str(), from.c_str()) != 0) {
-            // Only older clients need the link; the account itself is in place.
-        }
+        // Only older clients need the link: failing to make it fails nothing.
+        const auto back = std::string("../") + kServersDir + "/" + fingerprint_dirname(server) + "/" + user;
+        [[maybe_unused]] const int linked = ::symlink(back.c_str(), from.c_str());
         return;
     }
 }
