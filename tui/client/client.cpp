@@ -54,6 +54,12 @@ struct Client::Impl {
 
     void event(Event e) { self.events_.push_back(std::move(e)); }
 
+    // The token lives in memory only (tacit(1)); wiped when it is dropped.
+    void forget_token() {
+        if (self.token_) wipe(self.token_->data(), self.token_->size());
+        self.token_.reset();
+    }
+
     // Reads of the local store for the front ends: a failure (an I/O error)
     // becomes an Info event and an empty answer, never an exception the
     // screen's loop would have to survive.
@@ -282,7 +288,7 @@ struct Client::Impl {
         } catch (const ConnError&) {
         }
         conn.reset();
-        self.token_.reset();
+        forget_token();
         return Result::good("logged out");
     }
 
@@ -362,7 +368,7 @@ struct Client::Impl {
         pw = std::move(keys);
         // RENEW3 ended every session; log in again here, so the user need not.
         conn.reset();
-        self.token_.reset();
+        forget_token();
         auto c = connect();
         // Committed all the same, so not a failure; the TUI reconnects by itself.
         if (!c.ok) return Result::good("; logging in again failed: " + c.msg);
@@ -710,7 +716,7 @@ struct Client::Impl {
                 return Result::fail(proto::INTERNAL, e.what());
             }
             // Token gone (expired or server restarted): log in again.
-            self.token_.reset();
+            forget_token();
             conn.reset();
             c = connect();
             if (!c.ok) return c;
