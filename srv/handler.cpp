@@ -1,5 +1,7 @@
 #include "srv/handler.hpp"
 
+#include <fmt/core.h>
+
 #include "shared/clock.hpp"
 
 namespace tacit::srv {
@@ -10,6 +12,10 @@ Bytes error_body(const Nonce& n, uint8_t status, std::string_view msg) {
     e.status = status;
     e.msg = std::string(msg);
     return msg::encode_body(e);
+}
+
+void log_conn(const Connection& c, std::string_view what) {
+    fmt::print(stderr, "tacitd: conn={} peer={} {}\n", c.id, c.peer, what);
 }
 
 uint64_t Ctx::wall_ms() const { return tacit::wall_ms(); }
@@ -33,6 +39,10 @@ void Ctx::reply(Bytes type_fields, bool sign) {
 void Ctx::reply_after_commit(std::function<Bytes(bool)> build, bool sign, std::function<void(bool)> after) {
     s_.outbox.queue(conn, Outgoing{[build = std::move(build)](bool ok) { return std::optional<Bytes>(build(ok)); },
                                    sign, false, std::move(after)});
+}
+
+void Ctx::reply_frame(Bytes frame) {
+    s_.outbox.queue(conn, Outgoing{[f = std::move(frame)](bool) { return std::optional<Bytes>(f); }, false, true, {}});
 }
 
 void Ctx::error(const Nonce& nonce, uint8_t status, std::string msg, bool sign) {

@@ -61,6 +61,8 @@ public:
     void reply_after_commit(std::function<Bytes(bool committed)> build, bool sign,
                             std::function<void(bool)> after = {});
     void error(const Nonce& nonce, uint8_t status, std::string msg, bool sign);
+    // Queues a whole frame, already framed or sealed (the handshake's).
+    void reply_frame(Bytes frame);
     // Runs once this pass's commit is done, before any reply goes out,
     // whatever became of this connection.
     void after_commit(Outbox::Hook fn) { s_.outbox.after_commit(std::move(fn)); }
@@ -74,6 +76,9 @@ private:
 
 // ERROR{nonce, status, msg} as type | fields.
 Bytes error_body(const Nonce& n, uint8_t status, std::string_view msg);
+
+// "tacitd: conn=ID peer=PEER what" on stderr.
+void log_conn(const Connection& c, std::string_view what);
 
 using HandlerFn = void (*)(Ctx&);
 
@@ -94,6 +99,14 @@ const HandlerEntry* find_handler(std::string_view name);  // "PING", "MSG1", ...
 // The nonce of a request that parses as its type (what an ERROR to it
 // carries); nullopt when it does not parse.
 std::optional<Nonce> request_nonce(ByteView plaintext);
+
+// The handshake (srv/handlers/handshake.cpp), before the channel: each
+// returns why the connection must close now, or nullptr.
+// handle_plain: a plaintext frame (KEY_REQUEST, HELLO, RESUME); ctx.req
+// holds its whole body and no type or sequence number.
+const char* handle_plain(Ctx&);
+// complete_resume: a resumed connection's first sealed frame opened.
+const char* complete_resume(Ctx&);
 
 // Each handler lives in its own file under srv/handlers/.
 void handle_ping(Ctx&);

@@ -24,7 +24,8 @@ Limits::Limits(const Config& cfg)
       register_(per_minute(cfg.register_rate_per_min)),
       group_change_(per_minute(cfg.group_change_rate_per_min)),
       group_add_(per_minute(cfg.group_add_rate_per_min)),
-      max_group_size_(cfg.max_group_size) {
+      max_group_size_(cfg.max_group_size),
+      max_conns_per_session_(cfg.max_conns_per_session) {
     UserBundle dummy{Bytes(kDummyRsaDer, kDummyRsaDer + kDummyRsaDerLen), crypto::X25519Key::generate().pub};
     dummy_bundle_ = dummy.encode();
     if (!UserBundle::decode(dummy_bundle_)) throw std::runtime_error("built-in decoy key does not parse");

@@ -33,6 +33,7 @@ public:
     void sweep(uint64_t mono_now_ms);
 
     size_t max_group_size() const { return max_group_size_; }
+    size_t max_conns_per_session() const { return max_conns_per_session_; }
     // A user bundle around the built-in dummy key (srv/dummy_key.cpp): the
     // login decoy path parses it where a real login parses the user's.
     const Bytes& dummy_user_bundle() const { return dummy_bundle_; }
@@ -41,7 +42,7 @@ private:
     RateLimiter& limiter(Limit which);
 
     RateLimiter hs_addr_, hs_total_, login_, register_, group_change_, group_add_;
-    size_t max_group_size_;
+    size_t max_group_size_, max_conns_per_session_;
     Bytes dummy_bundle_;
 };
 

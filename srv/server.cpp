@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <fmt/core.h>
 
-#include "shared/clock.hpp"
 #include "shared/messages.hpp"
 #include "shared/names.hpp"
 #include "shared/protocol.hpp"
@@ -40,14 +39,6 @@ constexpr size_t kMaxFramesPerPass = 16;
 // instead of keeping the server busy at no cost of its own.
 constexpr unsigned kPreLoginFrames = 32;
 constexpr unsigned kPreLoginBadSigs = 8;
-
-Bytes plain_frame(uint8_t kind, ByteView payload) {
-    auto body = plain_frame_body(kind, payload);
-    Bytes f(4);
-    put_u32be(f.data(), uint32_t(body.size()));
-    f.insert(f.end(), body.begin(), body.end());
-    return f;
-}
 
 // The byte quotas not given on the command line follow --max-db-size (see
 // tacitd(8), "Storage quotas"): one sender's waiting mail in all mailboxes
@@ -177,10 +168,6 @@ void Server::stop() { loop_.stop(); }
 Connection* Server::conn(uint64_t id) {
     auto it = conns_.find(id);
     return it == conns_.end() || it->second->dead ? nullptr : it->second.get();
-}
-
-void Server::log_conn(const Connection& c, const std::string& what) const {
-    fmt::print(stderr, "tacitd: conn={} peer={} {}\n", c.id, c.peer, what);
 }
 
 // ---------------------------------------------------------------- accept/io
@@ -372,113 +359,12 @@ void Server::close_after_output(Connection& c, const char* why) {
 
 void Server::on_frame(Connection& c, Bytes& body) {
     if (c.state == ConnState::AwaitFirst || c.state == ConnState::KeySent) {
-        on_plain(c, body);
+        Request req{0, body, 0};
+        Ctx ctx(services_, c, req);
+        if (const char* why = handle_plain(ctx)) close(c, why);
         return;
     }
     on_sealed(c, body);
-}
-
-void Server::on_plain(Connection& c, ByteView body) {
-    // "TACT" | version | kind | payload
-    if (body.size() < 6 || as_chars(body.first(4)) != proto::kMagic || body[4] != proto::kVersion) {
-        close(c, "not a tacit v1 handshake");
-        return;
-    }
-    uint8_t kind = body[5];
-    auto payload = body.subspan(6);
-    // The key is public, but each answer is many times the request's 10
-    // bytes: one per connection (tacit-protocol(7)).
-    if (kind == uint8_t(proto::Kind::KeyRequest) && c.state == ConnState::KeySent)
-        return close(c, "second KEY_REQUEST on one connection");
-    if (kind == uint8_t(proto::Kind::KeyRequest) || kind == uint8_t(proto::Kind::Hello) ||
-        kind == uint8_t(proto::Kind::Resume)) {
-        // Limit before any crypto, so a flood cannot starve logged-in users.
-        if (!limits_.admit(Limit::Handshake, c.peer_key) || !limits_.admit(Limit::HandshakeTotal, "*")) {
-            close(c, "handshake rate limit");
-            return;
-        }
-    }
-    switch (kind) {
-    case uint8_t(proto::Kind::KeyRequest): {
-        if (!payload.empty()) return close(c, "KEY_REQUEST with payload");
-        Writer w;
-        w.blob(id_.bundle().encode());
-        auto frame = plain_frame(uint8_t(proto::Kind::KeyResponse), w.bytes());
-        queue(c, Outgoing{[frame](bool) { return std::optional<Bytes>(frame); }, false, true, {}});
-        c.state = ConnState::KeySent;
-        log_conn(c, "key request");
-        return;
-    }
-    case uint8_t(proto::Kind::Hello):
-        return on_hello(c, body, false);
-    case uint8_t(proto::Kind::Resume):
-        return on_hello(c, body, true);
-    default:
-        return close(c, "unexpected first frame");
-    }
-}
-
-void Server::on_hello(Connection& c, ByteView body, bool resume) {
-    auto ecies = body.subspan(6);
-    if (ecies.size() != (resume ? proto::kResumeEciesLen : proto::kHelloEciesLen))
-        return close(c, "handshake of wrong size");
-    auto pt = crypto::ecies_open(resume ? "resume" : "hello", id_.box, ecies);
-    if (!pt) return close(c, "handshake does not open");
-    auto offer = KeyOffer::decode(*pt, resume);
-    if (!offer) return close(c, "handshake does not open");
-    auto keys = server_establish(*offer, ecies.first(32), body);
-    if (!keys) return close(c, "handshake with zero shared secret");
-
-    auto k0 = preliminary_key(*offer);
-    auto prelim = std::make_shared<Channel>(Channel::send_only(k0, offer->session_iv));
-    std::shared_ptr<Session> s;
-    if (resume) s = sessions_.find(*offer->token);
-    // The session's connections each may buffer up to --output-cap, so a
-    // token must not multiply them without bound.
-    bool full = s && s->conns.size() + s->resuming >= cfg_.max_conns_per_session;
-    if (resume && (!s || full)) {
-        // Same length as RENEW2_R (81 bytes), so a dead token looks like a live one.
-        std::string msg = full ? "too many connections on this session; close one first"
-                               : "session expired or unknown; log in again";
-        msg.resize(61, ' ');
-        auto eb = error_body(offer->nonce, full ? proto::RATE_LIMITED : proto::AUTH_FAILED, msg);
-        auto frame = prelim->seal(eb);
-        queue(c, Outgoing{[frame](bool) { return std::optional<Bytes>(frame); }, false, true, {}});
-        c.closing = true;
-        c.state = ConnState::Open;  // anything else it sends is ignored until close
-        log_conn(c, full ? fmt::format("resume refused: user={} holds {} connections on this session "
-                                       "(--max-conns-per-session)",
-                                       s->user, s->conns.size() + s->resuming)
-                         : std::string("resume refused: bad or expired token"));
-        return;
-    }
-    msg::HelloR r;
-    r.nonce = keys->nonce;
-    r.server_random = keys->server_random;
-    r.server_eph_pub = keys->server_eph_pub;
-    Bytes reply;
-    if (resume) {
-        msg::Renew2R rr;
-        rr.nonce = r.nonce;
-        rr.server_random = r.server_random;
-        rr.server_eph_pub = r.server_eph_pub;
-        reply = msg::encode_body(rr);
-    } else {
-        reply = msg::encode_body(r);
-    }
-    auto frame = prelim->seal(reply);
-    queue(c, Outgoing{[frame](bool) { return std::optional<Bytes>(frame); }, false, true, {}});
-    c.channel.emplace(std::move(keys->channel));
-    c.session_id = keys->session_id;
-    if (resume) {
-        c.session = s;
-        ++s->resuming;
-        c.state = ConnState::Resuming;
-        log_conn(c, fmt::format("resume offered for user={}", s->user));
-    } else {
-        c.state = ConnState::Open;
-        log_conn(c, "handshake done");
-    }
 }
 
 void Server::on_sealed(Connection& c, ByteView body) {
@@ -489,11 +375,9 @@ void Server::on_sealed(Connection& c, ByteView body) {
     // Replies owed to the frames before it still go out (a RENEW3_R).
     if (!pt) return close_after_output(c, "frame does not open");
     if (c.state == ConnState::Resuming) {
-        auto s = c.session;
-        sessions_.end_resume(c);
-        if (!s || s->ended || s->expires_ms <= wall_ms()) return close(c, "session ended during resume");
-        sessions_.attach(c, s);
-        log_conn(c, fmt::format("resumed user={}", s->user));
+        Request req{0, pt->view(), seq};
+        Ctx ctx(services_, c, req);
+        if (const char* why = complete_resume(ctx)) return close(c, why);
     }
     dispatch(c, pt->view(), seq);
 }

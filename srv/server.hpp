@@ -1,7 +1,8 @@
 // tacitd's core: one thread, one protocol-blind event loop. This file owns
-// connections and their I/O, the handshake, dispatch to the handler table
-// and the group commit at the end of each loop pass. Sessions, presence and
-// limits are modules of their own, reached by handlers through Ctx.
+// connections and their I/O, dispatch to the handler table (the handshake
+// is handled there too, srv/handlers/handshake.cpp) and the group commit
+// at the end of each loop pass. Sessions, presence and limits are modules of
+// their own, reached by handlers through Ctx.
 #pragma once
 #include <memory>
 #include <set>
@@ -48,8 +49,6 @@ private:
     void set_backlog(Connection& c, bool on);
     void update_interest(Connection& c);
     void on_frame(Connection& c, Bytes& body);
-    void on_plain(Connection& c, ByteView body);
-    void on_hello(Connection& c, ByteView body, bool resume);
     void on_sealed(Connection& c, ByteView body);
     void dispatch(Connection& c, ByteView pt, uint64_t seq);
     void fail_request(Ctx& ctx, const HandlerEntry& h, size_t owed, std::string_view what,
@@ -62,7 +61,6 @@ private:
     void close(Connection& c, const char* why);
     void close_after_output(Connection& c, const char* why);
     void sweep();
-    void log_conn(const Connection& c, const std::string& what) const;
 
     Config cfg_;
     ServerIdentity id_;
