@@ -54,7 +54,7 @@ struct Connection {
     std::string peer;      // Peer::shown, for the log
     std::string peer_key;  // Peer::key: what per-peer limits are charged to
     ConnState state = ConnState::AwaitFirst;
-    FrameDecoder decoder{proto::kMaxFramePreLogin};  // raised at login (Server::attach)
+    FrameDecoder decoder{proto::kMaxFramePreLogin};  // raised at login (Sessions::attach)
     Bytes out;
     size_t out_off = 0;
     bool want_write = false;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "shared/clock.hpp"
 #include "shared/event_loop.hpp"
 #include "shared/keys.hpp"
 #include "shared/names.hpp"
@@ -56,7 +57,7 @@ RateLimiter& Limits::limiter(Limit which) {
 }
 
 bool Limits::admit(Limit which, const std::string& key) {
-    uint64_t now = EventLoop::now_ms();
+    uint64_t now = mono_ms();
     RateLimiter& rl = limiter(which);
     if (rl.take(key, now)) return true;
     if (rl.refusal_due(key, now))

@@ -1,5 +1,6 @@
 #include "srv/presence.hpp"
 
+#include "shared/clock.hpp"
 #include "shared/messages.hpp"
 #include "shared/protocol.hpp"
 
@@ -44,7 +45,7 @@ void Presence::notify_user(const std::string& user, uint8_t what, uint32_t count
 void Presence::changed() {
     dirty_ = true;
     if (timer_) return;
-    uint64_t now = EventLoop::now_ms();
+    uint64_t now = mono_ms();
     uint64_t due = sent_ms_ + kPresenceEveryMs;
     uint64_t wait = due > now ? due - now : 0;
     timer_ = loop_.add_timer(std::chrono::milliseconds(wait), [this] {
@@ -56,7 +57,7 @@ void Presence::changed() {
 void Presence::send() {
     if (!dirty_) return;
     dirty_ = false;
-    sent_ms_ = EventLoop::now_ms();
+    sent_ms_ = mono_ms();
     msg::Notify n;
     n.what = proto::NOTIFY_PRESENCE;
     n.count = uint32_t(online_.size());

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fmt/core.h>
 
+#include "shared/clock.hpp"
 #include "shared/messages.hpp"
 #include "shared/names.hpp"
 #include "shared/protocol.hpp"
@@ -184,7 +185,7 @@ void Server::on_accept(Acceptor& a) {
         c->peer = std::move(peer.shown);
         c->peer_key = std::move(peer.key);
         c->fd = std::move(*fd);
-        c->accepted_ms = c->last_rx_ms = EventLoop::now_ms();
+        c->accepted_ms = c->last_rx_ms = mono_ms();
         uint64_t id = c->id;
         loop_.add_fd(c->fd.get(), EventLoop::Readable, [this, id](uint32_t ev) { on_io(id, ev); });
         log_conn(*c, "accepted");
@@ -255,7 +256,7 @@ void Server::drain(Connection& c) {
         ++c.frames_this_pass;
         // Only whole frames count as activity: a peer trickling one byte of
         // a frame that never completes would otherwise never be idle.
-        c.last_rx_ms = EventLoop::now_ms();
+        c.last_rx_ms = mono_ms();
         on_frame(c, body);
     }
 }
@@ -503,7 +504,7 @@ void Server::flush(Connection& c, bool committed) {
 }
 
 void Server::sweep() {
-    uint64_t mono = EventLoop::now_ms();
+    uint64_t mono = mono_ms();
     for (auto& [id, c] : conns_) {
         if (c->dead) continue;
         bool handshaking = c->state == ConnState::AwaitFirst || c->state == ConnState::KeySent ||
