@@ -29,7 +29,7 @@ struct Session {
 };
 
 // The RSA key of an encoded user bundle, or nullopt if it does not parse
-// (srv/session_store.cpp).
+// (srv/sessions.cpp).
 std::optional<crypto::PkKey> user_bundle_key(ByteView bundle);
 
 class SessionTable {
@@ -45,7 +45,6 @@ public:
     std::shared_ptr<Session> erase(const Session& s);
     std::vector<std::shared_ptr<Session>> of_user(const std::string& user) const;
     std::vector<std::shared_ptr<Session>> expired(uint64_t now_ms) const;
-    size_t size() const { return by_hash_.size(); }
 
 private:
     std::map<Array<32>, std::shared_ptr<Session>> by_hash_;

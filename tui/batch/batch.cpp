@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "shared/clock.hpp"
 #include "shared/protocol.hpp"
 #include "tui/ui/commands.hpp"
 #include "tui/ui/sanitize.hpp"
@@ -29,11 +30,6 @@ namespace {
 void scrub(std::string& s) {
     wipe(s.data(), s.size());
     s.clear();
-}
-
-uint64_t mono_ms() {
-    using namespace std::chrono;
-    return uint64_t(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
 }
 
 // Invalid UTF-8 from a peer must not make the JSON writer throw.
