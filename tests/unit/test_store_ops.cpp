@@ -10,6 +10,7 @@
 #include "shared/crypto.hpp"
 #include "shared/messages_payload.hpp"
 #include "srv/store/lmdb_backend.hpp"
+#include "srv/store/quota.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 using namespace tacit;
@@ -383,4 +384,87 @@ TEST_CASE("store ops: at the ceiling, what completed OK is kept and the rest rep
     CHECK(ok > 10);
     e.open();
     CHECK(page(e, "ann").messages.size() == ok);
+}
+
+TEST_CASE("store ops: a page is bounded by count and bytes, at least one message", "[store][ops]") {
+    Env e;
+    REQUIRE(reg(e, "ann", 1) == proto::OK);
+    for (int i = 0; i < 5; ++i) REQUIRE(deliver(e, direct("bob", "ann", 1000)).status == proto::OK);
+    const size_t item = stored_wire_size(page(e, "ann").messages.at(0));
+    auto sized = [&](size_t n, size_t bytes) {
+        return read_now<Page>([&](auto d) { e->mailbox_page("ann", n, bytes, d); });
+    };
+    auto p = sized(2, SIZE_MAX);
+    CHECK(p.messages.size() == 2);
+    CHECK(p.more);
+    p = sized(100, 3 * item);
+    CHECK(p.messages.size() == 3);
+    CHECK(p.more);
+    p = sized(100, 3 * item - 1);
+    CHECK(p.messages.size() == 2);
+    p = sized(100, 10);
+    CHECK(p.messages.size() == 1);
+    p = sized(100, 5 * item);
+    CHECK(p.messages.size() == 5);
+    CHECK_FALSE(p.more);
+    p = read_now<Page>([&](auto d) { e->mailbox_page("nobody", 100, SIZE_MAX, d); });
+    CHECK(p.messages.empty());
+    CHECK_FALSE(p.more);
+}
+
+TEST_CASE("store ops: a quota's refusal names it, and a refused change leaves nothing", "[store][ops]") {
+    Env e;
+    e.o.sender_mailbox_bytes = 2500;
+    e.o.sender_bytes = 4000;
+    e.open();
+    for (auto [n, s] : {std::pair{"owner", 1}, {"ann", 2}, {"ben", 3}}) REQUIRE(reg(e, n, uint8_t(s)) == proto::OK);
+    REQUIRE(deliver(e, direct("bob", "ann", 1000)).status == proto::OK);
+    REQUIRE(deliver(e, direct("bob", "ann", 1000)).status == proto::OK);
+    auto r = deliver(e, direct("bob", "ann", 1000));
+    CHECK(r.status == proto::STORAGE_FULL);
+    CHECK(r.why.find("waiting for ann") != std::string::npos);
+    REQUIRE(deliver(e, direct("bob", "ben", 1000)).status == proto::OK);
+    r = deliver(e, direct("bob", "owner", 1000));
+    CHECK(r.status == proto::STORAGE_FULL);
+    CHECK(r.why.find("for all users together") != std::string::npos);
+    CHECK(page(e, "owner").messages.empty());
+
+    // System entries count for the actor too: 4000 bytes leave no room for
+    // eight entries of a creation after owner's own mail.
+    REQUIRE(deliver(e, direct("owner", "ann", 3000)).status == proto::OK);
+    auto c = finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "owner", 5, d); });
+    CHECK(c.status == proto::STORAGE_FULL);
+    CHECK_FALSE(c.why.empty());
+    CHECK(c.deliveries.empty());
+    CHECK(read_now<GroupView>([&](auto d) { e->group_view("g", "owner", d); }).status == proto::NO_SUCH_GROUP);
+}
+
+TEST_CASE("store ops: the reserve refuses mail, and acks still fit at the ceiling", "[store][ops]") {
+    Env e;
+    e.o.initial_map = 256 << 10;
+    e.o.max_map = 2 << 20;
+    e.o.reserve = 512 << 10;
+    e.o.sync = true;
+    e.open();
+    REQUIRE(reg(e, "ann", 1) == proto::OK);
+    size_t stored = 0;
+    Changed last;
+    for (int i = 0; i < 200; ++i) {
+        last = deliver(e, direct("bob", "ann", 60000));
+        if (last.status != proto::OK) break;
+        ++stored;
+    }
+    CHECK(last.status == proto::STORAGE_FULL);
+    CHECK(last.why == limit_sentence(Limit::Reserve, Quotas{}, "ann"));
+    CHECK(stored >= 15);  // 2 MiB less the 512 KiB reserve, ~61 KiB each
+    auto all = page(e, "ann").messages;
+    REQUIRE(all.size() == stored);
+    for (auto& m : all) {
+        auto a = finish<Acked>(e, [&](Done<Acked> d) { e->ack("ann", {m.id}, d); });
+        CHECK(a.status == proto::OK);
+        CHECK(a.deleted == 1);
+    }
+    CHECK(page(e, "ann").messages.empty());
+    // Freed pages count as room again.
+    CHECK(deliver(e, direct("bob", "ann", 60000)).status == proto::OK);
 }
