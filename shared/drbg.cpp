@@ -4,6 +4,7 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 
+#include <fmt/core.h>
 #include <string>
 
 #include "shared/crypto_internal.hpp"
@@ -11,16 +12,7 @@
 namespace tacit::crypto {
 
 CryptoError::CryptoError(const char* what, int rc)
-    : std::runtime_error(std::string(what) + " (mbedTLS error -0x" + [rc] {
-          static const char* d = "0123456789abcdef";
-          unsigned v = rc < 0 ? unsigned(-rc) : unsigned(rc);
-          std::string s;
-          do {
-              s.insert(s.begin(), d[v & 15]);
-              v >>= 4;
-          } while (v);
-          return s;
-      }() + ")"),
+    : std::runtime_error(fmt::format("{} (mbedTLS error -0x{:x})", what, rc < 0 ? unsigned(-rc) : unsigned(rc))),
       rc(rc) {}
 
 namespace {

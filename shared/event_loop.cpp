@@ -2,13 +2,13 @@
 
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
-#include <time.h>
 
 #include <cerrno>
 #include <climits>
 #include <stdexcept>
 #include <system_error>
 
+#include "shared/clock.hpp"
 #include "shared/event_loop_backend.hpp"
 
 namespace tacit {
@@ -98,7 +98,7 @@ bool EventLoop::has_fd(int fd) const {
 EventLoop::TimerId EventLoop::add_timer(std::chrono::milliseconds after, std::function<void()> fn) {
     // Negative delays would sort before timers already due in this pass.
     uint64_t ms = after.count() > 0 ? uint64_t(after.count()) : 0;
-    uint64_t due = now_ms() + ms;
+    uint64_t due = mono_ms() + ms;
     TimerId id = ++last_timer_;
     timers_.emplace(std::make_pair(due, id), std::move(fn));
     timer_due_.emplace(id, due);
@@ -194,7 +194,7 @@ void EventLoop::run_posted() {
 int EventLoop::next_timeout_ms() const {
     if (timers_.empty()) return -1;
     uint64_t due = timers_.begin()->first.first;
-    uint64_t now = now_ms();
+    uint64_t now = mono_ms();
     if (due <= now) return 0;
     return due - now > uint64_t(INT_MAX) ? INT_MAX : int(due - now);
 }
@@ -224,7 +224,7 @@ void EventLoop::fire_timers() {
     // than now, so they sort after every timer due now: stopping at the first
     // new id keeps a timer that re-arms itself with 0 ms from spinning here.
     const TimerId last = last_timer_;
-    const uint64_t now = now_ms();
+    const uint64_t now = mono_ms();
     while (!timers_.empty()) {
         auto it = timers_.begin();
         if (it->first.first > now || it->first.second > last) break;
@@ -253,13 +253,6 @@ void EventLoop::run() {
         throw;
     }
     running_ = false;
-}
-
-uint64_t EventLoop::now_ms() {
-    timespec ts{};
-    // CLOCK_MONOTONIC cannot fail on Linux with a valid pointer.
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
 }
 
 }  // namespace tacit

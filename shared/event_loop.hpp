@@ -87,7 +87,6 @@ public:
     void run();
     void stop() { stopped_ = true; }
 
-    static uint64_t now_ms();  // CLOCK_MONOTONIC
 
 private:
     struct FdEntry {

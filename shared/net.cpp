@@ -15,6 +15,7 @@
 #include <system_error>
 #include <vector>
 
+#include "shared/clock.hpp"
 #include "shared/event_loop.hpp"
 #include "shared/unix_socket.hpp"
 
@@ -47,27 +48,6 @@ bool valid_host(std::string_view h) {
     });
 }
 
-std::string format_addr(const sockaddr_storage& ss) {
-    char buf[INET6_ADDRSTRLEN] = {};
-    if (ss.ss_family == AF_INET) {
-        const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
-        if (!inet_ntop(AF_INET, &a.sin_addr, buf, sizeof buf)) return "?";
-        return std::string(buf) + ":" + std::to_string(ntohs(a.sin_port));
-    }
-    if (ss.ss_family == AF_INET6) {
-        const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
-        uint16_t port = ntohs(a.sin6_port);
-        // Dual-stack listeners see IPv4 peers as ::ffff:a.b.c.d; log them as IPv4.
-        if (IN6_IS_ADDR_V4MAPPED(&a.sin6_addr)) {
-            if (!inet_ntop(AF_INET, &a.sin6_addr.s6_addr[12], buf, sizeof buf)) return "?";
-            return std::string(buf) + ":" + std::to_string(port);
-        }
-        if (!inet_ntop(AF_INET6, &a.sin6_addr, buf, sizeof buf)) return "?";
-        return "[" + std::string(buf) + "]:" + std::to_string(port);
-    }
-    return "?";
-}
-
 using AddrList = std::unique_ptr<addrinfo, decltype(&freeaddrinfo)>;
 
 // Throws runtime_error with `what` as the message prefix.
@@ -89,12 +69,12 @@ AddrList resolve(const HostPort& hp, int flags, const std::string& what) {
 // Remaining milliseconds until deadline; -1 means no deadline.
 int remaining(int64_t deadline) {
     if (deadline < 0) return -1;
-    int64_t left = deadline - int64_t(EventLoop::now_ms());
+    int64_t left = deadline - int64_t(mono_ms());
     return left <= 0 ? 0 : int(std::min<int64_t>(left, 1 << 30));
 }
 
 int64_t deadline_after(int timeout_ms) {
-    return timeout_ms < 0 ? -1 : int64_t(EventLoop::now_ms()) + timeout_ms;
+    return timeout_ms < 0 ? -1 : int64_t(mono_ms()) + timeout_ms;
 }
 
 // 1 ready (or error/hangup pending: the next syscall reports it), 0 timeout,
@@ -127,6 +107,30 @@ bool is_peer_error(int err) {
 }
 
 }  // namespace
+
+std::string format_host(const sockaddr_storage& ss) {
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (ss.ss_family == AF_INET) {
+        const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
+        return inet_ntop(AF_INET, &a.sin_addr, buf, sizeof buf) ? buf : "?";
+    }
+    if (ss.ss_family != AF_INET6) return "?";
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
+    // Dual-stack listeners see IPv4 peers as ::ffff:a.b.c.d.
+    if (IN6_IS_ADDR_V4MAPPED(&a.sin6_addr))
+        return inet_ntop(AF_INET, &a.sin6_addr.s6_addr[12], buf, sizeof buf) ? buf : "?";
+    return inet_ntop(AF_INET6, &a.sin6_addr, buf, sizeof buf) ? buf : "?";
+}
+
+std::string format_addr(const sockaddr_storage& ss) {
+    std::string host = format_host(ss);
+    if (host == "?") return host;
+    if (ss.ss_family == AF_INET)
+        return host + ":" + std::to_string(ntohs(reinterpret_cast<const sockaddr_in&>(ss).sin_port));
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
+    std::string port = std::to_string(ntohs(a.sin6_port));
+    return IN6_IS_ADDR_V4MAPPED(&a.sin6_addr) ? host + ":" + port : "[" + host + "]:" + port;
+}
 
 std::optional<HostPort> parse_hostport(std::string_view s, uint16_t default_port) {
     std::string_view host, port;

@@ -3,6 +3,8 @@
 // running out of fds. An Endpoint names either a TCP address or a Unix
 // socket (shared/unix_socket.hpp), so callers connect to either alike.
 #pragma once
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -57,6 +59,12 @@ void set_nonblocking(int fd);
 void set_nodelay(int fd);
 // "127.0.0.1:54321" or "[::1]:54321"; "?" if the peer is already gone.
 std::string peer_address(int fd);
+// The same text for an address already read; IPv4-mapped IPv6 (a
+// dual-stack listener's IPv4 peer) is shown as IPv4.
+std::string format_addr(const sockaddr_storage& ss);
+// Its host alone, IPv6 without brackets: "127.0.0.1", "2001:db8::1"; "?"
+// for any other family.
+std::string format_host(const sockaddr_storage& ss);
 
 // Blocking client-side I/O on a socket (blocking or not); timeout_ms < 0
 // waits forever. The timeout covers the whole call.

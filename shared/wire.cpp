@@ -25,8 +25,10 @@ uint32_t Reader::u32() {
     return v;
 }
 uint64_t Reader::u64() {
-    uint64_t hi = u32();
-    return hi << 32 | u32();
+    need(8);
+    uint64_t v = get_u64be(&b_[p_]);
+    p_ += 8;
+    return v;
 }
 std::string Reader::str(size_t max) {
     size_t n = u16();
@@ -84,8 +86,10 @@ Writer& Writer::u32(uint32_t v) {
     return *this;
 }
 Writer& Writer::u64(uint64_t v) {
-    u32(uint32_t(v >> 32));
-    return u32(uint32_t(v));
+    uint8_t t[8];
+    put_u64be(t, v);
+    b_.insert(b_.end(), t, t + 8);
+    return *this;
 }
 Writer& Writer::str(std::string_view s) {
     if (s.size() > 65535) throw WireError(WireError::TooLarge, "string too long");
@@ -117,5 +121,10 @@ void put_u32be(uint8_t* p, uint32_t v) {
 uint32_t get_u32be(const uint8_t* p) {
     return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
 }
+void put_u64be(uint8_t* p, uint64_t v) {
+    put_u32be(p, uint32_t(v >> 32));
+    put_u32be(p + 4, uint32_t(v));
+}
+uint64_t get_u64be(const uint8_t* p) { return uint64_t(get_u32be(p)) << 32 | get_u32be(p + 4); }
 
 }  // namespace tacit

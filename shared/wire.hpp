@@ -75,7 +75,10 @@ private:
     Bytes b_;
 };
 
+// Big-endian integers in place, for prefixes and store keys.
 void put_u32be(uint8_t* p, uint32_t v);
 uint32_t get_u32be(const uint8_t* p);
+void put_u64be(uint8_t* p, uint64_t v);
+uint64_t get_u64be(const uint8_t* p);
 
 }  // namespace tacit

@@ -54,7 +54,7 @@ struct Connection {
     std::string peer;      // Peer::shown, for the log
     std::string peer_key;  // Peer::key: what per-peer limits are charged to
     ConnState state = ConnState::AwaitFirst;
-    FrameDecoder decoder{proto::kMaxFramePreLogin};  // raised at login (Server::attach)
+    FrameDecoder decoder{proto::kMaxFramePreLogin};  // raised at login (Sessions::attach)
     Bytes out;
     size_t out_off = 0;
     bool want_write = false;
@@ -68,7 +68,7 @@ struct Connection {
     bool renew1_done = false;
     bool renew_pending = false;  // RENEW2 accepted; any client frame before RENEW2_R closes
     std::optional<UpdatePage> page;
-    // The pre-login budget (srv/server.cpp, kPreLoginFrames), counted since
+    // The pre-login budget (tacitd(8); srv/server.cpp, kPreLoginFrames), counted since
     // the channel opened or the last signature that verified.
     unsigned prelogin_frames = 0, prelogin_bad_sigs = 0;
     uint64_t accepted_ms = 0, last_rx_ms = 0;

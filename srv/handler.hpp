@@ -1,22 +1,27 @@
-// What a request handler sees. Handlers parse, check, then mutate; they reach
-// storage only through the store and other sessions only through Server's
-// presence methods, so the transport can change without touching them.
+// What a request handler sees: the narrow context. Handlers parse, check,
+// then act through it alone: the store, replies on their connection, the
+// sessions, presence, the limits, the server's keys and the wall clock.
+// They never see the server's connections or I/O, so either can change
+// without touching them.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "shared/crypto.hpp"
+#include "shared/keys.hpp"
 #include "shared/messages.hpp"
 #include "shared/protocol.hpp"
 #include "srv/connection.hpp"
+#include "srv/limits.hpp"
+#include "srv/outbox.hpp"
+#include "srv/presence.hpp"
+#include "srv/sessions.hpp"
 
 namespace tacit::store { class Store; }
 
 namespace tacit::srv {
-
-class Server;
-struct Config;
 
 struct Request {
     uint8_t type;
@@ -24,16 +29,28 @@ struct Request {
     uint64_t seq;        // the c2s sequence number this frame was sealed at
 };
 
+// The parts of the server a handler may reach; Server owns them all.
+struct Services {
+    store::Store& store;
+    Sessions& sessions;
+    Presence& presence;
+    Limits& limits;
+    const ServerIdentity& identity;
+    Outbox& outbox;
+};
+
 class Ctx {
 public:
-    Ctx(Server& s, Connection& c, const Request& r) : srv(s), conn(c), req(r) {}
-    Server& srv;
+    Ctx(Services& s, Connection& c, const Request& r) : conn(c), req(r), s_(s) {}
     Connection& conn;
     const Request& req;
 
-    store::Store& store();
-    const Config& cfg();
-    uint64_t now_ms();
+    store::Store& store() { return s_.store; }
+    Sessions& sessions() { return s_.sessions; }
+    Presence& presence() { return s_.presence; }
+    Limits& limits() { return s_.limits; }
+    const ServerIdentity& identity() const { return s_.identity; }
+    uint64_t wall_ms() const;  // tokens, stored times
 
     // Verifies a signature over this request's sig input (direction c2s,
     // this connection's session id, this frame's sequence number).
@@ -44,10 +61,24 @@ public:
     void reply_after_commit(std::function<Bytes(bool committed)> build, bool sign,
                             std::function<void(bool)> after = {});
     void error(const Nonce& nonce, uint8_t status, std::string msg, bool sign);
+    // Queues a whole frame, already framed or sealed (the handshake's).
+    void reply_frame(Bytes frame);
+    // Runs once this pass's commit is done, before any reply goes out,
+    // whatever became of this connection.
+    void after_commit(Outbox::Hook fn) { s_.outbox.after_commit(std::move(fn)); }
     // Is the token the one of this connection's session? (constant time)
     bool token_ok(const Token& t) const;
     const std::string& user() const;
+
+private:
+    Services& s_;
 };
+
+// ERROR{nonce, status, msg} as type | fields.
+Bytes error_body(const Nonce& n, uint8_t status, std::string_view msg);
+
+// "tacitd: conn=ID peer=PEER what" on stderr.
+void log_conn(const Connection& c, std::string_view what);
 
 using HandlerFn = void (*)(Ctx&);
 
@@ -68,6 +99,14 @@ const HandlerEntry* find_handler(std::string_view name);  // "PING", "MSG1", ...
 // The nonce of a request that parses as its type (what an ERROR to it
 // carries); nullopt when it does not parse.
 std::optional<Nonce> request_nonce(ByteView plaintext);
+
+// The handshake (srv/handlers/handshake.cpp), before the channel: each
+// returns why the connection must close now, or nullptr.
+// handle_plain: a plaintext frame (KEY_REQUEST, HELLO, RESUME); ctx.req
+// holds its whole body and no type or sequence number.
+const char* handle_plain(Ctx&);
+// complete_resume: a resumed connection's first sealed frame opened.
+const char* complete_resume(Ctx&);
 
 // Each handler lives in its own file under srv/handlers/.
 void handle_ping(Ctx&);

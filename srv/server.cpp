@@ -8,11 +8,11 @@
 #include <cstdlib>
 #include <fmt/core.h>
 
+#include "shared/clock.hpp"
 #include "shared/messages.hpp"
 #include "shared/names.hpp"
 #include "shared/protocol.hpp"
 #include "shared/wire.hpp"
-#include "srv/dummy_key.hpp"
 #include "srv/handler.hpp"
 #include "srv/peer.hpp"
 
@@ -41,22 +41,6 @@ constexpr size_t kMaxFramesPerPass = 16;
 constexpr unsigned kPreLoginFrames = 32;
 constexpr unsigned kPreLoginBadSigs = 8;
 
-Bytes plain_frame(uint8_t kind, ByteView payload) {
-    auto body = plain_frame_body(kind, payload);
-    Bytes f(4);
-    put_u32be(f.data(), uint32_t(body.size()));
-    f.insert(f.end(), body.begin(), body.end());
-    return f;
-}
-
-Bytes error_body(const Nonce& n, uint8_t status, std::string_view msg) {
-    msg::Error e;
-    e.nonce = n;
-    e.status = status;
-    e.msg = std::string(msg);
-    return msg::encode_body(e);
-}
-
 // The byte quotas not given on the command line follow --max-db-size (see
 // tacitd(8), "Storage quotas"): one sender's waiting mail in all mailboxes
 // is at most 1/16 of the ceiling, so no single account can fill the store
@@ -77,29 +61,38 @@ void set_quotas(store::Options& so, const Config& c) {
                    store::size_text(so.sender_bytes));
 }
 
+std::unique_ptr<store::Store> open_store(const Config& c) {
+    store::Options so;
+    so.dir = c.data_dir;
+    so.max_map = c.max_db_size;
+    so.initial_map = std::min<size_t>(so.initial_map, c.max_db_size);
+    so.sync = c.sync;
+    so.mailbox_cap = c.mailbox_cap;
+    set_quotas(so, c);
+    return std::make_unique<store::Store>(so);
+}
+
 }  // namespace
 
 Server::Server(Config cfg, ServerIdentity id)
     : cfg_(std::move(cfg)),
       id_(std::move(id)),
-      hs_addr_rl_(cfg_.hs_rate_per_addr, cfg_.hs_burst_per_addr),
-      hs_total_rl_(cfg_.hs_rate_total, cfg_.hs_rate_total),
-      login_rl_(cfg_.login_rate_per_min / 60.0, std::max(1.0, cfg_.login_rate_per_min)),
-      register_rl_(cfg_.register_rate_per_min / 60.0, std::max(1.0, cfg_.register_rate_per_min)),
-      group_change_rl_(cfg_.group_change_rate_per_min / 60.0, std::max(1.0, cfg_.group_change_rate_per_min)),
-      group_add_rl_(cfg_.group_add_rate_per_min / 60.0, std::max(1.0, cfg_.group_add_rate_per_min)) {
-    store::Options so;
-    so.dir = cfg_.data_dir;
-    so.max_map = cfg_.max_db_size;
-    so.initial_map = std::min<size_t>(so.initial_map, cfg_.max_db_size);
-    so.sync = cfg_.sync;
-    so.mailbox_cap = cfg_.mailbox_cap;
-    set_quotas(so, cfg_);
-    store_ = std::make_unique<store::Store>(so);
-    UserBundle dummy{Bytes(kDummyRsaDer, kDummyRsaDer + kDummyRsaDerLen), crypto::X25519Key::generate().pub};
-    dummy_bundle_ = dummy.encode();
-    if (!UserBundle::decode(dummy_bundle_)) throw std::runtime_error("built-in decoy key does not parse");
-    restore_sessions();
+      store_(open_store(cfg_)),
+      limits_(cfg_),
+      presence_(loop_,
+                [this](uint64_t id, const Bytes& body) {
+                    if (Connection* c = conn(id))
+                        queue(*c, Outgoing{[body](bool) { return std::optional<Bytes>(body); }, false, false, {}});
+                }),
+      sessions_(*store_, presence_, cfg_.token_ttl_ms,
+                [this](uint64_t id) {
+                    if (Connection* c = conn(id)) {
+                        sessions_.detach(*c);
+                        close_after_output(*c, "session ended");
+                    }
+                }),
+      services_{*store_, sessions_, presence_, limits_, id_, outbox_} {
+    sessions_.restore();
     read_test_fault();
 }
 
@@ -120,11 +113,6 @@ void Server::read_test_fault() {
 }
 
 Server::~Server() = default;
-
-uint64_t Server::now_ms() const {
-    using namespace std::chrono;
-    return uint64_t(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
 
 uint16_t Server::bind() {
     // All bound before any is watched: the vector must not move under the
@@ -183,19 +171,6 @@ Connection* Server::conn(uint64_t id) {
     return it == conns_.end() || it->second->dead ? nullptr : it->second.get();
 }
 
-bool Server::admit(RateLimiter& rl, std::string_view limit, const std::string& key) {
-    uint64_t now = EventLoop::now_ms();
-    if (rl.take(key, now)) return true;
-    if (rl.refusal_due(key, now))
-        fmt::print(stderr, "tacitd: rate limit {} refuses key={} (logged once a minute per key)\n", limit,
-                   loggable_name(key));
-    return false;
-}
-
-void Server::log_conn(const Connection& c, const std::string& what) const {
-    fmt::print(stderr, "tacitd: conn={} peer={} {}\n", c.id, c.peer, what);
-}
-
 // ---------------------------------------------------------------- accept/io
 
 void Server::on_accept(Acceptor& a) {
@@ -210,7 +185,7 @@ void Server::on_accept(Acceptor& a) {
         c->peer = std::move(peer.shown);
         c->peer_key = std::move(peer.key);
         c->fd = std::move(*fd);
-        c->accepted_ms = c->last_rx_ms = EventLoop::now_ms();
+        c->accepted_ms = c->last_rx_ms = mono_ms();
         uint64_t id = c->id;
         loop_.add_fd(c->fd.get(), EventLoop::Readable, [this, id](uint32_t ev) { on_io(id, ev); });
         log_conn(*c, "accepted");
@@ -281,7 +256,7 @@ void Server::drain(Connection& c) {
         ++c.frames_this_pass;
         // Only whole frames count as activity: a peer trickling one byte of
         // a frame that never completes would otherwise never be idle.
-        c.last_rx_ms = EventLoop::now_ms();
+        c.last_rx_ms = mono_ms();
         on_frame(c, body);
     }
 }
@@ -360,7 +335,7 @@ void Server::write_some(Connection& c) {
 void Server::close(Connection& c, const char* why) {
     if (c.dead) return;
     log_conn(c, fmt::format("closed: {}", why));
-    detach(c);
+    sessions_.detach(c);
     if (auto it = per_peer_.find(c.peer_key); it != per_peer_.end() && --it->second == 0) per_peer_.erase(it);
     loop_.remove_fd(c.fd.get());
     c.dead = true;
@@ -377,7 +352,7 @@ void Server::close_after_output(Connection& c, const char* why) {
     if (c.pending.empty() && c.out_pending() == 0) return close(c, why);
     log_conn(c, fmt::format("closing: {}", why));
     c.closing = true;
-    to_flush_.insert(c.id);
+    outbox_.wake(c.id);
     update_interest(c);
 }
 
@@ -385,113 +360,12 @@ void Server::close_after_output(Connection& c, const char* why) {
 
 void Server::on_frame(Connection& c, Bytes& body) {
     if (c.state == ConnState::AwaitFirst || c.state == ConnState::KeySent) {
-        on_plain(c, body);
+        Request req{0, body, 0};
+        Ctx ctx(services_, c, req);
+        if (const char* why = handle_plain(ctx)) close(c, why);
         return;
     }
     on_sealed(c, body);
-}
-
-void Server::on_plain(Connection& c, ByteView body) {
-    // "TACT" | version | kind | payload
-    if (body.size() < 6 || as_chars(body.first(4)) != proto::kMagic || body[4] != proto::kVersion) {
-        close(c, "not a tacit v1 handshake");
-        return;
-    }
-    uint8_t kind = body[5];
-    auto payload = body.subspan(6);
-    // The key is public, but each answer is many times the request's 10
-    // bytes: one per connection (tacit-protocol(7)).
-    if (kind == uint8_t(proto::Kind::KeyRequest) && c.state == ConnState::KeySent)
-        return close(c, "second KEY_REQUEST on one connection");
-    if (kind == uint8_t(proto::Kind::KeyRequest) || kind == uint8_t(proto::Kind::Hello) ||
-        kind == uint8_t(proto::Kind::Resume)) {
-        // Limit before any crypto, so a flood cannot starve logged-in users.
-        if (!admit(hs_addr_rl_, "handshake", c.peer_key) || !admit(hs_total_rl_, "handshake total", "*")) {
-            close(c, "handshake rate limit");
-            return;
-        }
-    }
-    switch (kind) {
-    case uint8_t(proto::Kind::KeyRequest): {
-        if (!payload.empty()) return close(c, "KEY_REQUEST with payload");
-        Writer w;
-        w.blob(id_.bundle().encode());
-        auto frame = plain_frame(uint8_t(proto::Kind::KeyResponse), w.bytes());
-        queue(c, Outgoing{[frame](bool) { return std::optional<Bytes>(frame); }, false, true, {}});
-        c.state = ConnState::KeySent;
-        log_conn(c, "key request");
-        return;
-    }
-    case uint8_t(proto::Kind::Hello):
-        return on_hello(c, body, false);
-    case uint8_t(proto::Kind::Resume):
-        return on_hello(c, body, true);
-    default:
-        return close(c, "unexpected first frame");
-    }
-}
-
-void Server::on_hello(Connection& c, ByteView body, bool resume) {
-    auto ecies = body.subspan(6);
-    if (ecies.size() != (resume ? proto::kResumeEciesLen : proto::kHelloEciesLen))
-        return close(c, "handshake of wrong size");
-    auto pt = crypto::ecies_open(resume ? "resume" : "hello", id_.box, ecies);
-    if (!pt) return close(c, "handshake does not open");
-    auto offer = KeyOffer::decode(*pt, resume);
-    if (!offer) return close(c, "handshake does not open");
-    auto keys = server_establish(*offer, ecies.first(32), body);
-    if (!keys) return close(c, "handshake with zero shared secret");
-
-    auto k0 = preliminary_key(*offer);
-    auto prelim = std::make_shared<Channel>(Channel::send_only(k0, offer->session_iv));
-    std::shared_ptr<Session> s;
-    if (resume) s = sessions_.find(*offer->token, now_ms());
-    // The session's connections each may buffer up to --output-cap, so a
-    // token must not multiply them without bound.
-    bool full = s && s->conns.size() + s->resuming >= cfg_.max_conns_per_session;
-    if (resume && (!s || full)) {
-        // Same length as RENEW2_R (81 bytes), so a dead token looks like a live one.
-        std::string msg = full ? "too many connections on this session; close one first"
-                               : "session expired or unknown; log in again";
-        msg.resize(61, ' ');
-        auto eb = error_body(offer->nonce, full ? proto::RATE_LIMITED : proto::AUTH_FAILED, msg);
-        auto frame = prelim->seal(eb);
-        queue(c, Outgoing{[frame](bool) { return std::optional<Bytes>(frame); }, false, true, {}});
-        c.closing = true;
-        c.state = ConnState::Open;  // anything else it sends is ignored until close
-        log_conn(c, full ? fmt::format("resume refused: user={} holds {} connections on this session "
-                                       "(--max-conns-per-session)",
-                                       s->user, s->conns.size() + s->resuming)
-                         : std::string("resume refused: bad or expired token"));
-        return;
-    }
-    msg::HelloR r;
-    r.nonce = keys->nonce;
-    r.server_random = keys->server_random;
-    r.server_eph_pub = keys->server_eph_pub;
-    Bytes reply;
-    if (resume) {
-        msg::Renew2R rr;
-        rr.nonce = r.nonce;
-        rr.server_random = r.server_random;
-        rr.server_eph_pub = r.server_eph_pub;
-        reply = msg::encode_body(rr);
-    } else {
-        reply = msg::encode_body(r);
-    }
-    auto frame = prelim->seal(reply);
-    queue(c, Outgoing{[frame](bool) { return std::optional<Bytes>(frame); }, false, true, {}});
-    c.channel.emplace(std::move(keys->channel));
-    c.session_id = keys->session_id;
-    if (resume) {
-        c.session = s;
-        ++s->resuming;
-        c.state = ConnState::Resuming;
-        log_conn(c, fmt::format("resume offered for user={}", s->user));
-    } else {
-        c.state = ConnState::Open;
-        log_conn(c, "handshake done");
-    }
 }
 
 void Server::on_sealed(Connection& c, ByteView body) {
@@ -502,11 +376,9 @@ void Server::on_sealed(Connection& c, ByteView body) {
     // Replies owed to the frames before it still go out (a RENEW3_R).
     if (!pt) return close_after_output(c, "frame does not open");
     if (c.state == ConnState::Resuming) {
-        auto s = c.session;
-        end_resume(c);
-        if (!s || s->ended || s->expires_ms <= now_ms()) return close(c, "session ended during resume");
-        attach(c, s);
-        log_conn(c, fmt::format("resumed user={}", s->user));
+        Request req{0, pt->view(), seq};
+        Ctx ctx(services_, c, req);
+        if (const char* why = complete_resume(ctx)) return close(c, why);
     }
     dispatch(c, pt->view(), seq);
 }
@@ -518,7 +390,7 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     uint8_t type = pt[0];
     const HandlerEntry* h = find_handler(type);
     Request req{type, pt, seq};
-    Ctx ctx(*this, c, req);
+    Ctx ctx(services_, c, req);
     if (!h) {
         ctx.error(Nonce{}, proto::BAD_REQUEST, fmt::format("unknown message type 0x{:02x}", type), false);
         return;
@@ -567,12 +439,6 @@ void Server::fail_request(Ctx& ctx, const HandlerEntry& h, size_t owed, std::str
 
 // ------------------------------------------------------------ output
 
-void Server::queue(Connection& c, Outgoing o) {
-    if (c.dead) return;
-    c.pending.push_back(std::move(o));
-    to_flush_.insert(c.id);
-}
-
 void Server::before_sleep() {
     bool committed = true;
     if (store_->dirty()) {
@@ -582,15 +448,11 @@ void Server::before_sleep() {
     // Before any flush: a session a committed RENEW3 ended is closed even
     // if the connection that asked is gone, and RENEW3_R, queued on it,
     // goes out before that connection closes.
-    auto hooks = std::move(after_commit_);
-    after_commit_.clear();
-    for (auto& fn : hooks) fn(committed);
+    for (auto& fn : outbox_.take_hooks()) fn(committed);
     // Flushing may queue more (a renewal switching keys does not, but NOTIFY
     // from a presence change might), so loop until quiet.
-    while (!to_flush_.empty()) {
-        auto ids = std::move(to_flush_);
-        to_flush_.clear();
-        for (auto id : ids)
+    while (!outbox_.idle()) {
+        for (auto id : outbox_.take_flush())
             if (Connection* c = conn(id)) flush(*c, committed);
     }
     // Reaped here, never inside their own callbacks (redis freeClientAsync).
@@ -641,99 +503,8 @@ void Server::flush(Connection& c, bool committed) {
     write_some(c);
 }
 
-// ------------------------------------------------------ sessions/presence
-
-void Server::attach(Connection& c, std::shared_ptr<Session> s) {
-    detach(c);
-    c.session = s;
-    c.state = ConnState::LoggedIn;
-    c.decoder.set_max(proto::kMaxFrameLoggedIn);
-    s->conns.insert(c.id);
-    if (online_[s->user]++ == 0) presence_changed();
-}
-
-void Server::detach(Connection& c) {
-    if (c.session && c.state == ConnState::LoggedIn) {
-        c.session->conns.erase(c.id);
-        auto it = online_.find(c.session->user);
-        if (it != online_.end() && --it->second == 0) {
-            online_.erase(it);
-            presence_changed();
-        }
-    }
-    if (c.state == ConnState::Resuming) end_resume(c);
-    if (c.state == ConnState::LoggedIn) {
-        c.session.reset();
-        c.state = ConnState::Open;
-    }
-}
-
-void Server::end_resume(Connection& c) {
-    if (c.session && c.session->resuming > 0) --c.session->resuming;
-    c.session.reset();
-}
-
-void Server::close_session(Session& s) {
-    if (s.ended) return;
-    s.ended = true;
-    auto ids = s.conns;
-    auto keep = sessions_.erase(s);  // holds it while its connections detach
-    for (auto id : ids) {
-        if (Connection* c = conn(id)) {
-            detach(*c);
-            close_after_output(*c, "session ended");
-        }
-    }
-}
-
-std::vector<std::string> Server::online_users() const {
-    std::vector<std::string> v;
-    v.reserve(online_.size());
-    for (auto& [u, n] : online_) v.push_back(u);
-    return v;
-}
-
-void Server::notify_user(const std::string& user, uint8_t what, uint32_t count) {
-    for (auto& s : sessions_.of_user(user)) {
-        for (auto id : s->conns) {
-            if (Connection* c = conn(id)) {
-                msg::Notify n;
-                n.what = what;
-                n.count = count;
-                auto body = msg::encode_body(n);
-                queue(*c, Outgoing{[body](bool) { return std::optional<Bytes>(body); }, false, false, {}});
-            }
-        }
-    }
-}
-
-void Server::presence_changed() {
-    presence_dirty_ = true;
-    if (presence_timer_) return;
-    uint64_t now = EventLoop::now_ms();
-    uint64_t due = presence_sent_ms_ + 1000;
-    uint64_t wait = due > now ? due - now : 0;
-    presence_timer_ = loop_.add_timer(std::chrono::milliseconds(wait), [this] {
-        presence_timer_ = 0;
-        send_presence();
-    });
-}
-
-void Server::send_presence() {
-    if (!presence_dirty_) return;
-    presence_dirty_ = false;
-    presence_sent_ms_ = EventLoop::now_ms();
-    msg::Notify n;
-    n.what = proto::NOTIFY_PRESENCE;
-    n.count = uint32_t(online_.size());
-    auto body = msg::encode_body(n);
-    for (auto& [id, c] : conns_)
-        if (!c->dead && c->state == ConnState::LoggedIn)
-            queue(*c, Outgoing{[body](bool) { return std::optional<Bytes>(body); }, false, false, {}});
-}
-
 void Server::sweep() {
-    uint64_t mono = EventLoop::now_ms();
+    uint64_t mono = mono_ms();
     for (auto& [id, c] : conns_) {
         if (c->dead) continue;
         bool handshaking = c->state == ConnState::AwaitFirst || c->state == ConnState::KeySent ||
@@ -744,59 +515,8 @@ void Server::sweep() {
         else if (!c->logged_in() && mono - c->accepted_ms > cfg_.login_deadline_ms) close(*c, "login deadline");
         else if (mono - c->last_rx_ms > cfg_.idle_timeout_ms) close(*c, "idle timeout");
     }
-    for (auto& s : sessions_.expired(now_ms())) {
-        fmt::print(stderr, "tacitd: token of user={} expired\n", s->user);
-        end_session(*s);  // swept from the store as well
-    }
-    hs_addr_rl_.sweep(mono);
-    login_rl_.sweep(mono);
-    register_rl_.sweep(mono);
-    group_change_rl_.sweep(mono);
-    group_add_rl_.sweep(mono);
-}
-
-// ------------------------------------------------------------------ Ctx
-
-store::Store& Ctx::store() { return srv.store(); }
-const Config& Ctx::cfg() { return srv.cfg(); }
-uint64_t Ctx::now_ms() { return srv.now_ms(); }
-
-bool Ctx::verify(const crypto::PkKey& key, size_t signed_len, ByteView sig) const {
-    auto in = msg::sig_input(proto::C2S, conn.session_id, req.seq, req.plaintext.first(signed_len));
-    bool ok = key.verify(in, sig);
-    if (!conn.logged_in()) {
-        // The pre-login budget (kPreLoginFrames) starts again on a good one.
-        if (ok) conn.prelogin_frames = conn.prelogin_bad_sigs = 0;
-        else ++conn.prelogin_bad_sigs;
-    }
-    return ok;
-}
-
-void Ctx::reply(Bytes type_fields, bool sign) {
-    srv.queue(conn, Outgoing{[b = std::move(type_fields)](bool) { return std::optional<Bytes>(b); },
-                             sign, false, {}});
-}
-
-void Ctx::reply_after_commit(std::function<Bytes(bool)> build, bool sign,
-                             std::function<void(bool)> after) {
-    srv.queue(conn, Outgoing{[build = std::move(build)](bool ok) { return std::optional<Bytes>(build(ok)); },
-                             sign, false, std::move(after)});
-}
-
-void Ctx::error(const Nonce& nonce, uint8_t status, std::string msg, bool sign) {
-    reply(error_body(nonce, status, msg), sign);
-}
-
-bool Ctx::token_ok(const Token& t) const {
-    // Expiry is checked here too: the sweep that ends expired sessions runs
-    // only once a second.
-    return conn.session && !conn.session->ended && conn.session->expires_ms > srv.now_ms() &&
-           ct_equal(crypto::sha256(t), conn.session->hash);
-}
-
-const std::string& Ctx::user() const {
-    static const std::string none;
-    return conn.session ? conn.session->user : none;
+    sessions_.sweep();
+    limits_.sweep(mono);
 }
 
 }  // namespace tacit::srv

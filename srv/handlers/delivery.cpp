@@ -5,7 +5,6 @@
 
 #include "shared/messages.hpp"
 #include "shared/names.hpp"
-#include "srv/server.hpp"
 
 namespace tacit::srv {
 
@@ -50,18 +49,18 @@ uint8_t store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
     return proto::OK;
 }
 
-void notify_deliveries(Server& srv, const std::vector<Delivery>& ds, bool group_event) {
+void notify_deliveries(Presence& presence, const std::vector<Delivery>& ds, bool group_event) {
     for (const auto& d : ds) {
-        if (group_event) srv.notify_user(d.user, proto::NOTIFY_GROUP, 0);
+        if (group_event) presence.notify_user(d.user, proto::NOTIFY_GROUP, 0);
         if (d.stored)
-            srv.notify_user(d.user, proto::NOTIFY_MAIL, uint32_t(std::min<uint64_t>(d.count, UINT32_MAX)));
+            presence.notify_user(d.user, proto::NOTIFY_MAIL, uint32_t(std::min<uint64_t>(d.count, UINT32_MAX)));
         else
             fmt::print(stderr, "tacitd: system entry for user={} skipped: mailbox far past its cap\n", d.user);
     }
 }
 
 bool group_change_allowed(Ctx& ctx) {
-    return ctx.srv.admit(ctx.srv.group_change_limiter(), "group change", "actor:" + ctx.user());
+    return ctx.limits().admit(Limit::GroupChange, "actor:" + ctx.user());
 }
 
 std::string bad_name(std::string_view what, std::string_view name) {

@@ -63,7 +63,7 @@ constexpr uint64_t kSystemEntryRoom = 512;
 
 // After a durable commit: NOTIFY group (count 0) if group_event, then NOTIFY
 // mail with the mailbox count, to every session of each user.
-void notify_deliveries(Server& srv, const std::vector<Delivery>& ds, bool group_event);
+void notify_deliveries(Presence& presence, const std::vector<Delivery>& ds, bool group_event);
 
 // Queues a signed R{status, msg, nonce} (the shape of every group reply)
 // and logs the outcome.

@@ -10,7 +10,6 @@
 
 #include "srv/handler.hpp"
 #include "srv/handlers/delivery.hpp"
-#include "srv/server.hpp"
 
 namespace tacit::srv {
 
@@ -28,9 +27,9 @@ void handle_group_add(Ctx& ctx) {
     if (!group_change_allowed(ctx)) return answer(proto::RATE_LIMITED, kGroupChangeLimited);
 
     const std::string subject = m.user, group = m.group;
-    const uint64_t now = ctx.now_ms();
-    const auto& key = ctx.srv.identity().sign;
-    const size_t max_size = ctx.cfg().max_group_size;
+    const uint64_t now = ctx.wall_ms();
+    const auto& key = ctx.identity().sign;
+    const size_t max_size = ctx.limits().max_group_size();
     std::vector<Delivery> ds;
     std::string why;  // the quota that refused the change's system entries
     bool charged = false;  // the subject's token, taken once even if fn re-runs
@@ -45,14 +44,14 @@ void handle_group_add(Ctx& ctx) {
         if (t.member_count(group) >= max_size) return proto::TOO_LARGE;
         // Charged only for an add that would happen, so failed attempts by
         // others can't use up the subject's bucket.
-        if (!charged && !ctx.srv.admit(ctx.srv.group_add_limiter(), "group add", "added:" + subject))
+        if (!charged && !ctx.limits().admit(Limit::GroupAdd, "added:" + subject))
             return proto::RATE_LIMITED;
         charged = true;
         t.add_member(group, subject);
         return store_system_entries(t, key, t.members(group), group, now, "added " + actor + " " + subject, ds, &why);
     });
     WriteMark mark(ctx.store());
-    Server* srv = &ctx.srv;
+    Presence* presence = &ctx.presence();
     ctx.reply_after_commit(
         [n, st, subject, group, mark, max_size, why](bool committed) {
             msg::GroupAddR r;
@@ -74,8 +73,8 @@ void handle_group_add(Ctx& ctx) {
             return msg::encode_body(r);
         },
         true,
-        [st, mark, srv, ds = std::move(ds)](bool committed) {
-            if (st == proto::OK && mark.durable(committed)) notify_deliveries(*srv, ds, true);
+        [st, mark, presence, ds = std::move(ds)](bool committed) {
+            if (st == proto::OK && mark.durable(committed)) notify_deliveries(*presence, ds, true);
         });
     fmt::print(stderr, "tacitd: conn={} group_add user={} group={} subject={} status={}\n", ctx.conn.id, actor,
                group, subject, proto::status_name(st));

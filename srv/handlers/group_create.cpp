@@ -8,7 +8,6 @@
 
 #include "srv/handler.hpp"
 #include "srv/handlers/delivery.hpp"
-#include "srv/server.hpp"
 
 namespace tacit::srv {
 
@@ -25,8 +24,8 @@ void handle_group_create(Ctx& ctx) {
     if (!group_change_allowed(ctx)) return answer(proto::RATE_LIMITED, kGroupChangeLimited);
 
     const std::string group = m.group;
-    const uint64_t now = ctx.now_ms();
-    const auto& key = ctx.srv.identity().sign;
+    const uint64_t now = ctx.wall_ms();
+    const auto& key = ctx.identity().sign;
     std::vector<Delivery> ds;
     std::string why;  // the quota that refused the change's system entries
     uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
@@ -41,7 +40,7 @@ void handle_group_create(Ctx& ctx) {
         return store_system_entries(t, key, {user}, group, now, "created " + user + " " + group, ds, &why);
     });
     WriteMark mark(ctx.store());
-    Server* srv = &ctx.srv;
+    Presence* presence = &ctx.presence();
     ctx.reply_after_commit(
         [n, st, group, mark, why](bool committed) {
             msg::GroupCreateR r;
@@ -56,8 +55,8 @@ void handle_group_create(Ctx& ctx) {
             return msg::encode_body(r);
         },
         true,
-        [st, mark, srv, ds = std::move(ds)](bool committed) {
-            if (st == proto::OK && mark.durable(committed)) notify_deliveries(*srv, ds, true);
+        [st, mark, presence, ds = std::move(ds)](bool committed) {
+            if (st == proto::OK && mark.durable(committed)) notify_deliveries(*presence, ds, true);
         });
     fmt::print(stderr, "tacitd: conn={} group_create user={} group={} status={}\n", ctx.conn.id, user, group,
                proto::status_name(st));

@@ -20,7 +20,6 @@
 
 #include "srv/handler.hpp"
 #include "srv/handlers/delivery.hpp"
-#include "srv/server.hpp"
 
 namespace tacit::srv {
 
@@ -96,14 +95,14 @@ template <class Reply>
 void deliver(Ctx& ctx, const char* op, const Nonce& n, const std::string& group, const std::vector<Part>& parts,
              const std::string& ok_text) {
     const std::string sender = ctx.user();
-    const uint64_t now = ctx.now_ms();
+    const uint64_t now = ctx.wall_ms();
     std::vector<Delivery> ds;
     std::string why;
     uint8_t st = ctx.store().write(
         [&](store::Txn& t) -> uint8_t { return store_parts(t, sender, group, now, parts, ds, &why); });
     if (st != proto::OK && why.empty()) why = "server storage is full; try later";
     WriteMark mark(ctx.store());
-    Server* srv = &ctx.srv;
+    Presence* presence = &ctx.presence();
     ctx.reply_after_commit(
         [n, st, why, ok_text, mark](bool committed) {
             Reply r;
@@ -117,8 +116,8 @@ void deliver(Ctx& ctx, const char* op, const Nonce& n, const std::string& group,
             return msg::encode_body(r);
         },
         true,
-        [st, mark, srv, ds = std::move(ds)](bool committed) {
-            if (st == proto::OK && mark.durable(committed)) notify_deliveries(*srv, ds, false);
+        [st, mark, presence, ds = std::move(ds)](bool committed) {
+            if (st == proto::OK && mark.durable(committed)) notify_deliveries(*presence, ds, false);
         });
     fmt::print(stderr, "tacitd: conn={} {} user={} group={} parts={} status={}{}{}\n", ctx.conn.id, op, sender,
                group, parts.size(), proto::status_name(st), st == proto::OK ? "" : ": ",

@@ -14,7 +14,6 @@
 
 #include "srv/handler.hpp"
 #include "srv/handlers/delivery.hpp"
-#include "srv/server.hpp"
 
 namespace tacit::srv {
 
@@ -33,8 +32,8 @@ void handle_group_remove(Ctx& ctx) {
 
     const std::string subject = m.user, group = m.group;
     const bool self = subject == actor;
-    const uint64_t now = ctx.now_ms();
-    const auto& key = ctx.srv.identity().sign;
+    const uint64_t now = ctx.wall_ms();
+    const auto& key = ctx.identity().sign;
     std::vector<Delivery> ds;
     std::string why;  // the quota that refused the change's system entries
     bool dissolved = false;
@@ -63,7 +62,7 @@ void handle_group_remove(Ctx& ctx) {
         return store_system_entries(t, key, to, group, now, text, ds, &why);
     });
     WriteMark mark(ctx.store());
-    Server* srv = &ctx.srv;
+    Presence* presence = &ctx.presence();
     ctx.reply_after_commit(
         [n, st, self, dissolved, subject, group, mark, why](bool committed) {
             msg::GroupRemoveR r;
@@ -87,8 +86,8 @@ void handle_group_remove(Ctx& ctx) {
             return msg::encode_body(r);
         },
         true,
-        [st, mark, srv, ds = std::move(ds)](bool committed) {
-            if (st == proto::OK && mark.durable(committed)) notify_deliveries(*srv, ds, true);
+        [st, mark, presence, ds = std::move(ds)](bool committed) {
+            if (st == proto::OK && mark.durable(committed)) notify_deliveries(*presence, ds, true);
         });
     fmt::print(stderr, "tacitd: conn={} group_remove user={} group={} subject={} status={}{}\n", ctx.conn.id,
                actor, group, subject, proto::status_name(st), dissolved ? " (dissolved)" : "");

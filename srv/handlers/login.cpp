@@ -14,7 +14,6 @@
 
 #include "srv/handler.hpp"
 #include "srv/handlers/delivery.hpp"
-#include "srv/server.hpp"
 
 namespace tacit::srv {
 
@@ -45,13 +44,13 @@ Candidate look_up(Ctx& ctx, const std::string& user) {
         wipe(c.rec->verifier.data(), c.rec->verifier.size());
         c.rec.reset();
     }
-    const Bytes& bundle = c.rec ? c.rec->public_key : ctx.srv.dummy_user_bundle();
+    const Bytes& bundle = c.rec ? c.rec->public_key : ctx.limits().dummy_user_bundle();
     auto key = user_bundle_key(bundle);
     if (!key) {
         // A stored key that no longer parses (say, an exponent other than
         // 65537 from before the parser refused them) logs no one in.
         c.rec.reset();
-        key = user_bundle_key(ctx.srv.dummy_user_bundle());
+        key = user_bundle_key(ctx.limits().dummy_user_bundle());
     }
     c.key = std::move(*key);
     auto mac = crypto::hmac_sha256(ctx.store().decoy_secret(), concat({as_bytes("decoy"), as_bytes(user)}));
@@ -68,7 +67,7 @@ void handle_login1(Ctx& ctx) {
     const char* kLimited = "too many login attempts; wait a minute";
     // The address first: a caller over its own limit costs nothing more,
     // and charges no one else's bucket.
-    if (!ctx.srv.admit(ctx.srv.login_limiter(), "login", "addr:" + host))
+    if (!ctx.limits().admit(Limit::Login, "addr:" + host))
         return ctx.error(m.nonce1, proto::RATE_LIMITED, kLimited, false);
 
     auto c = look_up(ctx, m.user);
@@ -76,7 +75,7 @@ void handle_login1(Ctx& ctx) {
     bool real = c.rec && sig_ok;
     // Only an attempt that could be the user's (their key signed it) counts
     // against the user, so no one else can lock an account out.
-    if (real && !ctx.srv.admit(ctx.srv.login_limiter(), "login", "user:" + m.user)) {
+    if (real && !ctx.limits().admit(Limit::Login, "user:" + m.user)) {
         wipe(c.rec->verifier.data(), c.rec->verifier.size());
         return ctx.error(m.nonce1, proto::RATE_LIMITED, kLimited, false);
     }
@@ -117,9 +116,9 @@ void handle_login2(Ctx& ctx) {
     std::shared_ptr<Session> s;
     if (!lp->decoy && c.rec && sig_ok && proof_ok) {
         uint8_t st = proto::OK;
-        s = ctx.srv.begin_session(lp->user, c.rec->key_version, std::move(c.key), &r.token, &st);
+        s = ctx.sessions().begin(lp->user, c.rec->key_version, std::move(c.key), &r.token, &st);
         if (s) {
-            ctx.srv.attach(ctx.conn, s);
+            ctx.sessions().attach(ctx.conn, s);
             r.status = proto::OK;
             r.msg = "welcome, " + lp->user;
         } else {
@@ -133,7 +132,7 @@ void handle_login2(Ctx& ctx) {
     // The token goes out only once its session is durable; if the commit
     // failed, the session ends and the caller is told so.
     WriteMark mark(ctx.store());
-    Server* srv = &ctx.srv;
+    Sessions* sessions = &ctx.sessions();
     auto token = std::make_shared<SecretArray<32>>();
     std::copy(r.token.begin(), r.token.end(), token->a.begin());
     wipe(r.token.data(), r.token.size());
@@ -150,8 +149,8 @@ void handle_login2(Ctx& ctx) {
             return body;
         },
         true);
-    ctx.srv.after_commit([srv, s, mark](bool committed) {
-        if (!mark.durable(committed)) srv->close_session(*s);
+    ctx.after_commit([sessions, s, mark](bool committed) {
+        if (!mark.durable(committed)) sessions->close(*s);
     });
 }
 

@@ -5,7 +5,6 @@
 
 #include "srv/handler.hpp"
 #include "srv/handlers/delivery.hpp"
-#include "srv/server.hpp"
 
 namespace tacit::srv {
 
@@ -16,7 +15,7 @@ void handle_logout(Ctx& ctx) {
         return ctx.error(Nonce{}, proto::AUTH_FAILED, "bad signature", true);
     fmt::print(stderr, "tacitd: conn={} logout user={}\n", ctx.conn.id, ctx.user());
     auto s = ctx.conn.session;
-    ctx.srv.end_session(*s);
+    ctx.sessions().end(*s);
 }
 
 }  // namespace tacit::srv

@@ -13,7 +13,6 @@
 
 #include "srv/handler.hpp"
 #include "srv/handlers/delivery.hpp"
-#include "srv/server.hpp"
 
 namespace tacit::srv {
 
@@ -77,7 +76,7 @@ void handle_msg2(Ctx& ctx) {
     store::StoredMsg sm;
     sm.kind = proto::STORED_MESSAGE;
     sm.sender = user;
-    sm.received_at_ms = ctx.now_ms();
+    sm.received_at_ms = ctx.wall_ms();
     sm.enc_msg = std::move(m.enc_msg);
     sm.wrapped_key = std::move(m.wrapped_key);
     uint64_t count = 0;
@@ -94,7 +93,7 @@ void handle_msg2(Ctx& ctx) {
         return proto::OK;
     });
     WriteMark mark(ctx.store());
-    Server* srv = &ctx.srv;
+    Presence* presence = &ctx.presence();
     ctx.reply_after_commit(
         [n, st, target, mark, why](bool committed) {
             msg::Msg2R r;
@@ -112,9 +111,9 @@ void handle_msg2(Ctx& ctx) {
             return msg::encode_body(r);
         },
         true,
-        [st, mark, srv, target, count](bool committed) {
+        [st, mark, presence, target, count](bool committed) {
             if (st == proto::OK && mark.durable(committed))
-                notify_deliveries(*srv, {Delivery{target, count, true}}, false);
+                notify_deliveries(*presence, {Delivery{target, count, true}}, false);
         });
     fmt::print(stderr, "tacitd: conn={} msg2 user={} target={} status={}{}{}\n", ctx.conn.id, user, target,
                proto::status_name(st), why.empty() ? "" : ": ", why);

@@ -2,7 +2,6 @@
 // list<str> users | sig. Users with at least one logged-in connection.
 #include "srv/handler.hpp"
 #include "srv/handlers/delivery.hpp"
-#include "srv/server.hpp"
 
 namespace tacit::srv {
 
@@ -13,7 +12,7 @@ void handle_online(Ctx& ctx) {
         return ctx.error(d.m.nonce, proto::AUTH_FAILED, "bad signature", true);
     msg::OnlineR r;
     r.nonce = d.m.nonce;
-    r.users = ctx.srv.online_users();
+    r.users = ctx.presence().online_users();
     ctx.reply(msg::encode_body(r), true);
 }
 

@@ -9,7 +9,6 @@
 
 #include "srv/handler.hpp"
 #include "srv/handlers/delivery.hpp"
-#include "srv/server.hpp"
 
 namespace tacit::srv {
 
@@ -24,7 +23,7 @@ void handle_register(Ctx& ctx) {
     if (m.pass.size() != proto::kPassLen) return refuse(proto::BAD_REQUEST, "pass must be 32 bytes");
     // Charged before the key is parsed or anything verified.
     const auto& host = ctx.conn.peer_key;  // address, IPv6 /64 or uid (srv/peer.hpp)
-    if (!ctx.srv.admit(ctx.srv.register_limiter(), "register", "reg:" + host))
+    if (!ctx.limits().admit(Limit::Register, "reg:" + host))
         return refuse(proto::RATE_LIMITED, "too many registrations from your address; try later");
     auto bundle = UserBundle::decode(m.public_key);
     std::optional<crypto::PkKey> key;
@@ -39,7 +38,7 @@ void handle_register(Ctx& ctx) {
     rec.public_key = m.public_key;
     crypto::random_bytes(rec.salt.data(), rec.salt.size());
     rec.verifier = crypto::sha256({m.pass, rec.salt});
-    rec.created_at_ms = ctx.now_ms();
+    rec.created_at_ms = ctx.wall_ms();
     rec.key_version = 1;
     std::string user = m.user;
     uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {

@@ -13,7 +13,6 @@
 
 #include "srv/handler.hpp"
 #include "srv/handlers/delivery.hpp"
-#include "srv/server.hpp"
 
 namespace tacit::srv {
 
@@ -31,7 +30,7 @@ void handle_renew2(Ctx& ctx) {
     bool had_renew1 = ctx.conn.renew1_done;
     ctx.conn.renew1_done = false;  // a failed RENEW2 uses up its RENEW1
     if (!had_renew1) return ctx.error(Nonce{}, proto::BAD_REQUEST, "RENEW1 must come first", false);
-    auto pt = crypto::ecies_open("renew", ctx.srv.identity().box, d.m.ecies);
+    auto pt = crypto::ecies_open("renew", ctx.identity().box, d.m.ecies);
     std::optional<KeyOffer> offer;
     if (pt) offer = KeyOffer::decode(*pt, true);
     if (!offer) return ctx.error(Nonce{}, proto::BAD_REQUEST, "renewal offer does not open", false);
@@ -80,7 +79,7 @@ void handle_renew3(Ctx& ctx) {
     bool pw_changed = false, key_changed = false;
     // Every session of the account ends with the key: its stored records go
     // in the same write, so no commit leaves one that outlives the key.
-    auto ending = ctx.srv.sessions().of_user(user);
+    auto ending = ctx.sessions().of_user(user);
     uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
         auto rec = t.get_user(user);
         if (!rec) return proto::NO_SUCH_USER;
@@ -101,7 +100,7 @@ void handle_renew3(Ctx& ctx) {
     });
     wipe(pass.data(), pass.size());
     Nonce n = m.nonce;
-    Server* srv = &ctx.srv;
+    Sessions* sessions = &ctx.sessions();
     WriteMark mark(ctx.store());
     ctx.reply_after_commit(
         [n, st, pw_changed, key_changed, mark](bool committed) {
@@ -121,9 +120,9 @@ void handle_renew3(Ctx& ctx) {
     // in the same pass, and before RENEW3_R is flushed, which then still
     // goes out ahead of the close.
     if (st == proto::OK)
-        srv->after_commit([ending, srv, mark](bool committed) {
+        ctx.after_commit([ending, sessions, mark](bool committed) {
             if (!mark.durable(committed)) return;
-            for (auto& s : ending) srv->close_session(*s);
+            for (auto& s : ending) sessions->close(*s);
         });
     fmt::print(stderr, "tacitd: conn={} renew3 user={} status={}\n", ctx.conn.id, user, proto::status_name(st));
 }

@@ -10,7 +10,6 @@
 #include <fmt/core.h>
 
 #include "srv/handler.hpp"
-#include "srv/server.hpp"
 
 namespace tacit::srv {
 

@@ -182,11 +182,4 @@ Bytes mailbox_key(std::string_view receiver, uint64_t id) {
     return k;
 }
 
-void put_u64be(uint8_t* p, uint64_t v) {
-    put_u32be(p, uint32_t(v >> 32));
-    put_u32be(p + 4, uint32_t(v));
-}
-
-uint64_t get_u64be(const uint8_t* p) { return uint64_t(get_u32be(p)) << 32 | get_u32be(p + 4); }
-
 }  // namespace tacit::store

@@ -92,7 +92,4 @@ Bytes pair_bytes_key(std::string_view sender, std::string_view receiver);
 Bytes mailbox_prefix(std::string_view receiver);
 Bytes mailbox_key(std::string_view receiver, uint64_t id);
 
-void put_u64be(uint8_t* p, uint64_t v);
-uint64_t get_u64be(const uint8_t* p);
-
 }  // namespace tacit::store

@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "shared/clock.hpp"
 #include "shared/crypto.hpp"
 #include "shared/protocol.hpp"
 #include "tests/integration/harness.hpp"
@@ -24,11 +25,6 @@ namespace {
 const std::vector<std::string> kLoose = {"--login-rate", "1000", "--register-rate", "1000", "--group-change-rate",
                                          "1000"};
 using Names = std::vector<std::string>;
-
-uint64_t wall_ms() {
-    using namespace std::chrono;
-    return uint64_t(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
 
 void login_as(TestClient& c, const std::string& user) {
     if (!c->connected()) {

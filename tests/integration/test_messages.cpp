@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "shared/clock.hpp"
 #include "shared/crypto.hpp"
 #include "shared/protocol.hpp"
 #include "tests/integration/harness.hpp"
@@ -30,11 +31,6 @@ const std::vector<std::string> kLoose = {"--login-rate", "1000", "--register-rat
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
     a.insert(a.end(), b.begin(), b.end());
     return a;
-}
-
-uint64_t wall_ms() {
-    using namespace std::chrono;
-    return uint64_t(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
 void relogin(TestClient& c, const std::string& user, const std::string& pw = "pw") {

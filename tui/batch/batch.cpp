@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "shared/clock.hpp"
 #include "shared/protocol.hpp"
 #include "tui/ui/sanitize.hpp"
 
@@ -22,11 +23,6 @@ using client::Event;
 using client::Result;
 
 namespace {
-
-uint64_t mono_ms() {
-    using namespace std::chrono;
-    return uint64_t(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
-}
 
 // Invalid UTF-8 from a peer must not make the JSON writer throw.
 std::string dumps(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "shared/clock.hpp"
 #include "shared/crypto.hpp"
 #include "shared/event_loop.hpp"
 #include "shared/messages.hpp"
@@ -25,11 +26,6 @@
 namespace tacit::client {
 
 namespace {
-
-uint64_t wall_ms() {
-    using namespace std::chrono;
-    return uint64_t(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
 
 Nonce fresh_nonce() { return crypto::random_array<16>(); }
 
@@ -837,7 +833,7 @@ Result Client::ping(uint64_t* rtt_us) {
     });
 }
 uint64_t Client::send_idle_ms() const {
-    return impl_->conn ? EventLoop::now_ms() - impl_->conn->last_send_ms() : 0;
+    return impl_->conn ? mono_ms() - impl_->conn->last_send_ms() : 0;
 }
 bool Client::pump() { return impl_->pump(); }
 void Client::disconnect() { impl_->conn.reset(); }

@@ -62,14 +62,6 @@ void check(int rc, const char* what) {
 MDB_val val(ByteView b) { return {b.size(), const_cast<uint8_t*>(b.data())}; }
 ByteView view(const MDB_val& v) { return {static_cast<const uint8_t*>(v.mv_data), v.mv_size}; }
 
-void put_u64be(uint8_t* p, uint64_t v) {
-    for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
-}
-uint64_t get_u64be(const uint8_t* p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-    return v;
-}
 
 bool key_name_ok(std::string_view s) {
     return !s.empty() && s.size() <= kMaxName && s.find('\0') == std::string_view::npos;

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "shared/clock.hpp"
 #include "shared/event_loop.hpp"
 #include "shared/messages.hpp"
 #include "shared/protocol.hpp"
@@ -9,22 +10,11 @@
 
 namespace tacit::client {
 
-namespace {
-
-Bytes with_prefix(ByteView body) {
-    Bytes f(4);
-    put_u32be(f.data(), uint32_t(body.size()));
-    f.insert(f.end(), body.begin(), body.end());
-    return f;
-}
-
-}  // namespace
-
 ServerBundle SecureConn::key_request(const Endpoint& ep, int timeout_ms) {
     auto fd = connect_endpoint(ep, timeout_ms);
-    if (!write_all(fd.get(), with_prefix(plain_frame_body(uint8_t(proto::Kind::KeyRequest), {})), timeout_ms))
+    if (!write_all(fd.get(), frame_with_prefix(plain_frame_body(uint8_t(proto::Kind::KeyRequest), {})), timeout_ms))
         throw ConnError("could not send key request to " + to_string(ep));
-    FrameDecoder dec(65536);
+    FrameDecoder dec(proto::kMaxFramePreLogin);
     Bytes body;
     if (tacit::read_frame(fd.get(), dec, body, timeout_ms) != ReadResult::Frame)
         throw ConnError("no key response from " + to_string(ep));
@@ -60,8 +50,8 @@ bool SecureConn::establish(uint8_t kind, const char* label, std::optional<Token>
     fd_ = connect_endpoint(ep_, timeout_ms_);
     auto co = make_offer(label, server_.box_pub, KeyOffer::fresh(token));
     auto body = plain_frame_body(kind, co.ecies);
-    if (!write_all(fd_.get(), with_prefix(body), timeout_ms_)) throw ConnError("handshake send failed");
-    last_send_ms_ = EventLoop::now_ms();
+    if (!write_all(fd_.get(), frame_with_prefix(body), timeout_ms_)) throw ConnError("handshake send failed");
+    last_send_ms_ = mono_ms();
     auto reply = read_frame(timeout_ms_);
     if (!reply) throw ConnError("server did not answer the handshake (rate limited or down)");
     // The reply is sealed under the preliminary key at sequence 0: only the
@@ -100,7 +90,7 @@ void SecureConn::hello() { establish(uint8_t(proto::Kind::Hello), "hello", std::
 
 bool SecureConn::resume(const Token& token) {
     if (!establish(uint8_t(proto::Kind::Resume), "resume", token)) return false;
-    dec_.set_max(1048576);
+    dec_.set_max(proto::kMaxFrameLoggedIn);
     return true;
 }
 
@@ -112,7 +102,7 @@ void SecureConn::send(Bytes body, const crypto::PkKey* signer, const crypto::PkK
     auto frame = ch_->seal(body);
     wipe(body.data(), body.size());
     if (!write_all(fd_.get(), frame, timeout_ms_)) throw ConnError("connection lost while sending");
-    last_send_ms_ = EventLoop::now_ms();
+    last_send_ms_ = mono_ms();
 }
 
 std::optional<Bytes> SecureConn::read_frame(int timeout_ms) {

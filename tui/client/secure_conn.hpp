@@ -10,6 +10,7 @@
 #include "shared/handshake.hpp"
 #include "shared/keys.hpp"
 #include "shared/net.hpp"
+#include "shared/protocol.hpp"
 
 namespace tacit::client {
 
@@ -45,7 +46,7 @@ public:
     Bytes begin_renew(const Token& token);
     bool finish_renew(const Array<32>& server_random, const Array<32>& server_eph_pub, const Nonce& nonce);
 
-    void logged_in() { dec_.set_max(1048576); }
+    void logged_in() { dec_.set_max(proto::kMaxFrameLoggedIn); }
     int fd() const { return fd_.get(); }
     // When the last whole frame went out (CLOCK_MONOTONIC ms): the server's
     // idle timeout counts from it, so keepalive does too.
@@ -64,7 +65,7 @@ private:
     crypto::PkKey server_key_;
     int timeout_ms_;
     UniqueFd fd_;
-    FrameDecoder dec_{65536};
+    FrameDecoder dec_{proto::kMaxFramePreLogin};
     std::optional<Channel> ch_;
     Array<32> session_id_{};
     std::optional<ClientOffer> renew_;

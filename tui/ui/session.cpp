@@ -30,16 +30,6 @@ void install_stop_handlers() {
 }
 }  // namespace
 
-uint64_t mono_ms() {
-    using namespace std::chrono;
-    return static_cast<uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
-}
-
-uint64_t wall_ms() {
-    using namespace std::chrono;
-    return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
-
 Session::Session(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg)
     : t_(t), c_(c), opt_(opt), cfg_(cfg), view_(t),
       ping_every_ms_(keepalive_interval_ms(std::getenv("TACIT_PING_INTERVAL"))), rng_(std::random_device{}()) {

@@ -15,6 +15,7 @@
 #include <random>
 #include <string>
 
+#include "shared/clock.hpp"
 #include "tui/client/client.hpp"
 #include "tui/client/config.hpp"
 #include "tui/ui/backoff.hpp"
@@ -90,8 +91,5 @@ private:
     std::optional<HeldDraft> held_;
     std::map<std::string, std::string> key_warned_;  // user -> new fingerprint warned about
 };
-
-uint64_t mono_ms();
-uint64_t wall_ms();
 
 }  // namespace tacit::ui

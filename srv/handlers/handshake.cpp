@@ -1,0 +1,133 @@
+// The plaintext exchanges before the channel (tacit-protocol(7),
+// HANDSHAKE): KEY_REQUEST, HELLO and RESUME, and a resumed connection's
+// first sealed frame. Each returns why the connection must close now, or
+// nullptr. Nothing here is signed or stored: the peer has proved nothing
+// yet, so every check that is cheap comes before the one that is not.
+#include <fmt/core.h>
+
+#include "shared/clock.hpp"
+#include "shared/frame_decoder.hpp"
+#include "shared/handshake.hpp"
+#include "shared/wire.hpp"
+#include "srv/handler.hpp"
+
+namespace tacit::srv {
+
+namespace {
+
+const char* refuse_resume(Ctx& ctx, Channel& prelim, const Nonce& nonce, const std::shared_ptr<Session>& s,
+                          bool full) {
+    Connection& c = ctx.conn;
+    // Same length as RENEW2_R (81 bytes), so a dead token looks like a live one.
+    std::string msg = full ? "too many connections on this session; close one first"
+                           : "session expired or unknown; log in again";
+    msg.resize(61, ' ');
+    ctx.reply_frame(prelim.seal(error_body(nonce, full ? proto::RATE_LIMITED : proto::AUTH_FAILED, msg)));
+    c.closing = true;
+    c.state = ConnState::Open;  // anything else it sends is ignored until close
+    log_conn(c, full ? fmt::format("resume refused: user={} holds {} connections on this session "
+                                   "(--max-conns-per-session)",
+                                   s->user, s->conns.size() + s->resuming)
+                     : std::string("resume refused: bad or expired token"));
+    return nullptr;
+}
+
+const char* hello(Ctx& ctx, bool resume) {
+    Connection& c = ctx.conn;
+    ByteView body = ctx.req.plaintext;
+    auto ecies = body.subspan(6);
+    if (ecies.size() != (resume ? proto::kResumeEciesLen : proto::kHelloEciesLen)) return "handshake of wrong size";
+    auto pt = crypto::ecies_open(resume ? "resume" : "hello", ctx.identity().box, ecies);
+    if (!pt) return "handshake does not open";
+    auto offer = KeyOffer::decode(*pt, resume);
+    if (!offer) return "handshake does not open";
+    auto keys = server_establish(*offer, ecies.first(32), body);
+    if (!keys) return "handshake with zero shared secret";
+
+    auto k0 = preliminary_key(*offer);
+    auto prelim = Channel::send_only(k0, offer->session_iv);
+    std::shared_ptr<Session> s;
+    if (resume) s = ctx.sessions().find(*offer->token);
+    // The session's connections each may buffer up to --output-cap, so a
+    // token must not multiply them without bound.
+    bool full = s && s->conns.size() + s->resuming >= ctx.limits().max_conns_per_session();
+    if (resume && (!s || full)) return refuse_resume(ctx, prelim, offer->nonce, s, full);
+    Bytes reply;
+    if (resume) {
+        msg::Renew2R rr;
+        rr.nonce = keys->nonce;
+        rr.server_random = keys->server_random;
+        rr.server_eph_pub = keys->server_eph_pub;
+        reply = msg::encode_body(rr);
+    } else {
+        msg::HelloR r;
+        r.nonce = keys->nonce;
+        r.server_random = keys->server_random;
+        r.server_eph_pub = keys->server_eph_pub;
+        reply = msg::encode_body(r);
+    }
+    ctx.reply_frame(prelim.seal(reply));
+    c.channel.emplace(std::move(keys->channel));
+    c.session_id = keys->session_id;
+    if (resume) {
+        c.session = s;
+        ++s->resuming;
+        c.state = ConnState::Resuming;
+        log_conn(c, fmt::format("resume offered for user={}", s->user));
+    } else {
+        c.state = ConnState::Open;
+        log_conn(c, "handshake done");
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+const char* handle_plain(Ctx& ctx) {
+    Connection& c = ctx.conn;
+    ByteView body = ctx.req.plaintext;
+    // "TACT" | version | kind | payload
+    if (body.size() < 6 || as_chars(body.first(4)) != proto::kMagic || body[4] != proto::kVersion)
+        return "not a tacit v1 handshake";
+    uint8_t kind = body[5];
+    auto payload = body.subspan(6);
+    // The key is public, but each answer is many times the request's 10
+    // bytes: one per connection (tacit-protocol(7)).
+    if (kind == uint8_t(proto::Kind::KeyRequest) && c.state == ConnState::KeySent)
+        return "second KEY_REQUEST on one connection";
+    if (kind == uint8_t(proto::Kind::KeyRequest) || kind == uint8_t(proto::Kind::Hello) ||
+        kind == uint8_t(proto::Kind::Resume)) {
+        // Limit before any crypto, so a flood cannot starve logged-in users.
+        if (!ctx.limits().admit(Limit::Handshake, c.peer_key) || !ctx.limits().admit(Limit::HandshakeTotal, "*"))
+            return "handshake rate limit";
+    }
+    switch (kind) {
+    case uint8_t(proto::Kind::KeyRequest): {
+        if (!payload.empty()) return "KEY_REQUEST with payload";
+        Writer w;
+        w.blob(ctx.identity().bundle().encode());
+        ctx.reply_frame(frame_with_prefix(plain_frame_body(uint8_t(proto::Kind::KeyResponse), w.bytes())));
+        c.state = ConnState::KeySent;
+        log_conn(c, "key request");
+        return nullptr;
+    }
+    case uint8_t(proto::Kind::Hello):
+        return hello(ctx, false);
+    case uint8_t(proto::Kind::Resume):
+        return hello(ctx, true);
+    default:
+        return "unexpected first frame";
+    }
+}
+
+const char* complete_resume(Ctx& ctx) {
+    Connection& c = ctx.conn;
+    auto s = c.session;
+    ctx.sessions().end_resume(c);
+    if (!s || s->ended || s->expires_ms <= ctx.wall_ms()) return "session ended during resume";
+    ctx.sessions().attach(c, s);
+    log_conn(c, fmt::format("resumed user={}", s->user));
+    return nullptr;
+}
+
+}  // namespace tacit::srv
