@@ -59,6 +59,8 @@ void Ctx::resume(const Later& l, const std::function<void(Ctx&)>& k) {
     Ctx ctx(*l.services, c ? *c : *gone, r);
     ctx.slot_ = l.slot;
     try {
+        if (l.services->continuation_fault && l.services->continuation_fault == find_handler(l.type))
+            throw std::logic_error("TACITD_TEST_FAULT");
         k(ctx);
     } catch (const std::exception& e) {
         const HandlerEntry* h = find_handler(l.type);

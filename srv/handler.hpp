@@ -28,6 +28,8 @@ struct Request {
     uint64_t seq;        // the c2s sequence number this frame was sealed at
 };
 
+struct HandlerEntry;
+
 // The parts of the server a handler may reach; Server owns them all.
 struct Services {
     store::Operations& store;
@@ -36,6 +38,8 @@ struct Services {
     Limits& limits;
     const ServerIdentity& identity;
     Outbox& outbox;
+    // TACITD_TEST_FAULT=NAME:then (tests only): NAME's continuations throw.
+    const HandlerEntry* continuation_fault = nullptr;
 };
 
 class Ctx {
@@ -101,7 +105,6 @@ template <class T> store::Done<T> Ctx::then(std::function<void(Ctx&, T)> k) {
     return [later = hold(), k = std::move(k)](T v) mutable { resume(*later, [&](Ctx& c) { k(c, std::move(v)); }); };
 }
 
-struct HandlerEntry;
 // ERROR INTERNAL to the request, signed as any ERROR to it would be
 // (tacit-protocol(7)), after logging what failed: the error boundary's
 // answer, for a handler (Server::dispatch) and a continuation alike.

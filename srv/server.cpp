@@ -102,18 +102,23 @@ Server::Server(Config cfg, ServerIdentity id)
     read_test_fault();
 }
 
-// TACITD_TEST_FAULT=NAME or NAME:reply (tacitd(8), ENVIRONMENT; tests
-// only): every NAME request throws inside dispatch, or its reply throws
-// while it is built after the commit, so tests can reach both boundaries.
+// TACITD_TEST_FAULT=NAME, NAME:reply or NAME:then (tacitd(8), ENVIRONMENT;
+// tests only): every NAME request throws inside dispatch, its reply throws
+// while it is built after the commit, or its continuation throws when its
+// store operation completes, so tests can reach every boundary.
 void Server::read_test_fault() {
     const char* env = std::getenv("TACITD_TEST_FAULT");
     if (!env || !*env) return;
     std::string_view v(env);
-    constexpr std::string_view kReply = ":reply";
-    fault_at_reply_ = v.size() > kReply.size() && v.ends_with(kReply);
-    if (fault_at_reply_) v.remove_suffix(kReply.size());
+    for (auto [suffix, at] : {std::pair{std::string_view(":reply"), FaultAt::Reply},
+                              std::pair{std::string_view(":then"), FaultAt::Continuation}})
+        if (v.size() > suffix.size() && v.ends_with(suffix)) {
+            v.remove_suffix(suffix.size());
+            fault_at_ = at;
+        }
     fault_ = find_handler(v);
     if (!fault_) throw std::runtime_error(fmt::format("TACITD_TEST_FAULT: no request named {}", loggable_name(env)));
+    if (fault_at_ == FaultAt::Continuation) services_.continuation_fault = fault_;
     fmt::print(stderr, "tacitd: warning: TACITD_TEST_FAULT={}: every {} request fails (tests only)\n",
                loggable_name(env), fault_->name);
 }
@@ -412,8 +417,8 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     // The closed error boundary: nothing a handler throws goes further.
     const size_t owed = c.pending.size();
     try {
-        if (h == fault_ && !fault_at_reply_) throw std::logic_error("TACITD_TEST_FAULT");
-        if (h == fault_)
+        if (h == fault_ && fault_at_ == FaultAt::Handler) throw std::logic_error("TACITD_TEST_FAULT");
+        if (h == fault_ && fault_at_ == FaultAt::Reply)
             queue(c, Outgoing{[](bool) -> std::optional<Bytes> { throw std::logic_error("TACITD_TEST_FAULT"); },
                               false, false, {}});
         h->fn(ctx);

@@ -79,8 +79,10 @@ private:
     std::set<uint64_t> backlog_;  // connections with frames read but not yet handled
     EventLoop::TimerId drain_timer_ = 0;
     uint64_t next_id_ = 1;
-    const HandlerEntry* fault_ = nullptr;  // TACITD_TEST_FAULT
-    bool fault_at_reply_ = false;          // ... =NAME:reply
+    // TACITD_TEST_FAULT=NAME[:reply|:then]: where NAME's requests fail.
+    enum class FaultAt : uint8_t { Handler, Reply, Continuation };
+    const HandlerEntry* fault_ = nullptr;
+    FaultAt fault_at_ = FaultAt::Handler;
 };
 
 }  // namespace tacit::srv
