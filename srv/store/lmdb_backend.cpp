@@ -34,87 +34,60 @@ public:
     LmdbOperations(const Options& o, Signer sign) : store_(o), sign_(std::move(sign)) {}
 
     void register_user(std::string name, UserRec rec, Done<Outcome> done) override {
-        Outcome r;
-        r.status = store_.write([&](Txn& t) -> uint8_t {
+        run(std::move(done), [&](Txn& t, Outcome&) -> uint8_t {
             if (t.get_user(name)) return proto::USER_EXISTS;
             t.put_user(name, rec);
             return proto::OK;
         });
         wipe(rec.verifier.data(), rec.verifier.size());
-        later(std::move(r), std::move(done));
     }
 
     void replace_key(KeyChange c, Done<KeyReplaced> done) override {
-        KeyReplaced r;
-        r.status = store_.write([&](Txn& t) -> uint8_t {
-            r = KeyReplaced{};
-            return replace_key_in(t, c, r);
-        });
+        run(std::move(done), [&](Txn& t, KeyReplaced& r) { return replace_key_in(t, c, r); });
         wipe(c.pass.data(), c.pass.size());
-        later(std::move(r), std::move(done));
     }
 
     void create_group(std::string group, std::string owner, uint64_t at_ms, Done<Changed> done) override {
-        Changed r;
-        r.status = store_.write([&](Txn& t) -> uint8_t {
-            r = Changed{};
+        run(std::move(done), [&](Txn& t, Changed& r) -> uint8_t {
             if (t.get_group(group)) return proto::GROUP_EXISTS;
             t.put_group(group, GroupRec{owner, at_ms, false});
             t.add_member(group, owner);
             return system_entries(t, {owner}, group, at_ms, "created " + owner + " " + group, r);
         });
-        later(std::move(r), std::move(done));
     }
 
     void change_members(MemberChange c, Done<Changed> done) override {
-        Changed r;
         bool admitted = false;  // the admit hook is asked once, even if the write re-runs
-        r.status = store_.write([&](Txn& t) -> uint8_t {
-            r = Changed{};
+        run(std::move(done), [&](Txn& t, Changed& r) {
             return c.kind == MemberChange::Kind::Add ? add_in(t, c, admitted, r) : remove_in(t, c, r);
         });
-        if (r.status != proto::OK) r.deliveries.clear();
-        later(std::move(r), std::move(done));
     }
 
     void deliver(Mail m, Done<Changed> done) override {
-        Changed r;
-        r.status = store_.write([&](Txn& t) -> uint8_t {
-            r = Changed{};
-            return deliver_in(t, m, r);
-        });
-        if (r.status != proto::OK) r.deliveries.clear();
-        if (r.status == proto::STORAGE_FULL && r.why.empty()) r.why = kFull;
-        later(std::move(r), std::move(done));
+        run(std::move(done), [&](Txn& t, Changed& r) { return deliver_in(t, m, r); });
     }
 
     void ack(std::string user, std::vector<uint64_t> ids, Done<Acked> done) override {
-        Acked r;
-        if (!ids.empty())  // an empty page needs no write transaction
-            r.status = store_.write([&](Txn& t) -> uint8_t {
-                r.deleted = t.delete_mail(user, ids);
-                return proto::OK;
-            });
-        later(std::move(r), std::move(done));
+        if (ids.empty()) return later(Acked{}, std::move(done));  // an empty page needs no write
+        run(std::move(done), [&](Txn& t, Acked& r) -> uint8_t {
+            r.deleted = t.delete_mail(user, ids);
+            return proto::OK;
+        });
     }
 
     void put_session(SessionHash hash, SessionRec rec, Done<Outcome> done) override {
-        Outcome r;
-        r.status = store_.write([&](Txn& t) -> uint8_t {
+        run(std::move(done), [&](Txn& t, Outcome&) -> uint8_t {
             t.put_session(hash, rec);
             return proto::OK;
         });
-        later(std::move(r), std::move(done));
     }
 
     void end_sessions(std::vector<SessionHash> hashes, Done<Outcome> done) override {
-        Outcome r;
-        if (!hashes.empty())
-            r.status = store_.write([&](Txn& t) -> uint8_t {
-                for (auto& h : hashes) t.delete_session(h);
-                return proto::OK;
-            });
-        later(std::move(r), std::move(done));
+        if (hashes.empty()) return later(Outcome{}, std::move(done));
+        run(std::move(done), [&](Txn& t, Outcome&) -> uint8_t {
+            for (auto& h : hashes) t.delete_session(h);
+            return proto::OK;
+        });
     }
 
     void get_user(std::string name, Done<std::optional<UserRec>> done) override {
@@ -183,6 +156,24 @@ private:
         uint64_t gen;
         std::function<void(bool durable)> complete;
     };
+
+    // Runs body(t, r) as one Store::write, from a fresh R each time it
+    // runs, and queues done for finish_pass. A refusal keeps only its
+    // status and sentence: nothing else of it happened.
+    template <class R, class F> void run(Done<R> done, F&& body) {
+        R r;
+        const uint8_t st = store_.write([&](Txn& t) -> uint8_t {
+            r = R{};
+            return body(t, r);
+        });
+        if (st != proto::OK) {
+            std::string why = std::move(r.why);
+            r = R{};
+            r.why = why.empty() && st == proto::STORAGE_FULL ? kFull : std::move(why);
+        }
+        r.status = st;
+        later(std::move(r), std::move(done));
+    }
 
     // Queues done for finish_pass. A write that returned OK but whose
     // commit failed completes as STORAGE_FULL.

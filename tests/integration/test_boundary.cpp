@@ -51,6 +51,18 @@ bool pong(FrameConn& c) {
     return o.type == msg::Pong::type;
 }
 
+// f is ERROR INTERNAL to the request with nonce n, signed by the server
+// (the request was signed and its connection logged in).
+void check_signed_internal(const FrameConn& c, const std::optional<RawFrame>& f, const Nonce& n) {
+    REQUIRE(f);
+    REQUIRE(f->type() == proto::ERROR);
+    auto e = msg::decode_error(f->pt);
+    CHECK(e.m.status == proto::INTERNAL);
+    CHECK(e.m.nonce == n);
+    REQUIRE(e.sigs.size() == 1);
+    CHECK(c.server_sig_ok(*f, e.signed_len, e.sigs[0]));
+}
+
 msg::Online online_req(const Token& tok) {
     msg::Online on;
     on.token = tok;
@@ -80,15 +92,7 @@ TEST_CASE("a request whose handler throws gets INTERNAL; its connection and othe
     for (int i = 0; i < 2; ++i) {
         auto on = online_req(tok);
         REQUIRE(c->send(msg::encode_body(on), &id0.sign));
-        auto f = c->reply(5000);
-        REQUIRE(f);
-        REQUIRE(f->type() == proto::ERROR);
-        auto e = msg::decode_error(f->pt);
-        CHECK(e.m.status == proto::INTERNAL);
-        CHECK(e.m.nonce == on.nonce);
-        // ONLINE is signed and the connection logged in: the ERROR is signed.
-        REQUIRE(e.sigs.size() == 1);
-        CHECK(c->server_sig_ok(*f, e.signed_len, e.sigs[0]));
+        check_signed_internal(*c, c->reply(5000), on.nonce);
     }
     CHECK(log_shows(*s, "ONLINE failed: TACITD_TEST_FAULT", 2000));
     CHECK(s->running());
@@ -222,14 +226,7 @@ TEST_CASE("a continuation that throws once its store write is done gets INTERNAL
     auto& [s, tok, c, other] = f;
     auto m = msg2_to("bob");
     REQUIRE(c->send(msg::encode_body(m), &pooled_identity(0).sign));
-    auto r = c->reply(5000);
-    REQUIRE(r);
-    REQUIRE(r->type() == proto::ERROR);
-    auto e = msg::decode_error(r->pt);
-    CHECK(e.m.status == proto::INTERNAL);
-    CHECK(e.m.nonce == m.nonce2);
-    REQUIRE(e.sigs.size() == 1);  // MSG2 is signed and the connection logged in
-    CHECK(c->server_sig_ok(*r, e.signed_len, e.sigs[0]));
+    check_signed_internal(*c, c->reply(5000), m.nonce2);
     CHECK(log_shows(*s, "MSG2 failed: TACITD_TEST_FAULT", 2000));
     CHECK(pong(*c));
     CHECK(pong(*other));
