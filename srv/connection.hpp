@@ -78,8 +78,8 @@ struct Connection {
     bool renew1_done = false;
     bool renew_pending = false;  // RENEW2 accepted; any client frame before RENEW2_R closes
     std::optional<UpdatePage> page;
-    // The pre-login budget (tacitd(8); srv/server.cpp, kPreLoginFrames), counted since
-    // the channel opened or the last signature that verified.
+    // The pre-login budget (tacitd(8); kPreLoginFrames in srv/server.cpp),
+    // counted since the channel opened or the last signature that verified.
     unsigned prelogin_frames = 0, prelogin_bad_sigs = 0;
     uint64_t accepted_ms = 0, last_rx_ms = 0;
     bool closing = false;  // close once pending output is written

@@ -1,7 +1,7 @@
 // Who is online: the logged-in connections of each user. It pushes
 // NOTIFY mail/group to one user's connections and NOTIFY presence to
 // everyone logged in when the set of online users changes, coalesced to at
-// most one a second (tacit-protocol(7), NOTIFY) so a burst of logins costs
+// most one a second (tacit-protocol(7), NOTIFY AND PING) so a burst of logins costs
 // each client one frame.
 #pragma once
 #include <cstdint>

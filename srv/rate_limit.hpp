@@ -17,7 +17,6 @@ public:
     // log shows who is being refused without a line per refused request.
     bool refusal_due(const std::string& key, uint64_t now_ms);
     void sweep(uint64_t now_ms);
-    void set(double per_second, double burst) { rate_ = per_second, burst_ = burst; }
 
 private:
     struct Bucket {

@@ -29,7 +29,7 @@ struct Session {
 };
 
 // The RSA key of an encoded user bundle, or nullopt if it does not parse
-// (srv/session_store.cpp).
+// (srv/sessions.cpp).
 std::optional<crypto::PkKey> user_bundle_key(ByteView bundle);
 
 class SessionTable {

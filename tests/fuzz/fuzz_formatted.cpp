@@ -1,7 +1,8 @@
 // libFuzzer target for what a recipient does with a stored item
-// (protocol.md section 6): FormattedMessage::decode, SystemEntry::decode and
-// the client's open_envelope (tui/client/e2e.hpp) with a fixed identity. The
-// first byte picks a mode:
+// (tacit-protocol(7), STORED MESSAGES and END-TO-END PAYLOAD):
+// FormattedMessage::decode, SystemEntry::decode and the client's
+// open_envelope (tui/client/e2e.hpp) with a fixed identity. The first byte
+// picks a mode:
 //   0: FormattedMessage::decode     1: SystemEntry::decode
 //   2: the rest is a formatted_message plaintext, sealed to the fixed
 //      identity: open_envelope must return exactly what decode returns, and

@@ -1,5 +1,5 @@
 // libFuzzer target for the handshake pieces the server runs on bytes from
-// the network before anyone is authenticated (protocol.md section 2): the
+// the network before anyone is authenticated (tacit-protocol(7), HANDSHAKE): the
 // plaintext HELLO/RESUME frame, ecies_open under a fixed test server key,
 // KeyOffer::decode, and opening sealed frames. tacitd's on_plain needs a
 // whole server (store, loop), so its steps are repeated here in order.

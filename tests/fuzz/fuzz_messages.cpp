@@ -3,7 +3,7 @@
 // input as that message; 0x00, 0x01, 0x02 (no message uses them) decode the
 // rest as a stored item, a formatted_message or a system entry. Anything that
 // decodes must re-encode to exactly the same bytes, since every encoding in
-// protocol.md section 6 is canonical.
+// tacit-protocol(7), MESSAGES, is canonical.
 #include <cstdlib>
 
 #include "shared/messages.hpp"

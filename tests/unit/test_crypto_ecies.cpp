@@ -38,7 +38,7 @@ TEST_CASE("ECIES round trip and rejections", "[crypto][ecies]") {
     CHECK(ecies_seal("wrap", alice.pub, m).ct != sealed.ct);
 }
 
-TEST_CASE("ECIES matches the protocol.md construction", "[crypto][ecies]") {
+TEST_CASE("ECIES matches the tacit-protocol(7) construction", "[crypto][ecies]") {
     X25519Key r = X25519Key::generate();
     Bytes m(32 + 12 + 16, 0x5a);  // HELLO: session_key | session_iv | nonce
     EciesSealed sealed = ecies_seal("hello", r.pub, m);
@@ -47,7 +47,7 @@ TEST_CASE("ECIES matches the protocol.md construction", "[crypto][ecies]") {
     Secret k = hkdf_sha256(*shared, concat({sealed.eph.pub, r.pub}), as_bytes("tacit v1 hello"));
     Bytes body = gcm_seal(k, Array<12>{}, {}, m);
     CHECK(Bytes(sealed.ct.begin() + 32, sealed.ct.end()) == body);
-    CHECK(sealed.ct.size() == 108);  // protocol.md: HELLO is 108 bytes
+    CHECK(sealed.ct.size() == 108);  // tacit-protocol(7), HELLO: 108 bytes
 }
 
 TEST_CASE("ECIES refuses a small-order recipient key", "[crypto][ecies]") {

@@ -162,7 +162,7 @@ TEST_CASE("parse_public_der accepts only canonical DER", "[crypto][pk]") {
 
 TEST_CASE("crypto timings", "[.bench]") {
     // Process CPU time, so a machine shared with other jobs still gives
-    // figures comparable with protocol.md section 1.
+    // figures comparable with tacit-protocol(7), Primitives.
     auto cpu_ms = [] {
         timespec ts;
         ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);

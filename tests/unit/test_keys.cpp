@@ -213,7 +213,7 @@ TEST_CASE("password keys", "[keys]") {
     CHECK(k.auth.size() == 32);
     CHECK(k.file_key.size() == 32);
     CHECK_FALSE(ct_equal(k.auth, k.file_key));
-    // Exactly protocol.md: PBKDF2 then two HKDF labels.
+    // Exactly tacit-protocol(7), PASSWORDS: PBKDF2 then two HKDF labels.
     Secret master = crypto::pbkdf2_sha256(as_bytes("correct horse"), as_bytes("tacit v1|alice"), 2);
     CHECK(ct_equal(k.auth, crypto::hkdf_sha256(master, {}, as_bytes("tacit v1 auth"))));
     CHECK(ct_equal(k.file_key, crypto::hkdf_sha256(master, {}, as_bytes("tacit v1 keyfile"))));

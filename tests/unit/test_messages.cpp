@@ -1,4 +1,4 @@
-// Sealed message structs (shared/messages*.hpp) against protocol.md section 6.
+// Sealed message structs (shared/messages*.hpp) against tacit-protocol(7), MESSAGES.
 #include <catch2/catch.hpp>
 
 #include <tuple>
@@ -145,7 +145,7 @@ TEST_CASE("every message round-trips and refuses prefixes, trailing bytes, wrong
     std::apply([](const auto&... m) { (check_round_trip(m), ...); }, samples());
 }
 
-TEST_CASE("type numbers match protocol.md section 6", "[messages]") {
+TEST_CASE("type numbers match tacit-protocol(7), MESSAGES", "[messages]") {
     CHECK(HelloR::type == 0x83);
     CHECK(Register::type == 0x10);
     CHECK(RegisterR::type == 0x90);
