@@ -128,6 +128,7 @@ void handle_login2(Ctx& ctx) {
             log(ctx, r.status);
             return ctx.reply(msg::encode_body(r), true);
         }
+        if (ctx.conn.dead) return;  // gone while the user was read: nobody to log in
         // Attached at once, so what the client sends next is served; the
         // token goes out only once the session is stored, and if that
         // failed the session has ended and the caller is told so.

@@ -2,7 +2,9 @@
 // every write of one event-loop pass runs as a child transaction of one
 // pass transaction, committed durably once at the end of the pass, before
 // the replies of that pass go out. Single-threaded by design (one epoll
-// loop); no method may be called from another thread.
+// loop); no method may be called from another thread. Store and Txn are
+// the LMDB backend's own (lmdb_backend.cpp): the rest of tacitd reaches the
+// store only through store::Operations (operations.hpp).
 #pragma once
 #include <cstdint>
 #include <memory>
