@@ -5,6 +5,7 @@
 #pragma once
 #include <functional>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "srv/connection.hpp"

@@ -45,7 +45,6 @@ public:
     std::shared_ptr<Session> erase(const Session& s);
     std::vector<std::shared_ptr<Session>> of_user(const std::string& user) const;
     std::vector<std::shared_ptr<Session>> expired(uint64_t now_ms) const;
-    size_t size() const { return by_hash_.size(); }
 
 private:
     std::map<Array<32>, std::shared_ptr<Session>> by_hash_;

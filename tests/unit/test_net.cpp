@@ -105,35 +105,6 @@ TEST_CASE("to_string brackets IPv6 hosts") {
     CHECK(rt->port == 80);
 }
 
-TEST_CASE("format_addr and format_host: IPv4, IPv4-mapped as IPv4, IPv6 bracketed with a port") {
-    auto v4 = [](const char* text, uint16_t port) {
-        sockaddr_storage ss{};
-        auto& a = reinterpret_cast<sockaddr_in&>(ss);
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        REQUIRE(inet_pton(AF_INET, text, &a.sin_addr) == 1);
-        return ss;
-    };
-    auto v6 = [](const char* text, uint16_t port) {
-        sockaddr_storage ss{};
-        auto& a = reinterpret_cast<sockaddr_in6&>(ss);
-        a.sin6_family = AF_INET6;
-        a.sin6_port = htons(port);
-        REQUIRE(inet_pton(AF_INET6, text, &a.sin6_addr) == 1);
-        return ss;
-    };
-    CHECK(format_addr(v4("192.0.2.7", 4433)) == "192.0.2.7:4433");
-    CHECK(format_host(v4("192.0.2.7", 4433)) == "192.0.2.7");
-    CHECK(format_addr(v6("::ffff:192.0.2.7", 80)) == "192.0.2.7:80");
-    CHECK(format_host(v6("::ffff:192.0.2.7", 80)) == "192.0.2.7");
-    CHECK(format_addr(v6("2001:db8::1", 7700)) == "[2001:db8::1]:7700");
-    CHECK(format_host(v6("2001:db8::1", 7700)) == "2001:db8::1");
-    sockaddr_storage other{};
-    other.ss_family = AF_UNIX;
-    CHECK(format_addr(other) == "?");
-    CHECK(format_host(other) == "?");
-}
-
 TEST_CASE("listen, connect, accept: fd modes and addresses") {
     Link k;
     CHECK(k.port != 0);

@@ -1,4 +1,5 @@
-// srv/peer: the key per-peer limits are charged to.
+// srv/peer: the key per-peer limits are charged to, and the text a peer is
+// shown as (shared/net format_addr, which identify_peer uses).
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -6,8 +7,10 @@
 
 #include <string_view>
 
+#include "shared/net.hpp"
 #include "srv/peer.hpp"
 
+using namespace tacit;
 using namespace tacit::srv;
 
 namespace {
@@ -46,4 +49,17 @@ TEST_CASE("IPv6 peers are keyed by /64, IPv4 ones by address, ports never count"
     sockaddr_storage other{};
     other.ss_family = AF_UNIX;
     CHECK(ip_limit_key(other) == "?");
+}
+
+TEST_CASE("a peer is shown as IPv4, IPv4-mapped as IPv4, IPv6 bracketed, with its port", "[net]") {
+    CHECK(format_addr(addr("192.0.2.7", 4433)) == "192.0.2.7:4433");
+    CHECK(format_host(addr("192.0.2.7", 4433)) == "192.0.2.7");
+    CHECK(format_addr(addr("::ffff:192.0.2.7", 80)) == "192.0.2.7:80");
+    CHECK(format_host(addr("::ffff:192.0.2.7", 80)) == "192.0.2.7");
+    CHECK(format_addr(addr("2001:db8::1", 7700)) == "[2001:db8::1]:7700");
+    CHECK(format_host(addr("2001:db8::1", 7700)) == "2001:db8::1");
+    sockaddr_storage other{};
+    other.ss_family = AF_UNIX;
+    CHECK(format_addr(other) == "?");
+    CHECK(format_host(other) == "?");
 }
