@@ -28,11 +28,21 @@ enum class ConnState : uint8_t {
 // A frame waiting for the end of the loop pass, when the pass's LMDB
 // transaction has committed. build() gets whether that commit succeeded and
 // returns the sealed plaintext (type | fields), or nothing to skip.
+struct ReplySlot;
 struct Outgoing {
     std::function<std::optional<Bytes>(bool committed)> build;
     bool sign = false;
     bool raw = false;  // build() returns a whole frame, already framed/sealed
     std::function<void(bool committed)> after;
+    // Set: the reply of a request whose store operation has not completed
+    // yet (Ctx::then). It keeps that request's place; what comes after it
+    // waits until the slot is filled.
+    std::shared_ptr<ReplySlot> slot = nullptr;
+};
+
+struct ReplySlot {
+    bool filled = false;
+    std::optional<Outgoing> out;  // filled with nothing: the request gets no reply
 };
 
 struct LoginPending {

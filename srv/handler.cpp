@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "shared/clock.hpp"
+#include "srv/store/store_error.hpp"
 
 namespace tacit::srv {
 
@@ -31,18 +32,81 @@ bool Ctx::verify(const crypto::PkKey& key, size_t signed_len, ByteView sig) cons
     return ok;
 }
 
+std::shared_ptr<Ctx::Later> Ctx::hold() {
+    auto l = std::make_shared<Later>(Later{&s_, conn.id, req.type, Bytes(req.plaintext.begin(), req.plaintext.end()),
+                                           req.seq, nullptr});
+    if (slot_ && !slot_->filled && !slot_passed_) {
+        // A continuation starting another operation hands its place on.
+        l->slot = slot_;
+        slot_passed_ = true;
+    } else {
+        l->slot = std::make_shared<ReplySlot>();
+        Outgoing hole;
+        hole.slot = l->slot;
+        s_.outbox.queue(conn, std::move(hole));
+    }
+    return l;
+}
+
+void Ctx::resume(const Later& l, const std::function<void(Ctx&)>& k) {
+    Connection* c = l.services->outbox.live(l.conn_id);
+    std::optional<Connection> gone;  // closed meanwhile: replies go nowhere
+    if (!c) {
+        gone.emplace();
+        gone->dead = true;
+    }
+    const Request r{l.type, l.plaintext, l.seq};
+    Ctx ctx(*l.services, c ? *c : *gone, r);
+    ctx.slot_ = l.slot;
+    try {
+        if (l.services->continuation_fault && l.services->continuation_fault == find_handler(l.type))
+            throw std::logic_error("TACITD_TEST_FAULT");
+        k(ctx);
+    } catch (const std::exception& e) {
+        const HandlerEntry* h = find_handler(l.type);
+        if (!h) throw;
+        l.slot->filled = false;
+        ctx.slot_passed_ = false;
+        const bool store_error = dynamic_cast<const store::StoreError*>(&e) != nullptr;
+        answer_internal(ctx, *h, store_error ? fmt::format("storage error: {}", e.what()) : std::string(e.what()),
+                        store_error ? "storage error" : "server error");
+    }
+    // A continuation that answers nothing (UPDATE2) frees its place.
+    if (!ctx.slot_passed_ && !l.slot->filled) {
+        Outgoing nothing;
+        nothing.build = [](bool) { return std::optional<Bytes>(); };
+        ctx.put(std::move(nothing));
+    }
+}
+
+void Ctx::put(Outgoing o) {
+    if (!slot_) return s_.outbox.queue(conn, std::move(o));
+    slot_->out = std::move(o);
+    slot_->filled = true;
+    slot_passed_ = false;
+    if (!conn.dead) s_.outbox.wake(conn.id);
+}
+
 void Ctx::reply(Bytes type_fields, bool sign) {
-    s_.outbox.queue(conn, Outgoing{[b = std::move(type_fields)](bool) { return std::optional<Bytes>(b); },
-                                   sign, false, {}});
+    put(Outgoing{[b = std::move(type_fields)](bool) { return std::optional<Bytes>(b); }, sign, false, {}});
 }
 
 void Ctx::reply_after_commit(std::function<Bytes(bool)> build, bool sign, std::function<void(bool)> after) {
-    s_.outbox.queue(conn, Outgoing{[build = std::move(build)](bool ok) { return std::optional<Bytes>(build(ok)); },
-                                   sign, false, std::move(after)});
+    put(Outgoing{[build = std::move(build)](bool ok) { return std::optional<Bytes>(build(ok)); }, sign, false,
+                 std::move(after)});
 }
 
 void Ctx::reply_frame(Bytes frame) {
-    s_.outbox.queue(conn, Outgoing{[f = std::move(frame)](bool) { return std::optional<Bytes>(f); }, false, true, {}});
+    put(Outgoing{[f = std::move(frame)](bool) { return std::optional<Bytes>(f); }, false, true, {}});
+}
+
+void answer_internal(Ctx& ctx, const HandlerEntry& h, std::string_view what, std::string_view shown) {
+    Connection& c = ctx.conn;
+    log_conn(c, fmt::format("{} failed: {}", h.name, what.substr(0, 200)));
+    if (c.dead || c.closing) return;
+    auto nonce = request_nonce(ctx.req.plaintext);
+    bool sign = c.logged_in() && h.signed_req && nonce;
+    ctx.error(nonce.value_or(Nonce{}), proto::INTERNAL, std::string(shown), sign);
 }
 
 void Ctx::error(const Nonce& nonce, uint8_t status, std::string msg, bool sign) {

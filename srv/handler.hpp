@@ -18,8 +18,7 @@
 #include "srv/outbox.hpp"
 #include "srv/presence.hpp"
 #include "srv/sessions.hpp"
-
-namespace tacit::store { class Store; }
+#include "srv/store/operations.hpp"
 
 namespace tacit::srv {
 
@@ -29,14 +28,18 @@ struct Request {
     uint64_t seq;        // the c2s sequence number this frame was sealed at
 };
 
+struct HandlerEntry;
+
 // The parts of the server a handler may reach; Server owns them all.
 struct Services {
-    store::Store& store;
+    store::Operations& store;
     Sessions& sessions;
     Presence& presence;
     Limits& limits;
     const ServerIdentity& identity;
     Outbox& outbox;
+    // TACITD_TEST_FAULT=NAME:then (tests only): NAME's continuations throw.
+    const HandlerEntry* continuation_fault = nullptr;
 };
 
 class Ctx {
@@ -45,7 +48,7 @@ public:
     Connection& conn;
     const Request& req;
 
-    store::Store& store() { return s_.store; }
+    store::Operations& store() { return s_.store; }
     Sessions& sessions() { return s_.sessions; }
     Presence& presence() { return s_.presence; }
     Limits& limits() { return s_.limits; }
@@ -56,6 +59,18 @@ public:
     // this connection's session id, this frame's sequence number).
     bool verify(const crypto::PkKey& key, size_t signed_len, ByteView sig) const;
 
+    // The one way a handler continues after a store operation
+    // (store/operations.hpp): k runs with a Ctx for the same request once
+    // the operation completes, whenever that is (at once, at the end of
+    // the pass, or later), and a write's status is final by then: OK means
+    // durable, so k replies and notifies as it sees fit. The request keeps
+    // its place among the connection's replies until k has answered. If
+    // the connection is gone by then, k still runs (a renewal must still
+    // end sessions, a delivery still notify), but its replies go nowhere.
+    // k must capture values, never references into the handler's frame. A
+    // throw from k is answered with INTERNAL, as one from a handler.
+    template <class T> store::Done<T> then(std::function<void(Ctx&, T)> k);
+
     // Queues a reply; it goes out after this pass's commit.
     void reply(Bytes type_fields, bool sign);
     void reply_after_commit(std::function<Bytes(bool committed)> build, bool sign,
@@ -63,16 +78,37 @@ public:
     void error(const Nonce& nonce, uint8_t status, std::string msg, bool sign);
     // Queues a whole frame, already framed or sealed (the handshake's).
     void reply_frame(Bytes frame);
-    // Runs once this pass's commit is done, before any reply goes out,
-    // whatever became of this connection.
-    void after_commit(Outbox::Hook fn) { s_.outbox.after_commit(std::move(fn)); }
     // Is the token the one of this connection's session? (constant time)
     bool token_ok(const Token& t) const;
     const std::string& user() const;
 
 private:
+    // What then() keeps of the request until the operation completes.
+    struct Later {
+        Services* services;
+        uint64_t conn_id;
+        uint8_t type;
+        Bytes plaintext;
+        uint64_t seq;
+        std::shared_ptr<ReplySlot> slot;
+    };
+    std::shared_ptr<Later> hold();
+    static void resume(const Later& l, const std::function<void(Ctx&)>& k);
+    void put(Outgoing o);
+
     Services& s_;
+    std::shared_ptr<ReplySlot> slot_;  // in a continuation: where its reply goes
+    bool slot_passed_ = false;         // ... handed on to a further operation
 };
+
+template <class T> store::Done<T> Ctx::then(std::function<void(Ctx&, T)> k) {
+    return [later = hold(), k = std::move(k)](T v) mutable { resume(*later, [&](Ctx& c) { k(c, std::move(v)); }); };
+}
+
+// ERROR INTERNAL to the request, signed as any ERROR to it would be
+// (tacit-protocol(7)), after logging what failed: the error boundary's
+// answer, for a handler (Server::dispatch) and a continuation alike.
+void answer_internal(Ctx& ctx, const HandlerEntry& h, std::string_view what, std::string_view shown);
 
 // ERROR{nonce, status, msg} as type | fields.
 Bytes error_body(const Nonce& n, uint8_t status, std::string_view msg);

@@ -15,6 +15,9 @@
 #include "shared/wire.hpp"
 #include "srv/handler.hpp"
 #include "srv/peer.hpp"
+#include "srv/store/lmdb_backend.hpp"
+#include "srv/store/quota.hpp"
+#include "srv/store/store_error.hpp"
 
 namespace tacit::srv {
 
@@ -61,7 +64,7 @@ void set_quotas(store::Options& so, const Config& c) {
                    store::size_text(so.sender_bytes));
 }
 
-std::unique_ptr<store::Store> open_store(const Config& c) {
+std::unique_ptr<store::Operations> open_store(const Config& c, const ServerIdentity& id) {
     store::Options so;
     so.dir = c.data_dir;
     so.max_map = c.max_db_size;
@@ -69,7 +72,8 @@ std::unique_ptr<store::Store> open_store(const Config& c) {
     so.sync = c.sync;
     so.mailbox_cap = c.mailbox_cap;
     set_quotas(so, c);
-    return std::make_unique<store::Store>(so);
+    // System entries are signed inside the write that allocates their id.
+    return store::open_lmdb(so, [&id](ByteView in) { return id.sign.sign(in); });
 }
 
 }  // namespace
@@ -77,7 +81,8 @@ std::unique_ptr<store::Store> open_store(const Config& c) {
 Server::Server(Config cfg, ServerIdentity id)
     : cfg_(std::move(cfg)),
       id_(std::move(id)),
-      store_(open_store(cfg_)),
+      store_(open_store(cfg_, id_)),
+      outbox_([this](uint64_t id) { return conn(id); }),
       limits_(cfg_),
       presence_(loop_,
                 [this](uint64_t id, const Bytes& body) {
@@ -93,21 +98,27 @@ Server::Server(Config cfg, ServerIdentity id)
                 }),
       services_{*store_, sessions_, presence_, limits_, id_, outbox_} {
     sessions_.restore();
+    finish_store_pass();  // the stale sessions' deletion
     read_test_fault();
 }
 
-// TACITD_TEST_FAULT=NAME or NAME:reply (tacitd(8), ENVIRONMENT; tests
-// only): every NAME request throws inside dispatch, or its reply throws
-// while it is built after the commit, so tests can reach both boundaries.
+// TACITD_TEST_FAULT=NAME, NAME:reply or NAME:then (tacitd(8), ENVIRONMENT;
+// tests only): every NAME request throws inside dispatch, its reply throws
+// while it is built after the commit, or its continuation throws when its
+// store operation completes, so tests can reach every boundary.
 void Server::read_test_fault() {
     const char* env = std::getenv("TACITD_TEST_FAULT");
     if (!env || !*env) return;
     std::string_view v(env);
-    constexpr std::string_view kReply = ":reply";
-    fault_at_reply_ = v.size() > kReply.size() && v.ends_with(kReply);
-    if (fault_at_reply_) v.remove_suffix(kReply.size());
+    for (auto [suffix, at] : {std::pair{std::string_view(":reply"), FaultAt::Reply},
+                              std::pair{std::string_view(":then"), FaultAt::Continuation}})
+        if (v.size() > suffix.size() && v.ends_with(suffix)) {
+            v.remove_suffix(suffix.size());
+            fault_at_ = at;
+        }
     fault_ = find_handler(v);
     if (!fault_) throw std::runtime_error(fmt::format("TACITD_TEST_FAULT: no request named {}", loggable_name(env)));
+    if (fault_at_ == FaultAt::Continuation) services_.continuation_fault = fault_;
     fmt::print(stderr, "tacitd: warning: TACITD_TEST_FAULT={}: every {} request fails (tests only)\n",
                loggable_name(env), fault_->name);
 }
@@ -160,7 +171,7 @@ void Server::run() {
     loop_.add_timer(std::chrono::milliseconds(1000), tick);
     loop_.run();
     // Shutdown: whatever the last pass holds is committed before we exit.
-    if (store_->dirty()) store_->commit_pass();
+    finish_store_pass();
     fmt::print(stderr, "tacitd: shutting down, {} connections closed\n", conns_.size());
 }
 
@@ -317,7 +328,7 @@ void Server::write_some(Connection& c) {
         if (c.out.capacity() > 64 * 1024) Bytes().swap(c.out);
         c.out.clear();
         c.out_off = 0;
-        if (c.closing) {
+        if (c.closing && c.pending.empty()) {
             close(c, "closed after reply");
             return;
         }
@@ -406,8 +417,8 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     // The closed error boundary: nothing a handler throws goes further.
     const size_t owed = c.pending.size();
     try {
-        if (h == fault_ && !fault_at_reply_) throw std::logic_error("TACITD_TEST_FAULT");
-        if (h == fault_)
+        if (h == fault_ && fault_at_ == FaultAt::Handler) throw std::logic_error("TACITD_TEST_FAULT");
+        if (h == fault_ && fault_at_ == FaultAt::Reply)
             queue(c, Outgoing{[](bool) -> std::optional<Bytes> { throw std::logic_error("TACITD_TEST_FAULT"); },
                               false, false, {}});
         h->fn(ctx);
@@ -422,33 +433,39 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     }
 }
 
-// A handler threw. Its store write, if it was inside one, was aborted by
-// Store::write (each handler makes at most one), so the pass holds none of
-// it; what it queued for this request is dropped, and the request gets
-// ERROR INTERNAL, signed as any ERROR to it would be (tacit-protocol(7)).
+// A handler threw. A store operation is atomic, so the store holds all or
+// none of each; what the handler queued for this request is dropped (a
+// continuation still owed finds its place gone), and the request gets
+// ERROR INTERNAL.
 void Server::fail_request(Ctx& ctx, const HandlerEntry& h, size_t owed, std::string_view what,
                           std::string_view shown) {
     Connection& c = ctx.conn;
-    log_conn(c, fmt::format("{} failed: {}", h.name, what.substr(0, 200)));
-    if (c.dead || c.closing) return;
-    if (c.pending.size() > owed) c.pending.erase(c.pending.begin() + long(owed), c.pending.end());
-    auto nonce = request_nonce(ctx.req.plaintext);
-    bool sign = c.logged_in() && h.signed_req && nonce;
-    ctx.error(nonce.value_or(Nonce{}), proto::INTERNAL, std::string(shown), sign);
+    if (!c.dead && !c.closing && c.pending.size() > owed)
+        c.pending.erase(c.pending.begin() + long(owed), c.pending.end());
+    answer_internal(ctx, h, what, shown);
 }
 
 // ------------------------------------------------------------ output
 
-void Server::before_sleep() {
+// The group commit: the store makes this pass's writes durable at once and
+// completes their operations, whose continuations fill the replies (and
+// end the sessions a RENEW3 ended, whatever became of the connection that
+// asked). Completions may start more operations; each round commits what
+// the one before started.
+bool Server::finish_store_pass() {
+    constexpr int kMaxRounds = 4;
     bool committed = true;
-    if (store_->dirty()) {
-        committed = store_->commit_pass();
-        if (!committed) fmt::print(stderr, "tacitd: commit failed; this pass's writes were rolled back\n");
-    }
-    // Before any flush: a session a committed RENEW3 ended is closed even
-    // if the connection that asked is gone, and RENEW3_R, queued on it,
-    // goes out before that connection closes.
-    for (auto& fn : outbox_.take_hooks()) fn(committed);
+    for (int round = 0; round < kMaxRounds && store_->busy(); ++round)
+        if (!store_->finish_pass()) {
+            committed = false;
+            fmt::print(stderr, "tacitd: commit failed; this pass's writes were rolled back\n");
+        }
+    return committed;
+}
+
+void Server::before_sleep() {
+    // Before any flush: replies wait for the commit.
+    const bool committed = finish_store_pass();
     // Flushing may queue more (a renewal switching keys does not, but NOTIFY
     // from a presence change might), so loop until quiet.
     while (!outbox_.idle()) {
@@ -482,16 +499,27 @@ void Server::emit(Connection& c, Outgoing& o, bool committed) {
 void Server::flush(Connection& c, bool committed) {
     // Callbacks may queue more for this connection; those go out in the
     // next round of the loop, still in order.
-    while (!c.pending.empty() && !c.dead) {
+    bool waiting = false;
+    while (!c.pending.empty() && !c.dead && !waiting) {
         auto batch = std::move(c.pending);
         c.pending.clear();
-        for (auto& o : batch) {
-            if (c.dead) break;
+        for (size_t i = 0; i < batch.size() && !c.dead; ++i) {
+            Outgoing* o = &batch[i];
+            if (o->slot && !o->slot->filled) {
+                // An operation still owes this reply: it and all behind it
+                // wait, ahead of what was queued meanwhile.
+                c.pending.insert(c.pending.begin(), std::make_move_iterator(batch.begin() + long(i)),
+                                 std::make_move_iterator(batch.end()));
+                waiting = true;
+                break;
+            }
+            if (o->slot) o = o->slot->out ? &*o->slot->out : nullptr;
+            if (!o) continue;
             // The second error boundary: what a handler left to run after
             // the commit. This connection's replies cannot be trusted past
             // a throw, so it closes; everyone else goes on.
             try {
-                emit(c, o, committed);
+                emit(c, *o, committed);
             } catch (const std::exception& e) {
                 log_conn(c, fmt::format("reply failed: {}", std::string_view(e.what()).substr(0, 200)));
                 return close(c, "internal error");

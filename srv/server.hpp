@@ -19,7 +19,7 @@
 #include "srv/outbox.hpp"
 #include "srv/presence.hpp"
 #include "srv/sessions.hpp"
-#include "srv/store/store.hpp"
+#include "srv/store/operations.hpp"
 
 namespace tacit::srv {
 
@@ -54,6 +54,7 @@ private:
     void fail_request(Ctx& ctx, const HandlerEntry& h, size_t owed, std::string_view what,
                       std::string_view shown);
     void read_test_fault();
+    bool finish_store_pass();
     void before_sleep();
     void flush(Connection& c, bool committed);
     void emit(Connection& c, Outgoing& o, bool committed);
@@ -64,7 +65,7 @@ private:
 
     Config cfg_;
     ServerIdentity id_;
-    std::unique_ptr<store::Store> store_;
+    std::unique_ptr<store::Operations> store_;
     EventLoop loop_;
     Outbox outbox_;
     Limits limits_;
@@ -78,8 +79,10 @@ private:
     std::set<uint64_t> backlog_;  // connections with frames read but not yet handled
     EventLoop::TimerId drain_timer_ = 0;
     uint64_t next_id_ = 1;
-    const HandlerEntry* fault_ = nullptr;  // TACITD_TEST_FAULT
-    bool fault_at_reply_ = false;          // ... =NAME:reply
+    // TACITD_TEST_FAULT=NAME[:reply|:then]: where NAME's requests fail.
+    enum class FaultAt : uint8_t { Handler, Reply, Continuation };
+    const HandlerEntry* fault_ = nullptr;
+    FaultAt fault_at_ = FaultAt::Handler;
 };
 
 }  // namespace tacit::srv

@@ -17,35 +17,26 @@ std::optional<crypto::PkKey> user_bundle_key(ByteView bundle) {
 std::shared_ptr<Session> Sessions::find(const Token& token) const { return table_.find(token, wall_ms()); }
 
 std::shared_ptr<Session> Sessions::begin(const std::string& user, uint32_t key_version, crypto::PkKey key,
-                                         Token* token, uint8_t* st) {
-    Token t{};
-    auto s = table_.create(user, wall_ms() + token_ttl_ms_, &t);
-    store::SessionRec rec{user, key_version, s->expires_ms};
-    *st = store_.write([&](store::Txn& tx) -> uint8_t {
-        tx.put_session(s->hash, rec);
-        return proto::OK;
-    });
-    if (*st != proto::OK) {
-        wipe(t.data(), t.size());
-        close(*s);
-        return nullptr;
-    }
+                                         Token* token, store::Done<uint8_t> done) {
+    auto s = table_.create(user, wall_ms() + token_ttl_ms_, token);
     s->key_version = key_version;
     s->key = std::make_shared<const crypto::PkKey>(std::move(key));
-    *token = t;
-    wipe(t.data(), t.size());
+    store_.put_session(s->hash, store::SessionRec{user, key_version, s->expires_ms},
+                       [this, s, done = std::move(done)](store::Outcome o) {
+                           // A token whose session is not stored logs no one in.
+                           if (o.status != proto::OK) close(*s);
+                           done(o.status);
+                       });
     return s;
 }
 
 void Sessions::end(Session& s) {
     if (s.ended) return;
-    uint8_t st = store_.write([&](store::Txn& t) -> uint8_t {
-        t.delete_session(s.hash);
-        return proto::OK;
+    store_.end_sessions({s.hash}, [user = s.user](store::Outcome o) {
+        if (o.status != proto::OK)
+            fmt::print(stderr, "tacitd: could not delete the stored session of user={}: {}\n", user,
+                       proto::status_name(o.status));
     });
-    if (st != proto::OK)
-        fmt::print(stderr, "tacitd: could not delete the stored session of user={}: {}\n", s.user,
-                   proto::status_name(st));
     close(s);
 }
 
@@ -92,41 +83,50 @@ void Sessions::end_resume(Connection& c) {
 
 // Every stored session still valid is served again. One whose user is gone,
 // whose key changed since (RENEW3 ends sessions, and a stale record must not
-// outlive it), or that expired while tacitd was down is deleted instead.
+// outlive it), or that expired while tacitd was down is deleted instead,
+// once every record has been looked at.
 void Sessions::restore() {
-    auto stored = store_.read([](store::Txn& t) { return t.all_sessions(); });
-    const uint64_t now = wall_ms();
-    std::vector<store::SessionHash> stale;
-    size_t kept = 0;
-    for (auto& entry : stored) {
-        // Named references, not a structured binding: clang 14 cannot
-        // capture one in a lambda.
-        const auto& hash = entry.first;
-        const auto& rec = entry.second;
-        auto user = store_.read([&](store::Txn& t) { return t.get_user(rec.user); });
-        std::optional<crypto::PkKey> key;
-        if (user) {
-            wipe(user->verifier.data(), user->verifier.size());
-            if (user->key_version == rec.key_version && rec.expires_ms > now) key = user_bundle_key(user->public_key);
-        }
-        if (!key) {
-            stale.push_back(hash);
-            continue;
-        }
-        auto s = table_.adopt(hash, rec.user, rec.expires_ms);
-        s->key_version = rec.key_version;
-        s->key = std::make_shared<const crypto::PkKey>(std::move(*key));
-        ++kept;
-    }
-    if (!stale.empty()) {
-        uint8_t st = store_.write([&](store::Txn& t) -> uint8_t {
-            for (auto& h : stale) t.delete_session(h);
-            return proto::OK;
+    struct Tally {
+        size_t left = 0, kept = 0;
+        std::vector<store::SessionHash> stale;
+    };
+    auto tally = std::make_shared<Tally>();
+    auto report = [tally] {
+        fmt::print(stderr, "tacitd: sessions: {} restored, {} expired or stale removed\n", tally->kept,
+                   tally->stale.size());
+    };
+    auto sweep_stale = [this, tally, report] {
+        if (tally->stale.empty()) return report();
+        store_.end_sessions(tally->stale, [tally, report](store::Outcome o) {
+            if (o.status != proto::OK)
+                fmt::print(stderr, "tacitd: could not delete {} stale sessions; trying again next start\n",
+                           tally->stale.size());
+            report();
         });
-        if (st != proto::OK || !store_.commit_pass())
-            fmt::print(stderr, "tacitd: could not delete {} stale sessions; trying again next start\n", stale.size());
-    }
-    fmt::print(stderr, "tacitd: sessions: {} restored, {} expired or stale removed\n", kept, stale.size());
+    };
+    const uint64_t now = wall_ms();
+    store_.list_sessions([this, now, tally, sweep_stale, report](std::vector<store::StoredSession> stored) {
+        tally->left = stored.size();
+        if (stored.empty()) return report();
+        for (auto& entry : stored)
+            store_.get_user(entry.second.user, [this, now, tally, sweep_stale, entry](std::optional<store::UserRec> u) {
+                std::optional<crypto::PkKey> key;
+                if (u) {
+                    wipe(u->verifier.data(), u->verifier.size());
+                    if (u->key_version == entry.second.key_version && entry.second.expires_ms > now)
+                        key = user_bundle_key(u->public_key);
+                }
+                if (!key) {
+                    tally->stale.push_back(entry.first);
+                } else {
+                    auto s = table_.adopt(entry.first, entry.second.user, entry.second.expires_ms);
+                    s->key_version = entry.second.key_version;
+                    s->key = std::make_shared<const crypto::PkKey>(std::move(*key));
+                    ++tally->kept;
+                }
+                if (--tally->left == 0) sweep_stale();
+            });
+    });
 }
 
 }  // namespace tacit::srv

@@ -12,7 +12,7 @@
 #include "srv/connection.hpp"
 #include "srv/presence.hpp"
 #include "srv/session.hpp"
-#include "srv/store/store.hpp"
+#include "srv/store/operations.hpp"
 
 namespace tacit::srv {
 
@@ -22,21 +22,22 @@ public:
     // owed output is written (Server::close_after_output).
     using CloseConn = std::function<void(uint64_t conn_id)>;
 
-    Sessions(store::Store& store, Presence& presence, uint64_t token_ttl_ms, CloseConn close_conn)
+    Sessions(store::Operations& store, Presence& presence, uint64_t token_ttl_ms, CloseConn close_conn)
         : store_(store), presence_(presence), token_ttl_ms_(token_ttl_ms), close_conn_(std::move(close_conn)) {}
 
-    // At start-up: serves every stored session that is still valid again.
+    // At start-up: serves every stored session that is still valid again,
+    // and deletes the others from the store (in the pass that follows).
     void restore();
 
     // The live, unexpired session of this token, or null.
     std::shared_ptr<Session> find(const Token& token) const;
     std::vector<std::shared_ptr<Session>> of_user(const std::string& user) const { return table_.of_user(user); }
 
-    // A new session for a user just logged in, put in the store in this
-    // pass; *token gets its token. Null with the store's status in *st when
-    // the write fails.
+    // A new session for a user just logged in; *token gets its token. Its
+    // record goes to the store; done gets the write's final status, and by
+    // then a session whose record was not stored has been closed.
     std::shared_ptr<Session> begin(const std::string& user, uint32_t key_version, crypto::PkKey key,
-                                   Token* token, uint8_t* st);
+                                   Token* token, store::Done<uint8_t> done);
     // End a session: delete it from the store, then close().
     void end(Session& s);
     // Drop the token from memory and close the session's connections after
@@ -55,7 +56,7 @@ public:
     void end_resume(Connection& c);
 
 private:
-    store::Store& store_;
+    store::Operations& store_;
     Presence& presence_;
     uint64_t token_ttl_ms_;
     CloseConn close_conn_;

@@ -1,6 +1,6 @@
-// Shared by the mailbox and group handlers: whether a write reached the
-// disk, server-signed system entries for membership changes, and the NOTIFY
-// frames that follow a committed delivery.
+// Shared by the mailbox and group handlers: the checks signed requests
+// start with, the shape of group replies, and the NOTIFY frames that follow
+// a durable delivery.
 #pragma once
 #include <fmt/core.h>
 
@@ -11,7 +11,7 @@
 
 #include "shared/crypto.hpp"
 #include "srv/handler.hpp"
-#include "srv/store/store.hpp"
+#include "srv/store/operations.hpp"
 
 namespace tacit::srv {
 
@@ -19,51 +19,9 @@ namespace tacit::srv {
 // logged in with.
 bool verify_user_sig(Ctx& ctx, size_t signed_len, ByteView sig);
 
-// Taken right after a Store::write returned OK. The pass commit can fail
-// after a MAP_FULL recovery already made earlier writes of the same pass
-// durable, so "committed" alone would call such a write lost; the store's
-// generation numbers tell the two apart.
-class WriteMark {
-public:
-    explicit WriteMark(store::Store& s) : s_(&s), gen_(s.generation()) {}
-    bool durable(bool committed) const { return committed || s_->committed_generation() >= gen_; }
-
-private:
-    store::Store* s_;
-    uint64_t gen_;
-};
-
-// A mailbox a write appended to, with its size once the write was done.
-struct Delivery {
-    std::string user;
-    uint64_t count = 0;
-    bool stored = true;  // false: a system entry skipped for a mailbox far past its cap
-};
-
-// System entries may pass the mailbox cap by this much, so one member's
-// backlog can't block membership changes; past it they are skipped, so
-// repeated add/remove can't grow a mailbox without bound.
-constexpr uint64_t kSystemEntrySlack = 1000;
-
-// Room asked of the store per system entry: more than one takes (text,
-// group, a P-256 signature and the record's framing).
-constexpr uint64_t kSystemEntryRoom = 512;
-
-// Stores "text" as a STORED_SYSTEM entry for every recipient, each signed by
-// the server over system_sig_input(recipient, id, group, at, text); the id
-// is allocated first because the signature covers it. Appends one Delivery
-// per recipient to out. Safe to re-run (Store::write may retry fn).
-// STORAGE_FULL (nothing stored, the sentence in *why) when the entries
-// would pass the actor's --sender-quota or eat into the store's reserve; the
-// caller returns it so the whole change is undone.
-[[nodiscard]] uint8_t store_system_entries(store::Txn& t, const crypto::PkKey& server_sign,
-                                           const std::vector<std::string>& recipients, std::string_view group,
-                                           uint64_t received_at_ms, std::string_view text,
-                                           std::vector<Delivery>& out, std::string* why);
-
-// After a durable commit: NOTIFY group (count 0) if group_event, then NOTIFY
-// mail with the mailbox count, to every session of each user.
-void notify_deliveries(Presence& presence, const std::vector<Delivery>& ds, bool group_event);
+// Once a write is durable: NOTIFY group (count 0) if group_event, then
+// NOTIFY mail with the mailbox count, to every session of each user.
+void notify_deliveries(Presence& presence, const std::vector<store::Delivery>& ds, bool group_event);
 
 // Queues a signed R{status, msg, nonce} (the shape of every group reply)
 // and logs the outcome.
@@ -76,6 +34,17 @@ void answer_status(Ctx& ctx, const char* op, const Nonce& n, uint8_t st, std::st
     r.msg = std::move(text);
     r.nonce = n;
     ctx.reply(msg::encode_body(r), true);
+}
+
+// A membership change's reply, signed, once its write is final; on OK
+// each mailbox written gets NOTIFY group and mail.
+template <class R> void answer_change(Ctx& ctx, const Nonce& n, const store::Changed& c, std::string text) {
+    R r;
+    r.status = c.status;
+    r.msg = std::move(text);
+    r.nonce = n;
+    ctx.reply(msg::encode_body(r), true);
+    if (c.status == proto::OK) notify_deliveries(ctx.presence(), c.deliveries, true);
 }
 
 // The checks every signed, token-carrying request starts with: the token

@@ -24,42 +24,19 @@ void handle_group_create(Ctx& ctx) {
     if (!group_change_allowed(ctx)) return answer(proto::RATE_LIMITED, kGroupChangeLimited);
 
     const std::string group = m.group;
-    const uint64_t now = ctx.wall_ms();
-    const auto& key = ctx.identity().sign;
-    std::vector<Delivery> ds;
-    std::string why;  // the quota that refused the change's system entries
-    uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
-        ds.clear();
-        why.clear();
-        if (t.get_group(group)) return proto::GROUP_EXISTS;
-        store::GroupRec g;
-        g.owner = user;
-        g.created_at_ms = now;
-        t.put_group(group, g);
-        t.add_member(group, user);
-        return store_system_entries(t, key, {user}, group, now, "created " + user + " " + group, ds, &why);
-    });
-    WriteMark mark(ctx.store());
-    Presence* presence = &ctx.presence();
-    ctx.reply_after_commit(
-        [n, st, group, mark, why](bool committed) {
-            msg::GroupCreateR r;
-            r.nonce = n;
-            r.status = (st == proto::OK && !mark.durable(committed)) ? uint8_t(proto::STORAGE_FULL) : st;
-            switch (r.status) {
-            case proto::OK: r.msg = "created group " + group; break;
-            case proto::GROUP_EXISTS: r.msg = "group id " + group + " is taken"; break;
-            case proto::STORAGE_FULL: r.msg = why.empty() ? "server storage is full; try later" : why; break;
-            default: r.msg = "group not created"; break;
-            }
-            return msg::encode_body(r);
-        },
-        true,
-        [st, mark, presence, ds = std::move(ds)](bool committed) {
-            if (st == proto::OK && mark.durable(committed)) notify_deliveries(*presence, ds, true);
-        });
-    fmt::print(stderr, "tacitd: conn={} group_create user={} group={} status={}\n", ctx.conn.id, user, group,
-               proto::status_name(st));
+    ctx.store().create_group(group, user, ctx.wall_ms(), ctx.then<store::Changed>([n, user, group](Ctx& ctx,
+                                                                                                store::Changed c) {
+        std::string text;
+        switch (c.status) {
+        case proto::OK: text = "created group " + group; break;
+        case proto::GROUP_EXISTS: text = "group id " + group + " is taken"; break;
+        case proto::STORAGE_FULL: text = c.why; break;
+        default: text = "group not created"; break;
+        }
+        answer_change<msg::GroupCreateR>(ctx, n, c, std::move(text));
+        fmt::print(stderr, "tacitd: conn={} group_create user={} group={} status={}\n", ctx.conn.id, user, group,
+                   proto::status_name(c.status));
+    }));
 }
 
 }  // namespace tacit::srv

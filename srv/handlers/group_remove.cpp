@@ -32,65 +32,34 @@ void handle_group_remove(Ctx& ctx) {
 
     const std::string subject = m.user, group = m.group;
     const bool self = subject == actor;
-    const uint64_t now = ctx.wall_ms();
-    const auto& key = ctx.identity().sign;
-    std::vector<Delivery> ds;
-    std::string why;  // the quota that refused the change's system entries
-    bool dissolved = false;
-    uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
-        ds.clear();
-        why.clear();
-        dissolved = false;
-        auto g = t.get_group(group);
-        if (!g || g->dissolved) return proto::NO_SUCH_GROUP;
-        const bool owner = g->owner == actor;
-        if (!self && !owner) return proto::NOT_OWNER;
-        if (!t.is_member(group, subject)) return proto::NOT_MEMBER;
+    store::MemberChange change;
+    change.kind = store::MemberChange::Kind::Remove;
+    change.group = group;
+    change.actor = actor;
+    change.subject = subject;
+    change.at_ms = ctx.wall_ms();
+    ctx.store().change_members(std::move(change), ctx.then<store::Changed>([n, actor, subject, group, self](
+                                                                               Ctx& ctx, store::Changed c) {
         std::string text;
-        if (self && owner) {
-            if (t.member_count(group) > 1) return proto::BAD_REQUEST;
-            g->dissolved = true;
-            t.put_group(group, *g);
-            dissolved = true;
-            text = "dissolved " + actor + " " + group;
-        } else {
-            text = (self ? "left " : "removed ") + actor + " " + subject;
+        switch (c.status) {
+        case proto::OK:
+            text = c.dissolved ? "dissolved group " + group
+                   : self      ? "left group " + group
+                               : "removed " + subject + " from " + group;
+            break;
+        case proto::NO_SUCH_GROUP: text = "no such group: " + group; break;
+        case proto::NOT_OWNER: text = "only the owner of " + group + " removes other members"; break;
+        case proto::NOT_MEMBER:
+            text = self ? "you are not a member of " + group : subject + " is not a member of " + group;
+            break;
+        case proto::BAD_REQUEST: text = "remove the other members first"; break;
+        case proto::STORAGE_FULL: text = c.why; break;
+        default: text = "member not removed"; break;
         }
-        t.remove_member(group, subject);
-        auto to = t.members(group);
-        to.push_back(subject);
-        return store_system_entries(t, key, to, group, now, text, ds, &why);
-    });
-    WriteMark mark(ctx.store());
-    Presence* presence = &ctx.presence();
-    ctx.reply_after_commit(
-        [n, st, self, dissolved, subject, group, mark, why](bool committed) {
-            msg::GroupRemoveR r;
-            r.nonce = n;
-            r.status = (st == proto::OK && !mark.durable(committed)) ? uint8_t(proto::STORAGE_FULL) : st;
-            switch (r.status) {
-            case proto::OK:
-                r.msg = dissolved ? "dissolved group " + group
-                        : self    ? "left group " + group
-                                  : "removed " + subject + " from " + group;
-                break;
-            case proto::NO_SUCH_GROUP: r.msg = "no such group: " + group; break;
-            case proto::NOT_OWNER: r.msg = "only the owner of " + group + " removes other members"; break;
-            case proto::NOT_MEMBER:
-                r.msg = self ? "you are not a member of " + group : subject + " is not a member of " + group;
-                break;
-            case proto::BAD_REQUEST: r.msg = "remove the other members first"; break;
-            case proto::STORAGE_FULL: r.msg = why.empty() ? "server storage is full; try later" : why; break;
-            default: r.msg = "member not removed"; break;
-            }
-            return msg::encode_body(r);
-        },
-        true,
-        [st, mark, presence, ds = std::move(ds)](bool committed) {
-            if (st == proto::OK && mark.durable(committed)) notify_deliveries(*presence, ds, true);
-        });
-    fmt::print(stderr, "tacitd: conn={} group_remove user={} group={} subject={} status={}{}\n", ctx.conn.id,
-               actor, group, subject, proto::status_name(st), dissolved ? " (dissolved)" : "");
+        answer_change<msg::GroupRemoveR>(ctx, n, c, std::move(text));
+        fmt::print(stderr, "tacitd: conn={} group_remove user={} group={} subject={} status={}{}\n", ctx.conn.id,
+                   actor, group, subject, proto::status_name(c.status), c.dissolved ? " (dissolved)" : "");
+    }));
 }
 
 }  // namespace tacit::srv

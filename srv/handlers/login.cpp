@@ -21,6 +21,7 @@ namespace {
 
 const char* kLoginFailed = "login failed: wrong user name, password or key";
 const char* kNotStored = "the server cannot store a session now; try again later";
+const char* kLimited = "too many login attempts; wait a minute";
 
 // What a login step knows about a name. Known or not, finding it out costs
 // the same: one store lookup, one bundle parse (the user's, or the dummy
@@ -33,29 +34,33 @@ struct Candidate {
     Array<16> decoy_salt{};
 };
 
-Candidate look_up(Ctx& ctx, const std::string& user) {
-    bool well_formed = valid_name(user);
+// Continues with k once the name is looked up.
+void look_up(Ctx& ctx, const std::string& user, std::function<void(Ctx&, Candidate)> k) {
+    const bool well_formed = valid_name(user);
     // A malformed name is not a store key: it looks up a well-formed one
     // instead and drops what it finds, so it does the same lookup.
-    std::string_view lookup = well_formed ? std::string_view(user) : std::string_view("decoy");
-    Candidate c;
-    c.rec = ctx.store().read([&](store::Txn& t) { return t.get_user(lookup); });
-    if (!well_formed && c.rec) {
-        wipe(c.rec->verifier.data(), c.rec->verifier.size());
-        c.rec.reset();
-    }
-    const Bytes& bundle = c.rec ? c.rec->public_key : ctx.limits().dummy_user_bundle();
-    auto key = user_bundle_key(bundle);
-    if (!key) {
-        // A stored key that no longer parses (say, an exponent other than
-        // 65537 from before the parser refused them) logs no one in.
-        c.rec.reset();
-        key = user_bundle_key(ctx.limits().dummy_user_bundle());
-    }
-    c.key = std::move(*key);
-    auto mac = crypto::hmac_sha256(ctx.store().decoy_secret(), concat({as_bytes("decoy"), as_bytes(user)}));
-    std::copy(mac.begin(), mac.begin() + 16, c.decoy_salt.begin());
-    return c;
+    std::string lookup = well_formed ? user : std::string("decoy");
+    ctx.store().get_user(std::move(lookup), ctx.then<std::optional<store::UserRec>>(
+                                                [user, well_formed, k](Ctx& ctx, std::optional<store::UserRec> rec) {
+        Candidate c;
+        c.rec = std::move(rec);
+        if (!well_formed && c.rec) {
+            wipe(c.rec->verifier.data(), c.rec->verifier.size());
+            c.rec.reset();
+        }
+        const Bytes& bundle = c.rec ? c.rec->public_key : ctx.limits().dummy_user_bundle();
+        auto key = user_bundle_key(bundle);
+        if (!key) {
+            // A stored key that no longer parses (say, an exponent other than
+            // 65537 from before the parser refused them) logs no one in.
+            c.rec.reset();
+            key = user_bundle_key(ctx.limits().dummy_user_bundle());
+        }
+        c.key = std::move(*key);
+        auto mac = crypto::hmac_sha256(ctx.store().decoy_secret(), concat({as_bytes("decoy"), as_bytes(user)}));
+        std::copy(mac.begin(), mac.begin() + 16, c.decoy_salt.begin());
+        k(ctx, std::move(c));
+    }));
 }
 
 }  // namespace
@@ -64,81 +69,76 @@ void handle_login1(Ctx& ctx) {
     auto d = msg::decode<msg::Login1>(ctx.req.plaintext);
     auto& m = d.m;
     const auto& host = ctx.conn.peer_key;  // address, IPv6 /64 or uid (srv/peer.hpp)
-    const char* kLimited = "too many login attempts; wait a minute";
     // The address first: a caller over its own limit costs nothing more,
     // and charges no one else's bucket.
     if (!ctx.limits().admit(Limit::Login, "addr:" + host))
         return ctx.error(m.nonce1, proto::RATE_LIMITED, kLimited, false);
-
-    auto c = look_up(ctx, m.user);
-    bool sig_ok = ctx.verify(c.key, d.signed_len, d.sigs[0]);
-    bool real = c.rec && sig_ok;
-    // Only an attempt that could be the user's (their key signed it) counts
-    // against the user, so no one else can lock an account out.
-    if (real && !ctx.limits().admit(Limit::Login, "user:" + m.user)) {
-        wipe(c.rec->verifier.data(), c.rec->verifier.size());
-        return ctx.error(m.nonce1, proto::RATE_LIMITED, kLimited, false);
-    }
-    LoginPending lp;
-    lp.user = m.user;
-    lp.nonce1 = m.nonce1;
-    crypto::random_bytes(lp.nonce2.data(), lp.nonce2.size());
-    lp.decoy = !real;
-    lp.salt = real ? c.rec->salt : c.decoy_salt;
-    if (real) std::copy(c.rec->verifier.begin(), c.rec->verifier.end(), lp.verifier.a.begin());
-    if (c.rec) wipe(c.rec->verifier.data(), c.rec->verifier.size());
-    msg::Login1R r;
-    r.nonce2 = lp.nonce2;
-    r.salt.assign(lp.salt.begin(), lp.salt.end());
-    ctx.conn.login = std::move(lp);
-    // Signed on the decoy path as well: it must look like a real user's.
-    // The address bucket above bounds how often that happens.
-    ctx.reply(msg::encode_body(r), true);
+    const std::string user = m.user;
+    const Nonce nonce1 = m.nonce1;
+    look_up(ctx, user, [user, nonce1, len = d.signed_len, sig = d.sigs[0]](Ctx& ctx, Candidate c) {
+        bool sig_ok = ctx.verify(c.key, len, sig);
+        bool real = c.rec && sig_ok;
+        // Only an attempt that could be the user's (their key signed it)
+        // counts against the user, so no one else can lock an account out.
+        if (real && !ctx.limits().admit(Limit::Login, "user:" + user)) {
+            wipe(c.rec->verifier.data(), c.rec->verifier.size());
+            return ctx.error(nonce1, proto::RATE_LIMITED, kLimited, false);
+        }
+        LoginPending lp;
+        lp.user = user;
+        lp.nonce1 = nonce1;
+        crypto::random_bytes(lp.nonce2.data(), lp.nonce2.size());
+        lp.decoy = !real;
+        lp.salt = real ? c.rec->salt : c.decoy_salt;
+        if (real) std::copy(c.rec->verifier.begin(), c.rec->verifier.end(), lp.verifier.a.begin());
+        if (c.rec) wipe(c.rec->verifier.data(), c.rec->verifier.size());
+        msg::Login1R r;
+        r.nonce2 = lp.nonce2;
+        r.salt.assign(lp.salt.begin(), lp.salt.end());
+        ctx.conn.login = std::move(lp);
+        // Signed on the decoy path as well: it must look like a real user's.
+        // The address bucket above bounds how often that happens.
+        ctx.reply(msg::encode_body(r), true);
+    });
 }
 
 void handle_login2(Ctx& ctx) {
     auto d = msg::decode<msg::Login2>(ctx.req.plaintext);
-    std::optional<LoginPending> lp = std::move(ctx.conn.login);
+    std::optional<LoginPending> taken = std::move(ctx.conn.login);
     ctx.conn.login.reset();  // one proof per LOGIN1
     // Nothing was checked yet, so nothing is signed or verified for it.
-    if (!lp) return ctx.error(Nonce{}, proto::BAD_REQUEST, "send LOGIN1 first", false);
-    msg::Login2R r;
-    r.status = proto::AUTH_FAILED;
-    r.msg = kLoginFailed;
-    r.nonce1 = lp->nonce1;
+    if (!taken) return ctx.error(Nonce{}, proto::BAD_REQUEST, "send LOGIN1 first", false);
+    auto lp = std::make_shared<LoginPending>(std::move(*taken));
     // Read again: a RENEW3 between the steps may have replaced the key.
-    auto c = look_up(ctx, lp->user);
-    bool sig_ok = ctx.verify(c.key, d.signed_len, d.sigs[0]);
-    if (c.rec) wipe(c.rec->verifier.data(), c.rec->verifier.size());
-    auto expect = crypto::hmac_sha256(lp->verifier, lp->nonce2);
-    bool proof_ok = ct_equal(expect, d.m.proof);
-    wipe(expect.data(), expect.size());
-    std::shared_ptr<Session> s;
-    if (!lp->decoy && c.rec && sig_ok && proof_ok) {
-        uint8_t st = proto::OK;
-        s = ctx.sessions().begin(lp->user, c.rec->key_version, std::move(c.key), &r.token, &st);
-        if (s) {
-            ctx.sessions().attach(ctx.conn, s);
-            r.status = proto::OK;
-            r.msg = "welcome, " + lp->user;
-        } else {
-            r.status = st;
-            r.msg = kNotStored;
+    look_up(ctx, lp->user, [lp, proof = d.m.proof, len = d.signed_len, sig = d.sigs[0]](Ctx& ctx, Candidate c) {
+        msg::Login2R r;
+        r.status = proto::AUTH_FAILED;
+        r.msg = kLoginFailed;
+        r.nonce1 = lp->nonce1;
+        bool sig_ok = ctx.verify(c.key, len, sig);
+        if (c.rec) wipe(c.rec->verifier.data(), c.rec->verifier.size());
+        auto expect = crypto::hmac_sha256(lp->verifier, lp->nonce2);
+        bool proof_ok = ct_equal(expect, proof);
+        wipe(expect.data(), expect.size());
+        auto log = [lp](Ctx& ctx, uint8_t st) {
+            fmt::print(stderr, "tacitd: conn={} peer={} login user={} status={}\n", ctx.conn.id, ctx.conn.peer,
+                       loggable_name(lp->user), proto::status_name(st));
+        };
+        if (lp->decoy || !c.rec || !sig_ok || !proof_ok) {
+            log(ctx, r.status);
+            return ctx.reply(msg::encode_body(r), true);
         }
-    }
-    fmt::print(stderr, "tacitd: conn={} peer={} login user={} status={}\n", ctx.conn.id, ctx.conn.peer,
-               loggable_name(lp->user), proto::status_name(r.status));
-    if (!s) return ctx.reply(msg::encode_body(r), true);
-    // The token goes out only once its session is durable; if the commit
-    // failed, the session ends and the caller is told so.
-    WriteMark mark(ctx.store());
-    Sessions* sessions = &ctx.sessions();
-    auto token = std::make_shared<SecretArray<32>>();
-    std::copy(r.token.begin(), r.token.end(), token->a.begin());
-    wipe(r.token.data(), r.token.size());
-    ctx.reply_after_commit(
-        [r, token, mark](bool committed) mutable {
-            if (mark.durable(committed)) {
+        if (ctx.conn.dead) return;  // gone while the user was read: nobody to log in
+        // Attached at once, so what the client sends next is served; the
+        // token goes out only once the session is stored, and if that
+        // failed the session has ended and the caller is told so.
+        auto token = std::make_shared<SecretArray<32>>();
+        auto s = ctx.sessions().begin(lp->user, c.rec->key_version, std::move(c.key), &token->a,
+                                       ctx.then<uint8_t>([r, lp, token, log](Ctx& ctx, uint8_t st) mutable {
+            log(ctx, st);
+            if (st == proto::OK) {
+                r.status = proto::OK;
+                r.msg = "welcome, " + lp->user;
                 std::copy(token->a.begin(), token->a.end(), r.token.begin());
             } else {
                 r.status = proto::STORAGE_FULL;
@@ -146,11 +146,9 @@ void handle_login2(Ctx& ctx) {
             }
             auto body = msg::encode_body(r);
             wipe(r.token.data(), r.token.size());
-            return body;
-        },
-        true);
-    ctx.after_commit([sessions, s, mark](bool committed) {
-        if (!mark.durable(committed)) sessions->close(*s);
+            ctx.reply(std::move(body), true);
+        }));
+        ctx.sessions().attach(ctx.conn, s);
     });
 }
 

@@ -27,28 +27,35 @@ void handle_msg1(Ctx& ctx) {
     if (!ctx.token_ok(m.token)) return fail(proto::AUTH_FAILED, "not your token", "-");
     if (!verify_user_sig(ctx, d.signed_len, d.sigs[0])) return fail(proto::AUTH_FAILED, "bad signature", "-");
     if (auto why = bad_name("user name", m.target); !why.empty()) return fail(proto::BAD_REQUEST, why, "-");
-    auto rec = ctx.store().read([&](store::Txn& t) { return t.get_user(m.target); });
-    if (!rec) return fail(proto::NO_SUCH_USER, "no such user: " + m.target, m.target);
-
-    // The key may come from a registration earlier in this pass: it goes
-    // out only if that pass commits.
-    Nonce n = m.nonce1;
-    ctx.reply_after_commit(
-        [n, key = std::move(rec->public_key)](bool committed) {
-            if (!committed) {
-                msg::Error e;
-                e.nonce = n;
-                e.status = proto::INTERNAL;
-                e.msg = "server storage failed; try again";
-                return msg::encode_body(e);
-            }
-            msg::Msg1R r;
-            r.target_public_key = key;
-            r.nonce1 = n;
-            return msg::encode_body(r);
-        },
-        true);
-    fmt::print(stderr, "tacitd: conn={} msg1 user={} target={} status=OK\n", ctx.conn.id, ctx.user(), m.target);
+    const std::string target = m.target, user = ctx.user();
+    const Nonce n = m.nonce1;
+    ctx.store().get_user(target, ctx.then<std::optional<store::UserRec>>([n, target, user](Ctx& ctx,
+                                                                                         std::optional<store::UserRec> rec) {
+        if (!rec) {
+            fmt::print(stderr, "tacitd: conn={} msg1 user={} target={} status={}\n", ctx.conn.id, user, target,
+                       proto::status_name(proto::NO_SUCH_USER));
+            return ctx.error(n, proto::NO_SUCH_USER, "no such user: " + target, true);
+        }
+        wipe(rec->verifier.data(), rec->verifier.size());
+        // The key may come from a registration earlier in this pass: it
+        // goes out only if that pass commits.
+        ctx.reply_after_commit(
+            [n, key = std::move(rec->public_key)](bool committed) {
+                if (!committed) {
+                    msg::Error e;
+                    e.nonce = n;
+                    e.status = proto::INTERNAL;
+                    e.msg = "server storage failed; try again";
+                    return msg::encode_body(e);
+                }
+                msg::Msg1R r;
+                r.target_public_key = key;
+                r.nonce1 = n;
+                return msg::encode_body(r);
+            },
+            true);
+        fmt::print(stderr, "tacitd: conn={} msg1 user={} target={} status=OK\n", ctx.conn.id, user, target);
+    }));
 }
 
 void handle_msg2(Ctx& ctx) {
@@ -73,50 +80,25 @@ void handle_msg2(Ctx& ctx) {
         return answer(proto::BAD_REQUEST, "wrapped key must be 80 bytes", m.target);
 
     const std::string target = m.target;
-    store::StoredMsg sm;
-    sm.kind = proto::STORED_MESSAGE;
-    sm.sender = user;
-    sm.received_at_ms = ctx.wall_ms();
-    sm.enc_msg = std::move(m.enc_msg);
-    sm.wrapped_key = std::move(m.wrapped_key);
-    uint64_t count = 0;
-    std::string why;  // which quota refused it, as a sentence for the sender
-    uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
-        why.clear();
-        if (!t.get_user(target)) return proto::NO_SUCH_USER;
-        if (auto l = t.mail_limit(target, sm); l != store::Limit::None) {
-            why = store::limit_sentence(l, t.quotas(), target);
-            return proto::STORAGE_FULL;
+    store::Mail mail;
+    mail.sender = user;
+    mail.at_ms = ctx.wall_ms();
+    mail.parts.push_back(store::Part{target, std::move(m.enc_msg), std::move(m.wrapped_key)});
+    ctx.store().deliver(std::move(mail), ctx.then<store::Changed>([n, user, target](Ctx& ctx, store::Changed c) {
+        msg::Msg2R r;
+        r.nonce2 = n;
+        r.status = c.status;
+        switch (r.status) {
+        case proto::OK: r.msg = "stored for " + target; break;
+        case proto::NO_SUCH_USER: r.msg = "no such user: " + target; break;
+        case proto::STORAGE_FULL: r.msg = c.why; break;
+        default: r.msg = "message not stored"; break;
         }
-        t.append_mail(target, sm);  // a copy: fn may run again after MAP_FULL
-        count = t.mailbox_count(target);
-        return proto::OK;
-    });
-    WriteMark mark(ctx.store());
-    Presence* presence = &ctx.presence();
-    ctx.reply_after_commit(
-        [n, st, target, mark, why](bool committed) {
-            msg::Msg2R r;
-            r.nonce2 = n;
-            r.status = st;
-            if (st == proto::OK && !mark.durable(committed)) r.status = proto::STORAGE_FULL;
-            switch (r.status) {
-            case proto::OK: r.msg = "stored for " + target; break;
-            case proto::NO_SUCH_USER: r.msg = "no such user: " + target; break;
-            case proto::STORAGE_FULL:
-                r.msg = why.empty() ? "server storage is full; try later" : why;
-                break;
-            default: r.msg = "message not stored"; break;
-            }
-            return msg::encode_body(r);
-        },
-        true,
-        [st, mark, presence, target, count](bool committed) {
-            if (st == proto::OK && mark.durable(committed))
-                notify_deliveries(*presence, {Delivery{target, count, true}}, false);
-        });
-    fmt::print(stderr, "tacitd: conn={} msg2 user={} target={} status={}{}{}\n", ctx.conn.id, user, target,
-               proto::status_name(st), why.empty() ? "" : ": ", why);
+        ctx.reply(msg::encode_body(r), true);
+        fmt::print(stderr, "tacitd: conn={} msg2 user={} target={} status={}{}{}\n", ctx.conn.id, user, target,
+                   proto::status_name(c.status), c.why.empty() ? "" : ": ", c.why);
+        if (c.status == proto::OK) notify_deliveries(ctx.presence(), c.deliveries, false);
+    }));
 }
 
 }  // namespace tacit::srv

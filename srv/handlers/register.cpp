@@ -40,33 +40,23 @@ void handle_register(Ctx& ctx) {
     rec.verifier = crypto::sha256({m.pass, rec.salt});
     rec.created_at_ms = ctx.wall_ms();
     rec.key_version = 1;
-    std::string user = m.user;
-    uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
-        if (t.get_user(user)) return proto::USER_EXISTS;
-        t.put_user(user, rec);
-        return proto::OK;
-    });
-    wipe(rec.verifier.data(), rec.verifier.size());
-    Nonce n = m.nonce;
-    WriteMark mark(ctx.store());
-    ctx.reply_after_commit(
-        [n, st, user, mark](bool committed) {
-            committed = mark.durable(committed);
-            msg::RegisterR r;
-            r.nonce = n;
-            r.status = st;
-            if (st == proto::OK && !committed) r.status = proto::STORAGE_FULL;
-            switch (r.status) {
-            case proto::OK: r.msg = "registered " + user; break;
-            case proto::USER_EXISTS: r.msg = "user name " + user + " is taken"; break;
-            case proto::STORAGE_FULL: r.msg = "server storage is full; try later"; break;
-            default: r.msg = "registration failed"; break;
-            }
-            return msg::encode_body(r);
-        },
-        true);
-    fmt::print(stderr, "tacitd: conn={} register user={} status={}\n", ctx.conn.id, user,
-               proto::status_name(st));
+    const std::string user = m.user;
+    const Nonce n = m.nonce;
+    ctx.store().register_user(user, std::move(rec), ctx.then<store::Outcome>([n, user](Ctx& ctx, store::Outcome o) {
+        msg::RegisterR r;
+        r.nonce = n;
+        r.status = o.status;
+        switch (r.status) {
+        case proto::OK: r.msg = "registered " + user; break;
+        case proto::USER_EXISTS: r.msg = "user name " + user + " is taken"; break;
+        case proto::STORAGE_FULL: r.msg = "server storage is full; try later"; break;
+        default: r.msg = "registration failed"; break;
+        }
+        ctx.reply(msg::encode_body(r), true);
+        fmt::print(stderr, "tacitd: conn={} register user={} status={}\n", ctx.conn.id, user,
+                   proto::status_name(o.status));
+    }));
+    wipe(rec.verifier.data(), rec.verifier.size());  // an array's move is a copy
 }
 
 }  // namespace tacit::srv

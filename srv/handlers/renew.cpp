@@ -9,6 +9,7 @@
 //       session of the user ends in the same commit as the key; RENEW3_R
 //       still goes out before the caller's connection closes.
 #include "shared/keys.hpp"
+#include <algorithm>
 #include <fmt/core.h>
 
 #include "srv/handler.hpp"
@@ -73,58 +74,35 @@ void handle_renew3(Ctx& ctx) {
     if (!ctx.verify(*nk, d.signed_len, d.sigs[1])) return answer(proto::AUTH_FAILED, "new key signature does not verify");
     if (m.pass.size() != proto::kPassLen) return answer(proto::BAD_REQUEST, "pass must be 32 bytes");
 
-    std::string user = ctx.user();
-    Bytes pass = m.pass;
-    Bytes pub = m.public_key;
-    bool pw_changed = false, key_changed = false;
-    // Every session of the account ends with the key: its stored records go
-    // in the same write, so no commit leaves one that outlives the key.
-    auto ending = ctx.sessions().of_user(user);
-    uint8_t st = ctx.store().write([&](store::Txn& t) -> uint8_t {
-        auto rec = t.get_user(user);
-        if (!rec) return proto::NO_SUCH_USER;
-        auto same = crypto::sha256({pass, rec->salt});
-        if (!ct_equal(same, rec->verifier)) {
-            pw_changed = true;
-            crypto::random_bytes(rec->salt.data(), rec->salt.size());
-            rec->verifier = crypto::sha256({pass, rec->salt});
-        }
-        // An unchanged public_key is a password change alone (tacit-protocol(7)).
-        key_changed = rec->public_key != pub;
-        rec->public_key = pub;
-        rec->key_version += 1;
-        t.put_user(user, *rec);
-        wipe(rec->verifier.data(), rec->verifier.size());
-        for (auto& s : ending) t.delete_session(s->hash);
-        return proto::OK;
-    });
-    wipe(pass.data(), pass.size());
-    Nonce n = m.nonce;
-    Sessions* sessions = &ctx.sessions();
-    WriteMark mark(ctx.store());
-    ctx.reply_after_commit(
-        [n, st, pw_changed, key_changed, mark](bool committed) {
-            committed = mark.durable(committed);
-            msg::Renew3R r;
-            r.nonce = n;
-            r.status = (st == proto::OK && !committed) ? uint8_t(proto::STORAGE_FULL) : st;
-            r.msg = r.status != proto::OK ? "key renewal failed"
-                    : key_changed         ? (pw_changed ? "key and password replaced; log in again"
-                                                        : "key replaced; log in again")
-                    : pw_changed          ? "password replaced; log in again"
-                                          : "nothing changed; log in again";
-            return msg::encode_body(r);
-        },
-        true);
-    // A pass hook, not the reply's: it runs even if this connection closes
-    // in the same pass, and before RENEW3_R is flushed, which then still
-    // goes out ahead of the close.
-    if (st == proto::OK)
-        ctx.after_commit([ending, sessions, mark](bool committed) {
-            if (!mark.durable(committed)) return;
-            for (auto& s : ending) sessions->close(*s);
-        });
-    fmt::print(stderr, "tacitd: conn={} renew3 user={} status={}\n", ctx.conn.id, user, proto::status_name(st));
+    // Every session of the account ends with the key: the operation deletes
+    // their stored records in the same write, so no commit leaves one that
+    // outlives the key, and the continuation closes them even if this
+    // connection is gone by then.
+    const std::string user = ctx.user();
+    const Nonce n = m.nonce;
+    const uint32_t old_version = ctx.conn.session->key_version;
+    store::KeyChange change{user, old_version, m.pass, m.public_key};
+    wipe(m.pass.data(), m.pass.size());
+    ctx.store().replace_key(std::move(change), ctx.then<store::KeyReplaced>([n, user, old_version](Ctx& ctx,
+                                                                                                store::KeyReplaced k) {
+        msg::Renew3R r;
+        r.nonce = n;
+        r.status = k.status;
+        r.msg = r.status != proto::OK ? "key renewal failed"
+                : k.key_changed       ? (k.pw_changed ? "key and password replaced; log in again"
+                                                      : "key replaced; log in again")
+                : k.pw_changed        ? "password replaced; log in again"
+                                      : "nothing changed; log in again";
+        // Queued before the sessions close, so it goes out ahead of the close.
+        ctx.reply(msg::encode_body(r), true);
+        fmt::print(stderr, "tacitd: conn={} renew3 user={} status={}\n", ctx.conn.id, user,
+                   proto::status_name(k.status));
+        if (k.status != proto::OK) return;
+        // Those the store ended, and any other still on the old key.
+        for (auto& s : ctx.sessions().of_user(user))
+            if (s->key_version <= old_version || std::find(k.ended.begin(), k.ended.end(), s->hash) != k.ended.end())
+                ctx.sessions().close(*s);
+    }));
 }
 
 }  // namespace tacit::srv

@@ -2,7 +2,9 @@
 // every write of one event-loop pass runs as a child transaction of one
 // pass transaction, committed durably once at the end of the pass, before
 // the replies of that pass go out. Single-threaded by design (one epoll
-// loop); no method may be called from another thread.
+// loop); no method may be called from another thread. Store and Txn are
+// the LMDB backend's own (lmdb_backend.cpp): the rest of tacitd reaches the
+// store only through store::Operations (operations.hpp).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "shared/bytes.hpp"
 #include "shared/protocol.hpp"
 #include "shared/unique_fd.hpp"
+#include "srv/store/options.hpp"
 #include "srv/store/records.hpp"
 #include "srv/store/store_error.hpp"
 #include "srv/store/txn.hpp"
@@ -22,17 +25,6 @@ struct MDB_env;
 struct MDB_txn;
 
 namespace tacit::store {
-
-struct Options {
-    std::string dir = "data";
-    size_t initial_map = 16 << 20;
-    size_t max_map = size_t(1) << 30;
-    bool sync = true;  // false: MDB_NOSYNC (tests only; commits are not durable)
-    uint64_t mailbox_cap = 10000;
-    // Byte quotas and the reserve (quota.hpp); the defaults set none.
-    uint64_t mailbox_bytes = UINT64_MAX, sender_mailbox_bytes = UINT64_MAX, sender_bytes = UINT64_MAX;
-    uint64_t reserve = 0;
-};
 
 class Store {
 public:

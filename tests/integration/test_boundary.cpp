@@ -51,6 +51,18 @@ bool pong(FrameConn& c) {
     return o.type == msg::Pong::type;
 }
 
+// f is ERROR INTERNAL to the request with nonce n, signed by the server
+// (the request was signed and its connection logged in).
+void check_signed_internal(const FrameConn& c, const std::optional<RawFrame>& f, const Nonce& n) {
+    REQUIRE(f);
+    REQUIRE(f->type() == proto::ERROR);
+    auto e = msg::decode_error(f->pt);
+    CHECK(e.m.status == proto::INTERNAL);
+    CHECK(e.m.nonce == n);
+    REQUIRE(e.sigs.size() == 1);
+    CHECK(c.server_sig_ok(*f, e.signed_len, e.sigs[0]));
+}
+
 msg::Online online_req(const Token& tok) {
     msg::Online on;
     on.token = tok;
@@ -80,15 +92,7 @@ TEST_CASE("a request whose handler throws gets INTERNAL; its connection and othe
     for (int i = 0; i < 2; ++i) {
         auto on = online_req(tok);
         REQUIRE(c->send(msg::encode_body(on), &id0.sign));
-        auto f = c->reply(5000);
-        REQUIRE(f);
-        REQUIRE(f->type() == proto::ERROR);
-        auto e = msg::decode_error(f->pt);
-        CHECK(e.m.status == proto::INTERNAL);
-        CHECK(e.m.nonce == on.nonce);
-        // ONLINE is signed and the connection logged in: the ERROR is signed.
-        REQUIRE(e.sigs.size() == 1);
-        CHECK(c->server_sig_ok(*f, e.signed_len, e.sigs[0]));
+        check_signed_internal(*c, c->reply(5000), on.nonce);
     }
     CHECK(log_shows(*s, "ONLINE failed: TACITD_TEST_FAULT", 2000));
     CHECK(s->running());
@@ -164,4 +168,83 @@ TEST_CASE("a reply that throws while it is built after the commit closes only it
     CHECK(pong(*other));
     auto late = logged_in(*s, "carol", pooled_identity(1));
     CHECK(pong(*late));
+}
+
+namespace {
+
+msg::Msg2 msg2_to(const std::string& target) {
+    msg::Msg2 m;
+    m.nonce2 = test_nonce();
+    m.target = target;
+    m.enc_msg = Bytes(40, 0xE1);
+    m.wrapped_key = Bytes(proto::kWrappedKeyLen, 0x5A);
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("replies keep the order of their requests when store writes finish at the commit",
+          "[integration][boundary]") {
+    TestServer s(flags());
+    const auto& id0 = pooled_identity(0);
+    Token tok{};
+    auto c = logged_in(s, "mallory", id0, &tok);
+    // PING, MSG2 (a write, answered once durable), PING, UPDATE1 (a read
+    // that sees the write), PING: one write, one loop pass.
+    msg::Ping p1{test_nonce()}, p2{test_nonce()}, p3{test_nonce()};
+    auto m = msg2_to("mallory");
+    msg::Update1 u;
+    u.token = tok;
+    u.nonce1 = test_nonce();
+    Bytes burst;
+    for (Bytes f : {c->seal(msg::encode_body(p1)), c->seal(msg::encode_body(m), &id0.sign),
+                    c->seal(msg::encode_body(p2)), c->seal(msg::encode_body(u)), c->seal(msg::encode_body(p3))})
+        burst.insert(burst.end(), f.begin(), f.end());
+    REQUIRE(c->write(burst));
+
+    auto next = [&](uint8_t type) {
+        auto f = c->reply(5000);
+        REQUIRE(f);
+        REQUIRE(int(f->type()) == int(type));
+        return *f;
+    };
+    CHECK(msg::decode<msg::Pong>(next(msg::Pong::type).pt).m.nonce == p1.nonce);
+    auto r = msg::decode<msg::Msg2R>(next(msg::Msg2R::type).pt);
+    CHECK(r.m.status == proto::OK);
+    CHECK(r.m.nonce2 == m.nonce2);
+    CHECK(msg::decode<msg::Pong>(next(msg::Pong::type).pt).m.nonce == p2.nonce);
+    auto page = msg::decode<msg::Update1R>(next(msg::Update1R::type).pt);
+    CHECK(page.m.nonce1 == u.nonce1);
+    REQUIRE(page.m.messages.size() == 1);
+    CHECK(page.m.messages[0].enc_msg == m.enc_msg);
+    CHECK(msg::decode<msg::Pong>(next(msg::Pong::type).pt).m.nonce == p3.nonce);
+}
+
+TEST_CASE("a continuation that throws once its store write is done gets INTERNAL; the write stays whole",
+          "[integration][boundary]") {
+    Faulty f("MSG2:then");
+    auto& [s, tok, c, other] = f;
+    auto m = msg2_to("bob");
+    REQUIRE(c->send(msg::encode_body(m), &pooled_identity(0).sign));
+    check_signed_internal(*c, c->reply(5000), m.nonce2);
+    CHECK(log_shows(*s, "MSG2 failed: TACITD_TEST_FAULT", 2000));
+    CHECK(pong(*c));
+    CHECK(pong(*other));
+    // The operation completed before its continuation failed: bob has the
+    // whole message, once.
+    FrameConn b(*s);
+    b.hello();
+    auto bt = b.login("bob", "pw", pooled_identity(1));
+    REQUIRE(bt);
+    msg::Update1 u;
+    u.token = *bt;
+    u.nonce1 = test_nonce();
+    REQUIRE(b.send(msg::encode_body(u)));
+    auto pf = b.reply(5000);
+    REQUIRE(pf);
+    REQUIRE(pf->type() == msg::Update1R::type);
+    auto page = msg::decode<msg::Update1R>(pf->pt);
+    REQUIRE(page.m.messages.size() == 1);
+    CHECK(page.m.messages[0].enc_msg == m.enc_msg);
+    CHECK(page.m.messages[0].sender == "mallory");
 }

@@ -1,4 +1,7 @@
-// srv/store against a real LMDB environment in a fresh temporary directory.
+// The LMDB backend's internals against a real environment in a fresh
+// temporary directory: Txn, the group commit, map growth, quota counters,
+// schema upgrade. What handlers rely on is tested through the operations
+// (tests/unit/test_store_ops.cpp).
 #include <catch2/catch.hpp>
 #include <stdlib.h>
 
@@ -69,33 +72,6 @@ std::vector<StoredMsg> all_mail(Store& s, const std::string& who) {
 }
 
 }  // namespace
-
-TEST_CASE("store: users put, get, overwrite", "[store]") {
-    TempDir d;
-    Store s(opts(d));
-    CHECK(s.write([&](Txn& t) {
-        CHECK_FALSE(t.get_user("alice"));
-        t.put_user("alice", user(1));
-        t.put_user("bob", user(2));
-        return proto::OK;
-    }) == proto::OK);
-    REQUIRE(s.commit_pass());
-    s.read([&](Txn& t) {
-        REQUIRE(t.get_user("alice"));
-        CHECK(*t.get_user("alice") == user(1));
-        CHECK(*t.get_user("bob") == user(2));
-        CHECK_FALSE(t.get_user("carol"));
-    });
-    CHECK(s.write([&](Txn& t) {
-        t.put_user("alice", user(7));
-        return proto::OK;
-    }) == proto::OK);
-    REQUIRE(s.commit_pass());
-    CHECK(s.read([&](Txn& t) { return t.get_user("alice"); }) == user(7));
-    // Writes through a read-only Txn are refused.
-    CHECK_THROWS_AS(s.read([&](Txn& t) { t.put_user("x", user(3)); }), std::logic_error);
-    CHECK_THROWS_AS(s.read([&](Txn& t) { return t.get_user(""); }), std::invalid_argument);
-}
 
 TEST_CASE("store: groups and membership in both directions", "[store]") {
     TempDir d;
@@ -898,43 +874,3 @@ TEST_CASE("store: the map holds one sender's mail in under 4x its charged bytes"
     CHECK(live - before < 4 * charged);
 }
 
-TEST_CASE("store: sessions put, get, delete, list, and survive a reopen", "[store]") {
-    TempDir d;
-    SessionHash h1{}, h2{}, h3{};
-    h1.fill(0x11);
-    h2.fill(0x22);
-    h3.fill(0x33);
-    const SessionRec a{"alice", 3, 1700000000000ull}, b{"bob", 0, 1800000000000ull};
-    {
-        Store s(opts(d, true));
-        CHECK(s.read([&](Txn& t) { return t.all_sessions(); }).empty());
-        CHECK(s.write([&](Txn& t) {
-            t.put_session(h1, a);
-            t.put_session(h2, b);
-            t.put_session(h3, b);
-            return proto::OK;
-        }) == proto::OK);
-        // A write that fails leaves nothing of itself.
-        CHECK(s.write([&](Txn& t) {
-            t.delete_session(h1);
-            return proto::STORAGE_FULL;
-        }) == proto::STORAGE_FULL);
-        REQUIRE(s.commit_pass());
-        CHECK(s.read([&](Txn& t) { return t.get_session(h1); }) == a);
-        CHECK(s.write([&](Txn& t) {
-            CHECK(t.delete_session(h3));
-            CHECK_FALSE(t.delete_session(h3));  // absent: a no-op
-            return proto::OK;
-        }) == proto::OK);
-        REQUIRE(s.commit_pass());
-        CHECK_THROWS_AS(s.read([&](Txn& t) { return t.delete_session(h1); }), std::logic_error);
-    }
-    Store s(opts(d, true));
-    auto all = s.read([&](Txn& t) { return t.all_sessions(); });
-    REQUIRE(all.size() == 2);
-    CHECK(all[0].first == h1);
-    CHECK(all[0].second == a);
-    CHECK(all[1].first == h2);
-    CHECK(all[1].second == b);
-    CHECK_FALSE(s.read([&](Txn& t) { return t.get_session(h3); }));
-}

@@ -1,0 +1,339 @@
+// store::Operations over LMDB: each write runs as one Store::write (a child
+// of the pass transaction, re-run from the start after a MAP_FULL, so the
+// bodies below keep no state across runs but what they reset first); its
+// callback waits for finish_pass, which commits the pass and tells each
+// write whether it is durable by the store's generation numbers.
+#include "srv/store/lmdb_backend.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "shared/crypto.hpp"
+#include "shared/messages_payload.hpp"
+#include "srv/store/store.hpp"
+
+namespace tacit::store {
+
+namespace {
+
+// System entries may pass the mailbox cap by this much, so one member's
+// backlog can't block membership changes; past it they are skipped, so
+// repeated add/remove can't grow a mailbox without bound.
+constexpr uint64_t kSystemEntrySlack = 1000;
+
+// Room asked of the store per system entry: more than one takes (text,
+// group, a P-256 signature and the record's framing).
+constexpr uint64_t kSystemEntryRoom = 512;
+
+constexpr const char* kFull = "server storage is full; try later";
+
+class LmdbOperations final : public Operations {
+public:
+    LmdbOperations(const Options& o, Signer sign) : store_(o), sign_(std::move(sign)) {}
+
+    void register_user(std::string name, UserRec rec, Done<Outcome> done) override {
+        run(std::move(done), [&](Txn& t, Outcome&) -> uint8_t {
+            if (t.get_user(name)) return proto::USER_EXISTS;
+            t.put_user(name, rec);
+            return proto::OK;
+        });
+        wipe(rec.verifier.data(), rec.verifier.size());
+    }
+
+    void replace_key(KeyChange c, Done<KeyReplaced> done) override {
+        run(std::move(done), [&](Txn& t, KeyReplaced& r) { return replace_key_in(t, c, r); });
+        wipe(c.pass.data(), c.pass.size());
+    }
+
+    void create_group(std::string group, std::string owner, uint64_t at_ms, Done<Changed> done) override {
+        run(std::move(done), [&](Txn& t, Changed& r) -> uint8_t {
+            if (t.get_group(group)) return proto::GROUP_EXISTS;
+            t.put_group(group, GroupRec{owner, at_ms, false});
+            t.add_member(group, owner);
+            return system_entries(t, {owner}, group, at_ms, "created " + owner + " " + group, r);
+        });
+    }
+
+    void change_members(MemberChange c, Done<Changed> done) override {
+        bool admitted = false;  // the admit hook is asked once, even if the write re-runs
+        run(std::move(done), [&](Txn& t, Changed& r) {
+            return c.kind == MemberChange::Kind::Add ? add_in(t, c, admitted, r) : remove_in(t, c, r);
+        });
+    }
+
+    void deliver(Mail m, Done<Changed> done) override {
+        run(std::move(done), [&](Txn& t, Changed& r) { return deliver_in(t, m, r); });
+    }
+
+    void ack(std::string user, std::vector<uint64_t> ids, Done<Acked> done) override {
+        if (ids.empty()) return later(Acked{}, std::move(done));  // an empty page needs no write
+        run(std::move(done), [&](Txn& t, Acked& r) -> uint8_t {
+            r.deleted = t.delete_mail(user, ids);
+            return proto::OK;
+        });
+    }
+
+    void put_session(SessionHash hash, SessionRec rec, Done<Outcome> done) override {
+        run(std::move(done), [&](Txn& t, Outcome&) -> uint8_t {
+            t.put_session(hash, rec);
+            return proto::OK;
+        });
+    }
+
+    void end_sessions(std::vector<SessionHash> hashes, Done<Outcome> done) override {
+        if (hashes.empty()) return later(Outcome{}, std::move(done));
+        run(std::move(done), [&](Txn& t, Outcome&) -> uint8_t {
+            for (auto& h : hashes) t.delete_session(h);
+            return proto::OK;
+        });
+    }
+
+    void get_user(std::string name, Done<std::optional<UserRec>> done) override {
+        done(store_.read([&](Txn& t) { return t.get_user(name); }));
+    }
+
+    void find_session(SessionHash hash, Done<std::optional<SessionRec>> done) override {
+        done(store_.read([&](Txn& t) { return t.get_session(hash); }));
+    }
+
+    void list_sessions(Done<std::vector<StoredSession>> done) override {
+        done(store_.read([](Txn& t) { return t.all_sessions(); }));
+    }
+
+    void group_view(std::string group, std::string member, Done<GroupView> done) override {
+        done(store_.read([&](Txn& t) {
+            GroupView v;
+            auto g = t.get_group(group);
+            if (!g || g->dissolved) return v.status = proto::NO_SUCH_GROUP, v;
+            if (!t.is_member(group, member)) return v.status = proto::NOT_MEMBER, v;
+            for (auto& u : t.members(group)) {
+                if (u == member) continue;
+                // Users are never deleted; a member without a record is
+                // skipped rather than listed without a key.
+                auto rec = t.get_user(u);
+                if (!rec) continue;
+                wipe(rec->verifier.data(), rec->verifier.size());
+                v.others.push_back(msg::MemberKey{u, std::move(rec->public_key)});
+            }
+            return v;
+        }));
+    }
+
+    void mailbox_page(std::string user, size_t max_msgs, size_t max_bytes, Done<Page> done) override {
+        done(store_.read([&](Txn& t) {
+            Page p;
+            p.messages = t.mailbox_page(user, max_msgs, max_bytes, &p.more);
+            return p;
+        }));
+    }
+
+    const Array<32>& decoy_secret() const override { return store_.decoy_secret(); }
+
+    bool finish_pass() override {
+        const bool committed = !store_.dirty() || store_.commit_pass();
+        auto due = std::move(pending_);
+        pending_.clear();
+        for (auto& p : due) {
+            // A commit that failed after a MAP_FULL recovery had already
+            // made earlier writes of the pass durable loses only the rest.
+            const bool durable = committed || store_.committed_generation() >= p.gen;
+            try {
+                p.complete(durable);
+            } catch (const std::exception& e) {
+                // One caller's continuation must not keep the others' from running.
+                fmt::print(stderr, "tacitd: store completion failed: {}\n", std::string_view(e.what()).substr(0, 200));
+            }
+        }
+        return committed;
+    }
+
+    bool busy() const override { return !pending_.empty() || store_.dirty(); }
+
+private:
+    struct Pending {
+        uint64_t gen;
+        std::function<void(bool durable)> complete;
+    };
+
+    // Runs body(t, r) as one Store::write, from a fresh R each time it
+    // runs, and queues done for finish_pass. A refusal keeps only its
+    // status and sentence: nothing else of it happened.
+    template <class R, class F> void run(Done<R> done, F&& body) {
+        R r;
+        const uint8_t st = store_.write([&](Txn& t) -> uint8_t {
+            r = R{};
+            return body(t, r);
+        });
+        if (st != proto::OK) {
+            std::string why = std::move(r.why);
+            r = R{};
+            r.why = why.empty() && st == proto::STORAGE_FULL ? kFull : std::move(why);
+        }
+        r.status = st;
+        later(std::move(r), std::move(done));
+    }
+
+    // Queues done for finish_pass. A write that returned OK but whose
+    // commit failed completes as STORAGE_FULL.
+    template <class R> void later(R r, Done<R> done) {
+        pending_.push_back(Pending{store_.generation(), [r = std::move(r), done = std::move(done)](bool durable) mutable {
+                                       if (r.status == proto::OK && !durable) {
+                                           r = R{};
+                                           r.status = proto::STORAGE_FULL;
+                                           r.why = kFull;
+                                       }
+                                       done(std::move(r));
+                                   }});
+    }
+
+    uint8_t replace_key_in(Txn& t, const KeyChange& c, KeyReplaced& r) {
+        auto rec = t.get_user(c.user);
+        if (!rec) return proto::NO_SUCH_USER;
+        if (rec->key_version != c.expected_version) {
+            wipe(rec->verifier.data(), rec->verifier.size());
+            return proto::AUTH_FAILED;
+        }
+        auto same = crypto::sha256({c.pass, rec->salt});
+        if (!ct_equal(same, rec->verifier)) {
+            r.pw_changed = true;
+            crypto::random_bytes(rec->salt.data(), rec->salt.size());
+            rec->verifier = crypto::sha256({c.pass, rec->salt});
+        }
+        wipe(same.data(), same.size());
+        // An unchanged public_key is a password change alone (tacit-protocol(7)).
+        r.key_changed = rec->public_key != c.public_key;
+        rec->public_key = c.public_key;
+        rec->key_version += 1;
+        t.put_user(c.user, *rec);
+        wipe(rec->verifier.data(), rec->verifier.size());
+        for (auto& s : t.all_sessions()) {
+            if (s.second.user != c.user) continue;
+            t.delete_session(s.first);
+            r.ended.push_back(s.first);
+        }
+        return proto::OK;
+    }
+
+    uint8_t add_in(Txn& t, const MemberChange& c, bool& admitted, Changed& r) {
+        auto g = t.get_group(c.group);
+        if (!g || g->dissolved) return proto::NO_SUCH_GROUP;
+        if (g->owner != c.actor) return proto::NOT_OWNER;
+        if (!t.get_user(c.subject)) return proto::NO_SUCH_USER;
+        if (t.is_member(c.group, c.subject)) return proto::ALREADY_MEMBER;
+        if (t.member_count(c.group) >= c.max_members) return proto::TOO_LARGE;
+        if (!admitted && c.admit && !c.admit()) return proto::RATE_LIMITED;
+        admitted = true;
+        t.add_member(c.group, c.subject);
+        return system_entries(t, t.members(c.group), c.group, c.at_ms, "added " + c.actor + " " + c.subject, r);
+    }
+
+    uint8_t remove_in(Txn& t, const MemberChange& c, Changed& r) {
+        auto g = t.get_group(c.group);
+        if (!g || g->dissolved) return proto::NO_SUCH_GROUP;
+        const bool self = c.subject == c.actor, owner = g->owner == c.actor;
+        if (!self && !owner) return proto::NOT_OWNER;
+        if (!t.is_member(c.group, c.subject)) return proto::NOT_MEMBER;
+        std::string text;
+        if (self && owner) {
+            if (t.member_count(c.group) > 1) return proto::BAD_REQUEST;
+            g->dissolved = true;
+            t.put_group(c.group, *g);
+            r.dissolved = true;
+            text = "dissolved " + c.actor + " " + c.group;
+        } else {
+            text = (self ? "left " : "removed ") + c.actor + " " + c.subject;
+        }
+        t.remove_member(c.group, c.subject);
+        auto to = t.members(c.group);
+        to.push_back(c.subject);
+        return system_entries(t, to, c.group, c.at_ms, text, r);
+    }
+
+    // Stores text as a STORED_SYSTEM entry for every recipient, each signed
+    // over system_sig_input(recipient, id, group, at, text); the id is
+    // allocated first because the signature covers it. STORAGE_FULL
+    // (nothing stored) when the entries would pass the actor's
+    // --sender-quota or eat into the reserve.
+    uint8_t system_entries(Txn& t, const std::vector<std::string>& recipients, const std::string& group,
+                           uint64_t at_ms, const std::string& text, Changed& r) {
+        // Charged to the actor (mail_payer), so one user's churn counts
+        // against its --sender-quota like its messages do.
+        const uint64_t need = recipients.size() * kSystemEntryRoom;
+        const std::string actor(system_actor(text));
+        const auto& q = t.quotas();
+        if (!actor.empty() && (need > q.sender_bytes || t.sender_bytes(actor) > q.sender_bytes - need)) {
+            r.why = limit_sentence(Limit::SenderBytes, q, "");
+            return proto::STORAGE_FULL;
+        }
+        if (!t.has_room(need)) {
+            r.why = limit_sentence(Limit::Reserve, q, "");
+            return proto::STORAGE_FULL;
+        }
+        for (const auto& to : recipients) {
+            Delivery d;
+            d.user = to;
+            if (t.mailbox_count(to) >= t.mailbox_cap() + kSystemEntrySlack) {
+                d.stored = false;
+            } else {
+                StoredMsg m;
+                m.id = t.allocate_id();
+                m.kind = proto::STORED_SYSTEM;
+                m.group = group;
+                m.received_at_ms = at_ms;
+                msg::SystemEntry e;
+                e.text = text;
+                e.sig = sign_(msg::system_sig_input(to, m.id, group, at_ms, text));
+                m.enc_msg = e.encode();
+                t.append_mail(to, std::move(m));
+            }
+            d.count = t.mailbox_count(to);
+            r.deliveries.push_back(std::move(d));
+        }
+        return proto::OK;
+    }
+
+    uint8_t deliver_in(Txn& t, const Mail& m, Changed& r) {
+        const bool direct = m.group.empty();
+        if (direct) {
+            if (m.parts.size() != 1) return proto::BAD_REQUEST;
+            if (!t.get_user(m.parts[0].target)) return proto::NO_SUCH_USER;
+        } else {
+            auto g = t.get_group(m.group);
+            if (!g || g->dissolved) return r.why = "no such group: " + m.group, proto::NO_SUCH_GROUP;
+            if (!t.is_member(m.group, m.sender))
+                return r.why = "you are not a member of " + m.group, proto::NOT_MEMBER;
+        }
+        for (const auto& p : m.parts) {
+            if (!direct && !t.is_member(m.group, p.target))
+                return r.why = p.target + " is not a member of " + m.group, proto::NOT_MEMBER;
+            StoredMsg s;
+            s.kind = proto::STORED_MESSAGE;
+            s.sender = m.sender;
+            s.group = m.group;
+            s.received_at_ms = m.at_ms;
+            s.enc_msg = p.enc_msg;
+            s.wrapped_key = p.wrapped_key;
+            if (auto l = t.mail_limit(p.target, s); l != Limit::None) {
+                r.why = limit_sentence(l, t.quotas(), p.target);
+                return proto::STORAGE_FULL;
+            }
+            t.append_mail(p.target, std::move(s));
+            r.deliveries.push_back(Delivery{p.target, t.mailbox_count(p.target), true});
+        }
+        return proto::OK;
+    }
+
+    Store store_;
+    Signer sign_;
+    std::vector<Pending> pending_;
+};
+
+}  // namespace
+
+std::unique_ptr<Operations> open_lmdb(const Options& o, Signer sign) {
+    return std::make_unique<LmdbOperations>(o, std::move(sign));
+}
+
+}  // namespace tacit::store
