@@ -11,16 +11,13 @@
 #include "shared/keys.hpp"
 #include "shared/ratchet.hpp"
 #include "shared/x3dh.hpp"
+#include "tests/crypto/fixed_keys.hpp"
 
 using namespace tacit;
 using nlohmann::json;
+using test::fixed_key;
 
 namespace {
-
-// A fixed private key per name: SHA-256("tacit vector " + name).
-crypto::X25519Key fixed_key(const std::string& name) {
-    return crypto::X25519Key::from_private(crypto::sha256(as_bytes("tacit vector " + name)));
-}
 
 std::string hex_priv(const crypto::X25519Key& k) { return to_hex(k.priv); }
 
@@ -74,15 +71,9 @@ json x3dh_case(const User& a, const User& b, bool with_opk) {
     return j;
 }
 
-// A key generator handing out fixed keys "<who> ratchet 0", 1, ... and
-// recording their private halves.
-ratchet::KeyGen fixed_keygen(const std::string& who, json& record) {
-    auto n = std::make_shared<int>(0);
-    return [who, n, &record] {
-        auto k = fixed_key(who + " ratchet " + std::to_string((*n)++));
-        record.push_back(hex_priv(k));
-        return k;
-    };
+// Fixed ratchet keys, each private half recorded for the cross-check.
+ratchet::KeyGen recorded_keygen(const std::string& who, json& record) {
+    return test::fixed_keygen(who, [&record](const crypto::X25519Key& k) { record.push_back(hex_priv(k)); });
 }
 
 json ratchet_run(const json& x) {
@@ -94,8 +85,8 @@ json ratchet_run(const json& x) {
     json out = {{"sk", x["sk"]}, {"ad", x["ad"]}, {"spk_priv", hex_priv(spk)},
                 {"alice_keys", json::array()}, {"bob_keys", json::array()},
                 {"events", json::array()}};
-    auto alice = ratchet::Session::initiator(sk, ad, spk.pub, fixed_keygen("alice", out["alice_keys"]));
-    auto bob = ratchet::Session::responder(sk, ad, spk, fixed_keygen("bob", out["bob_keys"]));
+    auto alice = ratchet::Session::initiator(sk, ad, spk.pub, recorded_keygen("alice", out["alice_keys"]));
+    auto bob = ratchet::Session::responder(sk, ad, spk, recorded_keygen("bob", out["bob_keys"]));
     std::deque<std::pair<char, Bytes>> to_bob, to_alice;
     int seq = 0;
     auto send = [&](char who) {
