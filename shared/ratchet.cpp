@@ -10,6 +10,8 @@ namespace tacit::ratchet {
 
 namespace {
 
+constexpr size_t kSkippedItem = 32 + 4 + 8 + 32;  // dh_pub | n | stored | mk
+
 struct RootStep {
     SecretArray<32> rk;
     SecretArray<32> ck;
@@ -272,7 +274,9 @@ void Session::store_skipped(std::deque<Skipped>&& fresh) {
 }
 
 Secret Session::serialize() const {
+    constexpr size_t kFixed = 2 + kStateLabel.size() + 1 + 4 + 32 + 32 + 3 * 33 + 4 * 4;
     Writer w;
+    w.reserve(kFixed + ad_.size() + skipped_.size() * kSkippedItem);
     w.str(kStateLabel).u8(uint8_t(role_)).blob(ad_).raw(rk_).raw(dhs_.priv);
     if (dhr_)
         w.u8(1).raw(*dhr_);
@@ -282,6 +286,8 @@ Secret Session::serialize() const {
     write_opt(w, ckr_);
     w.u32(ns_).u32(nr_).u32(pn_).u32(uint32_t(skipped_.size()));
     for (const auto& s : skipped_) w.raw(s.dh).u32(s.n).u64(s.stored).raw(s.mk);
+    if (w.size() > kFixed + ad_.size() + skipped_.size() * kSkippedItem)
+        throw crypto::CryptoError("ratchet state larger than reserved", -1);
     Bytes b = w.take();
     Secret out(b);
     wipe(b.data(), b.size());
@@ -289,7 +295,6 @@ Secret Session::serialize() const {
 }
 
 std::optional<Session> Session::deserialize(ByteView b, KeyGen keygen) {
-    constexpr size_t kSkippedItem = 32 + 4 + 8 + 32;
     try {
         Reader r(b);
         if (r.str(kStateLabel.size()) != kStateLabel) return std::nullopt;

@@ -40,6 +40,15 @@
 // harder duplicate check. Nothing in the header is secret: contents and
 // keys stay protected either way.
 //
+// Sender authentication comes from X3DH: DH1 binds the initiator's identity
+// key and DH2 the responder's, so only the two pinned identities can derive
+// the chains, and the AAD says which of them sent a message. No signature
+// per message is needed for that (whether tacit keeps one, giving
+// non-repudiation, or drops it for Signal's deniability is decided when
+// this is wired in). Until the initiator has received a reply it sends
+// x3dh::InitHeader with every message, so the responder can start the
+// session from whichever arrives first (X3DH 3.3).
+//
 // Skipped message keys: a header may skip at most kMaxSkip (1000) keys in a
 // chain (more is refused, state unchanged); at most 1000 are kept per chain
 // and 2000 per session, the oldest dropped first; each is deleted 30 days
