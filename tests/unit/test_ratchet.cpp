@@ -50,6 +50,14 @@ std::string recv(Session& s, ByteView m, uint64_t now = kNow) {
     return std::string(as_chars(r.plaintext));
 }
 
+// Sessions from a random SK and signed prekey, drawing random ratchet keys.
+std::pair<Session, Session> random_pair() {
+    auto spk = crypto::X25519Key::generate();
+    SecretArray<32> sk;
+    sk.a = crypto::random_array<32>();
+    return {Session::initiator(sk, kAd, spk.pub), Session::responder(sk, kAd, spk)};
+}
+
 DecryptStatus status(Session& s, ByteView m, uint64_t now = kNow) { return s.decrypt(m, now).status; }
 
 bool contains(ByteView hay, ByteView needle) {
@@ -84,11 +92,7 @@ TEST_CASE("Ratchet known answers: first message each way", "[ratchet]") {
 }
 
 TEST_CASE("Ratchet: random keys, both ways, many turns", "[ratchet]") {
-    auto spk = crypto::X25519Key::generate();
-    SecretArray<32> sk;
-    sk.a = crypto::random_array<32>();
-    auto alice = Session::initiator(sk, kAd, spk.pub);
-    auto bob = Session::responder(sk, kAd, spk);
+    auto [alice, bob] = random_pair();
     for (int turn = 0; turn < 20; ++turn) {
         Session& from = turn % 2 ? bob : alice;
         Session& to = turn % 2 ? alice : bob;
@@ -293,11 +297,7 @@ TEST_CASE("Ratchet: forward secrecy, used message keys are gone", "[ratchet]") {
 }
 
 TEST_CASE("Ratchet: post-compromise security after one round trip each way", "[ratchet]") {
-    auto spk = crypto::X25519Key::generate();
-    SecretArray<32> sk;
-    sk.a = crypto::random_array<32>();
-    auto alice = Session::initiator(sk, kAd, spk.pub);
-    auto bob = Session::responder(sk, kAd, spk);
+    auto [alice, bob] = random_pair();
     CHECK(recv(bob, send(alice, "hello")) == "hello");
     CHECK(recv(alice, send(bob, "hi")) == "hi");
     // Time T: an attacker copies bob's whole state...

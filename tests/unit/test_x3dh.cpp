@@ -52,6 +52,16 @@ PrekeyBundle bob_bundle(bool with_opk) {
 
 std::string hex(ByteView b) { return to_hex(b); }
 
+// Two sessions alice starts to the same bundle without a one-time prekey.
+std::pair<Initiated, Initiated> two_initiations() {
+    auto b = bob_bundle(false);
+    auto one = initiate(alice().box, alice().party(), bob().party(), b);
+    auto two = initiate(alice().box, alice().party(), bob().party(), b);
+    REQUIRE(one);
+    REQUIRE(two);
+    return {std::move(*one), std::move(*two)};
+}
+
 }  // namespace
 
 TEST_CASE("X3DH known answers, with and without a one-time prekey", "[x3dh]") {
@@ -84,18 +94,14 @@ TEST_CASE("X3DH known answers, with and without a one-time prekey", "[x3dh]") {
 }
 
 TEST_CASE("X3DH: fresh ephemeral keys give fresh secrets; AD binds both identities", "[x3dh]") {
-    auto b = bob_bundle(false);
-    auto one = initiate(alice().box, alice().party(), bob().party(), b);
-    auto two = initiate(alice().box, alice().party(), bob().party(), b);
-    REQUIRE(one);
-    REQUIRE(two);
-    CHECK(one->header.ek != two->header.ek);
-    CHECK(!ct_equal(one->sk, two->sk));
+    auto [one, two] = two_initiations();
+    CHECK(one.header.ek != two.header.ek);
+    CHECK(!ct_equal(one.sk, two.sk));
     // Swapping the roles, or another RSA key under the same box key, changes AD.
-    CHECK(associated_data(bob().party(), alice().party()) != one->ad);
+    CHECK(associated_data(bob().party(), alice().party()) != one.ad);
     UserBundle other_rsa{alice().bundle.rsa_der, bob().box.pub};
-    CHECK(associated_data(alice().party(), Party{"bob", other_rsa}) != one->ad);
-    CHECK(associated_data(alice().party(), Party{"bobby", bob().bundle}) != one->ad);
+    CHECK(associated_data(alice().party(), Party{"bob", other_rsa}) != one.ad);
+    CHECK(associated_data(alice().party(), Party{"bobby", bob().bundle}) != one.ad);
 }
 
 TEST_CASE("X3DH: a tampered signed prekey is refused", "[x3dh]") {
@@ -159,19 +165,15 @@ TEST_CASE("X3DH: the responder refuses a header it cannot match", "[x3dh]") {
 }
 
 TEST_CASE("X3DH: a repeated first message has the same first-message id", "[x3dh]") {
-    auto b = bob_bundle(false);
-    auto one = initiate(alice().box, alice().party(), bob().party(), b);
-    auto two = initiate(alice().box, alice().party(), bob().party(), b);
-    REQUIRE(one);
-    REQUIRE(two);
-    auto replay = InitHeader::decode(one->header.encode());
+    auto [one, two] = two_initiations();
+    auto replay = InitHeader::decode(one.header.encode());
     REQUIRE(replay);
-    CHECK(first_message_id(*replay) == first_message_id(one->header));
-    CHECK(first_message_id(two->header) != first_message_id(one->header));
+    CHECK(first_message_id(*replay) == first_message_id(one.header));
+    CHECK(first_message_id(two.header) != first_message_id(one.header));
     // The id covers the identity key too.
-    auto other = one->header;
+    auto other = one.header;
     other.ik = fixed_key("carol identity").pub;
-    CHECK(first_message_id(other) != first_message_id(one->header));
+    CHECK(first_message_id(other) != first_message_id(one.header));
 }
 
 TEST_CASE("X3DH: prekey bundle encoding round-trips and refuses malformed bytes", "[x3dh]") {
