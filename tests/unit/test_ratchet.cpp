@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "shared/ratchet.hpp"
+#include "shared/wire.hpp"
 #include "shared/x3dh.hpp"
 #include "tests/crypto/fixed_keys.hpp"
 
@@ -347,4 +348,29 @@ TEST_CASE("Ratchet: state serialization round-trips and refuses malformed bytes"
     Bytes huge(enc.view().begin(), enc.view().end() - (32 + 4 + 8 + 32) - 4);
     for (uint8_t b : {0, 0, 0x07, 0xd1}) huge.push_back(b);  // 2001
     CHECK_FALSE(Session::deserialize(huge));
+}
+
+TEST_CASE("Ratchet: a stored state past the skipped-key caps is refused", "[ratchet]") {
+    Pair p;
+    std::vector<Bytes> sent;
+    for (uint32_t i = 0; i <= kMaxSkip; ++i) sent.push_back(send(p.alice, "m"));
+    CHECK(recv(p.bob, sent.back()) == "m");
+    Secret full = p.bob.serialize();  // exactly 1000 keys of one chain: accepted
+    REQUIRE(Session::deserialize(full));
+    // One more key of the same chain, added by hand: 1001 in one chain.
+    constexpr size_t kItem = 32 + 4 + 8 + 32;
+    Bytes over(full.view().begin(), full.view().end());
+    size_t count_at = over.size() - kMaxSkip * kItem - 4;
+    REQUIRE(get_u32be(over.data() + count_at) == kMaxSkip);
+    put_u32be(over.data() + count_at, kMaxSkip + 1);
+    Bytes extra(over.end() - kItem, over.end());
+    put_u32be(extra.data() + 32, 5000);  // another message number
+    Bytes other_chain = over;
+    over.insert(over.end(), extra.begin(), extra.end());
+    CHECK_FALSE(Session::deserialize(over));
+    // The same extra key under another ratchet key is within both caps.
+    auto other_dh = fixed_key("carol ratchet 0").pub;
+    std::copy(other_dh.begin(), other_dh.end(), extra.begin());
+    other_chain.insert(other_chain.end(), extra.begin(), extra.end());
+    CHECK(Session::deserialize(other_chain));
 }

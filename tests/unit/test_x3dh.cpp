@@ -4,6 +4,7 @@
 // the bundle and header parsers refusing malformed input.
 #include <catch2/catch.hpp>
 
+#include "shared/ratchet.hpp"
 #include "shared/x3dh.hpp"
 #include "tests/crypto/fixed_keys.hpp"
 
@@ -225,4 +226,27 @@ TEST_CASE("X3DH: initial-message header encoding round-trips and refuses malform
     CHECK(InitHeader::decode(h.encode())->encode() == h.encode());
     h.ek = Array<32>{};
     CHECK_FALSE(InitHeader::decode(h.encode()));
+}
+
+TEST_CASE("X3DH starts a Double Ratchet both sides can use", "[x3dh]") {
+    auto init = initiate(alice().box, alice().party(), bob().party(), bob_bundle(true));
+    REQUIRE(init);
+    auto header = InitHeader::decode(init->header.encode());
+    REQUIRE(header);
+    auto resp = respond(bob().box, bob().party(), alice().party(), *header, spk(), &opk());
+    REQUIRE(resp);
+    auto a = ratchet::Session::initiator(init->sk, init->ad, init->spk_pub);
+    auto b = ratchet::Session::responder(resp->sk, resp->ad, spk());
+    auto m = a.encrypt(as_bytes("first"));
+    REQUIRE(m);
+    auto r = b.decrypt(*m, 1764633600);
+    REQUIRE(r.status == ratchet::DecryptStatus::Ok);
+    CHECK(as_chars(r.plaintext) == "first");
+    // Without the one-time prekey bob derives another SK: nothing opens.
+    auto no_opk = *header;
+    no_opk.opk_id.reset();
+    auto wrong = respond(bob().box, bob().party(), alice().party(), no_opk, spk(), nullptr);
+    REQUIRE(wrong);
+    auto c = ratchet::Session::responder(wrong->sk, wrong->ad, spk());
+    CHECK(c.decrypt(*m, 1764633600).status == ratchet::DecryptStatus::AuthFailed);
 }
