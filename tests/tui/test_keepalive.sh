@@ -28,7 +28,8 @@ check "the status bar still says connected" has alice "[connected]"
 check "no reconnect happened" eval '! has_re alice "reconnect|offline"'
 
 batch_as bob 'register bob bob-password\nlogin bob bob-password\nsend alice still here?\nquit\n'
-wait_for_re alice "2 bob +1" 10
+# bob registers first (an RSA-3072 key and PBKDF2): slow on a loaded machine.
+wait_for_re alice "2 bob +1" 40
 keys alice M-2
 check "a message still gets through" wait_for alice "still here?" 10
 
