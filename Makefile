@@ -20,7 +20,8 @@ LIBS_ICU    := -licuuc -licudata
 
 # Debian 12 packages the build, the tests and `make run` need.
 PKGS := g++ make pkg-config libmbedtls-dev liblmdb-dev libncurses-dev libfmt-dev \
-        catch2 nlohmann-json3-dev tmux mandoc lmdb-utils clang libclang-rt-14-dev libicu-dev
+        catch2 nlohmann-json3-dev tmux mandoc lmdb-utils clang libclang-rt-14-dev libicu-dev \
+        python3 python3-cryptography
 
 SHARED_SRC := $(wildcard shared/*.cpp)
 STORE_SRC  := $(wildcard srv/store/*.cpp)
@@ -44,6 +45,7 @@ TACIT  := $(BUILD)/tacit
 UNIT   := $(BUILD)/unit_tests
 INTEG  := $(BUILD)/integration_tests
 BENCH  := $(BUILD)/tacit-bench
+VECTORS := $(BUILD)/tacit-vectors
 
 .PHONY: all deps run test check sanitized-suite fuzz bench install uninstall clean lint-man
 all: $(TACITD) $(TACIT)
@@ -74,6 +76,10 @@ $(UNIT): $(call obj,tests/catch_main.cpp $(UNIT_SRC)) $(LIB_UI) $(LIB_CLIENT) $(
 $(INTEG): $(call obj,tests/catch_main.cpp $(INTEG_SRC)) $(LIB_CLIENT) $(LIB_SHARED)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_LMDB) $(LIBS_CRYPTO)
 
+# Prints X3DH and ratchet runs for tests/crypto/crosscheck.py.
+$(VECTORS): $(call obj,tests/crypto/vectors.cpp) $(LIB_SHARED)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_CRYPTO)
+
 $(BENCH): $(call obj,$(BENCH_SRC)) $(LIB_CLIENT) $(LIB_SHARED)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_LMDB) $(LIBS_CRYPTO)
 
@@ -88,7 +94,7 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-tests-bin: $(UNIT) $(INTEG) $(TACITD) $(TACIT)
+tests-bin: $(UNIT) $(INTEG) $(TACITD) $(TACIT) $(VECTORS)
 
 # Starts a local tacitd on data/, opens the client, stops the server on exit.
 run: deps

@@ -65,6 +65,12 @@ public:
     Writer& blob(ByteView b);
     Writer& raw(ByteView b);
     Writer& sig(ByteView b);
+    // Serializers of secrets reserve the whole size first, so no growth
+    // leaves an unwiped copy in freed memory.
+    Writer& reserve(size_t n) {
+        b_.reserve(n);
+        return *this;
+    }
     Writer& nonce(const Nonce& n) { return raw(n); }
     Writer& token(const Token& t) { return raw(t); }
     const Bytes& bytes() const { return b_; }

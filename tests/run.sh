@@ -67,6 +67,7 @@ script_suite() {  # name script: lines "PASS x" / "FAIL x"
 catch_suite unit "$BUILD/unit_tests"
 catch_suite integration "$BUILD/integration_tests"
 script_suite man tests/man/check_man.sh
+script_suite crypto tests/crypto/test_crosscheck.sh
 for t in tests/tui/test_*.sh; do
     [ -f "$t" ] || continue
     script_suite "tui-$(basename "$t" .sh | sed 's/^test_//')" "$t"

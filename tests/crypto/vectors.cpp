@@ -1,0 +1,132 @@
+// Prints, as one JSON object, X3DH and Double Ratchet runs from fixed X25519
+// keys (RSA identity keys are fresh per run: PSS signatures are randomized
+// anyway). tests/crypto/crosscheck.py recomputes every value with
+// python3-cryptography and compares; neither side shares code with the other.
+#include <cstdio>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "shared/crypto.hpp"
+#include "shared/keys.hpp"
+#include "shared/ratchet.hpp"
+#include "shared/x3dh.hpp"
+#include "tests/crypto/fixed_keys.hpp"
+
+using namespace tacit;
+using nlohmann::json;
+using test::fixed_key;
+
+namespace {
+
+std::string hex_priv(const crypto::X25519Key& k) { return to_hex(k.priv); }
+
+struct User {
+    std::string name;
+    crypto::PkKey sign;
+    crypto::X25519Key box;
+    UserBundle bundle;
+};
+
+User make_user(const std::string& name) {
+    User u{name, crypto::PkKey::generate_rsa3072(), fixed_key(name + " identity"), {}};
+    u.bundle = UserBundle{u.sign.public_der(), u.box.pub};
+    return u;
+}
+
+json x3dh_case(const User& a, const User& b, bool with_opk) {
+    auto spk = fixed_key("bob spk");
+    auto opk = fixed_key("bob opk");
+    auto ek = fixed_key(with_opk ? "alice ek 1" : "alice ek 2");
+    x3dh::PrekeyBundle pb;
+    pb.spk = x3dh::sign_prekey(b.sign, b.name, 7, 1764633600, spk.pub);
+    if (with_opk) pb.opk = x3dh::OneTimePrekey{42, opk.pub};
+    x3dh::Party pa{a.name, a.bundle}, pbob{b.name, b.bundle};
+    auto init = x3dh::initiate_with(a.box, pa, pbob, pb, ek);
+    if (!init) throw std::runtime_error("initiate failed");
+    auto resp = x3dh::respond(b.box, pbob, pa, init->header, spk, with_opk ? &opk : nullptr);
+    if (!resp) throw std::runtime_error("respond failed");
+    json j = {{"alice", a.name},
+              {"bob", b.name},
+              {"alice_bundle", to_hex(a.bundle.encode())},
+              {"bob_bundle", to_hex(b.bundle.encode())},
+              {"bob_rsa_der", to_hex(b.bundle.rsa_der)},
+              {"alice_ik_priv", hex_priv(a.box)},
+              {"bob_ik_priv", hex_priv(b.box)},
+              {"spk_priv", hex_priv(spk)},
+              {"ek_priv", hex_priv(ek)},
+              {"spk_id", 7},
+              {"spk_created", 1764633600},
+              {"prekey_bundle", to_hex(pb.encode())},
+              {"header", to_hex(init->header.encode())},
+              {"first_id", to_hex(x3dh::first_message_id(init->header))},
+              {"sk", to_hex(init->sk)},
+              {"responder_sk", to_hex(resp->sk)},
+              {"ad", to_hex(init->ad)},
+              {"responder_ad", to_hex(resp->ad)}};
+    if (with_opk) {
+        j["opk_priv"] = hex_priv(opk);
+        j["opk_id"] = 42;
+    }
+    return j;
+}
+
+// Fixed ratchet keys, each private half recorded for the cross-check.
+ratchet::KeyGen recorded_keygen(const std::string& who, json& record) {
+    return test::fixed_keygen(who, [&record](const crypto::X25519Key& k) { record.push_back(hex_priv(k)); });
+}
+
+json ratchet_run(const json& x) {
+    auto sk_bytes = from_hex(x["sk"].get<std::string>()).value();
+    SecretArray<32> sk;
+    std::copy(sk_bytes.begin(), sk_bytes.end(), sk.a.begin());
+    Bytes ad = from_hex(x["ad"].get<std::string>()).value();
+    auto spk = fixed_key("bob spk");
+    json out = {{"sk", x["sk"]}, {"ad", x["ad"]}, {"spk_priv", hex_priv(spk)},
+                {"alice_keys", json::array()}, {"bob_keys", json::array()},
+                {"events", json::array()}};
+    auto alice = ratchet::Session::initiator(sk, ad, spk.pub, recorded_keygen("alice", out["alice_keys"]));
+    auto bob = ratchet::Session::responder(sk, ad, spk, recorded_keygen("bob", out["bob_keys"]));
+    std::deque<std::pair<char, Bytes>> to_bob, to_alice;
+    int seq = 0;
+    auto send = [&](char who) {
+        std::string pt = std::string(1, who) + " message " + std::to_string(seq++);
+        auto m = (who == 'a' ? alice : bob).encrypt(as_bytes(pt));
+        if (!m) throw std::runtime_error("encrypt failed");
+        out["events"].push_back({{"op", "send"}, {"from", std::string(1, who)},
+                                 {"plaintext", to_hex(as_bytes(pt))}, {"message", to_hex(*m)}});
+        (who == 'a' ? to_bob : to_alice).push_back({who, *m});
+    };
+    // Receives the newest (back) or oldest (front) message in flight.
+    auto recv = [&](char who, bool newest) {
+        auto& q = who == 'b' ? to_bob : to_alice;
+        Bytes m = newest ? q.back().second : q.front().second;
+        if (newest) q.pop_back(); else q.pop_front();
+        auto r = (who == 'a' ? alice : bob).decrypt(m, 1764633600);
+        if (r.status != ratchet::DecryptStatus::Ok) throw std::runtime_error("decrypt failed");
+        out["events"].push_back({{"op", "recv"}, {"to", std::string(1, who)}, {"message", to_hex(m)},
+                                 {"plaintext", to_hex(r.plaintext)}});
+    };
+    send('a'); send('a'); send('a');
+    recv('b', true); recv('b', false);  // out of order: a2, then a0
+    send('b'); recv('a', false);
+    send('a'); recv('b', false);         // a1 from the old chain
+    recv('b', false);
+    send('b'); send('b'); recv('a', true); recv('a', false);
+    return out;
+}
+
+}  // namespace
+
+int main() {
+    try {
+        User alice = make_user("alice"), bob = make_user("bob");
+        json x1 = x3dh_case(alice, bob, true), x2 = x3dh_case(alice, bob, false);
+        json out = {{"x3dh", {x1, x2}}, {"ratchet", ratchet_run(x1)}};
+        std::printf("%s\n", out.dump().c_str());
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tacit-vectors: %s\n", e.what());
+        return 1;
+    }
+}
