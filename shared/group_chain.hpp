@@ -59,7 +59,8 @@ enum class Reject : uint8_t {
     SecondCreate,
     WrongGroup,
     Dissolved,          // a record after the dissolve
-    EpochRepeated,      // epoch at or below the head's (stale)
+    EpochRepeated,      // epoch at or below the head's: made on an older head
+                        // (the server's STALE_EPOCH; the client fetches and retries)
     EpochSkipped,       // epoch above head + 1
     BadPrevHash,
     WrongSubject,       // create/leave/dissolve/rekeyed about someone else
@@ -98,7 +99,7 @@ using KeyLookup = std::function<std::optional<Hash>(std::string_view user)>;
 KeyLookup lookup_in(std::map<std::string, Bytes, std::less<>> bundles);
 
 struct Policy {
-    size_t max_members = 0;
+    size_t max_members = 0;  // the most members a group may have, owner included
     KeyLookup published;
 };
 
