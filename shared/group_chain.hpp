@@ -11,14 +11,15 @@
 //      (lower: repeated/stale; higher: skipped) and prev_hash = SHA-256 of the
 //      head record's encoding.
 //   3. Nothing follows a dissolve.
-//   4. add: actor = owner; the subject is not a member; the group has fewer
+//   4. The actor is a member (the owner is one until the dissolve).
+//      add: actor = owner; the subject is not a member; the group has fewer
 //      than the caller's maximum of members. The subject joins with the
 //      record's bundle as its key.
 //      remove: actor = owner; the subject is a member other than the owner.
 //      leave: actor = subject, a member other than the owner.
 //      dissolve: actor = subject = owner, the only member left.
-//      rekeyed: actor = subject, a member; old_key = SHA-256 of the bundle
-//      the chain names for it now; its key becomes the record's bundle.
+//      rekeyed: actor = subject; old_key = SHA-256 of the bundle the chain
+//      names for it now; its key becomes the record's bundle.
 //   5. actor_sig verifies under the key the chain names for the actor (for
 //      create: the record's own bundle); a rekeyed record's new_key_sig
 //      verifies under its new bundle.
@@ -30,8 +31,15 @@
 //      concern of the group's; a pin older than a member's rekeyed record is
 //      reported like any other mismatch (the client shows it as a key
 //      change). An unknown user is refused too: the caller fetches first.
-// Cheap rules are checked before signatures, so a forged record costs one
-// RSA verification at most (two for rekeyed).
+//      An appended rekeyed record is not held to the published key: the old
+//      key's signature vouches for the new one, and the caller then updates
+//      its pin from members().
+// When several rules fail, the reason given is the first in this order:
+// record count, group, dissolved, epoch, prev_hash, create, actor
+// membership, the kind's rules, published key, signatures. Cheap rules come
+// before signatures, so a forged record costs one RSA verification at most
+// (two for rekeyed). The server appends with the bundles its store
+// publishes and answers EpochRepeated and BadPrevHash as STALE_EPOCH.
 //
 // Stored chain (the client's encrypted local store; re-verified on load):
 //   u8 6 | u32 count | count x blob record     (count <= kMaxRecords)
