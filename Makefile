@@ -76,7 +76,7 @@ $(UNIT): $(call obj,tests/catch_main.cpp $(UNIT_SRC)) $(LIB_UI) $(LIB_CLIENT) $(
 $(INTEG): $(call obj,tests/catch_main.cpp $(INTEG_SRC)) $(LIB_CLIENT) $(LIB_SHARED)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_LMDB) $(LIBS_CRYPTO)
 
-# Prints X3DH and ratchet runs for tests/crypto/crosscheck.py.
+# Prints X3DH, ratchet and group chain runs for tests/crypto/crosscheck.py.
 $(VECTORS): $(call obj,tests/crypto/vectors.cpp) $(LIB_SHARED)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_CRYPTO)
 

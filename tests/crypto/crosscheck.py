@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Independent check of tacit's X3DH and Double Ratchet (shared/x3dh.hpp,
-shared/ratchet.hpp) with python3-cryptography: reads the JSON that
+"""Independent check of tacit's X3DH, Double Ratchet and group membership
+records (shared/x3dh.hpp, shared/ratchet.hpp, shared/group_record.hpp,
+shared/group_chain.hpp) with python3-cryptography: reads the JSON that
 tacit-vectors prints on stdin, recomputes every layout, signature, KDF step
 and ciphertext from the same fixed keys, and prints "PASS name" or
 "FAIL name: why" per check (tests/run.sh counts them)."""
@@ -204,6 +205,86 @@ def check_ratchet(r):
            "the C++ side drew ratchet keys the specification does not")
 
 
+GROUP_LABEL = b"tacit v2 group record"
+CREATE, ADD, REMOVE, LEAVE, DISSOLVE, REKEYED = range(1, 7)
+
+
+def rsa_of_bundle(bundle):  # u8 1 | blob der | box[32]
+    (n,) = struct.unpack(">I", bundle[1:5])
+    return serialization.load_der_public_key(bundle[5:5 + n])
+
+
+def pss_verifies(bundle, sig, msg):
+    try:
+        rsa_of_bundle(bundle).verify(sig, msg, padding.PSS(mgf=padding.MGF1(hashes.SHA256()),
+                                                          salt_length=32), hashes.SHA256())
+        return True
+    except InvalidSignature:
+        return False
+
+
+def group_body(rec, prev, old_key):
+    """The record up to its first signature, rebuilt from its fields."""
+    body = (bytes([5, rec["kind"]]) + tstr(rec["group"].encode()) + tstr(rec["actor"].encode()) +
+            tstr(rec["subject"].encode()) + struct.pack(">Q", rec["epoch"]) + prev)
+    if rec["kind"] == REKEYED:
+        body += old_key
+    if rec["kind"] in (CREATE, ADD, REKEYED):
+        body += blob(h(rec["bundle"]))
+    return body
+
+
+def split_sigs(enc, body, count):
+    """The signatures after body, or None if the layout differs."""
+    if enc[:len(body)] != body:
+        return None
+    sigs, at = [], len(body)
+    for _ in range(count):
+        (n,) = struct.unpack(">H", enc[at:at + 2])
+        sigs.append(enc[at + 2:at + 2 + n])
+        at += 2 + n
+    return sigs if at == len(enc) else None
+
+
+def check_group_record(tag, rec, prev, keys):
+    """Checks one record against the chain state (keys: user -> bundle);
+    returns True when both the layout and every signature hold."""
+    old_key = sha256(keys[rec["subject"]]) if rec["kind"] == REKEYED else b""
+    body = group_body(rec, prev, old_key)
+    enc = h(rec["encoding"])
+    sigs = split_sigs(enc, body, 2 if rec["kind"] == REKEYED else 1)
+    report(f"{tag} layout", sigs is not None, "encoding is not the fields in the documented layout")
+    if sigs is None:
+        return False
+    report(f"{tag} signature length", all(len(x) == 384 for x in sigs), "not 384-byte signatures")
+    signer = h(rec["bundle"]) if rec["kind"] == CREATE else keys[rec["actor"]]
+    ok = pss_verifies(signer, sigs[0], tstr(GROUP_LABEL) + body)
+    if rec["kind"] == REKEYED:
+        ok = ok and pss_verifies(h(rec["bundle"]), sigs[1], tstr(GROUP_LABEL) + body)
+    return ok
+
+
+def check_group(g):
+    keys, prev = {}, b"\x00" * 32
+    for i, rec in enumerate(g["records"]):
+        tag = f"group record {i} (kind {rec['kind']})"
+        same(f"{tag} epoch", rec["epoch"], i)
+        report(f"{tag} signatures verify", check_group_record(tag, rec, prev, keys),
+               "RSA-PSS over the label and the record body does not verify")
+        if rec["kind"] in (CREATE, ADD, REKEYED):
+            keys[rec["subject"]] = h(rec["bundle"])
+        elif rec["kind"] in (REMOVE, LEAVE, DISSOLVE):
+            keys.pop(rec["subject"], None)
+        prev = sha256(h(rec["encoding"]))
+    same("group head hash", h(g["head"]), prev)
+    same("group epoch", g["epoch"], len(g["records"]) - 1)
+    same("group members", sorted((m["user"], m["key"]) for m in g["members"]),
+         sorted((u, sha256(b).hex()) for u, b in keys.items()))
+    forged = g["forged"]
+    report("group forged record refused", not check_group_record("group forged", forged, prev, keys),
+           "a record with a flipped signature bit verifies")
+
+
 def main():
     try:
         v = json.load(sys.stdin)
@@ -213,6 +294,7 @@ def main():
     for i, c in enumerate(v["x3dh"]):
         check_x3dh(i, c)
     check_ratchet(v["ratchet"])
+    check_group(v["group"])
     return 1 if failures else 0
 
 

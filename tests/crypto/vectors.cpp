@@ -1,6 +1,6 @@
 // Prints, as one JSON object, X3DH and Double Ratchet runs from fixed X25519
 // keys (RSA identity keys are fresh per run: PSS signatures are randomized
-// anyway). tests/crypto/crosscheck.py recomputes every value with
+// anyway), and a signed group chain with its head and members. tests/crypto/crosscheck.py recomputes every value with
 // python3-cryptography and compares; neither side shares code with the other.
 #include <cstdio>
 #include <deque>
@@ -8,10 +8,12 @@
 #include <string>
 
 #include "shared/crypto.hpp"
+#include "shared/group_chain.hpp"
 #include "shared/keys.hpp"
 #include "shared/ratchet.hpp"
 #include "shared/x3dh.hpp"
 #include "tests/crypto/fixed_keys.hpp"
+#include "tests/crypto/group_story.hpp"
 
 using namespace tacit;
 using nlohmann::json;
@@ -116,13 +118,47 @@ json ratchet_run(const json& x) {
     return out;
 }
 
+json group_record_json(const group::Record& r) {
+    json j = {{"kind", int(r.kind)},      {"group", r.group}, {"actor", r.actor},
+              {"subject", r.subject},     {"epoch", r.epoch}, {"bundle", to_hex(r.bundle)},
+              {"encoding", to_hex(r.encode())}};
+    return j;
+}
+
+// create, add bob, add carol, bob rekeyed, remove carol: every kind that
+// carries a bundle, an old key or two signatures. Plus a forged record
+// (a flipped signature bit) both sides must refuse.
+json group_run() {
+    using group::Kind;
+    auto alice = test::make_group_user("alice", "alice identity");
+    auto bob = test::make_group_user("bob", "bob identity");
+    auto bob2 = test::make_group_user("bob", "bob identity 2");
+    auto carol = test::make_group_user("carol", "carol identity");
+    test::Story s;
+    s.push(Kind::Create, alice, alice).push(Kind::Add, alice, bob).push(Kind::Add, alice, carol);
+    s.push(s.rekey(bob, bob2)).push(Kind::Remove, alice, carol);
+    auto forged = s.next(Kind::Add, alice, carol);
+    forged.sig[17] ^= 0x40;
+    group::Policy p{8, test::published({&alice, &bob2, &carol})};
+    auto built = group::Chain::build(s.records, p);
+    if (!built.chain) throw std::runtime_error(group::describe(built.rejection));
+    if (!built.chain->append(forged, p)) throw std::runtime_error("forged group record accepted");
+    json out = {{"records", json::array()}, {"head", to_hex(built.chain->head())},
+                {"epoch", built.chain->epoch()}, {"members", json::array()},
+                {"forged", group_record_json(forged)}};
+    for (const auto& r : s.records) out["records"].push_back(group_record_json(r));
+    for (const auto& m : built.chain->members())
+        out["members"].push_back({{"user", m.user}, {"key", to_hex(m.key)}});
+    return out;
+}
+
 }  // namespace
 
 int main() {
     try {
         User alice = make_user("alice"), bob = make_user("bob");
         json x1 = x3dh_case(alice, bob, true), x2 = x3dh_case(alice, bob, false);
-        json out = {{"x3dh", {x1, x2}}, {"ratchet", ratchet_run(x1)}};
+        json out = {{"x3dh", {x1, x2}}, {"ratchet", ratchet_run(x1)}, {"group", group_run()}};
         std::printf("%s\n", out.dump().c_str());
         return 0;
     } catch (const std::exception& e) {
