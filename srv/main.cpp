@@ -141,8 +141,11 @@ int main(int argc, char** argv) {
         else if (a == "--group-change-rate") cfg.group_change_rate_per_min = parse_num(a, val());
         else if (a == "--group-add-rate") cfg.group_add_rate_per_min = parse_num(a, val());
         else if (a == "--threads") {
-            double n = parse_num(a, val());
-            if (n < 0 || n > 256 || n != double(unsigned(n))) fatal("--threads takes a whole number from 0 to 256");
+            // 0 is allowed here, unlike parse_num's counts: no workers.
+            auto v = val();
+            char* end = nullptr;
+            unsigned long n = std::strtoul(v.c_str(), &end, 10);
+            if (v.empty() || v[0] == '-' || *end || n > 256) fatal("--threads takes a whole number from 0 to 256");
             cfg.threads = unsigned(n);
         } else if (a == "--port-file") port_file = val();
         else fatal(fmt::format("unknown option {} (see --help)", a));
