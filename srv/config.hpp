@@ -33,6 +33,9 @@ struct Config {
     uint64_t mailbox_quota = 0;             // --mailbox-quota BYTES
     uint64_t sender_mailbox_quota = 0;      // --sender-mailbox-quota BYTES
     uint64_t sender_quota = 0;              // --sender-quota BYTES
+    // --threads N: the crypto pool's workers (srv/crypto_pool.hpp); 0 does
+    // its work on the loop thread. Set from the online CPUs in srv/main.cpp.
+    unsigned threads = 1;
 };
 
 }  // namespace tacit::srv

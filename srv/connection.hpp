@@ -1,7 +1,6 @@
 // One client connection: socket buffers, channel state, and the per-
 // connection protocol state that handlers keep between requests.
 #pragma once
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,6 +19,7 @@ namespace tacit::srv {
 enum class ConnState : uint8_t {
     AwaitFirst,    // plaintext: KEY_REQUEST, HELLO or RESUME
     KeySent,       // KEY_RESPONSE sent; HELLO or RESUME may follow, a second KEY_REQUEST closes
+    Opening,       // HELLO or RESUME in the crypto pool; any frame closes
     Open,          // channel up, not logged in
     Resuming,      // RESUME answered; logged in once the first sealed frame opens
     LoggedIn,
@@ -43,6 +43,26 @@ struct Outgoing {
 struct ReplySlot {
     bool filled = false;
     std::optional<Outgoing> out;  // filled with nothing: the request gets no reply
+};
+
+// A frame built after the commit, waiting to be sealed in its turn: a
+// signed one until the pool has signed it (srv/crypto_pool.hpp). Frames are
+// sealed strictly in the order they were built, so a reply's sequence
+// number is the one its signature was made over.
+struct Sealing {
+    enum class State : uint8_t {
+        Ready,     // nothing owed: seal (or append, if raw) now
+        Unsigned,  // needs a signature; its sequence number is not known yet
+        Signing,   // its signature is being made (or failed: empty sig)
+        Signed,
+    };
+    State state = State::Ready;
+    bool frame = false;      // false: built to nothing, only after() runs
+    bool raw = false;
+    bool committed = false;  // what after() is told
+    Bytes body;              // type | fields (a whole frame if raw)
+    Bytes sig;
+    std::function<void(bool committed)> after;
 };
 
 struct LoginPending {
@@ -74,6 +94,7 @@ struct Connection {
     Array<32> session_id{};
     std::shared_ptr<Session> session;
     std::vector<Outgoing> pending;  // a vector: an empty deque costs ~600 bytes per idle connection
+    std::vector<std::shared_ptr<Sealing>> sealing;  // built, not yet sealed into out, in order
     std::optional<LoginPending> login;
     bool renew1_done = false;
     bool renew_pending = false;  // RENEW2 accepted; any client frame before RENEW2_R closes
@@ -86,6 +107,8 @@ struct Connection {
     bool dead = false;     // reaped in before-sleep, never inside its own callback
 
     size_t out_pending() const { return out.size() - out_off; }
+    // Replies queued, built or written but not yet all sent.
+    bool owes_output() const { return !pending.empty() || !sealing.empty() || out_pending() > 0; }
     bool logged_in() const { return state == ConnState::LoggedIn; }
 };
 

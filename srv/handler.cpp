@@ -32,6 +32,35 @@ bool Ctx::verify(const crypto::PkKey& key, size_t signed_len, ByteView sig) cons
     return ok;
 }
 
+void Ctx::offload(std::function<Finish(const ServerIdentity&)> work) {
+    s_.pool.run([s = &s_, id = conn.id, work = std::move(work)](const ServerIdentity& keys) -> CryptoPool::Done {
+        Finish f;
+        try {
+            f = work(keys);
+        } catch (const std::exception& e) {
+            // Only a bug or exhausted memory (CryptoError).
+            f = [what = std::string(e.what())](Ctx& ctx) {
+                log_conn(ctx.conn, fmt::format("crypto failed: {}", what.substr(0, 200)));
+                return "internal error";
+            };
+        }
+        return [s, id, f = std::move(f)] {
+            Connection* c = s->outbox.live(id);
+            if (!c || c->closing) return;
+            const Request none{0, {}, 0};
+            Ctx ctx(*s, *c, none);
+            const char* why = nullptr;
+            try {
+                why = f(ctx);
+            } catch (const std::exception& e) {
+                log_conn(*c, fmt::format("crypto finish failed: {}", std::string_view(e.what()).substr(0, 200)));
+                why = "internal error";
+            }
+            if (why && !c->dead) s->close(*c, why);
+        };
+    });
+}
+
 std::shared_ptr<Ctx::Later> Ctx::hold() {
     auto l = std::make_shared<Later>(Later{&s_, conn.id, req.type, Bytes(req.plaintext.begin(), req.plaintext.end()),
                                            req.seq, nullptr});

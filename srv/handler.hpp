@@ -14,6 +14,7 @@
 #include "shared/messages.hpp"
 #include "shared/protocol.hpp"
 #include "srv/connection.hpp"
+#include "srv/crypto_pool.hpp"
 #include "srv/limits.hpp"
 #include "srv/outbox.hpp"
 #include "srv/presence.hpp"
@@ -38,6 +39,9 @@ struct Services {
     Limits& limits;
     const ServerIdentity& identity;
     Outbox& outbox;
+    CryptoPool& pool;
+    // Closes a connection now (Server::close), for offloaded work that fails.
+    std::function<void(Connection&, const char* why)> close;
     // TACITD_TEST_FAULT=NAME:then (tests only): NAME's continuations throw.
     const HandlerEntry* continuation_fault = nullptr;
 };
@@ -70,6 +74,16 @@ public:
     // k must capture values, never references into the handler's frame. A
     // throw from k is answered with INTERNAL, as one from a handler.
     template <class T> store::Done<T> then(std::function<void(Ctx&, T)> k);
+
+    // Public-key work for the crypto pool (srv/crypto_pool.hpp): work runs
+    // on a worker with that worker's copy of the server keys, and the
+    // Finish it returns runs on the loop with a Ctx for the same connection
+    // (no request), in a later pass or at once when the pool's queue is
+    // full, and only if the connection is still open. A reason Finish
+    // returns, or a throw from either, closes the connection. work must
+    // copy what it reads and touch nothing of the loop's.
+    using Finish = std::function<const char*(Ctx&)>;
+    void offload(std::function<Finish(const ServerIdentity&)> work);
 
     // Queues a reply; it goes out after this pass's commit.
     void reply(Bytes type_fields, bool sign);

@@ -23,7 +23,7 @@ const char* kVersion = "tacitd 1.0 (protocol v1)";
 const char* kUsage = R"(usage: tacitd keygen [--keys DIR]
        tacitd [options]
 
-Serves tacit clients: one thread, one epoll loop, LMDB storage.
+Serves tacit clients: one epoll loop, LMDB storage, public-key work on worker threads.
 
   keygen                   write DIR/server.key (mode 0600) and DIR/server.pub, then exit
   --listen ADDR            HOST:PORT or unix:PATH to listen on; repeat for several (default 127.0.0.1:7700)
@@ -50,6 +50,7 @@ Serves tacit clients: one thread, one epoll loop, LMDB storage.
   --max-group-size N       members a group may have (default 1000)
   --group-change-rate N    group creates, adds and removes per minute per user (default 30)
   --group-add-rate N       times per minute one user may be added to groups (default 10)
+  --threads N              worker threads signing replies and opening handshakes; 0 = on the loop thread (default: online CPUs)
   --port-file FILE         write the first TCP port (0 if none) to FILE once listening (for tests and scripts)
   -h, --help               show this help
   -V, --version            show the version
@@ -87,6 +88,7 @@ int main(int argc, char** argv) {
     if (auto err = disable_core_dumps(); !err.empty()) fatal("cannot disable core dumps: " + err);
     std::vector<std::string> args(argv + 1, argv + argc);
     srv::Config cfg;
+    cfg.threads = srv::default_threads();
     bool keygen = false;
     std::string port_file;
     bool listen_given = false;
@@ -138,7 +140,14 @@ int main(int argc, char** argv) {
         else if (a == "--max-group-size") cfg.max_group_size = unsigned(parse_num(a, val()));
         else if (a == "--group-change-rate") cfg.group_change_rate_per_min = parse_num(a, val());
         else if (a == "--group-add-rate") cfg.group_add_rate_per_min = parse_num(a, val());
-        else if (a == "--port-file") port_file = val();
+        else if (a == "--threads") {
+            // 0 is allowed here, unlike parse_num's counts: no workers.
+            auto v = val();
+            char* end = nullptr;
+            unsigned long n = std::strtoul(v.c_str(), &end, 10);
+            if (v.empty() || v[0] == '-' || *end || n > 256) fatal("--threads takes a whole number from 0 to 256");
+            cfg.threads = unsigned(n);
+        } else if (a == "--port-file") port_file = val();
         else fatal(fmt::format("unknown option {} (see --help)", a));
     }
 

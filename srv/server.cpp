@@ -82,6 +82,7 @@ Server::Server(Config cfg, ServerIdentity id)
     : cfg_(std::move(cfg)),
       id_(std::move(id)),
       store_(open_store(cfg_, id_)),
+      pool_(loop_, id_, cfg_.threads),
       outbox_([this](uint64_t id) { return conn(id); }),
       limits_(cfg_),
       presence_(loop_,
@@ -96,7 +97,8 @@ Server::Server(Config cfg, ServerIdentity id)
                         close_after_output(*c, "session ended");
                     }
                 }),
-      services_{*store_, sessions_, presence_, limits_, id_, outbox_} {
+      services_{*store_, sessions_, presence_, limits_, id_, outbox_, pool_,
+                [this](Connection& c, const char* why) { close(c, why); }} {
     sessions_.restore();
     finish_store_pass();  // the stale sessions' deletion
     read_test_fault();
@@ -133,8 +135,8 @@ uint16_t Server::bind() {
     for (auto& l : listeners_) {
         Acceptor* a = l.acceptor.get();
         loop_.add_fd(a->fd(), EventLoop::Readable, [this, a](uint32_t) { on_accept(*a); });
-        fmt::print(stderr, "tacitd: listening on {} data={} sync={}\n", l.name, cfg_.data_dir,
-                   cfg_.sync ? "on" : "off");
+        fmt::print(stderr, "tacitd: listening on {} data={} sync={} threads={}\n", l.name, cfg_.data_dir,
+                   cfg_.sync ? "on" : "off", pool_.threads());
     }
     for (auto& l : listeners_)
         if (l.file.path().empty()) {
@@ -328,7 +330,7 @@ void Server::write_some(Connection& c) {
         if (c.out.capacity() > 64 * 1024) Bytes().swap(c.out);
         c.out.clear();
         c.out_off = 0;
-        if (c.closing && c.pending.empty()) {
+        if (c.closing && c.pending.empty() && c.sealing.empty()) {
             close(c, "closed after reply");
             return;
         }
@@ -351,6 +353,7 @@ void Server::close(Connection& c, const char* why) {
     loop_.remove_fd(c.fd.get());
     c.dead = true;
     c.pending.clear();
+    c.sealing.clear();  // signatures still in the pool find nothing (on_signed)
     dead_.push_back(c.id);
 }
 
@@ -360,7 +363,7 @@ void Server::close(Connection& c, const char* why) {
 // and frames that wait behind it are never answered.
 void Server::close_after_output(Connection& c, const char* why) {
     if (c.dead) return;
-    if (c.pending.empty() && c.out_pending() == 0) return close(c, why);
+    if (!c.owes_output()) return close(c, why);
     log_conn(c, fmt::format("closing: {}", why));
     c.closing = true;
     outbox_.wake(c.id);
@@ -376,6 +379,7 @@ void Server::on_frame(Connection& c, Bytes& body) {
         if (const char* why = handle_plain(ctx)) close(c, why);
         return;
     }
+    if (c.state == ConnState::Opening) return close(c, "frame before HELLO_R");
     on_sealed(c, body);
 }
 
@@ -477,54 +481,117 @@ void Server::before_sleep() {
     dead_.clear();
 }
 
-// Builds, signs and seals one queued frame into c's output.
+// Builds one queued frame after the commit and puts it in line to be
+// sealed: at once, or once the pool has signed it (seal_ready).
 void Server::emit(Connection& c, Outgoing& o, bool committed) {
     auto body = o.build(committed);
+    auto s = std::make_shared<Sealing>();
+    s->committed = committed;
+    s->after = std::move(o.after);
     if (body && (o.raw || c.channel)) {
-        Bytes frame;
-        if (o.raw) {
-            frame = std::move(*body);
-        } else {
-            if (o.sign) {
-                auto in = msg::sig_input(proto::S2C, c.session_id, c.channel->next_send_seq(), *body);
-                msg::append_sig(*body, id_.sign.sign(in));
-            }
-            frame = c.channel->seal(*body);
-        }
-        c.out.insert(c.out.end(), frame.begin(), frame.end());
+        s->frame = true;
+        s->raw = o.raw;
+        s->body = std::move(*body);
+        if (!o.raw && o.sign) s->state = Sealing::State::Unsigned;
     }
-    if (o.after) o.after(committed);
+    c.sealing.push_back(std::move(s));
+}
+
+// Seals c's built frames into its output in the order they were built, up
+// to the first whose signature is still owed: no later frame goes first,
+// so each is sealed at the sequence number it was signed over.
+void Server::seal_ready(Connection& c) {
+    size_t done = 0;
+    for (; done < c.sealing.size(); ++done) {
+        Sealing& s = *c.sealing[done];
+        if (s.state == Sealing::State::Unsigned || s.state == Sealing::State::Signing) break;
+        if (s.state == Sealing::State::Signed) {
+            if (s.sig.empty()) return close(c, "internal error");  // logged by the worker
+            msg::append_sig(s.body, s.sig);
+        }
+        if (s.frame) {
+            Bytes frame = s.raw ? std::move(s.body) : c.channel->seal(s.body);
+            c.out.insert(c.out.end(), frame.begin(), frame.end());
+        }
+        // after() may switch the channel's keys (RENEW2_R), or close c.
+        if (s.after) s.after(s.committed);
+        if (c.dead) return;
+    }
+    c.sealing.erase(c.sealing.begin(), c.sealing.begin() + long(done));
+    request_signatures(c);
+}
+
+// Hands the pool every owed signature whose sequence number is known: the
+// channel's next one plus the frames ahead of it in line, as far as the
+// first frame with an after(), which may switch keys (sequence numbers and
+// session id both) for what follows it.
+void Server::request_signatures(Connection& c) {
+    if (!c.channel) return;
+    uint64_t seq = c.channel->next_send_seq();
+    for (auto& sp : c.sealing) {
+        Sealing& s = *sp;
+        if (s.state == Sealing::State::Unsigned) {
+            Bytes in = msg::sig_input(proto::S2C, c.session_id, seq, s.body);
+            s.state = Sealing::State::Signing;
+            std::weak_ptr<Sealing> w = sp;
+            pool_.run([this, id = c.id, w, in = std::move(in)](const ServerIdentity& keys) -> CryptoPool::Done {
+                Bytes sig;
+                try {
+                    sig = keys.sign.sign(in);
+                } catch (const std::exception& e) {
+                    // Only a bug or exhausted memory: the empty signature
+                    // closes the reply's connection (seal_ready).
+                    fmt::print(stderr, "tacitd: signing failed: {}\n", e.what());
+                }
+                return [this, id, w, sig = std::move(sig)]() mutable { on_signed(id, w, std::move(sig)); };
+            });
+        }
+        if (s.frame && !s.raw) ++seq;
+        if (s.after) break;
+    }
+}
+
+// A worker's signature, on the loop thread. The connection may be gone
+// (its line was cleared, so s is too): the signature is dropped.
+void Server::on_signed(uint64_t conn_id, const std::weak_ptr<Sealing>& w, Bytes sig) {
+    auto s = w.lock();
+    Connection* c = conn(conn_id);
+    if (!s || !c) return;
+    s->sig = std::move(sig);
+    s->state = Sealing::State::Signed;
+    outbox_.wake(conn_id);
 }
 
 void Server::flush(Connection& c, bool committed) {
-    // Callbacks may queue more for this connection; those go out in the
-    // next round of the loop, still in order.
-    bool waiting = false;
-    while (!c.pending.empty() && !c.dead && !waiting) {
-        auto batch = std::move(c.pending);
-        c.pending.clear();
-        for (size_t i = 0; i < batch.size() && !c.dead; ++i) {
-            Outgoing* o = &batch[i];
-            if (o->slot && !o->slot->filled) {
-                // An operation still owes this reply: it and all behind it
-                // wait, ahead of what was queued meanwhile.
-                c.pending.insert(c.pending.begin(), std::make_move_iterator(batch.begin() + long(i)),
-                                 std::make_move_iterator(batch.end()));
-                waiting = true;
-                break;
+    // The second error boundary: what a handler left to run after the
+    // commit. This connection's replies cannot be trusted past a throw, so
+    // it closes; everyone else goes on.
+    try {
+        seal_ready(c);
+        // Callbacks may queue more for this connection; those go out in the
+        // next round of the loop, still in order.
+        bool waiting = false;
+        while (!c.pending.empty() && !c.dead && !waiting) {
+            auto batch = std::move(c.pending);
+            c.pending.clear();
+            for (size_t i = 0; i < batch.size() && !c.dead; ++i) {
+                Outgoing* o = &batch[i];
+                if (o->slot && !o->slot->filled) {
+                    // An operation still owes this reply: it and all behind
+                    // it wait, ahead of what was queued meanwhile.
+                    c.pending.insert(c.pending.begin(), std::make_move_iterator(batch.begin() + long(i)),
+                                     std::make_move_iterator(batch.end()));
+                    waiting = true;
+                    break;
+                }
+                if (o->slot) o = o->slot->out ? &*o->slot->out : nullptr;
+                if (o) emit(c, *o, committed);
             }
-            if (o->slot) o = o->slot->out ? &*o->slot->out : nullptr;
-            if (!o) continue;
-            // The second error boundary: what a handler left to run after
-            // the commit. This connection's replies cannot be trusted past
-            // a throw, so it closes; everyone else goes on.
-            try {
-                emit(c, *o, committed);
-            } catch (const std::exception& e) {
-                log_conn(c, fmt::format("reply failed: {}", std::string_view(e.what()).substr(0, 200)));
-                return close(c, "internal error");
-            }
+            if (!c.dead) seal_ready(c);
         }
+    } catch (const std::exception& e) {
+        log_conn(c, fmt::format("reply failed: {}", std::string_view(e.what()).substr(0, 200)));
+        return close(c, "internal error");
     }
     if (c.dead) return;
     if (c.out_pending() > cfg_.output_cap) return close(c, "output cap exceeded (slow reader)");
@@ -536,7 +603,7 @@ void Server::sweep() {
     for (auto& [id, c] : conns_) {
         if (c->dead) continue;
         bool handshaking = c->state == ConnState::AwaitFirst || c->state == ConnState::KeySent ||
-                           c->state == ConnState::Resuming;
+                           c->state == ConnState::Opening || c->state == ConnState::Resuming;
         if (handshaking && mono - c->accepted_ms > cfg_.handshake_timeout_ms) close(*c, "handshake timeout");
         // From accept, whatever the peer sends: PING keeps a connection from
         // going idle, not a stranger holding a slot.

@@ -1,4 +1,5 @@
-// tacitd's core: one thread, one protocol-blind event loop. This file owns
+// tacitd's core: one loop thread, one protocol-blind event loop (public-key
+// work goes to the crypto pool, srv/crypto_pool.hpp). This file owns
 // connections and their I/O, dispatch to the handler table (the handshake
 // is handled there too, srv/handlers/handshake.cpp) and the group commit
 // at the end of each loop pass. Sessions, presence and limits are modules of
@@ -19,6 +20,7 @@
 #include "srv/outbox.hpp"
 #include "srv/presence.hpp"
 #include "srv/sessions.hpp"
+#include "srv/crypto_pool.hpp"
 #include "srv/store/operations.hpp"
 
 namespace tacit::srv {
@@ -58,6 +60,9 @@ private:
     void before_sleep();
     void flush(Connection& c, bool committed);
     void emit(Connection& c, Outgoing& o, bool committed);
+    void seal_ready(Connection& c);
+    void request_signatures(Connection& c);
+    void on_signed(uint64_t conn_id, const std::weak_ptr<Sealing>& s, Bytes sig);
     void write_some(Connection& c);
     void close(Connection& c, const char* why);
     void close_after_output(Connection& c, const char* why);
@@ -67,6 +72,7 @@ private:
     ServerIdentity id_;
     std::unique_ptr<store::Operations> store_;
     EventLoop loop_;
+    CryptoPool pool_;  // after loop_ and id_: its workers stop before either goes
     Outbox outbox_;
     Limits limits_;
     Presence presence_;

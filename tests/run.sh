@@ -65,7 +65,10 @@ script_suite() {  # name script: lines "PASS x" / "FAIL x"
 }
 
 catch_suite unit "$BUILD/unit_tests"
-catch_suite integration "$BUILD/integration_tests"
+# The whole suite with one signing worker, then what ordering and
+# durability rest on again with four (tacitd(8), --threads).
+TACIT_TEST_THREADS=1 catch_suite integration "$BUILD/integration_tests"
+TACIT_TEST_THREADS=4 catch_suite integration-4t "$BUILD/integration_tests" "[durability],[abuse],[authz],[threads]"
 script_suite man tests/man/check_man.sh
 script_suite crypto tests/crypto/test_crosscheck.sh
 for t in tests/tui/test_*.sh; do

@@ -32,43 +32,61 @@ const char* refuse_resume(Ctx& ctx, Channel& prelim, const Nonce& nonce, const s
     return nullptr;
 }
 
-const char* hello(Ctx& ctx, bool resume) {
-    Connection& c = ctx.conn;
-    ByteView body = ctx.req.plaintext;
-    auto ecies = body.subspan(6);
-    if (ecies.size() != (resume ? proto::kResumeEciesLen : proto::kHelloEciesLen)) return "handshake of wrong size";
-    auto pt = crypto::ecies_open(resume ? "resume" : "hello", ctx.identity().box, ecies);
-    if (!pt) return "handshake does not open";
-    auto offer = KeyOffer::decode(*pt, resume);
-    if (!offer) return "handshake does not open";
-    auto keys = server_establish(*offer, ecies.first(32), body);
-    if (!keys) return "handshake with zero shared secret";
+// What a worker makes of a HELLO or RESUME: the offer opened and the keys
+// established, or why the connection must close.
+struct Opened {
+    const char* why = nullptr;
+    std::optional<KeyOffer> offer;
+    std::optional<ServerKeys> keys;
+};
 
-    auto k0 = preliminary_key(*offer);
-    auto prelim = Channel::send_only(k0, offer->session_iv);
+// The costly half, on a worker with its own keys (srv/crypto_pool.hpp): one
+// ECIES open and the X25519 of the key establishment.
+Opened open_hello(const ServerIdentity& keys, ByteView body, bool resume) {
+    Opened o;
+    auto ecies = body.subspan(6);
+    auto pt = crypto::ecies_open(resume ? "resume" : "hello", keys.box, ecies);
+    o.offer = pt ? KeyOffer::decode(*pt, resume) : std::nullopt;
+    if (!o.offer) {
+        o.why = "handshake does not open";
+        return o;
+    }
+    o.keys = server_establish(*o.offer, ecies.first(32), body);
+    if (!o.keys) o.why = "handshake with zero shared secret";
+    return o;
+}
+
+// The loop's half: the session looked up, HELLO_R or RESUME's reply queued
+// and the channel set up.
+const char* finish_hello(Ctx& ctx, bool resume, Opened& o) {
+    Connection& c = ctx.conn;
+    if (c.state != ConnState::Opening) return nullptr;
+    if (o.why) return o.why;
+    auto k0 = preliminary_key(*o.offer);
+    auto prelim = Channel::send_only(k0, o.offer->session_iv);
     std::shared_ptr<Session> s;
-    if (resume) s = ctx.sessions().find(*offer->token);
+    if (resume) s = ctx.sessions().find(*o.offer->token);
     // The session's connections each may buffer up to --output-cap, so a
     // token must not multiply them without bound.
     bool full = s && s->conns.size() + s->resuming >= ctx.limits().max_conns_per_session();
-    if (resume && (!s || full)) return refuse_resume(ctx, prelim, offer->nonce, s, full);
+    if (resume && (!s || full)) return refuse_resume(ctx, prelim, o.offer->nonce, s, full);
     Bytes reply;
     if (resume) {
         msg::Renew2R rr;
-        rr.nonce = keys->nonce;
-        rr.server_random = keys->server_random;
-        rr.server_eph_pub = keys->server_eph_pub;
+        rr.nonce = o.keys->nonce;
+        rr.server_random = o.keys->server_random;
+        rr.server_eph_pub = o.keys->server_eph_pub;
         reply = msg::encode_body(rr);
     } else {
         msg::HelloR r;
-        r.nonce = keys->nonce;
-        r.server_random = keys->server_random;
-        r.server_eph_pub = keys->server_eph_pub;
+        r.nonce = o.keys->nonce;
+        r.server_random = o.keys->server_random;
+        r.server_eph_pub = o.keys->server_eph_pub;
         reply = msg::encode_body(r);
     }
     ctx.reply_frame(prelim.seal(reply));
-    c.channel.emplace(std::move(keys->channel));
-    c.session_id = keys->session_id;
+    c.channel.emplace(std::move(o.keys->channel));
+    c.session_id = o.keys->session_id;
     if (resume) {
         c.session = s;
         ++s->resuming;
@@ -78,6 +96,20 @@ const char* hello(Ctx& ctx, bool resume) {
         c.state = ConnState::Open;
         log_conn(c, "handshake done");
     }
+    return nullptr;
+}
+
+const char* hello(Ctx& ctx, bool resume) {
+    ByteView body = ctx.req.plaintext;
+    if (body.size() - 6 != (resume ? proto::kResumeEciesLen : proto::kHelloEciesLen))
+        return "handshake of wrong size";
+    // Nothing more is read from it until the pool is done (a client has
+    // nothing to send before HELLO_R); the charge was made before this.
+    ctx.conn.state = ConnState::Opening;
+    ctx.offload([resume, body = Bytes(body.begin(), body.end())](const ServerIdentity& keys) -> Ctx::Finish {
+        auto o = std::make_shared<Opened>(open_hello(keys, body, resume));
+        return [resume, o](Ctx& c) { return finish_hello(c, resume, *o); };
+    });
     return nullptr;
 }
 

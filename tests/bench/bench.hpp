@@ -26,7 +26,7 @@ struct Options {
     std::string tacitd = "build/tacitd";
     std::string tmp;              // base directory for server dirs (run.sh makes it)
     std::string wrap;             // command prefix for tacitd (e.g. valgrind)
-    std::string only = "abcde";   // which parts to run
+    std::string only = "abcdef";  // which parts to run
     int runs = 3;                 // repetitions per figure (median reported)
     double scale = 1.0;           // multiplies request counts and durations
     int idle_conns = 10000;       // target for (c)

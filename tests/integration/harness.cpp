@@ -63,6 +63,9 @@ void TestServer::start() {
     std::vector<std::string> args = {build_dir() + "/tacitd", "--listen", listen, "--data", data_dir(),
                                      "--keys", keys_dir(), "--port-file", port_file};
     if (unix_socket_) args.insert(args.begin() + 3, {"--listen", unix_addr()});
+    // TACIT_TEST_THREADS=N: the suite's --threads (tests/run.sh runs some
+    // tags at 1 and at 4); a test's own --threads comes later and wins.
+    if (const char* t = std::getenv("TACIT_TEST_THREADS"); t && *t) args.insert(args.end(), {"--threads", t});
     args.insert(args.end(), extra.begin(), extra.end());
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");

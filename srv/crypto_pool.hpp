@@ -1,0 +1,63 @@
+// The crypto pool (--threads, tacitd(8)): a fixed set of worker threads
+// that do the server's costly public-key work, so one tacitd uses every
+// core: the P-256 signature on each signed reply, and the ECIES and X25519
+// of HELLO and RESUME. mbedTLS 2.28 contexts are not shared between
+// threads (the signing key's group caches its comb table on first use), so
+// each worker owns its own parsed copy of the server keys; only the process
+// DRBG is shared, and mbedtls_ctr_drbg_random locks it (shared/drbg.cpp).
+// A job's result goes back to the loop through post(): the loop thread
+// alone touches connections, sessions and the store.
+#pragma once
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "shared/event_loop.hpp"
+#include "shared/keys.hpp"
+
+namespace tacit::srv {
+
+class CryptoPool {
+public:
+    // A job runs on a worker with that worker's keys and returns what is
+    // to run on the loop with its result. A job must not throw, and must
+    // copy everything it reads: the connection that asked may be gone by
+    // the time either part runs.
+    using Done = std::function<void()>;
+    using Job = std::function<Done(const ServerIdentity& keys)>;
+
+    // threads 0: no workers; every job runs inline on the loop thread.
+    CryptoPool(EventLoop& loop, const ServerIdentity& id, unsigned threads);
+    ~CryptoPool();  // joins the workers; jobs still queued are dropped
+    CryptoPool(const CryptoPool&) = delete;
+    CryptoPool& operator=(const CryptoPool&) = delete;
+
+    // Queues job; its Done runs on the loop in a later pass. When there are
+    // no workers or the queue is full (a bound, so a flood cannot grow it)
+    // the job and its Done run here and now instead: the loop slows down,
+    // memory does not grow. Call on the loop thread only.
+    void run(Job job);
+    unsigned threads() const { return unsigned(workers_.size()); }
+
+private:
+    void work(const ServerIdentity& keys);
+    void stop();
+
+    EventLoop& loop_;
+    size_t max_queued_;
+    std::vector<ServerIdentity> keys_;  // [0] the loop's, then one per worker
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<Job> jobs_;   // guarded by mu_
+    bool stopping_ = false;  // guarded by mu_
+    std::vector<std::thread> workers_;
+};
+
+// --threads' default: the online CPUs (at least 1).
+unsigned default_threads();
+
+}  // namespace tacit::srv

@@ -1,0 +1,134 @@
+// The reply signer's pool (tacitd(8), --threads; issue 19): replies signed
+// on worker threads still leave each connection in request order, each
+// signed over the sequence number it is sealed at, and a connection that
+// goes while its signatures are in the pool harms nothing.
+#include <catch2/catch.hpp>
+
+#include "shared/frame_decoder.hpp"
+#include "shared/handshake.hpp"
+#include "shared/protocol.hpp"
+#include "tests/integration/harness.hpp"
+#include "tests/integration/raw_frames.hpp"
+
+using namespace tacit;
+using namespace tacit::test;
+
+namespace {
+
+std::vector<std::string> flags() {
+    return {"--threads",  "4",      "--login-rate", "100000", "--register-rate", "100000", "--handshake-rate",
+            "100000/100000/100000"};
+}
+
+std::unique_ptr<FrameConn> logged_in(const TestServer& s, const std::string& user, Token& tok, bool fresh) {
+    auto c = std::make_unique<FrameConn>(s);
+    c->hello();
+    if (fresh) REQUIRE(c->register_user(user, "pw", pooled_identity(0)) == proto::OK);
+    auto t = c->login(user, "pw", pooled_identity(0));
+    REQUIRE(t);
+    tok = *t;
+    return c;
+}
+
+// ONLINE (signed request, signed reply) with a PING (unsigned reply) after
+// every third: n frames in one write.
+struct Burst {
+    Bytes bytes;
+    std::vector<Nonce> nonces;
+    std::vector<bool> is_ping;
+};
+
+Burst burst(FrameConn& c, const Token& tok, int n) {
+    Burst b;
+    for (int i = 0; i < n; ++i) {
+        Bytes f;
+        if (i % 4 == 3) {
+            msg::Ping p{test_nonce()};
+            b.nonces.push_back(p.nonce);
+            f = c.seal(msg::encode_body(p));
+        } else {
+            msg::Online on;
+            on.token = tok;
+            on.nonce = test_nonce();
+            b.nonces.push_back(on.nonce);
+            f = c.seal(msg::encode_body(on), &pooled_identity(0).sign);
+        }
+        b.is_ping.push_back(i % 4 == 3);
+        b.bytes.insert(b.bytes.end(), f.begin(), f.end());
+    }
+    return b;
+}
+
+}  // namespace
+
+TEST_CASE("a pipelined burst of signed requests at --threads 4 is answered in order, each reply signed at its "
+          "sequence number",
+          "[integration][threads]") {
+    TestServer s(flags());
+    Token tok{};
+    auto c = logged_in(s, "mallory", tok, true);
+    auto b = burst(*c, tok, 64);  // four passes' worth (kMaxFramesPerPass)
+    REQUIRE(c->write(b.bytes));
+    uint64_t last_seq = 0;
+    bool first = true;
+    int signed_ok = 0;
+    for (size_t i = 0; i < b.nonces.size(); ++i) {
+        auto f = c->reply(10000);
+        REQUIRE(f);
+        CHECK((first || f->seq > last_seq));
+        first = false;
+        last_seq = f->seq;
+        if (b.is_ping[i]) {
+            REQUIRE(int(f->type()) == int(msg::Pong::type));
+            CHECK(msg::decode<msg::Pong>(f->pt).m.nonce == b.nonces[i]);
+            continue;
+        }
+        REQUIRE(int(f->type()) == int(msg::OnlineR::type));
+        auto r = msg::decode<msg::OnlineR>(f->pt);
+        CHECK(r.m.nonce == b.nonces[i]);
+        REQUIRE(r.sigs.size() == 1);
+        if (c->server_sig_ok(*f, r.signed_len, r.sigs[0])) ++signed_ok;
+    }
+    CHECK(signed_ok == 48);
+    CHECK(log_shows(s, "threads=4", 1000));
+}
+
+TEST_CASE("connections that close with signatures in the pool leave tacitd serving everyone else",
+          "[integration][threads]") {
+    TestServer s(flags());
+    Token tok{};
+    auto keeper = logged_in(s, "mallory", tok, true);
+    for (int round = 0; round < 3; ++round) {
+        std::vector<std::unique_ptr<FrameConn>> goners;
+        for (int i = 0; i < 4; ++i) {
+            Token t{};
+            auto g = logged_in(s, "mallory", t, false);
+            REQUIRE(g->write(burst(*g, t, 48).bytes));
+            goners.push_back(std::move(g));
+        }
+        // HELLOs whose ECIES is still being opened in the pool.
+        for (int i = 0; i < 4; ++i) {
+            auto h = std::make_unique<FrameConn>(s);
+            auto co = make_offer("hello", h->server().box_pub, KeyOffer::fresh());
+            REQUIRE(h->write(frame_with_prefix(plain_frame_body(uint8_t(proto::Kind::Hello), co.ecies))));
+            goners.push_back(std::move(h));
+        }
+        // Closed at once, their replies mostly still being signed.
+        for (auto& g : goners) g->close_socket();
+        auto on = burst(*keeper, tok, 3);
+        REQUIRE(keeper->write(on.bytes));
+        for (size_t i = 0; i < on.nonces.size(); ++i) {
+            auto f = keeper->reply(10000);
+            REQUIRE(f);
+            CHECK(int(f->type()) == int(msg::OnlineR::type));
+        }
+    }
+    // A resume and a fresh login still go through the pool's handshakes.
+    FrameConn again(s);
+    CHECK(again.resume(tok));
+    Token t2{};
+    auto late = logged_in(s, "mallory", t2, false);
+    CHECK(late->call(msg::encode_body(msg::Ping{test_nonce()})).type == msg::Pong::type);
+    CHECK(s.running());
+    CHECK(process_alive(s.pid()));
+}
