@@ -97,10 +97,7 @@ Task<bool> Conn::establish(uint8_t kind, const char* label, std::optional<Token>
         close("token refused");
         co_return false;
     }
-    ch_.emplace(std::move(keys->channel));
-    session_id_ = keys->session_id;
-    state_ = State::Open;
-    process_frames();  // anything that came right behind the answer
+    open_with(std::move(*keys));
     co_return true;
 }
 
@@ -214,19 +211,25 @@ bool Conn::finish_renew(const Array<32>& server_random, const Array<32>& server_
         close("key renewal with zero shared secret");
         return false;
     }
-    ch_.emplace(std::move(keys->channel));
-    session_id_ = keys->session_id;
-    state_ = State::Open;
-    auto held = std::move(held_);
-    held_.clear();
-    for (auto& h : held) h();
-    process_frames();
+    open_with(std::move(*keys));
     return true;
 }
 
 void Conn::abort_renew() {
     renew_.reset();
     if (state_ != State::Renew2Sent && state_ != State::Renew2Answered) return;
+    reopen();
+}
+
+void Conn::open_with(ClientKeys keys) {
+    ch_.emplace(std::move(keys.channel));
+    session_id_ = keys.session_id;
+    reopen();
+}
+
+// Back to Open: the sends held during a renewal go out, and the frames
+// that came behind the handshake's or RENEW2's answer are read.
+void Conn::reopen() {
     state_ = State::Open;
     auto held = std::move(held_);
     held_.clear();
@@ -330,20 +333,14 @@ void Conn::dispatch(Frame f) {
 }
 
 Result Conn::check_error(const Frame& f, const Nonce& nonce) {
-    try {
+    return closing_on_error([&] {
         auto e = msg::decode_error(f.pt);
         if (!e.sigs.empty() && !verify(f, e.signed_len, e.sigs[0]))
             throw ConnError("server signature does not verify");
         if (!zero(e.m.nonce) && !zero(nonce) && !ct_equal(e.m.nonce, nonce))
             throw ConnError("the server's ERROR answers another request");
         return Result::fail(e.m.status, e.m.msg);
-    } catch (const WireError& e) {
-        close(std::string("malformed ERROR from the server: ") + e.what());
-        throw ConnError(std::string("malformed reply: ") + e.what());
-    } catch (const ConnError& e) {
-        close(e.what());
-        throw;
-    }
+    });
 }
 
 // ------------------------------------------------------------------ ending

@@ -134,6 +134,8 @@ private:
     Conn(Resumer resume, Worker& worker, Endpoint ep, ServerBundle server, int timeout_ms);
     Task<Bytes> open_plain(Bytes first_body);  // connect, send in the clear, the answer
     Task<bool> establish(uint8_t kind, const char* label, std::optional<Token> token);
+    void open_with(ClientKeys keys);
+    void reopen();
     void seal_and_write(Bytes body, Signers s);
     void write(ByteView frame);
     void flush();
@@ -144,6 +146,7 @@ private:
     void arm_timer();
     void fail(const std::string& why);
     Result check_error(const Frame& f, const Nonce& nonce);
+    template <class F> auto closing_on_error(F&& f) -> decltype(f());
     template <class Rep> Reply<Rep> check(Answer a, const Nonce& nonce, const Echo<Rep>& echo);
 
     Resumer resume_;
@@ -176,11 +179,25 @@ private:
     std::string first_error_;
 };
 
+// A reply that breaks the rules leaves the stream untrustworthy: close,
+// and fail the request with why.
+template <class F> auto Conn::closing_on_error(F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const WireError& e) {
+        close(std::string("malformed reply from the server: ") + e.what());
+        throw ConnError(std::string("malformed reply: ") + e.what());
+    } catch (const ConnError& e) {
+        close(e.what());
+        throw;
+    }
+}
+
 template <class Rep> Reply<Rep> Conn::check(Answer a, const Nonce& nonce, const Echo<Rep>& echo) {
     if (!a.frame) throw ConnError(a.error);
     const Frame& f = *a.frame;
     if (msg::type_of(f.pt) == proto::ERROR) return Reply<Rep>{check_error(f, nonce), std::nullopt};
-    try {
+    return closing_on_error([&] {
         auto d = msg::decode<Rep>(f.pt);
         for (auto& s : d.sigs)
             if (!verify(f, d.signed_len, s)) throw ConnError("server signature does not verify");
@@ -190,13 +207,7 @@ template <class Rep> Reply<Rep> Conn::check(Answer a, const Nonce& nonce, const 
             res = d.m.status == proto::OK ? Result::good(d.m.msg) : Result::fail(d.m.status, d.m.msg);
         }
         return Reply<Rep>{std::move(res), std::move(d.m)};
-    } catch (const WireError& e) {
-        close(std::string("malformed reply from the server: ") + e.what());
-        throw ConnError(std::string("malformed reply: ") + e.what());
-    } catch (const ConnError& e) {
-        close(e.what());
-        throw;
-    }
+    });
 }
 
 template <class Rep> struct Conn::Asking {
