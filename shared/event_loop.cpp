@@ -219,20 +219,23 @@ void EventLoop::dispatch(uint64_t data, uint32_t events) {
     graveyard_.clear();
 }
 
-void EventLoop::fire_timers() {
+size_t EventLoop::fire_timers() {
     // Timers added by these callbacks get larger ids and due times no earlier
     // than now, so they sort after every timer due now: stopping at the first
     // new id keeps a timer that re-arms itself with 0 ms from spinning here.
     const TimerId last = last_timer_;
     const uint64_t now = mono_ms();
+    size_t fired = 0;
     while (!timers_.empty()) {
         auto it = timers_.begin();
         if (it->first.first > now || it->first.second > last) break;
         std::function<void()> fn = std::move(it->second);
         timer_due_.erase(it->first.second);
         timers_.erase(it);
+        ++fired;
         fn();
     }
+    return fired;
 }
 
 void EventLoop::run() {
@@ -253,6 +256,26 @@ void EventLoop::run() {
         throw;
     }
     running_ = false;
+}
+
+size_t EventLoop::run_once(int max_wait_ms) {
+    if (running_) throw std::logic_error("EventLoop::run_once is not re-entrant");
+    running_ = true;
+    std::vector<detail::PollEvent> events;
+    size_t n = 0;
+    try {
+        int t = next_timeout_ms();
+        if (max_wait_ms >= 0 && (t < 0 || t > max_wait_ms)) t = max_wait_ms;
+        backend_->wait(events, t);
+        for (const auto& e : events) dispatch(e.data, e.events);
+        n = events.size() + fire_timers();
+        if (before_sleep_) before_sleep_();
+    } catch (...) {
+        running_ = false;
+        throw;
+    }
+    running_ = false;
+    return n;
 }
 
 }  // namespace tacit

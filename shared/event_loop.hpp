@@ -86,6 +86,12 @@ public:
 
     void run();
     void stop() { stopped_ = true; }
+    // One pass for a caller that drives the loop itself (the client's
+    // synchronous adapter for tests and batch mode): waits at most
+    // max_wait_ms (-1: until the next timer or event), dispatches, fires due
+    // timers, runs before-sleep. Returns how many fd events and timers it
+    // handled. Not from inside a callback of this loop (not re-entrant).
+    size_t run_once(int max_wait_ms);
 
 
 private:
@@ -97,7 +103,7 @@ private:
 
     int next_timeout_ms() const;
     void dispatch(uint64_t data, uint32_t events);
-    void fire_timers();
+    size_t fire_timers();
     void read_signals();
     void drain_signals();
     void run_posted();

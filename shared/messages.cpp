@@ -48,4 +48,9 @@ void append_sig(Bytes& body, ByteView sig) {
     body.insert(body.end(), sig.begin(), sig.end());
 }
 
+uint8_t type_of(ByteView plaintext) {
+    if (plaintext.empty()) throw WireError(WireError::Incomplete, "empty message");
+    return plaintext[0];
+}
+
 }  // namespace tacit::msg

@@ -55,6 +55,9 @@ Bytes sig_input(uint8_t direction, const Array<32>& session_id, uint64_t seq,
 // u16 len | sig. Throws WireError for an empty or over-65535-byte sig.
 void append_sig(Bytes& body, ByteView sig);
 
+// The type byte of a sealed plaintext (WireError Incomplete if empty).
+uint8_t type_of(ByteView plaintext);
+
 template <class... Ms> struct TypeList {};
 using AllMessages =
     TypeList<HelloR, Register, RegisterR, Renew1, Renew1R, Renew2, Renew2R, Renew3, Renew3R,

@@ -258,6 +258,11 @@ UniqueFd connect_tcp(const HostPort& hp, int timeout_ms) {
     throw std::runtime_error("cannot connect to " + where + ": " + errstr(err));
 }
 
+void set_nonblocking(int fd) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) fail(errno, "fcntl");
+}
+
 void set_nodelay(int fd) {
     int one = 1;
     if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) fail(errno, "TCP_NODELAY");

@@ -54,7 +54,8 @@ uint16_t local_port(int fd);
 // 127.0.0.1:7700", "connection timed out: ...", "cannot resolve ...".
 UniqueFd connect_tcp(const HostPort& hp, int timeout_ms);
 
-// Throws std::system_error on failure.
+// Both throw std::system_error on failure.
+void set_nonblocking(int fd);
 void set_nodelay(int fd);
 // "127.0.0.1:54321" or "[::1]:54321"; "?" if the peer is already gone.
 std::string peer_address(int fd);

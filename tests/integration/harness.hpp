@@ -57,8 +57,10 @@ private:
 // A client core with its own XDG data dir, pinned to the server's key file;
 // over the server's Unix socket with unix_socket (its uid is the test's).
 struct TestClient {
-    // store_initial_map: the local store's first map size (0: default).
-    TestClient(const TestServer& s, const std::string& tag, bool unix_socket = false, size_t store_initial_map = 0);
+    // store_initial_map: the local store's first map size (0: default);
+    // timeout_ms: how long a request waits for its reply.
+    TestClient(const TestServer& s, const std::string& tag, bool unix_socket = false, size_t store_initial_map = 0,
+               int timeout_ms = 10000);
     ~TestClient();
     client::Client& operator*() { return *c; }
     client::Client* operator->() { return c.get(); }

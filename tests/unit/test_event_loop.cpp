@@ -424,3 +424,20 @@ TEST_CASE("a posted function that throws leaves run(); the ones after it still r
     loop.run();
     CHECK(order == std::vector<int>{1, 3, 4});
 }
+
+TEST_CASE("run_once handles one pass and says how much it did") {
+    EventLoop loop;
+    int passes = 0, fired = 0;
+    loop.set_before_sleep([&] { ++passes; });
+    REQUIRE(loop.run_once(0) == 0);  // nothing to do: returns without waiting
+    REQUIRE(passes == 1);
+    loop.add_timer(0ms, [&] { ++fired; });
+    REQUIRE(loop.run_once(1000) == 1);
+    REQUIRE(fired == 1);
+    Pair p;
+    loop.add_fd(p.b.get(), EventLoop::Readable, [&](uint32_t) { (void)drain(p.b.get()); });
+    put(p.a.get(), "x");
+    REQUIRE(loop.run_once(1000) == 1);
+    REQUIRE(passes == 3);
+    loop.remove_fd(p.b.get());
+}

@@ -7,6 +7,7 @@
 #include "tui/ui/backoff.hpp"
 #include "tui/ui/describe.hpp"
 #include "tui/ui/keepalive.hpp"
+#include "tui/ui/online_refresh.hpp"
 #include "tui/ui/format.hpp"
 #include "tui/ui/notify.hpp"
 #include "tui/ui/terminal.hpp"
@@ -141,4 +142,22 @@ TEST_CASE("a message whose sent_at is far from its arrival says when it arrived"
     Line l = to_line(m);
     CHECK(l.time_ms == m.sent_at_ms);  // the sender's time stays the one shown
     CHECK(l.text == "[arrived " + clock_hhmm(m.received_at_ms) + "] hello");
+}
+
+TEST_CASE("the online list is fetched at most every 10 s after presence notices, and only while shown", "[ui][online]") {
+    OnlineRefresh o;
+    CHECK(o.due(0, true));        // never fetched: at once
+    CHECK_FALSE(o.due(0, false)); // but not while hidden
+    o.asked(1000);
+    CHECK_FALSE(o.due(2000, true));  // fresh: no notice since
+    o.stale();
+    CHECK_FALSE(o.due(2000, true));    // a notice 1 s after the fetch waits
+    CHECK_FALSE(o.due(10999, true));
+    CHECK(o.due(11000, true));         // 10 s after the last fetch
+    CHECK_FALSE(o.due(11000, false));  // hidden (compact mode): not at all
+    CHECK_FALSE(o.due(99000, false));
+    o.asked(11000);
+    for (int i = 0; i < 100; ++i) o.stale();  // a burst of logins costs one fetch
+    CHECK_FALSE(o.due(20000, true));
+    CHECK(o.due(21000, true));
 }

@@ -2,9 +2,15 @@
 // pinned keys, end-to-end encryption and the local history. No curses here;
 // the TUI and the batch mode are thin front ends over this class.
 //
-// Requests are synchronous (send, then read frames until the matching reply);
-// NOTIFY frames that arrive meanwhile or while idle are turned into events.
-// A front end polls fd() and calls pump() when it is readable.
+// Inside, the core runs on its own EventLoop: a non-blocking connection
+// (tui/client/conn.hpp) with one queue of requests matched to replies in
+// order, exchanges written as coroutines (tui/client/task.hpp), and slow
+// pure work (connecting, PBKDF2, RSA key generation) on a worker thread.
+// The methods below are its synchronous face: each runs the loop until its
+// exchange is done, while NOTIFYs and background mail fetches go on; a
+// request the server never answers fails after timeout_ms through a loop
+// timer. A front end polls fd() and calls pump() when it is readable (and
+// at least once a second, for the timers).
 #pragma once
 #include <deque>
 #include <functional>

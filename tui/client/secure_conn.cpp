@@ -3,21 +3,13 @@
 #include <fmt/core.h>
 
 #include "shared/clock.hpp"
-#include "shared/event_loop.hpp"
 #include "shared/messages.hpp"
 #include "shared/protocol.hpp"
 #include "shared/wire.hpp"
 
 namespace tacit::client {
 
-ServerBundle SecureConn::key_request(const Endpoint& ep, int timeout_ms) {
-    auto fd = connect_endpoint(ep, timeout_ms);
-    if (!write_all(fd.get(), frame_with_prefix(plain_frame_body(uint8_t(proto::Kind::KeyRequest), {})), timeout_ms))
-        throw ConnError("could not send key request to " + to_string(ep));
-    FrameDecoder dec(proto::kMaxFramePreLogin);
-    Bytes body;
-    if (tacit::read_frame(fd.get(), dec, body, timeout_ms) != ReadResult::Frame)
-        throw ConnError("no key response from " + to_string(ep));
+ServerBundle parse_key_response(ByteView body) {
     try {
         Reader r(body);
         auto magic = r.raw_view(4);
@@ -34,36 +26,18 @@ ServerBundle SecureConn::key_request(const Endpoint& ep, int timeout_ms) {
     }
 }
 
-namespace {
-// The bundle was validated when it was decoded, so this only fails on a bug.
-crypto::PkKey parse_server_key(const ServerBundle& b) {
-    auto k = crypto::PkKey::parse_public_der(b.p256_der);
-    if (!k) throw ConnError("the pinned server key does not parse");
-    return std::move(*k);
-}
-}  // namespace
-
-SecureConn::SecureConn(const Endpoint& ep, ServerBundle server, int timeout_ms)
-    : ep_(ep), server_(std::move(server)), server_key_(parse_server_key(server_)), timeout_ms_(timeout_ms) {}
-
-bool SecureConn::establish(uint8_t kind, const char* label, std::optional<Token> token) {
-    fd_ = connect_endpoint(ep_, timeout_ms_);
-    auto co = make_offer(label, server_.box_pub, KeyOffer::fresh(token));
-    auto body = plain_frame_body(kind, co.ecies);
-    if (!write_all(fd_.get(), frame_with_prefix(body), timeout_ms_)) throw ConnError("handshake send failed");
-    last_send_ms_ = mono_ms();
-    auto reply = read_frame(timeout_ms_);
-    if (!reply) throw ConnError("server did not answer the handshake (rate limited or down)");
+std::optional<ClientKeys> open_handshake_reply(uint8_t kind, const ClientOffer& co, ByteView sent_body,
+                                               ByteView reply) {
     // The reply is sealed under the preliminary key at sequence 0: only the
     // holder of the pinned server key can produce it.
     auto k0 = preliminary_key(co.offer);
     Channel prelim(ByteView{}, k0, co.offer.session_iv);
-    auto pt = prelim.open(*reply);
+    auto pt = prelim.open(reply);
     if (!pt) throw ConnError("handshake reply does not open: this is not the pinned server");
     try {
         if (pt->size() && (*pt)[0] == proto::ERROR) {
             auto e = msg::decode_error(*pt);
-            if (e.m.status == proto::AUTH_FAILED) return false;
+            if (e.m.status == proto::AUTH_FAILED) return std::nullopt;
             throw ConnError("server refused the handshake: " + e.m.msg);
         }
         Array<32> random, eph;
@@ -76,13 +50,61 @@ bool SecureConn::establish(uint8_t kind, const char* label, std::optional<Token>
             random = d.m.server_random, eph = d.m.server_eph_pub, nonce = d.m.nonce;
         }
         if (!ct_equal(nonce, co.offer.nonce)) throw ConnError("handshake reply carries the wrong nonce");
-        auto keys = client_establish(co, random, eph, body);
+        auto keys = client_establish(co, random, eph, sent_body);
         if (!keys) throw ConnError("handshake with zero shared secret");
-        ch_.emplace(std::move(keys->channel));
-        session_id_ = keys->session_id;
+        return keys;
     } catch (const WireError& e) {
         throw ConnError(std::string("malformed handshake reply: ") + e.what());
     }
+}
+
+ServerBundle SecureConn::key_request(const Endpoint& ep, int timeout_ms) {
+    auto fd = connect_endpoint(ep, timeout_ms);
+    if (!write_all(fd.get(), frame_with_prefix(plain_frame_body(uint8_t(proto::Kind::KeyRequest), {})), timeout_ms))
+        throw ConnError("could not send key request to " + to_string(ep));
+    FrameDecoder dec(proto::kMaxFramePreLogin);
+    Bytes body;
+    if (tacit::read_frame(fd.get(), dec, body, timeout_ms) != ReadResult::Frame)
+        throw ConnError("no key response from " + to_string(ep));
+    return parse_key_response(body);
+}
+
+// The bundle was validated when it was decoded, so this only fails on a bug.
+crypto::PkKey parse_server_key(const ServerBundle& b) {
+    auto k = crypto::PkKey::parse_public_der(b.p256_der);
+    if (!k) throw ConnError("the pinned server key does not parse");
+    return std::move(*k);
+}
+
+void sign_c2s(Bytes& body, const Array<32>& session_id, uint64_t seq, const crypto::PkKey* signer,
+              const crypto::PkKey* signer2) {
+    if (!signer && !signer2) return;
+    auto in = msg::sig_input(proto::C2S, session_id, seq, body);
+    if (signer) msg::append_sig(body, signer->sign(in));
+    if (signer2) msg::append_sig(body, signer2->sign(in));
+}
+
+bool verify_s2c(const crypto::PkKey& server, const Array<32>& session_id, const Frame& f, size_t signed_len,
+                ByteView sig) {
+    auto in = msg::sig_input(proto::S2C, session_id, f.seq, f.pt.view().first(signed_len));
+    return server.verify(in, sig);
+}
+
+SecureConn::SecureConn(const Endpoint& ep, ServerBundle server, int timeout_ms)
+    : ep_(ep), server_(std::move(server)), server_key_(parse_server_key(server_)), timeout_ms_(timeout_ms) {}
+
+bool SecureConn::establish(uint8_t kind, const char* label, std::optional<Token> token) {
+    fd_ = connect_endpoint(ep_, timeout_ms_);
+    auto co = make_offer(label, server_.box_pub, KeyOffer::fresh(token));
+    auto body = plain_frame_body(kind, co.ecies);
+    if (!write_all(fd_.get(), frame_with_prefix(body), timeout_ms_)) throw ConnError("handshake send failed");
+    last_send_ms_ = mono_ms();
+    auto reply = read_frame(timeout_ms_);
+    if (!reply) throw ConnError("server did not answer the handshake (rate limited or down)");
+    auto keys = open_handshake_reply(kind, co, body, *reply);
+    if (!keys) return false;
+    ch_.emplace(std::move(keys->channel));
+    session_id_ = keys->session_id;
     return true;
 }
 
@@ -96,9 +118,7 @@ bool SecureConn::resume(const Token& token) {
 
 void SecureConn::send(Bytes body, const crypto::PkKey* signer, const crypto::PkKey* signer2) {
     if (!ch_ || !fd_) throw ConnError("not connected");
-    auto in = msg::sig_input(proto::C2S, session_id_, ch_->next_send_seq(), body);
-    if (signer) msg::append_sig(body, signer->sign(in));
-    if (signer2) msg::append_sig(body, signer2->sign(in));
+    sign_c2s(body, session_id_, ch_->next_send_seq(), signer, signer2);
     auto frame = ch_->seal(body);
     wipe(body.data(), body.size());
     if (!write_all(fd_.get(), frame, timeout_ms_)) throw ConnError("connection lost while sending");
@@ -130,8 +150,7 @@ std::optional<Frame> SecureConn::recv(int timeout_ms) {
 }
 
 bool SecureConn::verify_server_sig(const Frame& f, size_t signed_len, ByteView sig) const {
-    auto in = msg::sig_input(proto::S2C, session_id_, f.seq, f.pt.view().first(signed_len));
-    return server_key_.verify(in, sig);
+    return verify_s2c(server_key_, session_id_, f, signed_len, sig);
 }
 
 Bytes SecureConn::begin_renew(const Token& token) {

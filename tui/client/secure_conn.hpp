@@ -23,6 +23,23 @@ struct Frame {
     uint64_t seq = 0;  // the s2c sequence number it was sealed at
 };
 
+// Shared by this blocking connection (tests, bench) and the client core's
+// Conn on the event loop.
+// KEY_RESPONSE's body, checked; throws ConnError.
+ServerBundle parse_key_response(ByteView body);
+// The answer to HELLO or RESUME (kind), sealed under the preliminary key:
+// the channel and session id, or nullopt when the server refused a RESUME
+// token (AUTH_FAILED). Throws ConnError for anything else.
+std::optional<ClientKeys> open_handshake_reply(uint8_t kind, const ClientOffer& co, ByteView sent_body,
+                                               ByteView reply);
+// The pinned bundle's signing key; the bundle was checked when decoded.
+crypto::PkKey parse_server_key(const ServerBundle& b);
+// Appends one sig per signer over the c2s sig input at seq.
+void sign_c2s(Bytes& body, const Array<32>& session_id, uint64_t seq, const crypto::PkKey* signer,
+              const crypto::PkKey* signer2);
+bool verify_s2c(const crypto::PkKey& server, const Array<32>& session_id, const Frame& f, size_t signed_len,
+                ByteView sig);
+
 class SecureConn {
 public:
     // Asks a server for its public bundle in the clear (first contact, TOFU).

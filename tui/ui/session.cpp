@@ -278,6 +278,7 @@ int Session::run() {
         if (c_.connected()) c_.pump();
         keep_alive();
         drain_events();
+        if (online_.due(mono_ms(), !view_.layout().compact)) refresh_online();
         maybe_reconnect();
     }
     if (c_.connected()) c_.logout();

@@ -20,6 +20,7 @@
 #include "tui/client/config.hpp"
 #include "tui/ui/backoff.hpp"
 #include "tui/ui/model.hpp"
+#include "tui/ui/online_refresh.hpp"
 #include "tui/ui/panes.hpp"
 #include "tui/ui/prompt.hpp"
 #include "tui/ui/terminal.hpp"
@@ -79,6 +80,7 @@ private:
     Backoff backoff_;
     uint64_t reconnect_at_ = 0;  // steady ms; 0 = none scheduled
     uint64_t ping_every_ms_;     // keepalive.hpp
+    OnlineRefresh online_;       // online_refresh.hpp
     std::mt19937 rng_;
     std::map<std::string, int> members_;  // group -> member count (cache)
     std::optional<PasswordChange> passwd_;

@@ -36,7 +36,7 @@ void Session::on_event(const client::Event& e) {
             refresh_groups(e.group);
             break;
         }
-        case K::Presence: refresh_online(); break;
+        case K::Presence: online_.stale(); break;
         case K::KeyChanged: warn_key_change(e); break;
         case K::Disconnected:
             set_connection("disconnected");
@@ -70,6 +70,7 @@ void Session::warn_key_change(const client::Event& e) {
 
 void Session::refresh_online() {
     if (!c_.logged_in()) return;
+    online_.asked(mono_ms());
     std::vector<std::string> users;
     if (c_.who(&users).ok) model_.set_online(std::move(users));
 }

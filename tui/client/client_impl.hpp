@@ -1,0 +1,217 @@
+// Client::Impl, the client core's state, shared by the files that hold its
+// parts: client.cpp (connection, accounts, reconnecting, the facade),
+// contacts.cpp (key lookup and pinning), mailbox.cpp (sending, fetching and
+// opening mail), groups.cpp and renewal.cpp (RENEW1..3: /rekey, /passwd).
+// Private to tui/client.
+#pragma once
+#include <coroutine>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "shared/clock.hpp"
+#include "shared/crypto.hpp"
+#include "shared/event_loop.hpp"
+#include "shared/keys.hpp"
+#include "shared/messages.hpp"
+#include "tui/client/account.hpp"
+#include "tui/client/client.hpp"
+#include "tui/client/conn.hpp"
+#include "tui/client/local_store.hpp"
+#include "tui/client/password.hpp"
+#include "tui/client/task.hpp"
+#include "tui/client/worker.hpp"
+
+namespace tacit::client {
+
+inline Nonce fresh_nonce() { return crypto::random_array<16>(); }
+
+struct Client::Impl {
+    Client& self;
+    Options opt;
+    DataDir files;
+    Endpoint ep;
+    std::string server_name;
+    std::optional<ServerBundle> server;
+    // Declared in this order so that they die in reverse: the worker joins
+    // its thread first (its job may write into a suspended frame), then the
+    // connection, then the frames, then the loop that ran them.
+    EventLoop loop;
+    TaskScope tasks;
+    Worker worker{tasks.resumer(loop)};
+    std::shared_ptr<Conn> conn;
+    std::optional<UserIdentity> id;
+    std::optional<PasswordKeys> pw;  // kept to log in again after renewal or an expired token
+    std::unique_ptr<LocalStore> store;
+    std::map<std::string, Bytes> key_changes;  // user -> new bundle awaiting accept-key
+    std::deque<msg::Notify> notes;
+    // One mailbox fetch at a time: NOTIFYs during a fetch ask for one more.
+    enum class Fetch { Idle, Running, RunningAgain } fetch = Fetch::Idle;
+
+    Impl(Client& c, Options o) : self(c), opt(std::move(o)), files(opt.data_dir) {
+        auto p = parse_endpoint(opt.server, 7700);
+        if (!p) throw std::runtime_error("bad server address: " + opt.server);
+        ep = *p;
+        server_name = to_string(ep);
+    }
+    ~Impl() {
+        if (conn) conn->on_closed(nullptr);
+    }
+
+    void event(Event e) { self.events_.push_back(std::move(e)); }
+
+    // The token lives in memory only (tacit(1)); wiped when it is dropped.
+    void forget_token() {
+        if (self.token_) wipe(self.token_->data(), self.token_->size());
+        self.token_.reset();
+    }
+
+    // Reads of the local store for the front ends: a failure (an I/O error)
+    // becomes an Info event and an empty answer, never an exception the
+    // screen's loop would have to survive.
+    template <class F> auto from_store(F&& f) -> decltype(f(*store)) {
+        if (!store) return {};
+        try {
+            return f(*store);
+        } catch (const std::exception& e) {
+            info(e.what());
+            return {};
+        }
+    }
+    void info(std::string text) {
+        Event e{Event::Kind::Info, {}, {}, std::move(text), {}, {}, {}, 0};
+        event(std::move(e));
+    }
+    // The user's files on the connected server; connect() has pinned its key.
+    Account account(const std::string& user) const {
+        if (!server) throw std::runtime_error("no server key yet: connect first");
+        return files.account(*server, user);
+    }
+
+    // ------------------------------------------------------------ the loop
+    // Runs t to its end on this client's loop: the synchronous face of the
+    // core, for batch mode, the tests and (until it runs on the loop
+    // itself) the full-screen client. Never from inside a loop callback.
+    template <class T> T wait(Task<T> t) {
+        std::optional<std::variant<std::exception_ptr, T>> out;
+        tasks.spawn(std::move(t), [&out](std::variant<std::exception_ptr, T> v) { out.emplace(std::move(v)); });
+        while (!out) loop.run_once(-1);
+        if (out->index() == 0) std::rethrow_exception(std::get<0>(*out));
+        return std::move(std::get<1>(*out));
+    }
+    // Work started by the server's notices runs in the background; its
+    // failures are reported, never thrown into a front end.
+    void background(Task<Result> t, std::string what) {
+        tasks.spawn(std::move(t), [this, what](std::variant<std::exception_ptr, Result> v) {
+            if (v.index() == 0) {
+                try {
+                    std::rethrow_exception(std::get<0>(v));
+                } catch (const std::exception& e) {
+                    info(what + ": " + e.what());
+                }
+            }
+        });
+    }
+    void pump() {
+        while (loop.run_once(0) > 0) {
+        }
+    }
+
+    // ------------------------------------------------------------ the connection
+    void attach(std::shared_ptr<Conn> c);
+    // Drops the connection without a Disconnected event (logout, reconnect).
+    void quiet_drop();
+    void unsolicited(const Frame& f);
+    void take_notes();
+    void start_fetch();
+    Task<Result> fetch_loop();
+
+    template <class Rep, class Req>
+    auto ask(const Req& m, Signers s = {}, Nonce Rep::*echo = nullptr, std::optional<Nonce> expect = {}) {
+        if (!conn) throw ConnError("not connected");
+        return conn->ask<Rep>(m, s, echo, expect);
+    }
+    Signers signed_by_me() const { return Signers{&id->sign, nullptr}; }
+
+    // ------------------------------------------------------------ connect
+    Task<Result> connect();
+
+    // A server that can't open our HELLO closes without a word, as a
+    // rate-limited one does; ask for its key to tell the two apart.
+    Task<Result> explain_failed_hello(std::string what, std::string known_file);
+    // ------------------------------------------------------------ identity
+    void open_store(const Account& acct);
+
+    // ------------------------------------------------------------ accounts
+    // PBKDF2 and RSA key generation take a second or more: off the loop.
+    // The password is wiped as soon as PBKDF2 has run.
+    Task<PasswordKeys> derive(Password password, std::string user);
+    Task<UserIdentity> generate_identity();
+
+    Task<Result> register_user(std::string user, Password password);
+
+    Task<Result> login(std::string user, Password password);
+
+    // LOGIN1, LOGIN2. ident and keys are the caller's and outlive the exchange.
+    Task<Result> do_login(std::string user, const UserIdentity& ident, const PasswordKeys& keys);
+
+    Task<Result> logout();
+    // Resumes when c has closed (or after the request timeout, closing it).
+    Task<void> closed(std::shared_ptr<Conn> c);
+
+    Task<Result> who(std::vector<std::string>* users);
+
+    Task<Result> ping(uint64_t* rtt_us);
+
+    Task<Result> rekey();
+
+    // Only the password changes: RENEW3 carries the registered bundle again
+    // (tacit-protocol(7): public_key may be unchanged), so contacts see no
+    // key change. The current password must open the identity file first.
+    Task<Result> passwd(Password old_password, Password new_password);
+
+    // RENEW1..3 with next as the key (the current one again for a password
+    // change) and keys for the password; then logs in again. On success msg
+    // is "", or why that login failed.
+    Task<Result> renew(UserIdentity next, PasswordKeys keys);
+
+
+    // ------------------------------------------------------------ contacts
+    // Looks up a user's current key on the server (MSG1).
+    Task<std::optional<Bytes>> fetch_key(std::string user, Result* err);
+    // Pins on first use; flags a change. Returns the bundle to use, or a
+    // KEY_CHANGED failure.
+    std::optional<UserBundle> checked_key(const std::string& user, const Bytes& current, Result* err);
+
+    Task<Result> accept_key(std::string user);
+
+    // ------------------------------------------------------------ messages
+    Task<Result> send(std::string to, std::string body);
+
+    Task<ChatMessage> open_stored(msg::Stored st);
+    void system_entry(const msg::Stored& st, std::vector<ChatMessage>& out);
+
+    Task<Result> fetch_all();
+
+    // ------------------------------------------------------------ groups
+    // Create, add and remove share one shape: request with the token and a
+    // nonce, signed reply with status, msg and the nonce echoed.
+    template <class Req, class Rep> Task<Result> group_change(Req m, std::string g);
+
+    Task<Result> group_simple(uint8_t type, std::string g, std::string user);
+
+    Task<Result> group_keys(std::string g, std::vector<msg::MemberKey>* out);
+
+    Task<Result> group_send(std::string g, std::string body);
+
+    Task<Result> group_members(std::string g, std::vector<std::string>* members);
+
+    // ------------------------------------------------------------ reconnect
+    Task<Result> reconnect();
+};
+
+}  // namespace tacit::client

@@ -1,0 +1,180 @@
+// Messages and the mailbox: sending (MSG1, MSG2), fetching pages (UPDATE1,
+// UPDATE2) one fetch at a time, and opening what they hold.
+#include "tui/client/client_impl.hpp"
+
+#include <fmt/core.h>
+
+#include <sstream>
+
+#include "shared/names.hpp"
+#include "tui/client/e2e.hpp"
+
+namespace tacit::client {
+
+void Client::Impl::take_notes() {
+    bool mail = false;
+    while (!notes.empty()) {
+        auto n = notes.front();
+        notes.pop_front();
+        if (n.what == proto::NOTIFY_MAIL || n.what == proto::NOTIFY_GROUP) mail = true;
+        if (n.what == proto::NOTIFY_PRESENCE) event(Event{Event::Kind::Presence, {}, {}, {}, {}, {}, {}, n.count});
+    }
+    if (mail && self.token_) start_fetch();
+}
+
+void Client::Impl::start_fetch() {
+    if (fetch != Fetch::Idle) {
+        fetch = Fetch::RunningAgain;
+        return;
+    }
+    fetch = Fetch::Running;
+    background(fetch_loop(), "could not fetch new messages");
+}
+
+Task<Result> Client::Impl::fetch_loop() {
+    Result r;
+    try {
+        do {
+            fetch = Fetch::Running;
+            r = co_await fetch_all();
+        } while (fetch == Fetch::RunningAgain && conn);
+    } catch (...) {
+        fetch = Fetch::Idle;
+        throw;
+    }
+    fetch = Fetch::Idle;
+    co_return r;
+}
+
+Task<Result> Client::Impl::send(std::string to, std::string body) {
+    if (body.size() > proto::kMaxBody) co_return Result::fail(proto::TOO_LARGE, "message body is over 64 KiB");
+    if (auto why = name_problem(to); !why.empty())
+        co_return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
+    Result err;
+    auto current = co_await fetch_key(to, &err);
+    if (!current) co_return err;
+    auto bundle = checked_key(to, *current, &err);
+    if (!bundle) co_return err;
+    auto env = seal_envelope(*id, self.user_, to, "", *bundle, body, crypto::random_array<16>(), wall_ms());
+    msg::Msg2 m;
+    m.nonce2 = fresh_nonce();
+    m.target = to;
+    m.enc_msg = std::move(env.enc_msg);
+    m.wrapped_key = std::move(env.wrapped_key);
+    auto r = co_await ask<msg::Msg2R>(m, signed_by_me(), &msg::Msg2R::nonce2);
+    if (!r.ok()) co_return r.res;
+    store->add({env.record}, self.user_);
+    auto res = r.res;
+    res.id = env.record.id;
+    co_return res;
+}
+
+Task<ChatMessage> Client::Impl::open_stored(msg::Stored st) {
+    if (!name_problem(st.sender).empty()) throw WireError(WireError::Invalid, "invalid sender name");
+    ChatMessage cm;
+    std::string problem;
+    auto o = open_envelope(*id, self.user_, st, &problem);
+    if (!o) {
+        cm.id = fmt::format("undecryptable-{}", st.id);
+        cm.from = st.sender;
+        cm.to = self.user_;
+        cm.group = st.group;
+        cm.sent_at_ms = st.received_at_ms;
+        cm.problem = problem;
+        co_return cm;
+    }
+    cm = to_chat(o->fm);
+    cm.received_at_ms = st.received_at_ms;
+    auto pinned = store->pinned(cm.from);
+    Result err;
+    std::optional<UserBundle> sender;
+    if (pinned) sender = UserBundle::decode(*pinned);
+    else if (auto k = co_await fetch_key(cm.from, &err)) sender = checked_key(cm.from, *k, &err);
+    if (sender && verify_envelope(*o, *sender)) {
+        cm.verified = true;
+    } else {
+        cm.problem = "signature does not verify with the pinned key of " + cm.from;
+        // If the sender changed keys, say so: the user decides.
+        if (pinned) {
+            if (auto k = co_await fetch_key(cm.from, &err); k && *k != *pinned) checked_key(cm.from, *k, &err);
+        }
+    }
+    co_return cm;
+}
+
+void Client::Impl::system_entry(const msg::Stored& st, std::vector<ChatMessage>& out) {
+    ChatMessage cm;
+    cm.id = fmt::format("sys-{}", st.id);
+    cm.group = st.group;
+    cm.sent_at_ms = st.received_at_ms;
+    cm.to = self.user_;
+    try {
+        auto se = msg::SystemEntry::decode(st.enc_msg);
+        auto in = msg::system_sig_input(self.user_, st.id, st.group, st.received_at_ms, se.text);
+        cm.verified = conn->server_key().verify(in, se.sig);
+        cm.body = se.text;
+    } catch (const WireError&) {
+        cm.problem = "malformed system entry";
+    }
+    if (!store->seen("", cm.id) && cm.verified) {
+        // "EVENT ACTOR SUBJECT"
+        std::istringstream ss(cm.body);
+        std::string ev, actor, subject;
+        ss >> ev >> actor >> subject;
+        if (!name_problem(st.group).empty()) throw WireError(WireError::Invalid, "invalid group name");
+        if (ev == "created" || (ev == "added" && subject == self.user_)) store->set_group(st.group, true);
+        if ((ev == "removed" || ev == "left") && subject == self.user_) store->set_group(st.group, false);
+        if (ev == "dissolved") store->set_group(st.group, false);
+        Event e{Event::Kind::Group, {}, st.group, cm.body, subject, {}, {}, 0};
+        e.msg = cm;
+        event(std::move(e));
+    }
+    cm.from = "";
+    out.push_back(std::move(cm));
+}
+
+Task<Result> Client::Impl::fetch_all() {
+    size_t total = 0, shown = 0;
+    for (int page = 0; page < 100000; ++page) {
+        msg::Update1 u;
+        u.token = *self.token_;
+        u.nonce1 = fresh_nonce();
+        auto r = co_await ask<msg::Update1R>(u, {}, &msg::Update1R::nonce1);
+        if (!r.ok()) co_return r.res;
+        auto& d = *r.m;
+        std::vector<ChatMessage> got;
+        for (auto& st : d.messages) {
+            // One bad entry (a malformed field, a name that can't be a
+            // key) must cost only itself: throwing here would leave the
+            // page unacknowledged and fetched again forever.
+            std::string bad;
+            try {
+                if (st.kind == proto::STORED_SYSTEM) system_entry(st, got);
+                else got.push_back(co_await open_stored(st));
+            } catch (const ConnError&) {
+                throw;
+            } catch (const std::exception& e) {
+                bad = e.what();
+            }
+            if (!bad.empty()) info(fmt::format("dropped message {} from the server: {}", st.id, bad));
+        }
+        // History commits before the ack, so nothing is lost if we die here.
+        auto fresh = store->add(got, self.user_);
+        for (auto& m : fresh) {
+            if (m.from.empty()) continue;  // system entries were reported already
+            ++shown;
+            event(Event{Event::Kind::Message, m, m.group, {}, {}, {}, {}, 0});
+        }
+        total += d.messages.size();
+        msg::Update2 a;
+        a.nonce2 = d.nonce2;
+        if (!conn) throw ConnError("not connected");
+        conn->send(msg::encode_body(a), {}, &a.nonce2);
+        if (!d.more) break;
+    }
+    auto res = Result::good(fmt::format("{} fetched", total));
+    res.count = shown;
+    co_return res;
+}
+
+}  // namespace tacit::client
