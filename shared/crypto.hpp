@@ -88,6 +88,7 @@ std::optional<Secret> ecies_open(std::string_view label, const X25519Key& recipi
 
 // ---- Signatures through mbedtls_pk: RSA-3072 PSS (SHA-256, MGF1-SHA-256,
 // salt 32) for users, deterministic ECDSA P-256 (DER) for the server.
+inline constexpr size_t kRsaSigLen = 384;  // an RSA-3072 signature, always
 class PkKey {
 public:
     enum class Type { Rsa, Ecdsa };

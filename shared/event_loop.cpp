@@ -238,43 +238,31 @@ size_t EventLoop::fire_timers() {
     return fired;
 }
 
-void EventLoop::run() {
-    if (running_) throw std::logic_error("EventLoop::run is not re-entrant");
-    running_ = true;
-    stopped_ = false;
+// One pass: wait at most timeout_ms for events, handle them, fire due
+// timers. Returns how many events and timers it handled.
+size_t EventLoop::pass(int timeout_ms) {
     std::vector<detail::PollEvent> events;
-    try {
-        for (;;) {
-            if (before_sleep_) before_sleep_();
-            if (stopped_) break;
-            backend_->wait(events, next_timeout_ms());
-            for (const auto& e : events) dispatch(e.data, e.events);
-            fire_timers();
-        }
-    } catch (...) {
-        running_ = false;
-        throw;
+    backend_->wait(events, timeout_ms);
+    for (const auto& e : events) dispatch(e.data, e.events);
+    return events.size() + fire_timers();
+}
+
+void EventLoop::run() {
+    Running guard(*this, "EventLoop::run is not re-entrant");
+    stopped_ = false;
+    for (;;) {
+        if (before_sleep_) before_sleep_();
+        if (stopped_) break;
+        pass(next_timeout_ms());
     }
-    running_ = false;
 }
 
 size_t EventLoop::run_once(int max_wait_ms) {
-    if (running_) throw std::logic_error("EventLoop::run_once is not re-entrant");
-    running_ = true;
-    std::vector<detail::PollEvent> events;
-    size_t n = 0;
-    try {
-        int t = next_timeout_ms();
-        if (max_wait_ms >= 0 && (t < 0 || t > max_wait_ms)) t = max_wait_ms;
-        backend_->wait(events, t);
-        for (const auto& e : events) dispatch(e.data, e.events);
-        n = events.size() + fire_timers();
-        if (before_sleep_) before_sleep_();
-    } catch (...) {
-        running_ = false;
-        throw;
-    }
-    running_ = false;
+    Running guard(*this, "EventLoop::run_once is not re-entrant");
+    int t = next_timeout_ms();
+    if (max_wait_ms >= 0 && (t < 0 || t > max_wait_ms)) t = max_wait_ms;
+    size_t n = pass(t);
+    if (before_sleep_) before_sleep_();
     return n;
 }
 

@@ -15,6 +15,7 @@
 // Only post() may be called from another thread; everything else belongs to
 // the loop's thread.
 #pragma once
+#include <stdexcept>
 #include <signal.h>
 
 #include <chrono>
@@ -104,6 +105,21 @@ private:
     int next_timeout_ms() const;
     void dispatch(uint64_t data, uint32_t events);
     size_t fire_timers();
+    size_t pass(int timeout_ms);
+    // Marks the loop running for its scope, whichever way the scope ends.
+    class Running {
+    public:
+        Running(EventLoop& l, const char* reentered) : l_(l) {
+            if (l_.running_) throw std::logic_error(reentered);
+            l_.running_ = true;
+        }
+        ~Running() { l_.running_ = false; }
+        Running(const Running&) = delete;
+        Running& operator=(const Running&) = delete;
+
+    private:
+        EventLoop& l_;
+    };
     void read_signals();
     void drain_signals();
     void run_posted();

@@ -53,7 +53,7 @@ namespace tacit::group {
 
 inline constexpr std::string_view kRecordLabel = "tacit v2 group record";
 inline constexpr uint8_t kRecordTag = 5;
-inline constexpr size_t kSigLen = 384;  // RSA-3072
+inline constexpr size_t kSigLen = crypto::kRsaSigLen;
 inline constexpr size_t kMaxRecord = 4096;
 
 using Hash = Array<32>;

@@ -60,7 +60,7 @@ inline constexpr std::string_view kKdfInfo = "tacit v2 X3DH";
 inline constexpr std::string_view kAdLabel = "tacit v2 X3DH AD";
 inline constexpr std::string_view kFirstIdLabel = "tacit v2 X3DH first";
 inline constexpr uint8_t kBundleTag = 3, kHeaderTag = 4;
-inline constexpr size_t kRsaSigLen = 384;
+inline constexpr size_t kRsaSigLen = crypto::kRsaSigLen;
 
 struct SignedPrekey {
     uint32_t id = 0;
