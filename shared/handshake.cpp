@@ -60,6 +60,27 @@ Bytes plain_frame_body(uint8_t kind, ByteView payload) {
     return w.take();
 }
 
+Bytes refusal_body(std::string_view reason) {
+    Writer w;
+    w.str(reason.substr(0, kMaxRefusalReason));
+    return plain_frame_body(uint8_t(proto::Kind::Refused), w.bytes());
+}
+
+std::optional<std::string> parse_refusal(ByteView body) {
+    if (body.size() < 6 || as_chars(body.first(4)) != proto::kMagic || body[5] != uint8_t(proto::Kind::Refused))
+        return std::nullopt;
+    try {
+        Reader r(body.subspan(6));
+        std::string reason = r.str(kMaxRefusalReason);
+        r.finish();
+        for (char& ch : reason)
+            if (ch < 0x20 || ch > 0x7e) ch = '?';
+        return reason;
+    } catch (const WireError&) {
+        return std::nullopt;
+    }
+}
+
 namespace {
 
 struct Derived {
@@ -71,8 +92,8 @@ Derived derive(const KeyOffer& offer, ByteView ee, const Array<32>& server_rando
     std::copy(offer.session_key.a.begin(), offer.session_key.a.end(), ikm.data());
     std::copy(ee.begin(), ee.end(), ikm.data() + 32);
     auto salt = concat({offer.session_iv, server_random});
-    return {crypto::hkdf_sha256(ikm, salt, as_bytes("tacit v1 c2s")),
-            crypto::hkdf_sha256(ikm, salt, as_bytes("tacit v1 s2c"))};
+    return {crypto::hkdf_sha256(ikm, salt, as_bytes("tacit v2 c2s")),
+            crypto::hkdf_sha256(ikm, salt, as_bytes("tacit v2 s2c"))};
 }
 
 }  // namespace
@@ -101,7 +122,7 @@ std::optional<ClientKeys> client_establish(const ClientOffer& co, const Array<32
 }
 
 Secret preliminary_key(const KeyOffer& offer) {
-    return crypto::hkdf_sha256(offer.session_key, offer.session_iv, as_bytes("tacit v1 s2c0"));
+    return crypto::hkdf_sha256(offer.session_key, offer.session_iv, as_bytes("tacit v2 s2c0"));
 }
 
 }  // namespace tacit

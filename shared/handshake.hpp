@@ -5,6 +5,7 @@
 // session_key | X25519(client_eph, server_eph).
 #pragma once
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "shared/bytes.hpp"
@@ -42,8 +43,17 @@ struct ClientOffer {
 
 ClientOffer make_offer(std::string_view label, ByteView server_box_pub, KeyOffer offer);
 
-// Plaintext HELLO / RESUME frame bodies: "TACT" | 1 | kind | ecies.
+// Plaintext HELLO / RESUME frame bodies: "TACT" | version | kind | ecies.
 Bytes plain_frame_body(uint8_t kind, ByteView payload);
+
+// REFUSED (tacit-protocol(7) FRAMING): "TACT" | version | 5 | str reason,
+// the server's answer to a first frame of another protocol version.
+constexpr size_t kMaxRefusalReason = 200;
+Bytes refusal_body(std::string_view reason);
+// The reason of a REFUSED frame of any version, non-printable bytes shown
+// as '?'; nullopt when body is not one. It is unauthenticated: it may only
+// end a connection attempt, never change what the client trusts.
+std::optional<std::string> parse_refusal(ByteView body);
 
 // The server opened `offer` from an ECIES whose first 32 bytes are the
 // client's ephemeral key; id_input is HELLO/RESUME body or RENEW2's ECIES.
@@ -59,7 +69,7 @@ struct ClientKeys {
 std::optional<ClientKeys> client_establish(const ClientOffer& co, const Array<32>& server_random,
                                            const Array<32>& server_eph_pub, ByteView id_input);
 
-// k0 = HKDF(session_key, salt = session_iv, "tacit v1 s2c0"): seals HELLO_R
+// k0 = HKDF(session_key, salt = session_iv, "tacit v2 s2c0"): seals HELLO_R
 // and RESUME's reply at sequence 0.
 Secret preliminary_key(const KeyOffer& offer);
 

@@ -36,7 +36,7 @@ Decoded<Error> decode_error(ByteView plaintext) {
 Bytes sig_input(uint8_t direction, const Array<32>& session_id, uint64_t seq,
                 ByteView type_and_fields) {
     Writer w;
-    w.raw(as_bytes("tacit v1")).u8(direction).raw(session_id).u64(seq).raw(type_and_fields);
+    w.raw(as_bytes("tacit v2")).u8(direction).raw(session_id).u64(seq).raw(type_and_fields);
     return w.take();
 }
 

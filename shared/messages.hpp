@@ -48,7 +48,7 @@ template <class M> Decoded<M> decode(ByteView plaintext) {
 // accept zero or one.
 Decoded<Error> decode_error(ByteView plaintext);
 
-// "tacit v1" | u8 direction | session_id | u64 seq | type | fields
+// "tacit v2" | u8 direction | session_id | u64 seq | type | fields
 Bytes sig_input(uint8_t direction, const Array<32>& session_id, uint64_t seq,
                 ByteView type_and_fields);
 

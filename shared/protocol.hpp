@@ -7,7 +7,7 @@
 
 namespace tacit::proto {
 
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;
 constexpr std::string_view kMagic = "TACT";
 
 // Frame length limits (inclusive), both directions.
@@ -15,7 +15,7 @@ constexpr size_t kMaxFramePreLogin = 65536;
 constexpr size_t kMaxFrameLoggedIn = 1048576;
 
 // Plaintext frame kinds.
-enum class Kind : uint8_t { KeyRequest = 1, KeyResponse = 2, Hello = 3, Resume = 4 };
+enum class Kind : uint8_t { KeyRequest = 1, KeyResponse = 2, Hello = 3, Resume = 4, Refused = 5 };
 
 constexpr size_t kHelloEciesLen = 108;   // 32 eph + 60 plaintext + 16 tag
 constexpr size_t kResumeEciesLen = 140;  // 32 eph + 92 plaintext + 16 tag

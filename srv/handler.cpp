@@ -125,6 +125,8 @@ void Ctx::reply_after_commit(std::function<Bytes(bool)> build, bool sign, std::f
                  std::move(after)});
 }
 
+void Ctx::close_after_output(const char* why) { s_.close_after_output(conn, why); }
+
 void Ctx::reply_frame(Bytes frame) {
     put(Outgoing{[f = std::move(frame)](bool) { return std::optional<Bytes>(f); }, false, true, {}});
 }

@@ -42,6 +42,8 @@ struct Services {
     CryptoPool& pool;
     // Closes a connection now (Server::close), for offloaded work that fails.
     std::function<void(Connection&, const char* why)> close;
+    // Closes it once what it was answered is written (Server::close_after_output).
+    std::function<void(Connection&, const char* why)> close_after_output;
     // TACITD_TEST_FAULT=NAME:then (tests only): NAME's continuations throw.
     const HandlerEntry* continuation_fault = nullptr;
 };
@@ -92,6 +94,8 @@ public:
     void error(const Nonce& nonce, uint8_t status, std::string msg, bool sign);
     // Queues a whole frame, already framed or sealed (the handshake's).
     void reply_frame(Bytes frame);
+    // Ends the connection once its queued output is written.
+    void close_after_output(const char* why);
     // Is the token the one of this connection's session? (constant time)
     bool token_ok(const Token& t) const;
     const std::string& user() const;

@@ -18,7 +18,7 @@ using namespace tacit;
 
 namespace {
 
-const char* kVersion = "tacitd 1.0 (protocol v1)";
+const char* kVersion = "tacitd 1.1 (protocol v2)";
 
 const char* kUsage = R"(usage: tacitd keygen [--keys DIR]
        tacitd [options]

@@ -98,7 +98,8 @@ Server::Server(Config cfg, ServerIdentity id)
                     }
                 }),
       services_{*store_, sessions_, presence_, limits_, id_, outbox_, pool_,
-                [this](Connection& c, const char* why) { close(c, why); }} {
+                [this](Connection& c, const char* why) { close(c, why); },
+                [this](Connection& c, const char* why) { close_after_output(c, why); }} {
     sessions_.restore();
     finish_store_pass();  // the stale sessions' deletion
     read_test_fault();

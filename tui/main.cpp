@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
             fmt::print("{}", kUsage);
             return 0;
         } else if (a == "-V" || a == "--version") {
-            fmt::print("tacit 1.0 (protocol v1)\n");
+            fmt::print("tacit 1.1 (protocol v2)\n");
             return 0;
         } else if (a == "--server") server = val();
         else if (a == "--server-key") server_key = val();

@@ -113,14 +113,26 @@ const char* hello(Ctx& ctx, bool resume) {
     return nullptr;
 }
 
+// A client of another version is told so in the clear (REFUSED,
+// tacit-protocol(7) FRAMING) instead of a silent close. No crypto, one
+// short answer per connection, under the handshake rate limit.
+const char* refuse_version(Ctx& ctx, uint8_t version) {
+    if (!ctx.limits().admit(Limit::Handshake, ctx.conn.peer_key)) return "handshake rate limit";
+    auto why = fmt::format("this server speaks tacit protocol v{}, the client v{}", proto::kVersion, version);
+    ctx.reply_frame(frame_with_prefix(refusal_body(why)));
+    log_conn(ctx.conn, fmt::format("refused protocol v{}", version));
+    ctx.close_after_output("other protocol version");
+    return nullptr;
+}
+
 }  // namespace
 
 const char* handle_plain(Ctx& ctx) {
     Connection& c = ctx.conn;
     ByteView body = ctx.req.plaintext;
     // "TACT" | version | kind | payload
-    if (body.size() < 6 || as_chars(body.first(4)) != proto::kMagic || body[4] != proto::kVersion)
-        return "not a tacit v1 handshake";
+    if (body.size() < 6 || as_chars(body.first(4)) != proto::kMagic) return "not a tacit handshake";
+    if (body[4] != proto::kVersion) return refuse_version(ctx, body[4]);
     uint8_t kind = body[5];
     auto payload = body.subspan(6);
     // The key is public, but each answer is many times the request's 10

@@ -4,12 +4,17 @@
 #include <catch2/catch.hpp>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <stdexcept>
 #include <thread>
 
+#include "shared/frame_decoder.hpp"
+#include "shared/handshake.hpp"
 #include "shared/keys.hpp"
+#include "shared/protocol.hpp"
 #include "shared/unix_socket.hpp"
+#include "shared/wire.hpp"
 #include "tests/unit/temp_dir.hpp"
 #include "tui/client/conn.hpp"
 #include "tui/client/task.hpp"
@@ -133,4 +138,54 @@ TEST_CASE("a handshake the peer never answers fails through the loop's timer", "
     REQUIRE(accepted);            // it did connect; the peer just stayed silent
     REQUIRE(loop_kept_running);   // the wait was the loop's, not a blocking read
     loop.remove_fd(l.fd.get());
+}
+
+TEST_CASE("REFUSED of any version ends the handshake with the server's reason, made printable", "[client_core][version]") {
+    test::TempDir dir("refused");
+    auto l = listen_unix(dir.path + "/s.sock");
+    EventLoop loop;
+    TaskScope scope;
+    Worker worker(scope.resumer(loop));
+    UniqueFd accepted;
+    // A later server: "TACT" | 3 | 5 | str reason, with an escape sequence.
+    Writer w;
+    w.raw(as_bytes(proto::kMagic)).u8(3).u8(uint8_t(proto::Kind::Refused)).str("speaks v3 \x1b[31monly");
+    Bytes frame = frame_with_prefix(w.bytes());
+    loop.add_fd(l.fd.get(), EventLoop::Readable, [&](uint32_t) {
+        accepted = UniqueFd(::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        REQUIRE(::write(accepted.get(), frame.data(), frame.size()) == ssize_t(frame.size()));
+    });
+    auto server = ServerIdentity::generate().bundle();
+    auto conn = Conn::make(scope.resumer(loop), worker, UnixPath{dir.path + "/s.sock"}, server, 3000);
+    std::string why;
+    try {
+        run_to_end(loop, scope, [](std::shared_ptr<Conn> c) -> Task<int> {
+            co_await c->hello();
+            co_return 0;
+        }(conn));
+    } catch (const ConnError& e) {
+        why = e.what();
+    }
+    CHECK(why == "the server refused this client: speaks v3 ?[31monly");
+    CHECK(conn->state() == Conn::State::Closed);
+    loop.remove_fd(l.fd.get());
+}
+
+TEST_CASE("parse_refusal takes only a well-formed REFUSED", "[client_core][version]") {
+    auto at = [](uint8_t version, uint8_t kind, std::string_view reason) {
+        Writer w;
+        w.raw(as_bytes(proto::kMagic)).u8(version).u8(kind).str(reason);
+        return w.take();
+    };
+    CHECK(parse_refusal(refusal_body("too old")) == "too old");
+    CHECK(parse_refusal(at(7, 5, "x")) == "x");
+    CHECK_FALSE(parse_refusal(at(2, 2, "x")));                         // KEY_RESPONSE, not REFUSED
+    CHECK_FALSE(parse_refusal(at(2, 5, std::string(201, 'a'))));      // reason over 200 bytes
+    Bytes trailing = refusal_body("x");
+    trailing.push_back(0);
+    CHECK_FALSE(parse_refusal(trailing));
+    Bytes cut = refusal_body("abc");
+    cut.pop_back();
+    CHECK_FALSE(parse_refusal(cut));
+    CHECK(refusal_body(std::string(300, 'b')).size() == 6 + 2 + 200);  // the server's side is cut too
 }

@@ -331,7 +331,7 @@ TEST_CASE("sig_input layout", "[messages]") {
     Bytes tf{0x14, 0x00, 0x01, 'z'};
     Bytes got = sig_input(proto::S2C, sid, 0x0102030405060708ull, tf);
 
-    Bytes want = str_bytes("tacit v1");
+    Bytes want = str_bytes("tacit v2");
     want << std::initializer_list<uint8_t>{0x01} << sid;
     want << std::initializer_list<uint8_t>{1, 2, 3, 4, 5, 6, 7, 8} << tf;
     CHECK(got == want);

@@ -79,6 +79,10 @@ Task<Bytes> Conn::open_plain(Bytes first_body) {
     });
     auto reply = co_await FirstFrame{*this};
     if (timer_) loop_.cancel_timer(std::exchange(timer_, 0));
+    if (auto why = parse_refusal(reply)) {
+        close("the server refused this client: " + *why);
+        throw ConnError("the server refused this client: " + *why);
+    }
     co_return reply;
 }
 
@@ -263,6 +267,9 @@ void Conn::read_some() {
     }
     // Frames that came before the end are still the server's last word.
     process_frames();
+    // A server of protocol v1 answers a v2 handshake by closing in silence.
+    if (eof && state_ == State::Handshaking)
+        close("connection closed by server during the handshake (is it another tacit protocol version?)");
     if (eof && state_ != State::Closed) close("connection closed by server");
 }
 
