@@ -10,6 +10,7 @@
 #include "shared/protocol.hpp"
 #include "shared/x3dh.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/integration/raw_client.hpp"
 #include "tests/integration/raw_frames.hpp"
 
 using namespace tacit;
@@ -171,4 +172,31 @@ TEST_CASE("prekeys: a requester cannot drain a pool; the owner hears prekeys-low
         if (n.what == proto::NOTIFY_PREKEYS_LOW && n.count == 8) low = true;
     }
     CHECK(low);
+}
+
+TEST_CASE("prekeys: the client core publishes its prekeys at login and tops up on prekeys-low",
+          "[integration][prekeys][client]") {
+    TestServer s({"--prekey-fetch-rate", "1000"});
+    TestClient a(s, "alice");
+    register_login(a, "alice");
+    // The first login finds no pool on the server and uploads a batch.
+    REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK pool=20") > 0; }, 20000));
+    const auto alice = load_identity(s, a, "alice", "pw");
+    FrameConn b(s);
+    b.hello();
+    REQUIRE(b.register_user("bob", "pw", pooled_identity(1)) == proto::OK);
+    auto tb = b.login("bob", "pw", pooled_identity(1));
+    REQUIRE(tb);
+    std::set<uint32_t> ids;
+    // 11 fetches leave 9, under the low-water mark: alice is told and
+    // uploads 20 more while the test keeps its client running.
+    for (int i = 0; i < 11; ++i) {
+        auto bundle = bundle_of(fetch(b, *tb, pooled_identity(1).sign, "alice"), alice.sign, "alice");
+        REQUIRE(bundle.opk);
+        CHECK(ids.insert(bundle.opk->id).second);
+    }
+    CHECK(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK pool=29") > 0; }, 20000));
+    auto next = bundle_of(fetch(b, *tb, pooled_identity(1).sign, "alice"), alice.sign, "alice");
+    REQUIRE(next.opk);
+    CHECK(ids.insert(next.opk->id).second);
 }

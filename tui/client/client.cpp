@@ -178,6 +178,7 @@ Task<Result> Client::Impl::login(std::string user, Password password) {
     pw = std::move(keys);
     self.user_ = user;
     open_store(acct);
+    start_prekey_upload();
     co_await fetch_all();
     co_return r;
 }
