@@ -200,3 +200,19 @@ TEST_CASE("prekeys: the client core publishes its prekeys at login and tops up o
     REQUIRE(next.opk);
     CHECK(ids.insert(next.opk->id).second);
 }
+
+TEST_CASE("prekeys: after /rekey the signed prekey is signed by the new key", "[integration][prekeys][client]") {
+    TestServer s;
+    TestClient a(s, "alice");
+    register_login(a, "alice");
+    REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK") == 2; }, 20000));
+    REQUIRE(a->rekey().ok);
+    REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK") == 3; }, 20000));
+    const auto alice = load_identity(s, a, "alice", "pw");
+    FrameConn b(s);
+    b.hello();
+    REQUIRE(b.register_user("bob", "pw", pooled_identity(1)) == proto::OK);
+    auto tb = b.login("bob", "pw", pooled_identity(1));
+    REQUIRE(tb);
+    bundle_of(fetch(b, *tb, pooled_identity(1).sign, "alice"), alice.sign, "alice");
+}
