@@ -14,6 +14,7 @@
 #include "shared/messages_common.hpp"
 #include "shared/messages_group.hpp"
 #include "shared/messages_payload.hpp"
+#include "shared/messages_prekey.hpp"
 #include "shared/messages_session.hpp"
 
 namespace tacit::msg {
@@ -64,7 +65,8 @@ using AllMessages =
              Login1, Login1R, Login2, Login2R, Logout, Online, OnlineR, Msg1, Msg1R, Msg2, Msg2R,
              Update1, Update1R, Update2, GroupCreate, GroupCreateR, GroupAdd, GroupAddR,
              GroupRemove, GroupRemoveR, GroupMsg1, GroupMsg1R, GroupMsg2, GroupMsg2R,
-             GroupMsg2Batch, GroupMsg2BatchR, Ping, Pong, Notify, Error>;
+             GroupMsg2Batch, GroupMsg2BatchR, PrekeyUpload, PrekeyUploadR,
+             PrekeyFetch, PrekeyFetchR, Ping, Pong, Notify, Error>;
 
 namespace detail {
 template <class F, class... Ms> bool with_type(uint8_t t, F& f, TypeList<Ms...>) {

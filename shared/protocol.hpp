@@ -40,6 +40,8 @@ enum Type : uint8_t {
     GROUP_MSG1 = 0x1F,
     GROUP_MSG2 = 0x20,
     GROUP_MSG2_BATCH = 0x21,
+    PREKEY_UPLOAD = 0x25,
+    PREKEY_FETCH = 0x26,
     PING = 0x30,
     NOTIFY = 0x40,
     ERROR = 0xFF,
@@ -62,10 +64,13 @@ enum Status : uint8_t {
     TOO_LARGE = 12,
     STORAGE_FULL = 13,
     INTERNAL = 14,
+    NO_PREKEYS = 16,  // PREKEY_FETCH: the target never uploaded a signed prekey
 };
 std::string_view status_name(uint8_t s);
 
 enum NotifyWhat : uint8_t { NOTIFY_MAIL = 1, NOTIFY_PRESENCE = 2, NOTIFY_GROUP = 3 };
+// 4 is the groups issue's; count = one-time prekeys left (tacit-protocol(7), PREKEYS).
+constexpr uint8_t NOTIFY_PREKEYS_LOW = 5;
 
 enum Direction : uint8_t { C2S = 0, S2C = 1 };
 
@@ -82,5 +87,11 @@ constexpr size_t kMaxSig = 1024;
 constexpr size_t kPassLen = 32;             // auth value on the wire
 constexpr size_t kUpdateMaxMessages = 256;
 constexpr size_t kUpdateMaxBytes = 512 * 1024;
+// Prekeys (tacit-protocol(7), PREKEYS): one-time prekeys per PREKEY_UPLOAD,
+// kept per user at most, and the pool size below which a fetch that takes
+// one sends the owner NOTIFY prekeys-low.
+constexpr size_t kMaxPrekeysPerUpload = 100;
+constexpr size_t kMaxPrekeyPool = 200;
+constexpr size_t kPrekeyLowWater = 10;
 
 }  // namespace tacit::proto

@@ -29,6 +29,7 @@ struct Config {
     unsigned max_group_size = 1000;         // --max-group-size N
     double group_change_rate_per_min = 30;  // --group-change-rate N (per actor)
     double group_add_rate_per_min = 10;     // --group-add-rate N (per added user)
+    double prekey_fetch_rate_per_min = 5;   // --prekey-fetch-rate N (per requester and target)
     // Byte quotas on waiting mail; 0 = derived from max_db_size (Server).
     uint64_t mailbox_quota = 0;             // --mailbox-quota BYTES
     uint64_t sender_mailbox_quota = 0;      // --sender-mailbox-quota BYTES

@@ -25,6 +25,7 @@ Limits::Limits(const Config& cfg)
       register_(per_minute(cfg.register_rate_per_min)),
       group_change_(per_minute(cfg.group_change_rate_per_min)),
       group_add_(per_minute(cfg.group_add_rate_per_min)),
+      prekey_fetch_(per_minute(cfg.prekey_fetch_rate_per_min)),
       max_group_size_(cfg.max_group_size),
       max_conns_per_session_(cfg.max_conns_per_session) {
     UserBundle dummy{Bytes(kDummyRsaDer, kDummyRsaDer + kDummyRsaDerLen), crypto::X25519Key::generate().pub};
@@ -40,6 +41,7 @@ std::string_view limit_name(Limit which) {
     case Limit::Register: return "register";
     case Limit::GroupChange: return "group change";
     case Limit::GroupAdd: return "group add";
+    case Limit::PrekeyFetch: return "prekey fetch";
     }
     return "?";
 }
@@ -52,6 +54,7 @@ RateLimiter& Limits::limiter(Limit which) {
     case Limit::Register: return register_;
     case Limit::GroupChange: return group_change_;
     case Limit::GroupAdd: return group_add_;
+    case Limit::PrekeyFetch: return prekey_fetch_;
     }
     throw std::logic_error("unknown limit");
 }
@@ -67,7 +70,7 @@ bool Limits::admit(Limit which, const std::string& key) {
 }
 
 void Limits::sweep(uint64_t mono_now_ms) {
-    for (auto* rl : {&hs_addr_, &hs_total_, &login_, &register_, &group_change_, &group_add_})
+    for (auto* rl : {&hs_addr_, &hs_total_, &login_, &register_, &group_change_, &group_add_, &prekey_fetch_})
         rl->sweep(mono_now_ms);
 }
 

@@ -20,6 +20,7 @@ enum class Limit : uint8_t {
     Register,        // per peer key
     GroupChange,     // per actor
     GroupAdd,        // per added user
+    PrekeyFetch,     // per (requester, target): one-time prekeys handed out
 };
 
 class Limits {
@@ -41,7 +42,7 @@ public:
 private:
     RateLimiter& limiter(Limit which);
 
-    RateLimiter hs_addr_, hs_total_, login_, register_, group_change_, group_add_;
+    RateLimiter hs_addr_, hs_total_, login_, register_, group_change_, group_add_, prekey_fetch_;
     size_t max_group_size_, max_conns_per_session_;
     Bytes dummy_bundle_;
 };

@@ -50,6 +50,7 @@ Serves tacit clients: one epoll loop, LMDB storage, public-key work on worker th
   --max-group-size N       members a group may have (default 1000)
   --group-change-rate N    group creates, adds and removes per minute per user (default 30)
   --group-add-rate N       times per minute one user may be added to groups (default 10)
+  --prekey-fetch-rate N    one-time prekeys one user may take of another per minute (default 5)
   --threads N              worker threads signing replies and opening handshakes; 0 = on the loop thread (default: online CPUs)
   --port-file FILE         write the first TCP port (0 if none) to FILE once listening (for tests and scripts)
   -h, --help               show this help
@@ -140,6 +141,7 @@ int main(int argc, char** argv) {
         else if (a == "--max-group-size") cfg.max_group_size = unsigned(parse_num(a, val()));
         else if (a == "--group-change-rate") cfg.group_change_rate_per_min = parse_num(a, val());
         else if (a == "--group-add-rate") cfg.group_add_rate_per_min = parse_num(a, val());
+        else if (a == "--prekey-fetch-rate") cfg.prekey_fetch_rate_per_min = parse_num(a, val());
         else if (a == "--threads") {
             // 0 is allowed here, unlike parse_num's counts: no workers.
             auto v = val();

@@ -90,6 +90,34 @@ public:
         });
     }
 
+    void upload_prekeys(PrekeyUpload up, Done<PrekeysStored> done) override {
+        run(std::move(done), [&](Txn& t, PrekeysStored& r) -> uint8_t {
+            size_t fresh = 0;
+            for (const auto& o : up.opks) fresh += t.has_opk(up.user, o.id) ? 0 : 1;
+            const size_t held = t.opk_count(up.user);
+            if (held + fresh > up.max_pool) {
+                r.why = "the server holds at most " + std::to_string(up.max_pool) + " one-time prekeys per user";
+                return proto::TOO_LARGE;
+            }
+            t.put_spk(up.user, up.spk);
+            for (const auto& o : up.opks) t.put_opk(up.user, o);
+            r.pool = held + fresh;
+            return proto::OK;
+        });
+    }
+
+    void fetch_prekeys(std::string target, bool with_opk, Done<PrekeysFetched> done) override {
+        run(std::move(done), [&](Txn& t, PrekeysFetched& r) -> uint8_t {
+            if (!t.get_user(target)) return proto::NO_SUCH_USER;
+            auto spk = t.get_spk(target);
+            if (!spk) return proto::NO_PREKEYS;
+            r.bundle.spk = std::move(*spk);
+            if (with_opk) r.bundle.opk = t.take_opk(target);
+            r.left = t.opk_count(target);
+            return proto::OK;
+        });
+    }
+
     void get_user(std::string name, Done<std::optional<UserRec>> done) override {
         done(store_.read([&](Txn& t) { return t.get_user(name); }));
     }

@@ -28,6 +28,8 @@
 
 #include "shared/bytes.hpp"
 #include "shared/messages_group.hpp"
+#include "shared/messages_prekey.hpp"
+#include "shared/x3dh.hpp"
 #include "shared/protocol.hpp"
 #include "srv/store/records.hpp"
 
@@ -116,6 +118,28 @@ struct Acked : Outcome {
 
 using StoredSession = std::pair<SessionHash, SessionRec>;
 
+// PREKEY_UPLOAD (tacit-protocol(7), PREKEYS): the signed prekey replaces
+// the user's, the one-time prekeys join the pool (an id already held is
+// overwritten). TOO_LARGE, nothing stored, if the pool would pass max_pool.
+// The caller has checked the signature against the user's key.
+struct PrekeyUpload {
+    std::string user;
+    x3dh::SignedPrekey spk;
+    std::vector<msg::PrekeyOpk> opks;
+    size_t max_pool = 0;
+};
+struct PrekeysStored : Outcome {
+    size_t pool = 0;  // one-time prekeys held after the write
+};
+
+// PREKEY_FETCH: the target's signed prekey and, if with_opk, the lowest
+// one-time prekey, deleted in this same write so it is handed out once.
+// NO_SUCH_USER; NO_PREKEYS when the target never uploaded.
+struct PrekeysFetched : Outcome {
+    x3dh::PrekeyBundle bundle;
+    size_t left = 0;  // one-time prekeys still held after the write
+};
+
 class Operations {
 public:
     virtual ~Operations() = default;
@@ -135,6 +159,8 @@ public:
     virtual void put_session(SessionHash hash, SessionRec rec, Done<Outcome> done) = 0;
     // Absent hashes are no error.
     virtual void end_sessions(std::vector<SessionHash> hashes, Done<Outcome> done) = 0;
+    virtual void upload_prekeys(PrekeyUpload up, Done<PrekeysStored> done) = 0;
+    virtual void fetch_prekeys(std::string target, bool with_opk, Done<PrekeysFetched> done) = 0;
 
     // ---- reads. They see the writes made earlier in the same pass, so
     // what a reply built from them says must go out only once that pass is

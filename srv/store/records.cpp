@@ -82,6 +82,47 @@ GroupRec decode_group(ByteView v) {
     });
 }
 
+Bytes encode_spk(const x3dh::SignedPrekey& k) {
+    Writer w;
+    w.u8(kRecordVersion).u32(k.id).u64(k.created).raw(k.pub).sig(k.sig);
+    return w.take();
+}
+
+x3dh::SignedPrekey decode_spk(ByteView v) {
+    return decode_or_throw(v, "spk", [](Reader& r) {
+        x3dh::SignedPrekey k;
+        k.id = r.u32();
+        k.created = r.u64();
+        k.pub = r.fixed<32>();
+        k.sig = r.sig();
+        return k;
+    });
+}
+
+Bytes opk_prefix(std::string_view user) {
+    ByteView n = name_key(user);
+    Bytes k(n.begin(), n.end());
+    k.push_back(0);
+    return k;
+}
+
+Bytes opk_key(std::string_view user, uint32_t id) {
+    Bytes k = opk_prefix(user);
+    k.resize(k.size() + 4);
+    put_u32be(k.data() + k.size() - 4, id);
+    return k;
+}
+
+Bytes encode_opk(const Array<32>& pub) {
+    Writer w;
+    w.u8(kRecordVersion).raw(pub);
+    return w.take();
+}
+
+Array<32> decode_opk(ByteView v) {
+    return decode_or_throw(v, "opk", [](Reader& r) { return r.fixed<32>(); });
+}
+
 Bytes encode_mail(const StoredMsg& m) {
     Writer w;
     w.u8(kRecordVersion).u8(m.kind).str(m.sender).str(m.group).u64(m.received_at_ms).blob(m.enc_msg).blob(

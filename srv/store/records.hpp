@@ -9,6 +9,7 @@
 #include "shared/bytes.hpp"
 #include "shared/messages_chat.hpp"
 #include "shared/protocol.hpp"
+#include "shared/x3dh.hpp"
 
 namespace tacit::store {
 
@@ -74,6 +75,17 @@ std::string_view system_actor(std::string_view text);
 // Size of the item as UPDATE1_R encodes it (tacit-protocol(7),
 // STORED MESSAGES); the page byte limit counts these.
 size_t stored_wire_size(const StoredMsg&);
+
+// spk: username -> u8 1 | u32 id | u64 created | pub[32] | sig (the
+// signed prekey as its owner signed it, tacit-protocol(7), PREKEYS).
+Bytes encode_spk(const x3dh::SignedPrekey&);
+x3dh::SignedPrekey decode_spk(ByteView);
+// opk: username | 0x00 | u32be id -> u8 1 | pub[32]. Key order is id
+// order, so a fetch hands out the lowest id first.
+Bytes opk_prefix(std::string_view user);
+Bytes opk_key(std::string_view user, uint32_t id);
+Bytes encode_opk(const Array<32>& pub);
+Array<32> decode_opk(ByteView);
 
 // A user or group name as a key. LMDB's default key limit is 511 bytes and
 // DUPSORT data shares it; names are at most 32 bytes once handlers have

@@ -146,6 +146,8 @@ Store::Store(const Options& o) : opts_(o) {
             open("meta", 0, dbis_.meta);
             open("quota", 0, dbis_.quota);
             open("sessions", 0, dbis_.sessions);
+            open("spk", 0, dbis_.spk);
+            open("opk", 0, dbis_.opk);
             try {
                 r = open_schema(t);
                 if (r == MDB_SUCCESS) {
@@ -186,6 +188,9 @@ int Store::open_schema(MDB_txn* t) {
         tx.rebuild_mail_bytes();
         return write_version();
     }
+    // Schema 2 lacked only the prekey databases, which the open above has
+    // just created empty.
+    if (have == meta::kSchemaNoPrekeys) return write_version();
     throw StoreError("schema version " + std::to_string(have) + " in " + opts_.dir + " is not supported (want " +
                          std::to_string(meta::kSchemaVersion) + ")",
                      MDB_VERSION_MISMATCH);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "shared/bytes.hpp"
+#include "shared/messages_prekey.hpp"
 #include "srv/store/quota.hpp"
 #include "srv/store/records.hpp"
 #include "srv/store/store_error.hpp"
@@ -27,6 +28,7 @@ struct Dbis {
     unsigned users = 0, groups = 0, members = 0, member_of = 0, mailboxes = 0, mbox_count = 0, meta = 0;
     unsigned quota = 0;     // quota.hpp
     unsigned sessions = 0;  // SHA-256(token) -> SessionRec
+    unsigned spk = 0, opk = 0;  // prekeys (records.hpp), schema 3
 };
 
 namespace detail {
@@ -99,6 +101,15 @@ public:
     std::optional<SessionRec> get_session(const SessionHash& h);
     bool delete_session(const SessionHash& h);
     std::vector<std::pair<SessionHash, SessionRec>> all_sessions();
+
+    // Prekeys (srv/store/txn_prekeys.cpp). put_opk overwrites an id
+    // already held; take_opk deletes and returns the lowest id.
+    std::optional<x3dh::SignedPrekey> get_spk(std::string_view user);
+    void put_spk(std::string_view user, const x3dh::SignedPrekey&);
+    void put_opk(std::string_view user, const msg::PrekeyOpk&);
+    bool has_opk(std::string_view user, uint32_t id);
+    size_t opk_count(std::string_view user);
+    std::optional<x3dh::OneTimePrekey> take_opk(std::string_view user);
 
     // The server secret behind decoy salts (tacit-protocol(7),
     // LOGIN); created by Store at start-up.

@@ -97,6 +97,11 @@ auto samples() {
                         {"carol", bytes_of(61, 3), bytes_of(80, 4)},
                         {"dave", {}, bytes_of(80, 5)}}},
         GroupMsg2BatchR{"carol is not a member.", proto::NOT_MEMBER, pattern<16>(14)},
+        PrekeyUpload{pattern<32>(33), pattern<16>(17), 7, 1700000000, pattern<32>(90), bytes_of(384, 8),
+                     {{1, pattern<32>(1)}, {70000, pattern<32>(2)}}},
+        PrekeyUploadR{proto::TOO_LARGE, "at most 100", pattern<16>(17), 200},
+        PrekeyFetch{pattern<32>(33), "alice", pattern<16>(18)},
+        PrekeyFetchR{proto::OK, "bundle", pattern<16>(18), bytes_of(470, 9)},
         Ping{pattern<16>(15)},
         Pong{pattern<16>(15)},
         Notify{proto::NOTIFY_PRESENCE, 70000},
@@ -168,7 +173,7 @@ TEST_CASE("type numbers match tacit-protocol(7), MESSAGES", "[messages]") {
                 CHECK(M::type == t);
             }))
             ++found;
-    CHECK(found == 39);
+    CHECK(found == 43);
     CHECK_FALSE(with_message_type(0x00, [](auto) {}));
 }
 
@@ -201,6 +206,30 @@ TEST_CASE("LOGIN2_R bytes are exact", "[messages]") {
     want << std::initializer_list<uint8_t>{0x02, 0x00, 0x02, 'n', 'o', 0x00, 0x03, 0x30, 0x44, 0x02};
     CHECK(body == want);
     CHECK(decode<Login2R>(want).m == m);
+}
+
+TEST_CASE("PREKEY_UPLOAD and PREKEY_FETCH_R bytes are exact", "[messages]") {
+    PrekeyUpload u{pattern<32>(33), pattern<16>(17), 0x01020304, 0x0A0B0C0D0E0F1011ull, pattern<32>(90),
+                   bytes_of(3, 8), {{0x11223344, pattern<32>(1)}}};
+    Bytes want{proto::PREKEY_UPLOAD};
+    want << pattern<32>(33) << pattern<16>(17) << std::initializer_list<uint8_t>{1, 2, 3, 4}
+         << std::initializer_list<uint8_t>{0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11} << pattern<32>(90)
+         << std::initializer_list<uint8_t>{0, 3} << bytes_of(3, 8) << std::initializer_list<uint8_t>{0, 1}
+         << std::initializer_list<uint8_t>{0x11, 0x22, 0x33, 0x44} << pattern<32>(1);
+    CHECK(encode_body(u) == want);
+    PrekeyFetchR r{proto::NO_PREKEYS, "no", pattern<16>(18), {}};
+    Bytes want_r{0xA6, 16, 0, 2, 'n', 'o'};
+    want_r << pattern<16>(18) << std::initializer_list<uint8_t>{0, 0, 0, 0};
+    CHECK(encode_body(r) == want_r);
+    // A count of one-time prekeys the frame cannot hold fails before allocating.
+    PrekeyUpload none;
+    none.spk_sig = bytes_of(1, 1);
+    const size_t at = encode_body(none).size() - 2;
+    Bytes huge = signed_body(none);
+    CHECK_NOTHROW(decode<PrekeyUpload>(huge));
+    huge[at] = 0xFF;
+    huge[at + 1] = 0xFF;
+    CHECK_THROWS_AS(decode<PrekeyUpload>(huge), WireError);
 }
 
 TEST_CASE("NOTIFY bytes are exact", "[messages]") {

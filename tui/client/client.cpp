@@ -178,6 +178,7 @@ Task<Result> Client::Impl::login(std::string user, Password password) {
     pw = std::move(keys);
     self.user_ = user;
     open_store(acct);
+    start_prekey_upload();
     co_await fetch_all();
     co_return r;
 }
@@ -291,6 +292,7 @@ Task<Result> Client::Impl::reconnect() {
         auto l = co_await do_login(self.user_, *id, *pw);
         if (!l.ok) co_return l;
         event(Event{Event::Kind::Reconnected, {}, {}, "logged in again", {}, {}, {}, 0});
+        start_prekey_upload();
         co_await fetch_all();
     }
     co_return Result::good("reconnected");

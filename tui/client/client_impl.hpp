@@ -22,6 +22,7 @@
 #include "tui/client/client.hpp"
 #include "tui/client/conn.hpp"
 #include "tui/client/local_store.hpp"
+#include "shared/x3dh.hpp"
 #include "tui/client/password.hpp"
 #include "tui/client/task.hpp"
 #include "tui/client/worker.hpp"
@@ -51,6 +52,8 @@ struct Client::Impl {
     std::deque<msg::Notify> notes;
     // One mailbox fetch at a time: NOTIFYs during a fetch ask for one more.
     enum class Fetch { Idle, Running, RunningAgain } fetch = Fetch::Idle;
+    // One prekey upload at a time (tui/client/prekeys.cpp).
+    enum class Prekeys { Idle, Uploading } prekeys = Prekeys::Idle;
 
     Impl(Client& c, Options o) : self(c), opt(std::move(o)), files(opt.data_dir) {
         auto p = parse_endpoint(opt.server, 7700);
@@ -129,6 +132,10 @@ struct Client::Impl {
     void take_notes();
     void start_fetch();
     Task<Result> fetch_loop();
+    // tui/client/prekeys.cpp: after login and on NOTIFY prekeys-low.
+    void start_prekey_upload();
+    Task<Result> upload_prekeys();
+    Task<Result> send_prekeys(const x3dh::SignedPrekey& spk, std::vector<msg::PrekeyOpk> opks, size_t* pool);
 
     template <class Rep, class Req>
     auto ask(const Req& m, Signers s = {}, Nonce Rep::*echo = nullptr, std::optional<Nonce> expect = {}) {

@@ -17,6 +17,7 @@ void Client::Impl::take_notes() {
         auto n = notes.front();
         notes.pop_front();
         if (n.what == proto::NOTIFY_MAIL || n.what == proto::NOTIFY_GROUP) mail = true;
+        if (n.what == proto::NOTIFY_PREKEYS_LOW) start_prekey_upload();
         if (n.what == proto::NOTIFY_PRESENCE) event(Event{Event::Kind::Presence, {}, {}, {}, {}, {}, {}, n.count});
     }
     if (mail && self.token_) start_fetch();

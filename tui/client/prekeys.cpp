@@ -1,0 +1,109 @@
+// The client's prekeys (tacit-protocol(7), PREKEYS): one signed prekey and
+// a pool of one-time prekeys on the server, their private halves in the
+// encrypted local store. Every private key is committed to disk before its
+// public half is uploaded, so a crash never leaves the server handing out
+// a prekey this client cannot use. Sessions under X3DH and the ratchet are
+// not wired in yet: these keys are published, not yet used.
+//
+// Local store secrets (sealed like every secret, local_store.hpp):
+//   "prekey spk"     u32 id | u64 created | priv[32]
+//   "prekey opk ID"  priv[32]   (ID in decimal)
+//   "prekey next"    u32 the next one-time prekey id to hand out
+#include <fmt/core.h>
+
+#include "shared/clock.hpp"
+#include "tui/client/client_impl.hpp"
+
+namespace tacit::client {
+
+namespace {
+
+constexpr size_t kBatch = 20;  // one-time prekeys per top-up, above proto::kPrekeyLowWater
+constexpr std::string_view kSpkName = "prekey spk", kNextName = "prekey next";
+
+std::string opk_name(uint32_t id) { return fmt::format("prekey opk {}", id); }
+
+struct OwnSpk {
+    uint32_t id = 0;
+    uint64_t created = 0;
+    crypto::X25519Key key;
+};
+
+// The stored signed prekey, or a new one committed first.
+OwnSpk own_spk(LocalStore& store) {
+    if (auto s = store.get_secret(std::string(kSpkName)); s && s->size() == 44) {
+        Reader r(*s);
+        OwnSpk o;
+        o.id = r.u32();
+        o.created = r.u64();
+        o.key = crypto::X25519Key::from_private(r.raw_view(32));
+        return o;
+    }
+    OwnSpk o{1, uint64_t(wall_ms() / 1000), crypto::X25519Key::generate()};
+    Writer w;
+    w.reserve(44).u32(o.id).u64(o.created).raw(o.key.priv);
+    Bytes b = w.take();
+    store.put_secret(std::string(kSpkName), b);
+    wipe(b.data(), b.size());
+    return o;
+}
+
+// kBatch fresh one-time prekeys, their private halves and the next id
+// committed before they are returned for upload.
+std::vector<msg::PrekeyOpk> new_opks(LocalStore& store) {
+    uint32_t next = 1;
+    if (auto s = store.get_secret(std::string(kNextName)); s && s->size() == 4) next = get_u32be(s->data());
+    std::vector<msg::PrekeyOpk> out;
+    for (size_t i = 0; i < kBatch; ++i, ++next) {
+        auto k = crypto::X25519Key::generate();
+        store.put_secret(opk_name(next), k.priv);
+        out.push_back(msg::PrekeyOpk{next, k.pub});
+    }
+    uint8_t b[4];
+    put_u32be(b, next);
+    store.put_secret(std::string(kNextName), ByteView(b, 4));
+    return out;
+}
+
+}  // namespace
+
+void Client::Impl::start_prekey_upload() {
+    if (prekeys != Prekeys::Idle || !store || !self.token_) return;
+    prekeys = Prekeys::Uploading;
+    background(upload_prekeys(), "could not upload prekeys");
+}
+
+// Publishes the signed prekey; tops up the pool when the server holds
+// fewer than proto::kPrekeyLowWater one-time prekeys.
+Task<Result> Client::Impl::upload_prekeys() {
+    struct Done {
+        Prekeys& p;
+        ~Done() { p = Prekeys::Idle; }
+    } done{prekeys};
+    auto own = own_spk(*store);
+    auto spk = x3dh::sign_prekey(id->sign, self.user_, own.id, own.created, own.key.pub);
+    size_t pool = 0;
+    auto first = send_prekeys(spk, {}, &pool);
+    auto r = co_await first;
+    if (!r.ok || pool >= proto::kPrekeyLowWater) co_return r;
+    auto topping = send_prekeys(spk, new_opks(*store), &pool);
+    co_return co_await topping;
+}
+
+Task<Result> Client::Impl::send_prekeys(const x3dh::SignedPrekey& spk, std::vector<msg::PrekeyOpk> opks,
+                                        size_t* pool) {
+    if (!self.token_) co_return Result::fail(proto::AUTH_FAILED, "not logged in");
+    msg::PrekeyUpload m;
+    m.token = *self.token_;
+    m.nonce = fresh_nonce();
+    m.spk_id = spk.id;
+    m.spk_created = spk.created;
+    m.spk_pub = spk.pub;
+    m.spk_sig = spk.sig;
+    m.opks = std::move(opks);
+    auto r = co_await ask<msg::PrekeyUploadR>(m, signed_by_me(), &msg::PrekeyUploadR::nonce);
+    if (r.ok()) *pool = r.m->pool;
+    co_return r.res;
+}
+
+}  // namespace tacit::client
