@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "shared/channel.hpp"
+#include "shared/crypto.hpp"
 #include "shared/frame_decoder.hpp"
 #include "shared/handshake.hpp"
 #include "shared/protocol.hpp"
@@ -65,6 +66,28 @@ struct Sealing {
     std::function<void(bool committed)> after;
 };
 
+// A logged-in signed request whose signature the crypto pool is checking
+// (Server::dispatch). Nothing more on its connection is read or handled
+// until the result is back, so no later frame overtakes it.
+enum class VerifyWait : uint8_t {
+    None,
+    Inline,    // queued, not yet known to run on a worker (CryptoPool::run may run it here and now)
+    Detached,  // on a worker: its result comes back through post()
+};
+
+// What the pool found for that request, kept while its handler runs:
+// Ctx::verify answers from it when asked about the same signature over
+// the same input with the same key, and verifies itself otherwise.
+struct Preverified {
+    uint8_t type = 0;
+    Secret plaintext;  // type | fields | sigs: it may carry key material
+    uint64_t seq = 0;
+    size_t signed_len = 0;
+    Bytes sig;
+    std::shared_ptr<const crypto::PkKey> key;
+    bool ok = false;
+};
+
 struct LoginPending {
     std::string user;
     Nonce nonce1{}, nonce2{};
@@ -99,6 +122,8 @@ struct Connection {
     bool renew1_done = false;
     bool renew_pending = false;  // RENEW2 accepted; any client frame before RENEW2_R closes
     std::optional<UpdatePage> page;
+    VerifyWait verify_wait = VerifyWait::None;
+    std::optional<Preverified> preverified;
     // The pre-login budget (tacitd(8); kPreLoginFrames in srv/server.cpp),
     // counted since the channel opened or the last signature that verified.
     unsigned prelogin_frames = 0, prelogin_bad_sigs = 0;

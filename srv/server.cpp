@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fmt/core.h>
 
+#include "shared/batch_sig.hpp"
 #include "shared/clock.hpp"
 #include "shared/messages.hpp"
 #include "shared/names.hpp"
@@ -232,11 +233,13 @@ void Server::on_io(uint64_t id, uint32_t events) {
         if (events & EventLoop::Closed) return close(*c, "peer closed");
         return update_interest(*c);
     }
-    if (c->backlog) return;  // frames already read wait for drain()
+    // Frames already read wait for drain(), or for the pool's verify.
+    if (c->backlog || c->verify_wait != VerifyWait::None) return;
     if (events & (EventLoop::Readable | EventLoop::Closed)) {
         uint8_t buf[kReadChunk];
         size_t total = 0;
-        while (!c->dead && !c->backlog && !c->closing && total < kReadPerEvent) {
+        while (!c->dead && !c->backlog && !c->closing && c->verify_wait == VerifyWait::None &&
+               total < kReadPerEvent) {
             ssize_t n = ::read(c->fd.get(), buf, sizeof buf);
             if (n > 0) {
                 total += size_t(n);
@@ -261,7 +264,7 @@ void Server::on_io(uint64_t id, uint32_t events) {
 
 void Server::drain(Connection& c) {
     Bytes body;
-    while (!c.dead && !c.closing) {
+    while (!c.dead && !c.closing && c.verify_wait == VerifyWait::None) {
         if (c.frames_this_pass >= kMaxFramesPerPass) return set_backlog(c, true);
         auto r = c.decoder.next(body);
         if (r == FrameDecoder::Result::NeedMore) return set_backlog(c, false);
@@ -304,7 +307,8 @@ void Server::set_backlog(Connection& c, bool on) {
 
 void Server::update_interest(Connection& c) {
     if (c.dead) return;
-    uint32_t mask = (c.backlog || c.closing ? 0u : uint32_t(EventLoop::Readable)) |
+    const bool hold = c.backlog || c.closing || c.verify_wait != VerifyWait::None;
+    uint32_t mask = (hold ? 0u : uint32_t(EventLoop::Readable)) |
                     (c.want_write ? uint32_t(EventLoop::Writable) : 0u);
     loop_.modify_fd(c.fd.get(), mask);
 }
@@ -418,6 +422,73 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     }
     if (st == ST_OPEN && h->signed_req && c.prelogin_bad_sigs >= kPreLoginBadSigs)
         return close_after_output(c, "pre-login budget spent: too many bad signatures");
+    if (st == ST_LOGGED_IN && h->signed_req && preverify(c, pt, seq)) return;
+    handle(c, *h, pt, seq);
+}
+
+// Hands a logged-in request's signature (the session key's) to the pool
+// and holds the connection until the result is back (on_preverified): the
+// RSA-PSS verify is the costliest part of most requests. true: the request
+// is handled then, not now. A signature the pool cannot see (no session
+// key, a request that does not parse) is left to the handler.
+bool Server::preverify(Connection& c, ByteView pt, uint64_t seq) {
+    if (pool_.threads() == 0 || !c.session || !c.session->key) return false;
+    auto rs = request_sig(pt);
+    if (!rs) return false;
+    Preverified p;
+    p.type = pt[0];
+    p.plaintext = Secret(pt);
+    p.seq = seq;
+    p.signed_len = rs->signed_len;
+    p.sig = std::move(rs->sig);
+    p.key = c.session->key;
+    Bytes in = msg::sig_input(proto::C2S, c.session_id, seq, pt.first(rs->signed_len));
+    // A worker parses its own copy of the key: mbedTLS contexts are not
+    // shared between threads (srv/crypto_pool.hpp).
+    Bytes der = p.key->public_der();
+    Bytes sig = p.sig;
+    c.preverified = std::move(p);
+    c.verify_wait = VerifyWait::Inline;
+    update_interest(c);
+    pool_.run([this, id = c.id, in = std::move(in), der = std::move(der),
+               sig = std::move(sig)](const ServerIdentity&) -> CryptoPool::Done {
+        bool ok = false;
+        try {
+            auto key = crypto::PkKey::parse_public_der(der);
+            ok = key && key->verify(in, sig);
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "tacitd: verifying failed: {}\n", e.what());
+        }
+        return [this, id, ok] { on_preverified(id, ok); };
+    });
+    if (c.verify_wait == VerifyWait::Inline) c.verify_wait = VerifyWait::Detached;
+    return true;
+}
+
+// The pool's answer, on the loop thread: the held request is handled now,
+// then the frames that waited behind it.
+void Server::on_preverified(uint64_t conn_id, bool ok) {
+    Connection* c = conn(conn_id);
+    if (!c || !c->preverified) return;
+    const bool detached = c->verify_wait == VerifyWait::Detached;
+    c->verify_wait = VerifyWait::None;
+    c->preverified->ok = ok;
+    if (!c->closing) {
+        const Preverified& p = *c->preverified;
+        if (const HandlerEntry* h = find_handler(p.type)) handle(*c, *h, p.plaintext.view(), p.seq);
+    }
+    c->preverified.reset();
+    if (!detached || c->dead) return;  // run inline: dispatch's drain goes on
+    update_interest(*c);
+    if (c->closing) return;
+    c->frames_this_pass = 0;
+    drain(*c);
+}
+
+void Server::handle(Connection& c, const HandlerEntry& hr, ByteView pt, uint64_t seq) {
+    const HandlerEntry* h = &hr;
+    Request req{pt[0], pt, seq};
+    Ctx ctx(services_, c, req);
     // The closed error boundary: nothing a handler throws goes further.
     const size_t owed = c.pending.size();
     try {
@@ -472,9 +543,15 @@ void Server::before_sleep() {
     const bool committed = finish_store_pass();
     // Flushing may queue more (a renewal switching keys does not, but NOTIFY
     // from a presence change might), so loop until quiet.
-    while (!outbox_.idle()) {
-        for (auto id : outbox_.take_flush())
-            if (Connection* c = conn(id)) flush(*c, committed);
+    // The pass's signatures go to the pool once all is flushed; with no
+    // workers they are made here, and what they free is flushed too.
+    for (;;) {
+        while (!outbox_.idle()) {
+            for (auto id : outbox_.take_flush())
+                if (Connection* c = conn(id)) flush(*c, committed);
+        }
+        if (to_sign_.empty()) break;
+        sign_batch();
     }
     // Reaped here, never inside their own callbacks (redis freeClientAsync).
     for (auto id : dead_) conns_.erase(id);
@@ -533,22 +610,39 @@ void Server::request_signatures(Connection& c) {
         if (s.state == Sealing::State::Unsigned) {
             Bytes in = msg::sig_input(proto::S2C, c.session_id, seq, s.body);
             s.state = Sealing::State::Signing;
-            std::weak_ptr<Sealing> w = sp;
-            pool_.run([this, id = c.id, w, in = std::move(in)](const ServerIdentity& keys) -> CryptoPool::Done {
-                Bytes sig;
-                try {
-                    sig = keys.sign.sign(in);
-                } catch (const std::exception& e) {
-                    // Only a bug or exhausted memory: the empty signature
-                    // closes the reply's connection (seal_ready).
-                    fmt::print(stderr, "tacitd: signing failed: {}\n", e.what());
-                }
-                return [this, id, w, sig = std::move(sig)]() mutable { on_signed(id, w, std::move(sig)); };
-            });
+            to_sign_.push_back(ToSign{c.id, sp, std::move(in)});
+            if (!cfg_.batch_sign) sign_batch();  // a tree of one, as each reply its own signature
         }
         if (s.frame && !s.raw) ++seq;
         if (s.after) break;
     }
+}
+
+// Hands the pool what this pass asked to sign, as one batch: a Merkle
+// tree over the signature inputs and one P-256 signature on its root
+// (shared/batch_sig.hpp, tacit-protocol(7) "Batch signatures"); each reply
+// gets its proof in the sig field.
+void Server::sign_batch() {
+    if (to_sign_.empty()) return;
+    auto batch = std::make_shared<std::vector<ToSign>>(std::exchange(to_sign_, {}));
+    std::vector<Bytes> inputs;
+    inputs.reserve(batch->size());
+    for (auto& t : *batch) inputs.push_back(std::move(t.input));
+    pool_.run([this, batch, inputs = std::move(inputs)](const ServerIdentity& keys) -> CryptoPool::Done {
+        std::vector<Bytes> proofs;
+        try {
+            proofs = batch::sign(keys.sign, inputs);
+        } catch (const std::exception& e) {
+            // Only a bug or exhausted memory: the empty signatures close
+            // the replies' connections (seal_ready).
+            fmt::print(stderr, "tacitd: signing failed: {}\n", e.what());
+            proofs.assign(batch->size(), Bytes());
+        }
+        return [this, batch, proofs = std::move(proofs)]() mutable {
+            for (size_t i = 0; i < batch->size(); ++i)
+                on_signed((*batch)[i].conn_id, (*batch)[i].sealing, std::move(proofs[i]));
+        };
+    });
 }
 
 // A worker's signature, on the loop thread. The connection may be gone
