@@ -234,12 +234,11 @@ void Server::on_io(uint64_t id, uint32_t events) {
         return update_interest(*c);
     }
     // Frames already read wait for drain(), or for the pool's verify.
-    if (c->backlog || c->verify_wait != VerifyWait::None) return;
+    if (c->backlog || c->held_full()) return;
     if (events & (EventLoop::Readable | EventLoop::Closed)) {
         uint8_t buf[kReadChunk];
         size_t total = 0;
-        while (!c->dead && !c->backlog && !c->closing && c->verify_wait == VerifyWait::None &&
-               total < kReadPerEvent) {
+        while (!c->dead && !c->backlog && !c->closing && !c->held_full() && total < kReadPerEvent) {
             ssize_t n = ::read(c->fd.get(), buf, sizeof buf);
             if (n > 0) {
                 total += size_t(n);
@@ -264,7 +263,12 @@ void Server::on_io(uint64_t id, uint32_t events) {
 
 void Server::drain(Connection& c) {
     Bytes body;
-    while (!c.dead && !c.closing && c.verify_wait == VerifyWait::None) {
+    draining_ = true;
+    struct Done {
+        bool& flag;
+        ~Done() { flag = false; }
+    } done{draining_};
+    while (!c.dead && !c.closing && !c.held_full()) {
         if (c.frames_this_pass >= kMaxFramesPerPass) return set_backlog(c, true);
         auto r = c.decoder.next(body);
         if (r == FrameDecoder::Result::NeedMore) return set_backlog(c, false);
@@ -307,7 +311,7 @@ void Server::set_backlog(Connection& c, bool on) {
 
 void Server::update_interest(Connection& c) {
     if (c.dead) return;
-    const bool hold = c.backlog || c.closing || c.verify_wait != VerifyWait::None;
+    const bool hold = c.backlog || c.closing || c.held_full();
     uint32_t mask = (hold ? 0u : uint32_t(EventLoop::Readable)) |
                     (c.want_write ? uint32_t(EventLoop::Writable) : 0u);
     loop_.modify_fd(c.fd.get(), mask);
@@ -367,6 +371,16 @@ void Server::close(Connection& c, const char* why) {
 // and frames that wait behind it are never answered.
 void Server::close_after_output(Connection& c, const char* why) {
     if (c.dead) return;
+    // Frames held for their signature checks came first: the close waits
+    // behind them (run_held). One being handled now is not waited for.
+    if (!c.held.empty() && !c.preverified) {
+        if (c.held.back().close_why) return;
+        Preverified p;
+        p.close_why = why;
+        c.held.push_back(std::move(p));
+        update_interest(c);
+        return;
+    }
     if (!c.owes_output()) return close(c, why);
     log_conn(c, fmt::format("closing: {}", why));
     c.closing = true;
@@ -399,10 +413,15 @@ void Server::on_sealed(Connection& c, ByteView body) {
         Ctx ctx(services_, c, req);
         if (const char* why = complete_resume(ctx)) return close(c, why);
     }
-    dispatch(c, pt->view(), seq);
+    // Behind a held frame: in line, its signature checked meanwhile.
+    if (!c.held.empty()) {
+        hold_frame(c, pt->view(), seq, true);
+        return;
+    }
+    dispatch(c, pt->view(), seq, false);
 }
 
-void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
+void Server::dispatch(Connection& c, ByteView pt, uint64_t seq, bool from_held) {
     if (pt.empty()) return close_after_output(c, "empty message");
     if (!c.logged_in() && ++c.prelogin_frames > kPreLoginFrames)
         return close_after_output(c, "pre-login budget spent: too many frames");
@@ -422,35 +441,42 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     }
     if (st == ST_OPEN && h->signed_req && c.prelogin_bad_sigs >= kPreLoginBadSigs)
         return close_after_output(c, "pre-login budget spent: too many bad signatures");
-    if (st == ST_LOGGED_IN && h->signed_req && preverify(c, pt, seq)) return;
+    if (!from_held && st == ST_LOGGED_IN && h->signed_req && hold_frame(c, pt, seq, false)) return;
     handle(c, *h, pt, seq);
 }
 
-// Hands a logged-in request's signature (the session key's) to the pool
-// and holds the connection until the result is back (on_preverified): the
-// RSA-PSS verify is the costliest part of most requests. true: the request
-// is handled then, not now. A signature the pool cannot see (no session
-// key, a request that does not parse) is left to the handler.
-bool Server::preverify(Connection& c, ByteView pt, uint64_t seq) {
-    if (pool_.threads() == 0 || !c.session || !c.session->key) return false;
-    auto rs = request_sig(pt);
-    if (!rs) return false;
+// Puts a frame in c's line of held frames, handing its signature (the
+// session key's) to the pool if it is a logged-in signed request: the
+// RSA-PSS verify is the costliest part of most requests. Without always,
+// only such a request is held; true: it is handled later (run_held). A
+// signature the pool cannot see (no session key, a request that does not
+// parse) is left to the handler.
+bool Server::hold_frame(Connection& c, ByteView pt, uint64_t seq, bool always) {
     Preverified p;
-    p.type = pt[0];
-    p.plaintext = Secret(pt);
+    p.type = pt.empty() ? 0 : pt[0];
     p.seq = seq;
-    p.signed_len = rs->signed_len;
-    p.sig = std::move(rs->sig);
-    p.key = c.session->key;
-    Bytes in = msg::sig_input(proto::C2S, c.session_id, seq, pt.first(rs->signed_len));
-    // A worker parses its own copy of the key: mbedTLS contexts are not
-    // shared between threads (srv/crypto_pool.hpp).
-    Bytes der = p.key->public_der();
-    Bytes sig = p.sig;
-    c.preverified = std::move(p);
-    c.verify_wait = VerifyWait::Inline;
-    update_interest(c);
-    pool_.run([this, id = c.id, in = std::move(in), der = std::move(der),
+    const HandlerEntry* h = pt.empty() ? nullptr : find_handler(pt[0]);
+    std::optional<RequestSig> rs;
+    if (pool_.threads() > 0 && c.logged_in() && h && h->signed_req && c.session && c.session->key)
+        rs = request_sig(pt);
+    if (!rs && !always) return false;
+    p.plaintext = Secret(pt);
+    Bytes in, der, sig;
+    if (rs) {
+        p.check = Preverified::Check::Running;
+        p.signed_len = rs->signed_len;
+        p.sig = std::move(rs->sig);
+        p.key = c.session->key;
+        in = msg::sig_input(proto::C2S, c.session_id, seq, pt.first(rs->signed_len));
+        // A worker parses its own copy of the key: mbedTLS contexts are not
+        // shared between threads (srv/crypto_pool.hpp).
+        der = p.key->public_der();
+        sig = p.sig;
+    }
+    c.held.push_back(std::move(p));
+    if (c.held_full()) update_interest(c);
+    if (!rs) return true;
+    pool_.run([this, id = c.id, seq, in = std::move(in), der = std::move(der),
                sig = std::move(sig)](const ServerIdentity&) -> CryptoPool::Done {
         bool ok = false;
         try {
@@ -459,30 +485,44 @@ bool Server::preverify(Connection& c, ByteView pt, uint64_t seq) {
         } catch (const std::exception& e) {
             fmt::print(stderr, "tacitd: verifying failed: {}\n", e.what());
         }
-        return [this, id, ok] { on_preverified(id, ok); };
+        return [this, id, seq, ok] { on_preverified(id, seq, ok); };
     });
-    if (c.verify_wait == VerifyWait::Inline) c.verify_wait = VerifyWait::Detached;
     return true;
 }
 
-// The pool's answer, on the loop thread: the held request is handled now,
-// then the frames that waited behind it.
-void Server::on_preverified(uint64_t conn_id, bool ok) {
+// The pool's answer, on the loop thread (or at once, when the pool ran the
+// job itself): the held frames now ready are handled in order, then the
+// frames that waited in the decoder.
+void Server::on_preverified(uint64_t conn_id, uint64_t seq, bool ok) {
     Connection* c = conn(conn_id);
-    if (!c || !c->preverified) return;
-    const bool detached = c->verify_wait == VerifyWait::Detached;
-    c->verify_wait = VerifyWait::None;
-    c->preverified->ok = ok;
-    if (!c->closing) {
-        const Preverified& p = *c->preverified;
-        if (const HandlerEntry* h = find_handler(p.type)) handle(*c, *h, p.plaintext.view(), p.seq);
-    }
-    c->preverified.reset();
-    if (!detached || c->dead) return;  // run inline: dispatch's drain goes on
+    if (!c) return;
+    for (auto& p : c->held)
+        if (p.seq == seq && p.check == Preverified::Check::Running) {
+            p.check = Preverified::Check::Done;
+            p.ok = ok;
+        }
+    run_held(*c);
+    if (c->dead || c->closing || draining_) return;  // inside drain: it goes on
     update_interest(*c);
-    if (c->closing) return;
+    if (c->backlog || c->held_full()) return;
     c->frames_this_pass = 0;
     drain(*c);
+}
+
+void Server::run_held(Connection& c) {
+    while (!c.dead && !c.held.empty() && c.held.front().ready()) {
+        if (c.closing) return c.held.clear();
+        // RENEW2 was handled; the frames behind it break the renewal.
+        if (c.renew_pending) return close(c, "frame during key renewal");
+        if (const char* why = c.held.front().close_why) {
+            c.held.clear();
+            return close_after_output(c, why);
+        }
+        c.preverified = std::move(c.held.front());
+        c.held.pop_front();
+        dispatch(c, c.preverified->plaintext.view(), c.preverified->seq, true);
+        c.preverified.reset();
+    }
 }
 
 void Server::handle(Connection& c, const HandlerEntry& hr, ByteView pt, uint64_t seq) {
@@ -544,13 +584,16 @@ void Server::before_sleep() {
     // Flushing may queue more (a renewal switching keys does not, but NOTIFY
     // from a presence change might), so loop until quiet.
     // The pass's signatures go to the pool once all is flushed; with no
-    // workers they are made here, and what they free is flushed too.
+    // workers they are made here, and what they free is flushed too. While
+    // every worker is signing a batch, the signatures asked for meanwhile
+    // wait and grow the next one (a group commit of signatures): an idle
+    // server signs each reply at once, a busy one once per batch.
     for (;;) {
         while (!outbox_.idle()) {
             for (auto id : outbox_.take_flush())
                 if (Connection* c = conn(id)) flush(*c, committed);
         }
-        if (to_sign_.empty()) break;
+        if (to_sign_.empty() || batches_signing_ >= std::max(1u, pool_.threads())) break;
         sign_batch();
     }
     // Reaped here, never inside their own callbacks (redis freeClientAsync).
@@ -628,6 +671,7 @@ void Server::sign_batch() {
     std::vector<Bytes> inputs;
     inputs.reserve(batch->size());
     for (auto& t : *batch) inputs.push_back(std::move(t.input));
+    ++batches_signing_;
     pool_.run([this, batch, inputs = std::move(inputs)](const ServerIdentity& keys) -> CryptoPool::Done {
         std::vector<Bytes> proofs;
         try {
@@ -639,6 +683,7 @@ void Server::sign_batch() {
             proofs.assign(batch->size(), Bytes());
         }
         return [this, batch, proofs = std::move(proofs)]() mutable {
+            --batches_signing_;
             for (size_t i = 0; i < batch->size(); ++i)
                 on_signed((*batch)[i].conn_id, (*batch)[i].sealing, std::move(proofs[i]));
         };

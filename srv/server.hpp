@@ -52,9 +52,10 @@ private:
     void update_interest(Connection& c);
     void on_frame(Connection& c, Bytes& body);
     void on_sealed(Connection& c, ByteView body);
-    void dispatch(Connection& c, ByteView pt, uint64_t seq);
-    bool preverify(Connection& c, ByteView pt, uint64_t seq);
-    void on_preverified(uint64_t conn_id, bool ok);
+    void dispatch(Connection& c, ByteView pt, uint64_t seq, bool from_held);
+    bool hold_frame(Connection& c, ByteView pt, uint64_t seq, bool always);
+    void on_preverified(uint64_t conn_id, uint64_t seq, bool ok);
+    void run_held(Connection& c);
     void handle(Connection& c, const HandlerEntry& h, ByteView pt, uint64_t seq);
     void fail_request(Ctx& ctx, const HandlerEntry& h, size_t owed, std::string_view what,
                       std::string_view shown);
@@ -93,6 +94,8 @@ private:
         Bytes input;
     };
     std::vector<ToSign> to_sign_;
+    unsigned batches_signing_ = 0;  // batches with the pool
+    bool draining_ = false;  // inside drain(): a verify the pool ran at once must not drain again
     std::set<uint64_t> backlog_;  // connections with frames read but not yet handled
     EventLoop::TimerId drain_timer_ = 0;
     uint64_t next_id_ = 1;
