@@ -51,7 +51,7 @@ Serves tacit clients: one epoll loop, LMDB storage, public-key work on worker th
   --group-change-rate N    group creates, adds and removes per minute per user (default 30)
   --group-add-rate N       times per minute one user may be added to groups (default 10)
   --threads N              worker threads signing replies, verifying requests, opening handshakes; 0 = on the loop thread (default: online CPUs)
-  --batch-sign on|off      one signature per loop pass over all its signed replies (default on)
+  --batch-sign on|off      one signature per batch of signed replies, not per reply (default on)
   --port-file FILE         write the first TCP port (0 if none) to FILE once listening (for tests and scripts)
   -h, --help               show this help
   -V, --version            show the version
