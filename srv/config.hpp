@@ -37,6 +37,10 @@ struct Config {
     // --threads N: the crypto pool's workers (srv/crypto_pool.hpp); 0 does
     // its work on the loop thread. Set from the online CPUs in srv/main.cpp.
     unsigned threads = 1;
+    // --batch-sign on|off: one P-256 signature per loop pass over the
+    // Merkle root of its signed replies (tacit-protocol(7), "Batch
+    // signatures"); off signs each reply's one-leaf tree on its own.
+    bool batch_sign = true;
 };
 
 }  // namespace tacit::srv

@@ -1,6 +1,7 @@
 // One client connection: socket buffers, channel state, and the per-
 // connection protocol state that handlers keep between requests.
 #pragma once
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "shared/channel.hpp"
+#include "shared/crypto.hpp"
 #include "shared/frame_decoder.hpp"
 #include "shared/handshake.hpp"
 #include "shared/protocol.hpp"
@@ -65,6 +67,33 @@ struct Sealing {
     std::function<void(bool committed)> after;
 };
 
+// A sealed frame opened but not yet handled, because a logged-in signed
+// request before it (or it itself) has its signature with the crypto pool
+// (Server::hold_frame). Frames are handled strictly in arrival order, each
+// once its own check is back, so none overtakes another; meanwhile the
+// pool checks the signatures of up to kMaxHeld pipelined requests at once.
+struct Preverified {
+    enum class Check : uint8_t {
+        None,     // no pool check (an unsigned frame, or one the handler verifies)
+        Running,  // with the pool
+        Done,     // ok holds the result
+    };
+    uint8_t type = 0;
+    Secret plaintext;  // type | fields | sigs: it may carry key material
+    uint64_t seq = 0;
+    Check check = Check::None;
+    size_t signed_len = 0;
+    Bytes sig;
+    std::shared_ptr<const crypto::PkKey> key;
+    bool ok = false;
+    // Not a frame: where the connection was to close (a frame that did not
+    // open, end of file), kept in line so the frames before it are still
+    // answered first.
+    const char* close_why = nullptr;
+    bool ready() const { return check != Check::Running; }
+};
+inline constexpr size_t kMaxHeld = 16;  // as kMaxFramesPerPass (srv/server.cpp)
+
 struct LoginPending {
     std::string user;
     Nonce nonce1{}, nonce2{};
@@ -99,6 +128,8 @@ struct Connection {
     bool renew1_done = false;
     bool renew_pending = false;  // RENEW2 accepted; any client frame before RENEW2_R closes
     std::optional<UpdatePage> page;
+    std::deque<Preverified> held;            // in arrival order
+    std::optional<Preverified> preverified;  // the held frame being handled (Ctx::verify)
     // The pre-login budget (tacitd(8); kPreLoginFrames in srv/server.cpp),
     // counted since the channel opened or the last signature that verified.
     unsigned prelogin_frames = 0, prelogin_bad_sigs = 0;
@@ -110,6 +141,9 @@ struct Connection {
     // Replies queued, built or written but not yet all sent.
     bool owes_output() const { return !pending.empty() || !sealing.empty() || out_pending() > 0; }
     bool logged_in() const { return state == ConnState::LoggedIn; }
+    // Nothing more is read while the line of held frames is full or ends
+    // in a close.
+    bool held_full() const { return held.size() >= kMaxHeld || (!held.empty() && held.back().close_why); }
 };
 
 }  // namespace tacit::srv

@@ -1,7 +1,8 @@
 // The crypto pool (--threads, tacitd(8)): a fixed set of worker threads
 // that do the server's costly public-key work, so one tacitd uses every
-// core: the P-256 signature on each signed reply, and the ECIES and X25519
-// of HELLO and RESUME. mbedTLS 2.28 contexts are not shared between
+// core: the P-256 signature on each signed reply, the RSA-PSS verify of a
+// logged-in user's signed request (Server::preverify), and the ECIES and
+// X25519 of HELLO, RESUME and RENEW2. mbedTLS 2.28 contexts are not shared between
 // threads (the signing key's group caches its comb table on first use), so
 // each worker owns its own parsed copy of the server keys; only the process
 // DRBG is shared, and mbedtls_ctr_drbg_random locks it (shared/drbg.cpp).

@@ -154,6 +154,14 @@ const HandlerEntry* find_handler(std::string_view name);  // "PING", "MSG1", ...
 // carries); nullopt when it does not parse.
 std::optional<Nonce> request_nonce(ByteView plaintext);
 
+// The first signature of a request that parses as its type and carries one,
+// with the bytes of type | fields it covers; nullopt otherwise.
+struct RequestSig {
+    size_t signed_len;
+    Bytes sig;
+};
+std::optional<RequestSig> request_sig(ByteView plaintext);
+
 // The handshake (srv/handlers/handshake.cpp), before the channel: each
 // returns why the connection must close now, or nullptr.
 // handle_plain: a plaintext frame (KEY_REQUEST, HELLO, RESUME); ctx.req

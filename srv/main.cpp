@@ -51,7 +51,8 @@ Serves tacit clients: one epoll loop, LMDB storage, public-key work on worker th
   --group-change-rate N    group creates, adds and removes per minute per user (default 30)
   --group-add-rate N       times per minute one user may be added to groups (default 10)
   --prekey-fetch-rate N    one-time prekeys one user may take of another per minute (default 5)
-  --threads N              worker threads signing replies and opening handshakes; 0 = on the loop thread (default: online CPUs)
+  --threads N              worker threads signing replies, verifying requests, opening handshakes; 0 = on the loop thread (default: online CPUs)
+  --batch-sign on|off      one signature per batch of signed replies, not per reply (default on)
   --port-file FILE         write the first TCP port (0 if none) to FILE once listening (for tests and scripts)
   -h, --help               show this help
   -V, --version            show the version
@@ -149,6 +150,10 @@ int main(int argc, char** argv) {
             unsigned long n = std::strtoul(v.c_str(), &end, 10);
             if (v.empty() || v[0] == '-' || *end || n > 256) fatal("--threads takes a whole number from 0 to 256");
             cfg.threads = unsigned(n);
+        } else if (a == "--batch-sign") {
+            auto v = val();
+            if (v != "on" && v != "off") fatal("--batch-sign takes on or off");
+            cfg.batch_sign = v == "on";
         } else if (a == "--port-file") port_file = val();
         else fatal(fmt::format("unknown option {} (see --help)", a));
     }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fmt/core.h>
 
+#include "shared/batch_sig.hpp"
 #include "shared/clock.hpp"
 #include "shared/messages.hpp"
 #include "shared/names.hpp"
@@ -233,11 +234,12 @@ void Server::on_io(uint64_t id, uint32_t events) {
         if (events & EventLoop::Closed) return close(*c, "peer closed");
         return update_interest(*c);
     }
-    if (c->backlog) return;  // frames already read wait for drain()
+    // Frames already read wait for drain(), or for the pool's verify.
+    if (c->backlog || c->held_full()) return;
     if (events & (EventLoop::Readable | EventLoop::Closed)) {
         uint8_t buf[kReadChunk];
         size_t total = 0;
-        while (!c->dead && !c->backlog && !c->closing && total < kReadPerEvent) {
+        while (!c->dead && !c->backlog && !c->closing && !c->held_full() && total < kReadPerEvent) {
             ssize_t n = ::read(c->fd.get(), buf, sizeof buf);
             if (n > 0) {
                 total += size_t(n);
@@ -262,7 +264,12 @@ void Server::on_io(uint64_t id, uint32_t events) {
 
 void Server::drain(Connection& c) {
     Bytes body;
-    while (!c.dead && !c.closing) {
+    draining_ = true;
+    struct Done {
+        bool& flag;
+        ~Done() { flag = false; }
+    } done{draining_};
+    while (!c.dead && !c.closing && !c.held_full()) {
         if (c.frames_this_pass >= kMaxFramesPerPass) return set_backlog(c, true);
         auto r = c.decoder.next(body);
         if (r == FrameDecoder::Result::NeedMore) return set_backlog(c, false);
@@ -305,7 +312,8 @@ void Server::set_backlog(Connection& c, bool on) {
 
 void Server::update_interest(Connection& c) {
     if (c.dead) return;
-    uint32_t mask = (c.backlog || c.closing ? 0u : uint32_t(EventLoop::Readable)) |
+    const bool hold = c.backlog || c.closing || c.held_full();
+    uint32_t mask = (hold ? 0u : uint32_t(EventLoop::Readable)) |
                     (c.want_write ? uint32_t(EventLoop::Writable) : 0u);
     loop_.modify_fd(c.fd.get(), mask);
 }
@@ -364,6 +372,16 @@ void Server::close(Connection& c, const char* why) {
 // and frames that wait behind it are never answered.
 void Server::close_after_output(Connection& c, const char* why) {
     if (c.dead) return;
+    // Frames held for their signature checks came first: the close waits
+    // behind them (run_held). One being handled now is not waited for.
+    if (!c.held.empty() && !c.preverified) {
+        if (c.held.back().close_why) return;
+        Preverified p;
+        p.close_why = why;
+        c.held.push_back(std::move(p));
+        update_interest(c);
+        return;
+    }
     if (!c.owes_output()) return close(c, why);
     log_conn(c, fmt::format("closing: {}", why));
     c.closing = true;
@@ -396,10 +414,15 @@ void Server::on_sealed(Connection& c, ByteView body) {
         Ctx ctx(services_, c, req);
         if (const char* why = complete_resume(ctx)) return close(c, why);
     }
-    dispatch(c, pt->view(), seq);
+    // Behind a held frame: in line, its signature checked meanwhile.
+    if (!c.held.empty()) {
+        hold_frame(c, pt->view(), seq, true);
+        return;
+    }
+    dispatch(c, pt->view(), seq, false);
 }
 
-void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
+void Server::dispatch(Connection& c, ByteView pt, uint64_t seq, bool from_held) {
     if (pt.empty()) return close_after_output(c, "empty message");
     if (!c.logged_in() && ++c.prelogin_frames > kPreLoginFrames)
         return close_after_output(c, "pre-login budget spent: too many frames");
@@ -419,6 +442,94 @@ void Server::dispatch(Connection& c, ByteView pt, uint64_t seq) {
     }
     if (st == ST_OPEN && h->signed_req && c.prelogin_bad_sigs >= kPreLoginBadSigs)
         return close_after_output(c, "pre-login budget spent: too many bad signatures");
+    if (!from_held && st == ST_LOGGED_IN && h->signed_req && hold_frame(c, pt, seq, false)) return;
+    handle(c, *h, pt, seq);
+}
+
+// Puts a frame in c's line of held frames, handing its signature (the
+// session key's) to the pool if it is a logged-in signed request: the
+// RSA-PSS verify is the costliest part of most requests. Without always,
+// only such a request is held; true: it is handled later (run_held). A
+// signature the pool cannot see (no session key, a request that does not
+// parse) is left to the handler.
+bool Server::hold_frame(Connection& c, ByteView pt, uint64_t seq, bool always) {
+    Preverified p;
+    p.type = pt.empty() ? 0 : pt[0];
+    p.seq = seq;
+    const HandlerEntry* h = pt.empty() ? nullptr : find_handler(pt[0]);
+    std::optional<RequestSig> rs;
+    if (pool_.threads() > 0 && c.logged_in() && h && h->signed_req && c.session && c.session->key)
+        rs = request_sig(pt);
+    if (!rs && !always) return false;
+    p.plaintext = Secret(pt);
+    Bytes in, der, sig;
+    if (rs) {
+        p.check = Preverified::Check::Running;
+        p.signed_len = rs->signed_len;
+        p.sig = std::move(rs->sig);
+        p.key = c.session->key;
+        in = msg::sig_input(proto::C2S, c.session_id, seq, pt.first(rs->signed_len));
+        // A worker parses its own copy of the key: mbedTLS contexts are not
+        // shared between threads (srv/crypto_pool.hpp).
+        der = p.key->public_der();
+        sig = p.sig;
+    }
+    c.held.push_back(std::move(p));
+    if (c.held_full()) update_interest(c);
+    if (!rs) return true;
+    pool_.run([this, id = c.id, seq, in = std::move(in), der = std::move(der),
+               sig = std::move(sig)](const ServerIdentity&) -> CryptoPool::Done {
+        bool ok = false;
+        try {
+            auto key = crypto::PkKey::parse_public_der(der);
+            ok = key && key->verify(in, sig);
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "tacitd: verifying failed: {}\n", e.what());
+        }
+        return [this, id, seq, ok] { on_preverified(id, seq, ok); };
+    });
+    return true;
+}
+
+// The pool's answer, on the loop thread (or at once, when the pool ran the
+// job itself): the held frames now ready are handled in order, then the
+// frames that waited in the decoder.
+void Server::on_preverified(uint64_t conn_id, uint64_t seq, bool ok) {
+    Connection* c = conn(conn_id);
+    if (!c) return;
+    for (auto& p : c->held)
+        if (p.seq == seq && p.check == Preverified::Check::Running) {
+            p.check = Preverified::Check::Done;
+            p.ok = ok;
+        }
+    run_held(*c);
+    if (c->dead || c->closing || draining_) return;  // inside drain: it goes on
+    update_interest(*c);
+    if (c->backlog || c->held_full()) return;
+    c->frames_this_pass = 0;
+    drain(*c);
+}
+
+void Server::run_held(Connection& c) {
+    while (!c.dead && !c.held.empty() && c.held.front().ready()) {
+        if (c.closing) return c.held.clear();
+        // RENEW2 was handled; the frames behind it break the renewal.
+        if (c.renew_pending) return close(c, "frame during key renewal");
+        if (const char* why = c.held.front().close_why) {
+            c.held.clear();
+            return close_after_output(c, why);
+        }
+        c.preverified = std::move(c.held.front());
+        c.held.pop_front();
+        dispatch(c, c.preverified->plaintext.view(), c.preverified->seq, true);
+        c.preverified.reset();
+    }
+}
+
+void Server::handle(Connection& c, const HandlerEntry& hr, ByteView pt, uint64_t seq) {
+    const HandlerEntry* h = &hr;
+    Request req{pt[0], pt, seq};
+    Ctx ctx(services_, c, req);
     // The closed error boundary: nothing a handler throws goes further.
     const size_t owed = c.pending.size();
     try {
@@ -473,9 +584,18 @@ void Server::before_sleep() {
     const bool committed = finish_store_pass();
     // Flushing may queue more (a renewal switching keys does not, but NOTIFY
     // from a presence change might), so loop until quiet.
-    while (!outbox_.idle()) {
-        for (auto id : outbox_.take_flush())
-            if (Connection* c = conn(id)) flush(*c, committed);
+    // The pass's signatures go to the pool once all is flushed; with no
+    // workers they are made here, and what they free is flushed too. While
+    // every worker is signing a batch, the signatures asked for meanwhile
+    // wait and grow the next one (a group commit of signatures): an idle
+    // server signs each reply at once, a busy one once per batch.
+    for (;;) {
+        while (!outbox_.idle()) {
+            for (auto id : outbox_.take_flush())
+                if (Connection* c = conn(id)) flush(*c, committed);
+        }
+        if (to_sign_.empty() || batches_signing_ >= std::max(1u, pool_.threads())) break;
+        sign_batch();
     }
     // Reaped here, never inside their own callbacks (redis freeClientAsync).
     for (auto id : dead_) conns_.erase(id);
@@ -534,22 +654,41 @@ void Server::request_signatures(Connection& c) {
         if (s.state == Sealing::State::Unsigned) {
             Bytes in = msg::sig_input(proto::S2C, c.session_id, seq, s.body);
             s.state = Sealing::State::Signing;
-            std::weak_ptr<Sealing> w = sp;
-            pool_.run([this, id = c.id, w, in = std::move(in)](const ServerIdentity& keys) -> CryptoPool::Done {
-                Bytes sig;
-                try {
-                    sig = keys.sign.sign(in);
-                } catch (const std::exception& e) {
-                    // Only a bug or exhausted memory: the empty signature
-                    // closes the reply's connection (seal_ready).
-                    fmt::print(stderr, "tacitd: signing failed: {}\n", e.what());
-                }
-                return [this, id, w, sig = std::move(sig)]() mutable { on_signed(id, w, std::move(sig)); };
-            });
+            to_sign_.push_back(ToSign{c.id, sp, std::move(in)});
+            if (!cfg_.batch_sign) sign_batch();  // a tree of one, as each reply its own signature
         }
         if (s.frame && !s.raw) ++seq;
         if (s.after) break;
     }
+}
+
+// Hands the pool what this pass asked to sign, as one batch: a Merkle
+// tree over the signature inputs and one P-256 signature on its root
+// (shared/batch_sig.hpp, tacit-protocol(7) "Batch signatures"); each reply
+// gets its proof in the sig field.
+void Server::sign_batch() {
+    if (to_sign_.empty()) return;
+    auto batch = std::make_shared<std::vector<ToSign>>(std::exchange(to_sign_, {}));
+    std::vector<Bytes> inputs;
+    inputs.reserve(batch->size());
+    for (auto& t : *batch) inputs.push_back(std::move(t.input));
+    ++batches_signing_;
+    pool_.run([this, batch, inputs = std::move(inputs)](const ServerIdentity& keys) -> CryptoPool::Done {
+        std::vector<Bytes> proofs;
+        try {
+            proofs = batch::sign(keys.sign, inputs);
+        } catch (const std::exception& e) {
+            // Only a bug or exhausted memory: the empty signatures close
+            // the replies' connections (seal_ready).
+            fmt::print(stderr, "tacitd: signing failed: {}\n", e.what());
+            proofs.assign(batch->size(), Bytes());
+        }
+        return [this, batch, proofs = std::move(proofs)]() mutable {
+            --batches_signing_;
+            for (size_t i = 0; i < batch->size(); ++i)
+                on_signed((*batch)[i].conn_id, (*batch)[i].sealing, std::move(proofs[i]));
+        };
+    });
 }
 
 // A worker's signature, on the loop thread. The connection may be gone

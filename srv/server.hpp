@@ -52,7 +52,11 @@ private:
     void update_interest(Connection& c);
     void on_frame(Connection& c, Bytes& body);
     void on_sealed(Connection& c, ByteView body);
-    void dispatch(Connection& c, ByteView pt, uint64_t seq);
+    void dispatch(Connection& c, ByteView pt, uint64_t seq, bool from_held);
+    bool hold_frame(Connection& c, ByteView pt, uint64_t seq, bool always);
+    void on_preverified(uint64_t conn_id, uint64_t seq, bool ok);
+    void run_held(Connection& c);
+    void handle(Connection& c, const HandlerEntry& h, ByteView pt, uint64_t seq);
     void fail_request(Ctx& ctx, const HandlerEntry& h, size_t owed, std::string_view what,
                       std::string_view shown);
     void read_test_fault();
@@ -62,6 +66,7 @@ private:
     void emit(Connection& c, Outgoing& o, bool committed);
     void seal_ready(Connection& c);
     void request_signatures(Connection& c);
+    void sign_batch();
     void on_signed(uint64_t conn_id, const std::weak_ptr<Sealing>& s, Bytes sig);
     void write_some(Connection& c);
     void close(Connection& c, const char* why);
@@ -82,6 +87,15 @@ private:
     std::unordered_map<std::string, unsigned> per_peer_;  // live connections per Peer::key
     std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
     std::vector<uint64_t> dead_;
+    // Signature inputs of this pass, signed as one batch in before_sleep.
+    struct ToSign {
+        uint64_t conn_id;
+        std::weak_ptr<Sealing> sealing;
+        Bytes input;
+    };
+    std::vector<ToSign> to_sign_;
+    unsigned batches_signing_ = 0;  // batches with the pool
+    bool draining_ = false;  // inside drain(): a verify the pool ran at once must not drain again
     std::set<uint64_t> backlog_;  // connections with frames read but not yet handled
     EventLoop::TimerId drain_timer_ = 0;
     uint64_t next_id_ = 1;

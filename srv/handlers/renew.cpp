@@ -26,25 +26,30 @@ void handle_renew1(Ctx& ctx) {
     ctx.reply(msg::encode_body(r), false);
 }
 
-void handle_renew2(Ctx& ctx) {
-    auto d = msg::decode<msg::Renew2>(ctx.req.plaintext);
-    bool had_renew1 = ctx.conn.renew1_done;
-    ctx.conn.renew1_done = false;  // a failed RENEW2 uses up its RENEW1
-    if (!had_renew1) return ctx.error(Nonce{}, proto::BAD_REQUEST, "RENEW1 must come first", false);
-    auto pt = crypto::ecies_open("renew", ctx.identity().box, d.m.ecies);
+namespace {
+
+// What the pool made of a RENEW2's offer: the ECIES open and the X25519 of
+// the new channel keys, the costly part.
+struct RenewOpened {
     std::optional<KeyOffer> offer;
-    if (pt) offer = KeyOffer::decode(*pt, true);
-    if (!offer) return ctx.error(Nonce{}, proto::BAD_REQUEST, "renewal offer does not open", false);
-    if (!ctx.token_ok(*offer->token))
-        return ctx.error(offer->nonce, proto::AUTH_FAILED, "not your token", false);
-    auto keys = server_establish(*offer, ByteView(d.m.ecies).first(32), d.m.ecies);
-    if (!keys) return ctx.error(offer->nonce, proto::BAD_REQUEST, "zero shared secret", false);
+    std::optional<ServerKeys> keys;
+};
+
+// On the loop again: the token check, then RENEW2_R and the key switch.
+const char* finish_renew2(Ctx& ctx, RenewOpened& o) {
+    auto refuse = [&](const Nonce& n, uint8_t st, const char* text) {
+        ctx.conn.renew_pending = false;
+        ctx.error(n, st, text, false);
+        return nullptr;
+    };
+    if (!o.offer) return refuse(Nonce{}, proto::BAD_REQUEST, "renewal offer does not open");
+    if (!ctx.token_ok(*o.offer->token)) return refuse(o.offer->nonce, proto::AUTH_FAILED, "not your token");
+    if (!o.keys) return refuse(o.offer->nonce, proto::BAD_REQUEST, "zero shared secret");
     msg::Renew2R r;
-    r.nonce = keys->nonce;
-    r.server_random = keys->server_random;
-    r.server_eph_pub = keys->server_eph_pub;
-    ctx.conn.renew_pending = true;
-    auto shared = std::make_shared<ServerKeys>(std::move(*keys));
+    r.nonce = o.keys->nonce;
+    r.server_random = o.keys->server_random;
+    r.server_eph_pub = o.keys->server_eph_pub;
+    auto shared = std::make_shared<ServerKeys>(std::move(*o.keys));
     Connection* c = &ctx.conn;
     ctx.reply_after_commit([body = msg::encode_body(r)](bool) { return body; }, false,
                            [c, shared](bool) {
@@ -53,6 +58,27 @@ void handle_renew2(Ctx& ctx) {
                                c->session_id = shared->session_id;
                                c->renew_pending = false;
                            });
+    return nullptr;
+}
+
+}  // namespace
+
+void handle_renew2(Ctx& ctx) {
+    auto d = msg::decode<msg::Renew2>(ctx.req.plaintext);
+    bool had_renew1 = ctx.conn.renew1_done;
+    ctx.conn.renew1_done = false;  // a failed RENEW2 uses up its RENEW1
+    if (!had_renew1) return ctx.error(Nonce{}, proto::BAD_REQUEST, "RENEW1 must come first", false);
+    // From here until RENEW2_R (or the ERROR) any client frame closes
+    // (tacit-protocol(7), RENEW2), so nothing on this connection overtakes
+    // the renewal while the pool opens it.
+    ctx.conn.renew_pending = true;
+    ctx.offload([ecies = d.m.ecies](const ServerIdentity& keys) -> Ctx::Finish {
+        auto o = std::make_shared<RenewOpened>();
+        auto pt = crypto::ecies_open("renew", keys.box, ecies);
+        if (pt) o->offer = KeyOffer::decode(*pt, true);
+        if (o->offer) o->keys = server_establish(*o->offer, ByteView(ecies).first(32), ecies);
+        return [o](Ctx& c) { return finish_renew2(c, *o); };
+    });
 }
 
 void handle_renew3(Ctx& ctx) {

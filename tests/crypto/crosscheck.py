@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Independent check of tacit's X3DH, Double Ratchet and group membership
-records (shared/x3dh.hpp, shared/ratchet.hpp, shared/group_record.hpp,
-shared/group_chain.hpp) with python3-cryptography: reads the JSON that
+"""Independent check of tacit's X3DH, Double Ratchet, group membership
+records and batch signatures (shared/x3dh.hpp, shared/ratchet.hpp,
+shared/group_record.hpp, shared/group_chain.hpp, shared/batch_sig.hpp) with python3-cryptography: reads the JSON that
 tacit-vectors prints on stdin, recomputes every layout, signature, KDF step
 and ciphertext from the same fixed keys, and prints "PASS name" or
 "FAIL name: why" per check (tests/run.sh counts them)."""
@@ -11,7 +11,7 @@ import sys
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -285,6 +285,60 @@ def check_group(g):
            "a record with a flipped signature bit verifies")
 
 
+def mth(leaves):  # RFC 9162 2.1.1, written from the RFC
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return sha256(b"\x01" + mth(leaves[:k]) + mth(leaves[k:]))
+
+
+def path_of(leaves, m):  # RFC 9162 2.1.3.1
+    if len(leaves) <= 1:
+        return []
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    if m < k:
+        return path_of(leaves[:k], m) + [mth(leaves[k:])]
+    return path_of(leaves[k:], m - k) + [mth(leaves[:k])]
+
+
+def check_batch(b):
+    """Batch signatures (tacit-protocol(7)): every proof's fields, path and
+    root signature, recomputed here from the inputs."""
+    pub = serialization.load_der_public_key(h(b["server_pub"]))
+    for t, batch in enumerate(b["batches"]):
+        n = len(batch)
+        leaves, parsed = [], []
+        for i, e in enumerate(batch):
+            p = h(e["proof"])
+            size, idx = struct.unpack(">II", p[:8])
+            salt, m = p[8:40], p[40]
+            path = [p[41 + 32 * j:73 + 32 * j] for j in range(m)]
+            sig = p[41 + 32 * m:]
+            ok = size == n and idx == i and len(sig) > 0
+            report(f"batch {n} leaf {i} fields", ok, f"size {size} index {idx}")
+            leaves.append(sha256(b"\x00" + salt + h(e["input"])))
+            parsed.append((path, sig))
+        root = mth(leaves)
+        for i, (path, sig) in enumerate(parsed):
+            same(f"batch {n} leaf {i} audit path", b"".join(path), b"".join(path_of(leaves, i)))
+            try:
+                pub.verify(sig, b"tacit v2 batch" + struct.pack(">I", n) + root, ec.ECDSA(hashes.SHA256()))
+                report(f"batch {n} leaf {i} root signature verifies", True)
+            except InvalidSignature:
+                report(f"batch {n} leaf {i} root signature verifies", False, "P-256 over the root does not verify")
+        bad = bytearray(root)
+        bad[0] ^= 1
+        try:
+            pub.verify(parsed[0][1], b"tacit v2 batch" + struct.pack(">I", n) + bytes(bad), ec.ECDSA(hashes.SHA256()))
+            report(f"batch {n} a changed root is refused", False, "verified")
+        except InvalidSignature:
+            report(f"batch {n} a changed root is refused", True)
+
+
 def main():
     try:
         v = json.load(sys.stdin)
@@ -295,6 +349,7 @@ def main():
         check_x3dh(i, c)
     check_ratchet(v["ratchet"])
     check_group(v["group"])
+    check_batch(v["batch"])
     return 1 if failures else 0
 
 

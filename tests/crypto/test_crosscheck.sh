@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Cross-checks X3DH, the Double Ratchet and group membership records
-# against an independent Python implementation (tests/crypto/crosscheck.py,
-# python3-cryptography): one "PASS x" / "FAIL x" line per recomputed value,
-# for tests/run.sh.
+# Cross-checks X3DH, the Double Ratchet, group membership records and batch
+# signatures against an independent Python implementation
+# (tests/crypto/crosscheck.py, python3-cryptography): one "PASS x" /
+# "FAIL x" line per recomputed value, for tests/run.sh.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}

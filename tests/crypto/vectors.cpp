@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "shared/batch_sig.hpp"
 #include "shared/crypto.hpp"
 #include "shared/group_chain.hpp"
 #include "shared/keys.hpp"
@@ -152,13 +153,34 @@ json group_run() {
     return out;
 }
 
+// Batch signatures (tacit-protocol(7)) as tacitd makes them, by the same
+// call (Server::sign_batch): trees of 1, 2, 3, 5 and 16 replies' inputs.
+json batch_run() {
+    auto key = crypto::PkKey::generate_p256();
+    json out = {{"server_pub", to_hex(key.public_der())}, {"batches", json::array()}};
+    for (size_t n : {1, 2, 3, 5, 16}) {
+        std::vector<Bytes> inputs;
+        for (size_t i = 0; i < n; ++i) {
+            Bytes in(40 + i);
+            crypto::random_bytes(in.data(), in.size());
+            inputs.push_back(std::move(in));
+        }
+        auto proofs = batch::sign(key, inputs);
+        json b = json::array();
+        for (size_t i = 0; i < n; ++i) b.push_back({{"input", to_hex(inputs[i])}, {"proof", to_hex(proofs[i])}});
+        out["batches"].push_back(b);
+    }
+    return out;
+}
+
 }  // namespace
 
 int main() {
     try {
         User alice = make_user("alice"), bob = make_user("bob");
         json x1 = x3dh_case(alice, bob, true), x2 = x3dh_case(alice, bob, false);
-        json out = {{"x3dh", {x1, x2}}, {"ratchet", ratchet_run(x1)}, {"group", group_run()}};
+        json out = {{"x3dh", {x1, x2}}, {"ratchet", ratchet_run(x1)}, {"group", group_run()},
+                    {"batch", batch_run()}};
         std::printf("%s\n", out.dump().c_str());
         return 0;
     } catch (const std::exception& e) {

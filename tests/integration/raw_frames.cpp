@@ -19,6 +19,7 @@
 #include "shared/protocol.hpp"
 #include "shared/wire.hpp"
 #include "tui/client/known_servers.hpp"
+#include "tui/client/secure_conn.hpp"
 
 namespace tacit::test {
 
@@ -259,8 +260,9 @@ uint8_t FrameConn::register_user(const std::string& user, const std::string& pas
 bool FrameConn::server_sig_ok(const RawFrame& f, size_t signed_len, ByteView sig) const {
     auto key = crypto::PkKey::parse_public_der(server_.p256_der);
     if (!key) return false;
-    auto in = msg::sig_input(proto::S2C, session_id_, f.seq, ByteView(f.pt).first(signed_len));
-    return key->verify(in, sig);
+    // The client's own check (tui/client/secure_conn.hpp): a batch proof.
+    client::Frame fr{Secret(ByteView(f.pt)), f.seq};
+    return client::verify_s2c(*key, verifier_, session_id_, fr, signed_len, sig);
 }
 
 const UserIdentity& pooled_identity(size_t i) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "shared/batch_sig.hpp"
 #include "shared/channel.hpp"
 #include "shared/frame_decoder.hpp"
 #include "shared/handshake.hpp"
@@ -93,6 +94,7 @@ private:
     FrameDecoder dec_{1048576};  // the server is trusted to keep its own limits
     std::optional<Channel> ch_;
     Array<32> session_id_{};
+    mutable batch::Verifier verifier_;  // the roots of server replies already verified
     bool closed_ = false;
 };
 

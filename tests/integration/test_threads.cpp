@@ -132,3 +132,48 @@ TEST_CASE("connections that close with signatures in the pool leave tacitd servi
     CHECK(s.running());
     CHECK(process_alive(s.pid()));
 }
+
+TEST_CASE("signatures verified in the pool: a bad one among good ones in a pipelined burst is refused in its "
+          "place, and nothing behind it overtakes",
+          "[integration][threads]") {
+    TestServer s(flags());
+    Token tok{};
+    auto c = logged_in(s, "mallory", tok, true);
+    // ONLINE, ONLINE signed by another key, ONLINE, PING, ... in one write.
+    Bytes all;
+    std::vector<Nonce> nonces;
+    for (int i = 0; i < 24; ++i) {
+        Bytes f;
+        if (i % 4 == 3) {
+            msg::Ping p{test_nonce()};
+            nonces.push_back(p.nonce);
+            f = c->seal(msg::encode_body(p));
+        } else {
+            msg::Online on;
+            on.token = tok;
+            on.nonce = test_nonce();
+            nonces.push_back(on.nonce);
+            f = c->seal(msg::encode_body(on), &pooled_identity(i % 4 == 1 ? 1 : 0).sign);
+        }
+        all.insert(all.end(), f.begin(), f.end());
+    }
+    REQUIRE(c->write(all));
+    for (size_t i = 0; i < nonces.size(); ++i) {
+        auto f = c->reply(10000);
+        REQUIRE(f);
+        if (i % 4 == 3) {
+            REQUIRE(int(f->type()) == int(msg::Pong::type));
+            CHECK(msg::decode<msg::Pong>(f->pt).m.nonce == nonces[i]);
+        } else if (i % 4 == 1) {
+            REQUIRE(int(f->type()) == int(msg::Error::type));
+            auto e = msg::decode_error(f->pt);
+            CHECK(e.m.nonce == nonces[i]);
+            CHECK(int(e.m.status) == int(proto::AUTH_FAILED));
+        } else {
+            REQUIRE(int(f->type()) == int(msg::OnlineR::type));
+            CHECK(msg::decode<msg::OnlineR>(f->pt).m.nonce == nonces[i]);
+        }
+    }
+    // Still serving on the same connection.
+    CHECK(c->call(msg::encode_body(msg::Ping{test_nonce()})).type == msg::Pong::type);
+}

@@ -115,7 +115,7 @@ public:
     const ServerBundle& server() const { return server_; }
     const Array<32>& session_id() const { return session_id_; }
     bool verify(const Frame& f, size_t signed_len, ByteView sig) const {
-        return verify_s2c(*server_key_, session_id_, f, signed_len, sig);
+        return verify_s2c(*server_key_, verifier_, session_id_, f, signed_len, sig);
     }
 
 private:
@@ -155,6 +155,7 @@ private:
     Endpoint ep_;
     ServerBundle server_;
     std::optional<crypto::PkKey> server_key_;  // none only on the key request's connection
+    mutable batch::Verifier verifier_;          // a cache: verifying changes nothing seen
     int timeout_ms_;
     State state_ = State::Connecting;
     UniqueFd fd_;

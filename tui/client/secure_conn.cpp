@@ -84,10 +84,11 @@ void sign_c2s(Bytes& body, const Array<32>& session_id, uint64_t seq, const cryp
     if (signer2) msg::append_sig(body, signer2->sign(in));
 }
 
-bool verify_s2c(const crypto::PkKey& server, const Array<32>& session_id, const Frame& f, size_t signed_len,
-                ByteView sig) {
+bool verify_s2c(const crypto::PkKey& server, batch::Verifier& v, const Array<32>& session_id, const Frame& f,
+                size_t signed_len, ByteView sig) {
+    // sig is a batch proof (tacit-protocol(7), "Batch signatures").
     auto in = msg::sig_input(proto::S2C, session_id, f.seq, f.pt.view().first(signed_len));
-    return server.verify(in, sig);
+    return v.verify(server, in, sig);
 }
 
 SecureConn::SecureConn(const Endpoint& ep, ServerBundle server, int timeout_ms)
@@ -150,7 +151,7 @@ std::optional<Frame> SecureConn::recv(int timeout_ms) {
 }
 
 bool SecureConn::verify_server_sig(const Frame& f, size_t signed_len, ByteView sig) const {
-    return verify_s2c(server_key_, session_id_, f, signed_len, sig);
+    return verify_s2c(server_key_, verifier_, session_id_, f, signed_len, sig);
 }
 
 Bytes SecureConn::begin_renew(const Token& token) {

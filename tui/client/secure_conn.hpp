@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "shared/batch_sig.hpp"
 #include "shared/channel.hpp"
 #include "shared/frame_decoder.hpp"
 #include "shared/handshake.hpp"
@@ -37,8 +38,10 @@ crypto::PkKey parse_server_key(const ServerBundle& b);
 // Appends one sig per signer over the c2s sig input at seq.
 void sign_c2s(Bytes& body, const Array<32>& session_id, uint64_t seq, const crypto::PkKey* signer,
               const crypto::PkKey* signer2);
-bool verify_s2c(const crypto::PkKey& server, const Array<32>& session_id, const Frame& f, size_t signed_len,
-                ByteView sig);
+// The one check of a server reply's sig field: its batch proof over the
+// s2c sig input at f.seq; v remembers the roots already verified.
+bool verify_s2c(const crypto::PkKey& server, batch::Verifier& v, const Array<32>& session_id, const Frame& f,
+                size_t signed_len, ByteView sig);
 
 class SecureConn {
 public:
@@ -80,6 +83,7 @@ private:
     Endpoint ep_;
     ServerBundle server_;
     crypto::PkKey server_key_;
+    mutable batch::Verifier verifier_;  // a cache: verifying changes nothing seen
     int timeout_ms_;
     UniqueFd fd_;
     FrameDecoder dec_{proto::kMaxFramePreLogin};
