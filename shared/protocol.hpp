@@ -40,6 +40,7 @@ enum Type : uint8_t {
     GROUP_MSG1 = 0x1F,
     GROUP_MSG2 = 0x20,
     GROUP_MSG2_BATCH = 0x21,
+    GROUP_FETCH = 0x22,
     PING = 0x30,
     NOTIFY = 0x40,
     ERROR = 0xFF,
@@ -62,6 +63,7 @@ enum Status : uint8_t {
     TOO_LARGE = 12,
     STORAGE_FULL = 13,
     INTERNAL = 14,
+    STALE_EPOCH = 15,  // a group record made on an older head (tacit-protocol(7), GROUPS)
 };
 std::string_view status_name(uint8_t s);
 

@@ -178,5 +178,6 @@ void handle_group_remove(Ctx&);
 void handle_group_msg1(Ctx&);
 void handle_group_msg2(Ctx&);
 void handle_group_msg2_batch(Ctx&);
+void handle_group_fetch(Ctx&);
 
 }  // namespace tacit::srv

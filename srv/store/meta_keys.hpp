@@ -8,9 +8,10 @@ namespace tacit::store::meta {
 constexpr std::string_view kSchema = "schema";  // u32be schema version
 constexpr std::string_view kSeq = "seq";        // u64be last mailbox id handed out
 constexpr std::string_view kDecoy = "decoy";    // 32 random bytes
-// 2 added the quota database; a schema-1 environment is upgraded in place
-// at start-up (Store's constructor).
-constexpr uint32_t kSchemaVersion = 2;
+// 2 added the quota database, 3 group_records and group_heads; an older
+// environment is upgraded in place at start-up (Store's constructor).
+constexpr uint32_t kSchemaVersion = 3;
+constexpr uint32_t kSchemaNoGroupRecords = 2;
 constexpr uint32_t kSchemaNoByteCounts = 1;
 
 }  // namespace tacit::store::meta

@@ -81,11 +81,11 @@ auto samples() {
         Update1R{{sample_stored(1, proto::STORED_MESSAGE), sample_stored(2, proto::STORED_SYSTEM)},
                  pattern<16>(7), pattern<16>(8), 1},
         Update2{pattern<16>(8)},
-        GroupCreate{pattern<32>(33), "ops", pattern<16>(9)},
+        GroupCreate{pattern<32>(33), "ops", Bytes{5, 1, 2}, pattern<16>(9)},
         GroupCreateR{proto::GROUP_EXISTS, "That group exists.", pattern<16>(9)},
-        GroupAdd{pattern<32>(33), "carol", "ops", pattern<16>(10)},
+        GroupAdd{pattern<32>(33), "carol", "ops", Bytes{5, 2}, pattern<16>(10)},
         GroupAddR{proto::NOT_OWNER, "Only the owner adds members.", pattern<16>(10)},
-        GroupRemove{pattern<32>(33), "dave", "ops", pattern<16>(11)},
+        GroupRemove{pattern<32>(33), "dave", "ops", Bytes{5, 3}, pattern<16>(11)},
         GroupRemoveR{proto::NOT_MEMBER, "dave is not a member.", pattern<16>(11)},
         GroupMsg1{pattern<32>(33), "ops", pattern<16>(12)},
         GroupMsg1R{proto::OK, "ok", pattern<16>(12),
@@ -97,6 +97,8 @@ auto samples() {
                         {"carol", bytes_of(61, 3), bytes_of(80, 4)},
                         {"dave", {}, bytes_of(80, 5)}}},
         GroupMsg2BatchR{"carol is not a member.", proto::NOT_MEMBER, pattern<16>(14)},
+        GroupFetch{pattern<32>(33), "ops", 7, pattern<16>(16)},
+        GroupFetchR{proto::OK, "2 records of ops", pattern<16>(16), 8, {Bytes{5, 1}, Bytes{5, 2, 3}}},
         Ping{pattern<16>(15)},
         Pong{pattern<16>(15)},
         Notify{proto::NOTIFY_PRESENCE, 70000},
@@ -255,7 +257,7 @@ TEST_CASE("oversize fields are refused as TooLarge", "[messages]") {
         CHECK(too_large([] { decode<Login1>(signed_body(Login1{std::string(65, 'a'), {}})); }));
         CHECK_NOTHROW(decode<Login1>(signed_body(Login1{std::string(64, 'a'), {}})));
         CHECK(too_large([] {
-            decode<GroupAdd>(signed_body(GroupAdd{{}, "bob", std::string(65, 'g'), {}}));
+            decode<GroupAdd>(signed_body(GroupAdd{{}, "bob", std::string(65, 'g'), {}, {}}));
         }));
     }
     SECTION("msg strings over 1024 bytes") {
