@@ -158,6 +158,8 @@ TEST_CASE("type numbers match tacit-protocol(7), MESSAGES", "[messages]") {
     CHECK(Update1R::sigs == 0);
     CHECK(Update2::sigs == 0);
     CHECK(GroupMsg2BatchR::type == 0xA1);
+    CHECK(GroupFetch::type == 0x22);
+    CHECK(GroupFetchR::type == 0xA2);
     CHECK(Pong::type == 0xB0);
     CHECK(Notify::type == 0x40);
     CHECK(Error::type == 0xFF);
@@ -170,7 +172,7 @@ TEST_CASE("type numbers match tacit-protocol(7), MESSAGES", "[messages]") {
                 CHECK(M::type == t);
             }))
             ++found;
-    CHECK(found == 39);
+    CHECK(found == 41);
     CHECK_FALSE(with_message_type(0x00, [](auto) {}));
 }
 

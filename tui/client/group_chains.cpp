@@ -102,10 +102,13 @@ group::Record Client::Impl::make_record(group::Kind k, const std::string& g, con
     r.actor = self.user_;
     r.subject = subject;
     r.bundle = std::move(bundle);
-    if (k != group::Kind::Create) {
-        const auto& c = chains.at(g);
-        r.epoch = c.epoch() + 1;
-        r.prev = c.head();
+    // Without a chain (not a member) the record extends nothing; the
+    // server refuses the request for what it is.
+    if (auto it = chains.find(g); k != group::Kind::Create && it != chains.end()) {
+        r.epoch = it->second.epoch() + 1;
+        r.prev = it->second.head();
+    } else if (k != group::Kind::Create) {
+        r.epoch = 1;
     }
     return group::sign_record(std::move(r), id->sign);
 }

@@ -30,9 +30,12 @@ Task<Result> Client::Impl::group_record_change(uint8_t type, std::string g, std:
     if (type == proto::GROUP_CREATE) {
         rec = make_record(group::Kind::Create, g, self.user_, id->bundle().encode());
     } else {
+        // A non-member gets no records; its request still goes out, so the
+        // server's answer (NOT_OWNER, NO_SUCH_GROUP, ...) says why it fails.
         auto synced = co_await sync_chain(g);
-        if (!synced.ok) co_return synced;
-        const auto& chain = chains.at(g);
+        const bool outside = synced.status == proto::NOT_MEMBER || synced.status == proto::NO_SUCH_GROUP;
+        if (!synced.ok && !outside) co_return synced;
+        if (outside) chains.erase(g);
         if (type == proto::GROUP_ADD) {
             Result err;
             auto k = co_await fetch_key(user, &err);
@@ -40,9 +43,10 @@ Task<Result> Client::Impl::group_record_change(uint8_t type, std::string g, std:
             if (!checked_key(user, *k, &err)) co_return err;
             rec = make_record(group::Kind::Add, g, user, *k);
         } else {
-            const auto kind = user != self.user_       ? group::Kind::Remove
-                              : chain.owner() == user ? group::Kind::Dissolve
-                                                      : group::Kind::Leave;
+            const auto* chain = local_chain(g);
+            const auto kind = user != self.user_                  ? group::Kind::Remove
+                              : chain && chain->owner() == user ? group::Kind::Dissolve
+                                                                : group::Kind::Leave;
             rec = make_record(kind, g, user, {});
         }
     }
