@@ -25,6 +25,7 @@ constexpr size_t kEncMsg = 1024 * 1024;
 constexpr size_t kWrappedKey = 1024;
 constexpr size_t kBody = proto::kMaxBody;
 constexpr size_t kSig = proto::kMaxSig;
+constexpr size_t kGroupRecord = 4096;      // group::kMaxRecord (shared/group_record.hpp)
 }  // namespace limit
 
 inline std::string read_name(Reader& r) { return r.str(limit::kName); }

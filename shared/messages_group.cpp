@@ -26,35 +26,38 @@ template <class R> R read_msg_status_nonce(Reader& r) {
 }
 }  // namespace
 
-void GroupCreate::encode(Writer& w) const { w.token(token).str(group).nonce(nonce); }
+void GroupCreate::encode(Writer& w) const { w.token(token).str(group).blob(record).nonce(nonce); }
 GroupCreate GroupCreate::decode(Reader& r) {
     GroupCreate m;
     m.token = r.token();
     m.group = read_name(r);
+    m.record = r.blob(limit::kGroupRecord);
     m.nonce = r.nonce();
     return m;
 }
 void GroupCreateR::encode(Writer& w) const { status_msg_nonce(w, *this); }
 GroupCreateR GroupCreateR::decode(Reader& r) { return read_status_msg_nonce<GroupCreateR>(r); }
 
-void GroupAdd::encode(Writer& w) const { w.token(token).str(user).str(group).nonce(nonce); }
+void GroupAdd::encode(Writer& w) const { w.token(token).str(user).str(group).blob(record).nonce(nonce); }
 GroupAdd GroupAdd::decode(Reader& r) {
     GroupAdd m;
     m.token = r.token();
     m.user = read_name(r);
     m.group = read_name(r);
+    m.record = r.blob(limit::kGroupRecord);
     m.nonce = r.nonce();
     return m;
 }
 void GroupAddR::encode(Writer& w) const { status_msg_nonce(w, *this); }
 GroupAddR GroupAddR::decode(Reader& r) { return read_status_msg_nonce<GroupAddR>(r); }
 
-void GroupRemove::encode(Writer& w) const { w.token(token).str(user).str(group).nonce(nonce); }
+void GroupRemove::encode(Writer& w) const { w.token(token).str(user).str(group).blob(record).nonce(nonce); }
 GroupRemove GroupRemove::decode(Reader& r) {
     GroupRemove m;
     m.token = r.token();
     m.user = read_name(r);
     m.group = read_name(r);
+    m.record = r.blob(limit::kGroupRecord);
     m.nonce = r.nonce();
     return m;
 }
@@ -133,6 +136,33 @@ GroupMsg2Batch GroupMsg2Batch::decode(Reader& r) {
 void GroupMsg2BatchR::encode(Writer& w) const { msg_status_nonce(w, *this); }
 GroupMsg2BatchR GroupMsg2BatchR::decode(Reader& r) {
     return read_msg_status_nonce<GroupMsg2BatchR>(r);
+}
+
+void GroupFetch::encode(Writer& w) const { w.token(token).str(group).u64(from).nonce(nonce); }
+GroupFetch GroupFetch::decode(Reader& r) {
+    GroupFetch m;
+    m.token = r.token();
+    m.group = read_name(r);
+    m.from = r.u64();
+    m.nonce = r.nonce();
+    return m;
+}
+
+void GroupFetchR::encode(Writer& w) const {
+    w.u8(status).str(msg).nonce(nonce).u64(head).u32(uint32_t(records.size()));
+    for (const auto& b : records) w.blob(b);
+}
+GroupFetchR GroupFetchR::decode(Reader& r) {
+    GroupFetchR m;
+    m.status = r.u8();
+    m.msg = read_text(r);
+    m.nonce = r.nonce();
+    m.head = r.u64();
+    uint32_t n = r.count(4);
+    if (n > kMaxRecords) throw WireError(WireError::TooLarge, "GROUP_FETCH_R: more than 128 records");
+    m.records.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) m.records.push_back(r.blob(limit::kGroupRecord));
+    return m;
 }
 
 }  // namespace tacit::msg

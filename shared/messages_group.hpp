@@ -9,6 +9,7 @@ struct GroupCreate {
     static constexpr int sigs = 1;
     Token token{};
     std::string group;
+    Bytes record;  // the signed create record (shared/group_record.hpp)
     Nonce nonce{};
     void encode(Writer&) const;
     static GroupCreate decode(Reader&);
@@ -32,6 +33,7 @@ struct GroupAdd {
     Token token{};
     std::string user;
     std::string group;
+    Bytes record;  // the signed record of the change
     Nonce nonce{};
     void encode(Writer&) const;
     static GroupAdd decode(Reader&);
@@ -55,6 +57,7 @@ struct GroupRemove {
     Token token{};
     std::string user;
     std::string group;
+    Bytes record;  // the signed record of the change
     Nonce nonce{};
     void encode(Writer&) const;
     static GroupRemove decode(Reader&);
@@ -162,6 +165,33 @@ struct GroupMsg2BatchR {
     void encode(Writer&) const;
     static GroupMsg2BatchR decode(Reader&);
     bool operator==(const GroupMsg2BatchR&) const = default;
+};
+
+// GROUP_FETCH (0x22): a page of a group's records from epoch `from` on.
+struct GroupFetch {
+    static constexpr uint8_t type = proto::GROUP_FETCH;
+    static constexpr int sigs = 1;
+    Token token{};
+    std::string group;
+    uint64_t from = 0;
+    Nonce nonce{};
+    void encode(Writer&) const;
+    static GroupFetch decode(Reader&);
+    bool operator==(const GroupFetch&) const = default;
+};
+
+struct GroupFetchR {
+    static constexpr uint8_t type = proto::reply_type(proto::GROUP_FETCH);
+    static constexpr int sigs = 1;
+    static constexpr size_t kMaxRecords = 128;  // per page: 128 x 4096 bytes fit a frame
+    uint8_t status = 0;
+    std::string msg;
+    Nonce nonce{};
+    uint64_t head = 0;             // the epoch of the group's newest record
+    std::vector<Bytes> records;    // epochs from, from+1, ... (at most kMaxRecords)
+    void encode(Writer&) const;
+    static GroupFetchR decode(Reader&);
+    bool operator==(const GroupFetchR&) const = default;
 };
 
 }  // namespace tacit::msg

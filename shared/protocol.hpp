@@ -40,6 +40,7 @@ enum Type : uint8_t {
     GROUP_MSG1 = 0x1F,
     GROUP_MSG2 = 0x20,
     GROUP_MSG2_BATCH = 0x21,
+    GROUP_FETCH = 0x22,
     PREKEY_UPLOAD = 0x25,
     PREKEY_FETCH = 0x26,
     PING = 0x30,
@@ -64,6 +65,7 @@ enum Status : uint8_t {
     TOO_LARGE = 12,
     STORAGE_FULL = 13,
     INTERNAL = 14,
+    STALE_EPOCH = 15,  // a group record made on an older head (tacit-protocol(7), GROUPS)
     NO_PREKEYS = 16,  // PREKEY_FETCH: the target never uploaded a signed prekey
 };
 std::string_view status_name(uint8_t s);

@@ -1,6 +1,8 @@
-// GROUP_ADD (0x1D): token | str user | str group | nonce | sig
+// GROUP_ADD (0x1D): token | str user | str group | blob record | nonce | sig
 //   -> GROUP_ADD_R (0x9D): u8 status | str msg | nonce | sig
-// Logged in only. Only the owner adds (NOT_OWNER). A dissolved group is
+// Logged in only. `record`: the owner's signed add record, naming the
+// user's published bundle and extending the stored head (else
+// STALE_EPOCH: the client fetches the newer records and retries). Only the owner adds (NOT_OWNER). A dissolved group is
 // NO_SUCH_GROUP. A group at --max-group-size members is TOO_LARGE; past
 // --group-change-rate (the actor) or --group-add-rate (the added user:
 // anyone may add anyone, so being added is limited too) RATE_LIMITED.
@@ -10,6 +12,7 @@
 
 #include "srv/handler.hpp"
 #include "srv/handlers/delivery.hpp"
+#include "srv/handlers/group_records.hpp"
 
 namespace tacit::srv {
 
@@ -26,7 +29,12 @@ void handle_group_add(Ctx& ctx) {
     if (auto why = bad_name("group id", m.group); !why.empty()) return answer(proto::BAD_REQUEST, why);
     if (!group_change_allowed(ctx)) return answer(proto::RATE_LIMITED, kGroupChangeLimited);
 
+    std::string bad;
+    auto record = request_record(m.record, m.group, actor, m.user, &bad);
+    if (!record) return answer(proto::BAD_REQUEST, bad);
+
     store::MemberChange change;
+    change.record = std::move(record);
     change.kind = store::MemberChange::Kind::Add;
     change.group = m.group;
     change.actor = actor;
@@ -52,7 +60,9 @@ void handle_group_add(Ctx& ctx) {
             text = group + " has " + std::to_string(max_size) + " members, the most this server allows";
             break;
         case proto::RATE_LIMITED: text = subject + " was added to groups too often; try again later"; break;
-        case proto::STORAGE_FULL: text = c.why; break;
+        case proto::STORAGE_FULL:
+        case proto::STALE_EPOCH:
+        case proto::BAD_REQUEST: text = c.why; break;
         default: text = "member not added"; break;
         }
         answer_change<msg::GroupAddR>(ctx, n, c, std::move(text));

@@ -1,6 +1,7 @@
-// GROUP_REMOVE (0x1E): token | str user | str group | nonce | sig
+// GROUP_REMOVE (0x1E): token | str user | str group | blob record | nonce | sig
 //   -> GROUP_REMOVE_R (0x9E): u8 status | str msg | nonce | sig
-// Logged in only. Three cases, by who the caller removes:
+// Logged in only. `record`: the signed remove, leave or dissolve record of
+// the change, extending the stored head (else STALE_EPOCH). Three cases, by who the caller removes:
 //   - someone else: owner only (NOT_OWNER), who must be a member
 //     (NOT_MEMBER); stores "removed OWNER USER".
 //   - itself, not the owner: leaving; stores "left USER USER".
@@ -14,6 +15,7 @@
 
 #include "srv/handler.hpp"
 #include "srv/handlers/delivery.hpp"
+#include "srv/handlers/group_records.hpp"
 
 namespace tacit::srv {
 
@@ -32,7 +34,11 @@ void handle_group_remove(Ctx& ctx) {
 
     const std::string subject = m.user, group = m.group;
     const bool self = subject == actor;
+    std::string bad;
+    auto record = request_record(m.record, group, actor, subject, &bad);
+    if (!record) return answer(proto::BAD_REQUEST, bad);
     store::MemberChange change;
+    change.record = std::move(record);
     change.kind = store::MemberChange::Kind::Remove;
     change.group = group;
     change.actor = actor;
@@ -52,8 +58,9 @@ void handle_group_remove(Ctx& ctx) {
         case proto::NOT_MEMBER:
             text = self ? "you are not a member of " + group : subject + " is not a member of " + group;
             break;
-        case proto::BAD_REQUEST: text = "remove the other members first"; break;
-        case proto::STORAGE_FULL: text = c.why; break;
+        case proto::BAD_REQUEST: text = c.why.empty() ? "remove the other members first" : c.why; break;
+        case proto::STORAGE_FULL:
+        case proto::STALE_EPOCH: text = c.why; break;
         default: text = "member not removed"; break;
         }
         answer_change<msg::GroupRemoveR>(ctx, n, c, std::move(text));

@@ -6,12 +6,14 @@
 #include "srv/store/lmdb_backend.hpp"
 
 #include <fmt/core.h>
+#include <lmdb.h>
 
 #include <algorithm>
 #include <exception>
 
 #include "shared/crypto.hpp"
 #include "shared/messages_payload.hpp"
+#include "srv/store/chain_check.hpp"
 #include "srv/store/store.hpp"
 
 namespace tacit::store {
@@ -47,9 +49,11 @@ public:
         wipe(c.pass.data(), c.pass.size());
     }
 
-    void create_group(std::string group, std::string owner, uint64_t at_ms, Done<Changed> done) override {
+    void create_group(std::string group, std::string owner, uint64_t at_ms, std::optional<group::Record> record,
+                      Done<Changed> done) override {
         run(std::move(done), [&](Txn& t, Changed& r) -> uint8_t {
             if (t.get_group(group)) return proto::GROUP_EXISTS;
+            if (auto st = chain_in(t, record, group::Kind::Create, r); st != proto::OK) return st;
             t.put_group(group, GroupRec{owner, at_ms, false});
             t.add_member(group, owner);
             return system_entries(t, {owner}, group, at_ms, "created " + owner + " " + group, r);
@@ -146,6 +150,26 @@ public:
                 v.others.push_back(msg::MemberKey{u, std::move(rec->public_key)});
             }
             return v;
+        }));
+    }
+
+    void group_records(std::string group, std::string member, uint64_t from, size_t max,
+                       Done<RecordPage> done) override {
+        done(store_.read([&](Txn& t) {
+            RecordPage p;
+            auto g = t.get_group(group);
+            if (!g || g->dissolved) return p.status = proto::NO_SUCH_GROUP, p;
+            if (!t.is_member(group, member)) return p.status = proto::NOT_MEMBER, p;
+            auto head = t.group_head(group);
+            if (!head) return p.status = proto::NO_SUCH_GROUP, p;
+            p.head = head->epoch;
+            if (from > head->epoch + 1) return p.status = proto::BAD_REQUEST, p;
+            for (uint64_t e = from; e <= head->epoch && p.records.size() < max; ++e) {
+                auto rec = t.group_record(group, e);
+                if (!rec) throw StoreError("group record missing below the head", MDB_CORRUPTED);
+                p.records.push_back(std::move(*rec));
+            }
+            return p;
         }));
     }
 
@@ -251,6 +275,7 @@ private:
         if (!t.get_user(c.subject)) return proto::NO_SUCH_USER;
         if (t.is_member(c.group, c.subject)) return proto::ALREADY_MEMBER;
         if (t.member_count(c.group) >= c.max_members) return proto::TOO_LARGE;
+        if (auto st = chain_in(t, c.record, group::Kind::Add, r); st != proto::OK) return st;
         if (!admitted && c.admit && !c.admit()) return proto::RATE_LIMITED;
         admitted = true;
         t.add_member(c.group, c.subject);
@@ -263,9 +288,11 @@ private:
         const bool self = c.subject == c.actor, owner = g->owner == c.actor;
         if (!self && !owner) return proto::NOT_OWNER;
         if (!t.is_member(c.group, c.subject)) return proto::NOT_MEMBER;
+        if (self && owner && t.member_count(c.group) > 1) return proto::BAD_REQUEST;
+        const auto want = self && owner ? group::Kind::Dissolve : self ? group::Kind::Leave : group::Kind::Remove;
+        if (auto st = chain_in(t, c.record, want, r); st != proto::OK) return st;
         std::string text;
         if (self && owner) {
-            if (t.member_count(c.group) > 1) return proto::BAD_REQUEST;
             g->dissolved = true;
             t.put_group(c.group, *g);
             r.dissolved = true;
@@ -277,6 +304,11 @@ private:
         auto to = t.members(c.group);
         to.push_back(c.subject);
         return system_entries(t, to, c.group, c.at_ms, text, r);
+    }
+
+    // The record's checks and store (chain_check.hpp), when there is one.
+    static uint8_t chain_in(Txn& t, const std::optional<group::Record>& rec, group::Kind want, Changed& r) {
+        return rec ? extend_chain(t, *rec, want, &r.why) : uint8_t(proto::OK);
     }
 
     // Stores text as a STORED_SYSTEM entry for every recipient, each signed

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "shared/bytes.hpp"
+#include "shared/group_record.hpp"
 #include "shared/messages_group.hpp"
 #include "shared/messages_prekey.hpp"
 #include "shared/x3dh.hpp"
@@ -87,6 +88,18 @@ struct MemberChange {
     // would happen; false refuses it with RATE_LIMITED. (The added user's
     // bucket is charged only for adds that would happen.)
     std::function<bool()> admit;
+    // The actor's signed record of the change (tacit-protocol(7), GROUPS):
+    // it must extend the stored chain (else STALE_EPOCH or BAD_REQUEST) and
+    // is stored with the change, all or nothing. nullopt only in the
+    // store's own tests of the membership rules; tacitd always passes one.
+    std::optional<group::Record> record;
+};
+
+// GROUP_FETCH: up to max records of a member's group from epoch `from` on.
+struct RecordPage {
+    uint8_t status = proto::OK;  // OK, NO_SUCH_GROUP, NOT_MEMBER, BAD_REQUEST (from past the head)
+    uint64_t head = 0;
+    std::vector<Bytes> records;
 };
 
 // A message to store. group empty: a direct message, exactly one part, to
@@ -151,7 +164,9 @@ public:
     virtual void replace_key(KeyChange change, Done<KeyReplaced> done) = 0;
     // The owner becomes the first member; "created OWNER GROUP" is stored
     // for it. GROUP_EXISTS if the id was ever used, dissolved groups included.
-    virtual void create_group(std::string group, std::string owner, uint64_t at_ms, Done<Changed> done) = 0;
+    // `record` as in MemberChange (a create record by the owner).
+    virtual void create_group(std::string group, std::string owner, uint64_t at_ms,
+                              std::optional<group::Record> record, Done<Changed> done) = 0;
     virtual void change_members(MemberChange change, Done<Changed> done) = 0;
     virtual void deliver(Mail mail, Done<Changed> done) = 0;
     // Deletes those ids still in user's mailbox: acking twice is harmless.
@@ -169,6 +184,9 @@ public:
     virtual void find_session(SessionHash hash, Done<std::optional<SessionRec>> done) = 0;
     virtual void list_sessions(Done<std::vector<StoredSession>> done) = 0;
     virtual void group_view(std::string group, std::string member, Done<GroupView> done) = 0;
+    // A dissolved group's records stay readable to nobody (NO_SUCH_GROUP).
+    virtual void group_records(std::string group, std::string member, uint64_t from, size_t max,
+                               Done<RecordPage> done) = 0;
     // At most max_msgs messages and max_bytes of UPDATE1_R items, but at
     // least one message if any wait.
     virtual void mailbox_page(std::string user, size_t max_msgs, size_t max_bytes, Done<Page> done) = 0;

@@ -146,6 +146,8 @@ Store::Store(const Options& o) : opts_(o) {
             open("meta", 0, dbis_.meta);
             open("quota", 0, dbis_.quota);
             open("sessions", 0, dbis_.sessions);
+            open("group_records", 0, dbis_.group_records);
+            open("group_heads", 0, dbis_.group_heads);
             open("spk", 0, dbis_.spk);
             open("opk", 0, dbis_.opk);
             try {
@@ -181,6 +183,11 @@ int Store::open_schema(MDB_txn* t) {
     if (v.mv_size != 4) throw StoreError("meta schema: malformed record", MDB_CORRUPTED);
     const uint32_t have = get_u32be(static_cast<const uint8_t*>(v.mv_data));
     if (have == meta::kSchemaVersion) return MDB_SUCCESS;
+    if (have == meta::kSchemaNoGroupRecords) {
+        // Schema 2 had no group records: the two databases were just
+        // created empty; its groups have no chain and take no more changes.
+        return write_version();
+    }
     if (have == meta::kSchemaNoByteCounts) {
         // Schema 1 kept no byte counts: build them from the mailboxes in
         // this same transaction, so an upgrade is all or nothing.

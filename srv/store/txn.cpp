@@ -143,6 +143,29 @@ size_t Txn::member_count(std::string_view group) {
     return size_t(n);
 }
 
+std::optional<GroupHead> Txn::group_head(std::string_view group) {
+    auto v = get_raw(d_.group_heads, name_key(group), "get group head");
+    if (!v) return std::nullopt;
+    if (v->size() != 40) throw StoreError("group head: malformed record", MDB_CORRUPTED);
+    GroupHead h;
+    h.epoch = get_u64be(v->data());
+    std::copy(v->begin() + 8, v->end(), h.hash.begin());
+    return h;
+}
+
+void Txn::append_record(std::string_view group, uint64_t epoch, ByteView record, const Array<32>& hash) {
+    put_raw(d_.group_records, mailbox_key(group, epoch), record, MDB_NOOVERWRITE, "put group record");
+    uint8_t head[40];
+    put_u64be(head, epoch);
+    std::copy(hash.begin(), hash.end(), head + 8);
+    put_raw(d_.group_heads, name_key(group), head, 0, "put group head");
+}
+
+std::optional<Bytes> Txn::group_record(std::string_view group, uint64_t epoch) {
+    // Same key shape as a mailbox entry: name | 0x00 | u64be.
+    return get_raw(d_.group_records, mailbox_key(group, epoch), "get group record");
+}
+
 uint64_t Txn::allocate_id() {
     need_writable();
     uint64_t seq = 0;

@@ -29,6 +29,15 @@ struct Dbis {
     unsigned quota = 0;     // quota.hpp
     unsigned sessions = 0;  // SHA-256(token) -> SessionRec
     unsigned spk = 0, opk = 0;  // prekeys (records.hpp), schema 3
+    // Signed group records (tacit-protocol(7), GROUPS; schema 3):
+    unsigned group_records = 0;  // group | 0x00 | u64be epoch -> record
+    unsigned group_heads = 0;    // group -> u64be epoch | SHA-256 of that record
+};
+
+// The newest record of a group's chain.
+struct GroupHead {
+    uint64_t epoch = 0;
+    Array<32> hash{};
 };
 
 namespace detail {
@@ -59,6 +68,14 @@ public:
     std::vector<std::string> members(std::string_view group);  // sorted
     size_t member_count(std::string_view group);
     std::vector<std::string> groups_of(std::string_view user);  // sorted
+
+    // A group's chain: nullopt for a group with no records (none, or made
+    // before schema 3). append_record stores `record` at head epoch + 1
+    // (0 for the first) and makes it the head; the caller checked the chain
+    // rules. group_record: the record at `epoch`, nullopt past the head.
+    std::optional<GroupHead> group_head(std::string_view group);
+    void append_record(std::string_view group, uint64_t epoch, ByteView record, const Array<32>& hash);
+    std::optional<Bytes> group_record(std::string_view group, uint64_t epoch);
 
     // Mailbox ids come from one global counter in meta: strictly increasing,
     // never reused. allocate_id() is for entries whose content covers their

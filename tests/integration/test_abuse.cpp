@@ -537,7 +537,7 @@ TEST_CASE("frame attacks: oversized, replayed, reordered, bit-flipped, wrongly s
         auto o = c->call(msg::encode_body(m), &id1.sign);
         rep.add("ONLINE signed by another user's key", "ERROR AUTH_FAILED", describe(o));
         CHECK((o.type == proto::ERROR && o.status == proto::AUTH_FAILED));
-        msg::GroupCreate gc{*t, "evil", test_nonce()};
+        msg::GroupCreate gc{*t, "evil", {}, test_nonce()};
         o = c->call(msg::encode_body(gc), &id1.sign);
         rep.add("GROUP_CREATE signed by another user's key", "GROUP_CREATE_R AUTH_FAILED", describe(o));
         CHECK((o.type == msg::GroupCreateR::type && o.status == proto::AUTH_FAILED));
@@ -619,7 +619,7 @@ TEST_CASE("token attacks: foreign, forged, expired tokens and requests before lo
     row("RENEW1 with another user's token", "ERROR AUTH_FAILED", o, is(o, proto::ERROR, proto::AUTH_FAILED));
     Token forged = *tm;
     forged[0] ^= 1;
-    o = m.call(msg::encode_body(msg::GroupCreate{forged, "forged", test_nonce()}), &id0.sign);
+    o = m.call(msg::encode_body(msg::GroupCreate{forged, "forged", {}, test_nonce()}), &id0.sign);
     row("GROUP_CREATE with my token, one bit flipped", "GROUP_CREATE_R AUTH_FAILED", o,
         is(o, msg::GroupCreateR::type, proto::AUTH_FAILED));
     {

@@ -10,6 +10,7 @@
 
 #include "shared/crypto.hpp"
 #include "shared/protocol.hpp"
+#include "tests/integration/group_records.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_client.hpp"
 #include "tests/integration/report.hpp"
@@ -143,22 +144,49 @@ template <class Req, class Reply> Reply group_call(RawClient& r, Req q) {
     return d.m;
 }
 
+// The records these changes carry (tacit-protocol(7), GROUPS); every test
+// creates its groups first, which resets their heads here.
+test::GroupRecords& records() {
+    static test::GroupRecords recs;
+    return recs;
+}
+
+// The key the server publishes for u (MSG1): an add record names it.
+Bytes published_key(RawClient& r, const std::string& u) {
+    msg::Msg1 q;
+    q.token = r.token;
+    q.target = u;
+    q.nonce1 = crypto::random_array<16>();
+    auto f = r.call(msg::encode_body(q), &r.id->sign);
+    REQUIRE(frame_type(f) == msg::Msg1R::type);
+    return msg::decode<msg::Msg1R>(f.pt).m.target_public_key;
+}
+
 msg::GroupCreateR create(RawClient& r, const std::string& g) {
     msg::GroupCreate q;
     q.group = g;
-    return group_call<msg::GroupCreate, msg::GroupCreateR>(r, q);
+    q.record = records().make(group::Kind::Create, g, r.user, r.user, *r.id, r.id->bundle().encode());
+    auto rep = group_call<msg::GroupCreate, msg::GroupCreateR>(r, q);
+    records().settle(rep.status);
+    return rep;
 }
 msg::GroupAddR add(RawClient& r, const std::string& g, const std::string& u) {
     msg::GroupAdd q;
     q.group = g;
     q.user = u;
-    return group_call<msg::GroupAdd, msg::GroupAddR>(r, q);
+    q.record = records().make(group::Kind::Add, g, r.user, u, *r.id, published_key(r, u));
+    auto rep = group_call<msg::GroupAdd, msg::GroupAddR>(r, q);
+    records().settle(rep.status);
+    return rep;
 }
 msg::GroupRemoveR remove(RawClient& r, const std::string& g, const std::string& u) {
     msg::GroupRemove q;
     q.group = g;
     q.user = u;
-    return group_call<msg::GroupRemove, msg::GroupRemoveR>(r, q);
+    q.record = records().make(u == r.user ? group::Kind::Leave : group::Kind::Remove, g, r.user, u, *r.id);
+    auto rep = group_call<msg::GroupRemove, msg::GroupRemoveR>(r, q);
+    records().settle(rep.status);
+    return rep;
 }
 
 template <class R> std::string said(const R& m) {

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "shared/protocol.hpp"
+#include "tests/integration/group_records.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_frames.hpp"
 #include "tests/integration/report.hpp"
@@ -74,9 +75,24 @@ TEST_CASE("authorization matrix: stranger, non-member, member, owner", "[integra
                                {"member", "mem", &cm, *tm, &k1},
                                {"owner", "own", &cw, *tw, &k0}};
     auto& W = roles[3];
-    REQUIRE(cw.call(msg::encode_body(msg::GroupCreate{W.token, "g1", test_nonce()}), &k0.sign).status == proto::OK);
-    REQUIRE(cw.call(msg::encode_body(msg::GroupAdd{W.token, "mem", "g1", test_nonce()}), &k0.sign).status == proto::OK);
-    REQUIRE(cw.call(msg::encode_body(msg::GroupAdd{W.token, "xtra", "g1", test_nonce()}), &k0.sign).status == proto::OK);
+    // Each change carries its actor's signed record, made on the head the
+    // server accepted last (tacit-protocol(7), GROUPS).
+    GroupRecords recs;
+    using K = group::Kind;
+    auto setup = [&](Bytes body) {
+        auto st = cw.call(body, &k0.sign).status;
+        recs.settle(st);
+        return st;
+    };
+    REQUIRE(setup(msg::encode_body(msg::GroupCreate{
+                W.token, "g1", recs.make(K::Create, "g1", "own", "own", k0, k0.bundle().encode()), test_nonce()})) ==
+            proto::OK);
+    REQUIRE(setup(msg::encode_body(msg::GroupAdd{
+                W.token, "mem", "g1", recs.make(K::Add, "g1", "own", "mem", k0, k1.bundle().encode()), test_nonce()})) ==
+            proto::OK);
+    REQUIRE(setup(msg::encode_body(msg::GroupAdd{
+                W.token, "xtra", "g1", recs.make(K::Add, "g1", "own", "xtra", k0, k0.bundle().encode()),
+                test_nonce()})) == proto::OK);
 
     const Want ERR{proto::ERROR, proto::AUTH_FAILED};
     auto R = [](uint8_t req) { return uint8_t(proto::reply_type(req)); };
@@ -113,32 +129,59 @@ TEST_CASE("authorization matrix: stranger, non-member, member, owner", "[integra
          },
          false, {ERR, {0, 0, true}, {0, 0, true}, {0, 0, true}}},
         {"GROUP_CREATE (new id)",
-         [](Actor& r) { return msg::encode_body(msg::GroupCreate{r.token, "new-" + r.user, test_nonce()}); }, true,
+         [&](Actor& r) {
+             const std::string g = "new-" + r.user;
+             return msg::encode_body(msg::GroupCreate{
+                 r.token, g, recs.make(K::Create, g, r.user, r.user, *r.id, r.id->bundle().encode()), test_nonce()});
+         },
+         true,
          {ERR, {R(proto::GROUP_CREATE), 0}, {R(proto::GROUP_CREATE), 0}, {R(proto::GROUP_CREATE), 0}}},
-        {"GROUP_CREATE g1", [](Actor& r) { return msg::encode_body(msg::GroupCreate{r.token, "g1", test_nonce()}); },
+        {"GROUP_CREATE g1",
+         [&](Actor& r) {
+             return msg::encode_body(msg::GroupCreate{
+                 r.token, "g1", recs.make(K::Create, "g1", r.user, r.user, *r.id, r.id->bundle().encode()),
+                 test_nonce()});
+         },
          true,
          {ERR,
           {R(proto::GROUP_CREATE), proto::GROUP_EXISTS},
           {R(proto::GROUP_CREATE), proto::GROUP_EXISTS},
           {R(proto::GROUP_CREATE), proto::GROUP_EXISTS}}},
         {"GROUP_ADD late to g1",
-         [](Actor& r) { return msg::encode_body(msg::GroupAdd{r.token, "late", "g1", test_nonce()}); }, true,
+         [&](Actor& r) {
+             return msg::encode_body(msg::GroupAdd{
+                 r.token, "late", "g1", recs.make(K::Add, "g1", r.user, "late", *r.id, k1.bundle().encode()),
+                 test_nonce()});
+         },
+         true,
          {ERR,
           {R(proto::GROUP_ADD), proto::NOT_OWNER},
           {R(proto::GROUP_ADD), proto::NOT_OWNER},
           {R(proto::GROUP_ADD), proto::OK}}},
         {"GROUP_ADD to a group that doesn't exist",
-         [](Actor& r) { return msg::encode_body(msg::GroupAdd{r.token, "late", "nogroup", test_nonce()}); }, true,
+         [&](Actor& r) {
+             return msg::encode_body(msg::GroupAdd{
+                 r.token, "late", "nogroup", recs.make(K::Add, "nogroup", r.user, "late", *r.id, k1.bundle().encode()),
+                 test_nonce()});
+         },
+         true,
          {ERR,
           {R(proto::GROUP_ADD), proto::NO_SUCH_GROUP},
           {R(proto::GROUP_ADD), proto::NO_SUCH_GROUP},
           {R(proto::GROUP_ADD), proto::NO_SUCH_GROUP}}},
         {"GROUP_REMOVE xtra from g1",
-         [](Actor& r) { return msg::encode_body(msg::GroupRemove{r.token, "xtra", "g1", test_nonce()}); }, true,
+         [&](Actor& r) {
+             return msg::encode_body(
+                 msg::GroupRemove{r.token, "xtra", "g1", recs.make(K::Remove, "g1", r.user, "xtra", *r.id), test_nonce()});
+         },
+         true,
          {ERR,
           {R(proto::GROUP_REMOVE), proto::NOT_OWNER},
           {R(proto::GROUP_REMOVE), proto::NOT_OWNER},
           {R(proto::GROUP_REMOVE), proto::OK}}},
+        {"GROUP_FETCH g1", [](Actor& r) { return msg::encode_body(msg::GroupFetch{r.token, "g1", 0, test_nonce()}); },
+         true,
+         {ERR, {R(proto::GROUP_FETCH), proto::NOT_MEMBER}, {R(proto::GROUP_FETCH), 0}, {R(proto::GROUP_FETCH), 0}}},
         {"GROUP_MSG1 g1", [](Actor& r) { return msg::encode_body(msg::GroupMsg1{r.token, "g1", test_nonce()}); }, true,
          {ERR,
           {R(proto::GROUP_MSG1), proto::NOT_MEMBER},
@@ -183,7 +226,11 @@ TEST_CASE("authorization matrix: stranger, non-member, member, owner", "[integra
         // Last, since it changes the membership: a member may leave, the
         // owner may not while others remain, a non-member has nothing to leave.
         {"GROUP_REMOVE self from g1 (leave)",
-         [](Actor& r) { return msg::encode_body(msg::GroupRemove{r.token, r.user, "g1", test_nonce()}); }, true,
+         [&](Actor& r) {
+             return msg::encode_body(msg::GroupRemove{
+                 r.token, r.user, "g1", recs.make(K::Leave, "g1", r.user, r.user, *r.id), test_nonce()});
+         },
+         true,
          {ERR,
           {R(proto::GROUP_REMOVE), proto::NOT_MEMBER},
           {R(proto::GROUP_REMOVE), proto::OK},
@@ -195,6 +242,7 @@ TEST_CASE("authorization matrix: stranger, non-member, member, owner", "[integra
             auto& r = roles[i];
             const Want& w = op.want[i];
             Outcome o = r.c->call(op.body(r), op.sign ? &r.id->sign : nullptr, nullptr, w.none ? 500 : 10000);
+            recs.settle(o.type == proto::ERROR ? uint8_t(proto::AUTH_FAILED) : o.status);
             bool ok;
             if (w.none) {
                 // Nothing came back; a PING proves the connection is fine and
@@ -227,11 +275,11 @@ TEST_CASE("authorization matrix: stranger, non-member, member, owner", "[integra
         {"ONLINE", msg::encode_body(msg::Online{foreign, test_nonce()}), true, ERR},
         {"MSG1", msg::encode_body(msg::Msg1{foreign, "own", test_nonce()}), true, ERR},
         {"UPDATE1", msg::encode_body(msg::Update1{foreign, test_nonce()}), false, ERR},
-        {"GROUP_CREATE", msg::encode_body(msg::GroupCreate{foreign, "stolen", test_nonce()}), true,
+        {"GROUP_CREATE", msg::encode_body(msg::GroupCreate{foreign, "stolen", {}, test_nonce()}), true,
          {R(proto::GROUP_CREATE), proto::AUTH_FAILED}},
-        {"GROUP_ADD", msg::encode_body(msg::GroupAdd{foreign, "out", "g1", test_nonce()}), true,
+        {"GROUP_ADD", msg::encode_body(msg::GroupAdd{foreign, "out", "g1", {}, test_nonce()}), true,
          {R(proto::GROUP_ADD), proto::AUTH_FAILED}},
-        {"GROUP_REMOVE", msg::encode_body(msg::GroupRemove{foreign, "late", "g1", test_nonce()}), true,
+        {"GROUP_REMOVE", msg::encode_body(msg::GroupRemove{foreign, "late", "g1", {}, test_nonce()}), true,
          {R(proto::GROUP_REMOVE), proto::AUTH_FAILED}},
         {"GROUP_MSG1", msg::encode_body(msg::GroupMsg1{foreign, "g1", test_nonce()}), true,
          {R(proto::GROUP_MSG1), proto::AUTH_FAILED}},

@@ -81,11 +81,11 @@ auto samples() {
         Update1R{{sample_stored(1, proto::STORED_MESSAGE), sample_stored(2, proto::STORED_SYSTEM)},
                  pattern<16>(7), pattern<16>(8), 1},
         Update2{pattern<16>(8)},
-        GroupCreate{pattern<32>(33), "ops", pattern<16>(9)},
+        GroupCreate{pattern<32>(33), "ops", Bytes{5, 1, 2}, pattern<16>(9)},
         GroupCreateR{proto::GROUP_EXISTS, "That group exists.", pattern<16>(9)},
-        GroupAdd{pattern<32>(33), "carol", "ops", pattern<16>(10)},
+        GroupAdd{pattern<32>(33), "carol", "ops", Bytes{5, 2}, pattern<16>(10)},
         GroupAddR{proto::NOT_OWNER, "Only the owner adds members.", pattern<16>(10)},
-        GroupRemove{pattern<32>(33), "dave", "ops", pattern<16>(11)},
+        GroupRemove{pattern<32>(33), "dave", "ops", Bytes{5, 3}, pattern<16>(11)},
         GroupRemoveR{proto::NOT_MEMBER, "dave is not a member.", pattern<16>(11)},
         GroupMsg1{pattern<32>(33), "ops", pattern<16>(12)},
         GroupMsg1R{proto::OK, "ok", pattern<16>(12),
@@ -97,6 +97,8 @@ auto samples() {
                         {"carol", bytes_of(61, 3), bytes_of(80, 4)},
                         {"dave", {}, bytes_of(80, 5)}}},
         GroupMsg2BatchR{"carol is not a member.", proto::NOT_MEMBER, pattern<16>(14)},
+        GroupFetch{pattern<32>(33), "ops", 7, pattern<16>(16)},
+        GroupFetchR{proto::OK, "2 records of ops", pattern<16>(16), 8, {Bytes{5, 1}, Bytes{5, 2, 3}}},
         PrekeyUpload{pattern<32>(33), pattern<16>(17), 7, 1700000000, pattern<32>(90), bytes_of(384, 8),
                      {{1, pattern<32>(1)}, {70000, pattern<32>(2)}}},
         PrekeyUploadR{proto::TOO_LARGE, "at most 100", pattern<16>(17), 200},
@@ -161,6 +163,8 @@ TEST_CASE("type numbers match tacit-protocol(7), MESSAGES", "[messages]") {
     CHECK(Update1R::sigs == 0);
     CHECK(Update2::sigs == 0);
     CHECK(GroupMsg2BatchR::type == 0xA1);
+    CHECK(GroupFetch::type == 0x22);
+    CHECK(GroupFetchR::type == 0xA2);
     CHECK(Pong::type == 0xB0);
     CHECK(Notify::type == 0x40);
     CHECK(Error::type == 0xFF);
@@ -173,7 +177,7 @@ TEST_CASE("type numbers match tacit-protocol(7), MESSAGES", "[messages]") {
                 CHECK(M::type == t);
             }))
             ++found;
-    CHECK(found == 43);
+    CHECK(found == 45);
     CHECK_FALSE(with_message_type(0x00, [](auto) {}));
 }
 
@@ -284,7 +288,7 @@ TEST_CASE("oversize fields are refused as TooLarge", "[messages]") {
         CHECK(too_large([] { decode<Login1>(signed_body(Login1{std::string(65, 'a'), {}})); }));
         CHECK_NOTHROW(decode<Login1>(signed_body(Login1{std::string(64, 'a'), {}})));
         CHECK(too_large([] {
-            decode<GroupAdd>(signed_body(GroupAdd{{}, "bob", std::string(65, 'g'), {}}));
+            decode<GroupAdd>(signed_body(GroupAdd{{}, "bob", std::string(65, 'g'), {}, {}}));
         }));
     }
     SECTION("msg strings over 1024 bytes") {

@@ -224,12 +224,12 @@ TEST_CASE("store ops: groups are created, changed and dissolved with signed syst
     Env e;
     for (auto [n, s] : {std::pair{"owner", 1}, {"ann", 2}, {"ben", 3}, {"cat", 4}})
         REQUIRE(reg(e, n, uint8_t(s)) == proto::OK);
-    auto created = finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "owner", 5, d); });
+    auto created = finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "owner", 5, std::nullopt, d); });
     REQUIRE(created.status == proto::OK);
     REQUIRE(created.deliveries.size() == 1);
     CHECK(created.deliveries[0].user == "owner");
     CHECK(created.deliveries[0].count == 1);
-    CHECK(finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "ann", 5, d); }).status ==
+    CHECK(finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "ann", 5, std::nullopt, d); }).status ==
           proto::GROUP_EXISTS);
 
     CHECK(change(e, Add, "g", "ann", "ben").status == proto::NOT_OWNER);
@@ -261,7 +261,7 @@ TEST_CASE("store ops: groups are created, changed and dissolved with signed syst
     REQUIRE(gone.status == proto::OK);
     CHECK(gone.dissolved);
     CHECK(change(e, Add, "g", "owner", "ann").status == proto::NO_SUCH_GROUP);
-    CHECK(finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "owner", 5, d); }).status ==
+    CHECK(finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "owner", 5, std::nullopt, d); }).status ==
           proto::GROUP_EXISTS);  // a dissolved id stays taken
 
     CHECK(system_texts(e, "owner") == std::vector<std::string>{"created owner g", "added owner ann",
@@ -274,7 +274,7 @@ TEST_CASE("store ops: an add asks admit once, only when it would happen", "[stor
     Env e;
     REQUIRE(reg(e, "owner", 1) == proto::OK);
     REQUIRE(reg(e, "ann", 2) == proto::OK);
-    REQUIRE(finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "owner", 5, d); }).status == proto::OK);
+    REQUIRE(finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "owner", 5, std::nullopt, d); }).status == proto::OK);
     int asked = 0;
     CHECK(change(e, Add, "g", "ann", "ann", [&] { return ++asked, true; }).status == proto::NOT_OWNER);
     CHECK(asked == 0);
@@ -311,7 +311,7 @@ TEST_CASE("store ops: deliveries are all or nothing under the caps", "[store][op
         CHECK(p.messages[0].enc_msg == Bytes(100, 0xAB));
     }
     SECTION("group") {
-        REQUIRE(finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "owner", 5, d); }).status ==
+        REQUIRE(finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "owner", 5, std::nullopt, d); }).status ==
                 proto::OK);
         e.o.mailbox_cap = 100;
         e.open();
@@ -432,7 +432,7 @@ TEST_CASE("store ops: a quota's refusal names it, and a refused change leaves no
     // System entries count for the actor too: after owner's 3 x ~1300
     // bytes of mail, 4000 leave no room for a creation's entry.
     for (auto to : {"ann", "ben", "owner"}) REQUIRE(deliver(e, direct("owner", to, 1200)).status == proto::OK);
-    auto c = finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "owner", 5, d); });
+    auto c = finish<Changed>(e, [&](Done<Changed> d) { e->create_group("g", "owner", 5, std::nullopt, d); });
     CHECK(c.status == proto::STORAGE_FULL);
     CHECK_FALSE(c.why.empty());
     CHECK(c.deliveries.empty());

@@ -94,6 +94,9 @@ void emit_events(Client& c) {
         case Event::Kind::Disconnected: emit({{"event", "disconnected"}, {"reason", e.text}}); break;
         case Event::Kind::Reconnected: emit({{"event", "reconnected"}, {"msg", e.text}}); break;
         case Event::Kind::Info: emit({{"event", "info"}, {"msg", e.text}}); break;
+        case Event::Kind::GroupWarning:
+            emit({{"event", "group_warning"}, {"group", clean(e.group)}, {"msg", clean(e.text)}});
+            break;
         }
     }
 }

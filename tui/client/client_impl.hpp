@@ -16,6 +16,7 @@
 #include "shared/clock.hpp"
 #include "shared/crypto.hpp"
 #include "shared/event_loop.hpp"
+#include "shared/group_chain.hpp"
 #include "shared/keys.hpp"
 #include "shared/messages.hpp"
 #include "tui/client/account.hpp"
@@ -49,6 +50,8 @@ struct Client::Impl {
     std::optional<PasswordKeys> pw;  // kept to log in again after renewal or an expired token
     std::unique_ptr<LocalStore> store;
     std::map<std::string, Bytes> key_changes;  // user -> new bundle awaiting accept-key
+    // Verified group chains (group_chains.cpp), mirrored in the local store.
+    std::map<std::string, group::Chain> chains;
     std::deque<msg::Notify> notes;
     // One mailbox fetch at a time: NOTIFYs during a fetch ask for one more.
     enum class Fetch { Idle, Running, RunningAgain } fetch = Fetch::Idle;
@@ -210,6 +213,18 @@ struct Client::Impl {
     template <class Req, class Rep> Task<Result> group_change(Req m, std::string g);
 
     Task<Result> group_simple(uint8_t type, std::string g, std::string user);
+    // One signed change: the record made on the chain's head, sent; on
+    // STALE_EPOCH the chain is fetched again and the record made anew.
+    Task<Result> group_record_change(uint8_t type, std::string g, std::string user);
+    // ------------------------------------------------------------ group chains
+    group::Policy chain_policy(const std::vector<group::Record>& recs);
+    void save_chain(const group::Chain& c);
+    const group::Chain* local_chain(const std::string& g);
+    // Fetches and verifies the records past the local head (GROUP_FETCH).
+    Task<Result> sync_chain(std::string g);
+    group::Record make_record(group::Kind k, const std::string& g, const std::string& subject, Bytes bundle);
+    void applied(const group::Record& r);
+    void group_warning(const std::string& g, std::string text);
 
     Task<Result> group_keys(std::string g, std::vector<msg::MemberKey>* out);
 

@@ -38,6 +38,7 @@ struct Event {
         Disconnected, // text
         Reconnected,
         Info,         // text
+        GroupWarning, // group, text: the server's member list differs from the chain's
     } kind;
     ChatMessage msg;
     std::string group, text, user, fingerprint, old_fingerprint;

@@ -1,5 +1,7 @@
-// Groups: create, add, remove (one signed request each) and sending to
-// every member (GROUP_MSG1 for the keys, then sealed parts in batches).
+// Groups: create, add, remove (one signed request each, carrying the
+// actor's signed record) and sending to every member the verified chain
+// names (group_chains.cpp; GROUP_MSG1 only to compare, then sealed parts
+// in batches).
 #include "tui/client/client_impl.hpp"
 
 #include <fmt/core.h>
@@ -23,25 +25,73 @@ template <class Req, class Rep> Task<Result> Client::Impl::group_change(Req m, s
     co_return r.res;
 }
 
-Task<Result> Client::Impl::group_simple(uint8_t type, std::string g, std::string user) {
+Task<Result> Client::Impl::group_record_change(uint8_t type, std::string g, std::string user) {
+    group::Record rec;
     if (type == proto::GROUP_CREATE) {
-        auto changing = group_change<msg::GroupCreate, msg::GroupCreateR>(msg::GroupCreate{}, g);
-        auto r = co_await changing;
-        if (r.ok) store->set_group(g, true);
-        co_return r;
+        rec = make_record(group::Kind::Create, g, self.user_, id->bundle().encode());
+    } else {
+        // A non-member gets no records; its request still goes out, so the
+        // server's answer (NOT_OWNER, NO_SUCH_GROUP, ...) says why it fails.
+        auto synced = co_await sync_chain(g);
+        const bool outside = synced.status == proto::NOT_MEMBER || synced.status == proto::NO_SUCH_GROUP;
+        if (!synced.ok && !outside) co_return synced;
+        if (outside) chains.erase(g);
+        if (type == proto::GROUP_ADD) {
+            Result err;
+            auto k = co_await fetch_key(user, &err);
+            if (!k) co_return err;
+            if (!checked_key(user, *k, &err)) co_return err;
+            rec = make_record(group::Kind::Add, g, user, *k);
+        } else {
+            const auto* chain = local_chain(g);
+            const auto kind = user != self.user_                  ? group::Kind::Remove
+                              : chain && chain->owner() == user ? group::Kind::Dissolve
+                                                                : group::Kind::Leave;
+            rec = make_record(kind, g, user, {});
+        }
     }
-    if (type == proto::GROUP_ADD) {
+    Result r;
+    if (type == proto::GROUP_CREATE) {
+        msg::GroupCreate m{};
+        m.record = rec.encode();
+        auto changing = group_change<msg::GroupCreate, msg::GroupCreateR>(std::move(m), g);
+        r = co_await changing;
+    } else if (type == proto::GROUP_ADD) {
         msg::GroupAdd m{};
         m.user = user;
+        m.record = rec.encode();
         auto changing = group_change<msg::GroupAdd, msg::GroupAddR>(std::move(m), g);
-        co_return co_await changing;
+        r = co_await changing;
+    } else {
+        msg::GroupRemove m{};
+        m.user = user;
+        m.record = rec.encode();
+        auto changing = group_change<msg::GroupRemove, msg::GroupRemoveR>(std::move(m), g);
+        r = co_await changing;
     }
-    msg::GroupRemove m{};
-    m.user = user;
-    auto changing = group_change<msg::GroupRemove, msg::GroupRemoveR>(std::move(m), g);
-    auto r = co_await changing;
-    if (r.ok && user == self.user_) store->set_group(g, false);
+    if (r.ok) applied(rec);
     co_return r;
+}
+
+Task<Result> Client::Impl::group_simple(uint8_t type, std::string g, std::string user) {
+    if (auto why = name_problem(g); !why.empty())
+        co_return Result::fail(proto::BAD_REQUEST, "invalid group id: " + why);
+    Result r;
+    // A record made on an old head: another change came first (two owner
+    // terminals at once). Fetch it and make the record again.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        auto changing = group_record_change(type, g, user);
+        r = co_await changing;
+        if (r.status != proto::STALE_EPOCH) break;
+    }
+    if (r.ok && type == proto::GROUP_CREATE) store->set_group(g, true);
+    if (r.ok && type == proto::GROUP_REMOVE && user == self.user_) store->set_group(g, false);
+    co_return r;
+}
+
+void Client::Impl::group_warning(const std::string& g, std::string text) {
+    Event e{Event::Kind::GroupWarning, {}, g, std::move(text), {}, {}, {}, 0};
+    event(std::move(e));
 }
 
 Task<Result> Client::Impl::group_keys(std::string g, std::vector<msg::MemberKey>* out) {
@@ -59,17 +109,37 @@ Task<Result> Client::Impl::group_keys(std::string g, std::vector<msg::MemberKey>
 
 Task<Result> Client::Impl::group_send(std::string g, std::string body) {
     if (body.size() > proto::kMaxBody) co_return Result::fail(proto::TOO_LARGE, "message body is over 64 KiB");
+    auto synced = co_await sync_chain(g);
+    if (!synced.ok) co_return synced;
     std::vector<msg::MemberKey> members;
     auto r = co_await group_keys(g, &members);
     if (!r.ok) co_return r;
+    // The chain decides who gets the message; the server's list only
+    // reveals a server that adds, drops or re-keys members (tacit-protocol(7),
+    // GROUPS). Nobody in the difference gets a part.
+    const auto& chain = chains.at(g);
+    const auto diff = group::diff_members(chain, self.user_, members);
+    std::vector<std::string> skip;
+    auto warn = [&](const std::vector<std::string>& users, const char* why) {
+        if (users.empty()) return;
+        std::string names;
+        for (const auto& u : users) names += (names.empty() ? "" : ", ") + u;
+        group_warning(g, fmt::format("{}: {}; nothing sent to them", why, names));
+    };
+    warn(diff.ghosts, "the server lists members that the group's signed records do not");
+    warn(diff.omitted, "the server leaves out members of the group's signed records");
+    warn(diff.key_differs, "the server lists other keys than the group's signed records for");
+    skip.insert(skip.end(), diff.omitted.begin(), diff.omitted.end());
+    skip.insert(skip.end(), diff.key_differs.begin(), diff.key_differs.end());
     // Every key is checked before anything is sent: no part goes out to a
     // member whose key changed until the user accepts it.
     std::vector<std::pair<std::string, UserBundle>> targets;
-    for (auto& mk : members) {
+    for (const auto& mem : chain.members()) {
+        if (mem.user == self.user_ || std::find(skip.begin(), skip.end(), mem.user) != skip.end()) continue;
         Result err;
-        auto b = checked_key(mk.user, mk.public_key, &err);
+        auto b = checked_key(mem.user, mem.bundle, &err);
         if (!b) co_return err;
-        targets.emplace_back(mk.user, *b);
+        targets.emplace_back(mem.user, *b);
     }
     auto msg_id = crypto::random_array<16>();
     auto now = wall_ms();
@@ -97,18 +167,18 @@ Task<Result> Client::Impl::group_send(std::string g, std::string body) {
         if (!rr.ok()) co_return rr.res;
     }
     store->add({record}, self.user_);
-    auto res = Result::good(fmt::format("sent to {} member{}", targets.size(), targets.size() == 1 ? "" : "s"));
+    auto res = Result::good(fmt::format("sent to {} member{}{}", targets.size(), targets.size() == 1 ? "" : "s",
+                                        skip.empty() ? "" : fmt::format(" (not to {}: see the warning)", skip.size())));
     res.id = record.id;
     co_return res;
 }
 
+// The members the group's verified chain names (not the server's list).
 Task<Result> Client::Impl::group_members(std::string g, std::vector<std::string>* members) {
-    std::vector<msg::MemberKey> mk;
-    auto r = co_await group_keys(g, &mk);
+    auto r = co_await sync_chain(g);
     if (!r.ok) co_return r;
     members->clear();
-    members->push_back(self.user_);
-    for (auto& m : mk) members->push_back(m.user);
+    for (const auto& m : chains.at(g).members()) members->push_back(m.user);
     std::sort(members->begin(), members->end());
     co_return Result::good(fmt::format("{} member{}", members->size(), members->size() == 1 ? "" : "s"));
 }

@@ -46,6 +46,10 @@ void Session::on_event(const client::Event& e) {
             model_.add_system(kStatusKey, "reconnected: " + e.text, wall_ms());
             break;
         case K::Info: model_.add_system(kStatusKey, e.text, wall_ms()); break;
+        case K::GroupWarning:
+            model_.add_system("#" + e.group, "warning: " + e.text, wall_ms());
+            model_.add_system(kStatusKey, "warning: #" + e.group + ": " + e.text, wall_ms());
+            break;
     }
 }
 

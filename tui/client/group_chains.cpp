@@ -1,0 +1,135 @@
+// Each group's verified membership chain (tacit-protocol(7), GROUPS): kept
+// in the encrypted local store, extended from GROUP_FETCH, every record
+// verified here (shared/group_chain.hpp). The member list a group message
+// goes to comes from this chain, never from the server's GROUP_MSG1_R.
+#include <fmt/core.h>
+
+#include <limits>
+
+#include "tui/client/client_impl.hpp"
+
+namespace tacit::client {
+
+namespace {
+std::string chain_secret(const std::string& g) { return "group-chain:" + g; }
+}  // namespace
+
+// A member's key is the pinned one when there is a pin; otherwise the one
+// the chain's own records name (vouched for by the owner's signature),
+// which is then pinned. The server enforces the group size.
+group::Policy Client::Impl::chain_policy(const std::vector<group::Record>& recs) {
+    std::map<std::string, Bytes, std::less<>> named;
+    for (const auto& r : recs)
+        if (group::carries_bundle(r.kind)) named[r.subject] = r.bundle;
+    group::Policy p;
+    p.max_members = std::numeric_limits<size_t>::max();
+    p.published = [this, named = std::move(named)](std::string_view user) -> std::optional<group::Hash> {
+        if (auto pin = store->pinned(std::string(user))) return group::key_hash(*pin);
+        if (auto it = named.find(user); it != named.end()) return group::key_hash(it->second);
+        return std::nullopt;
+    };
+    return p;
+}
+
+void Client::Impl::save_chain(const group::Chain& c) {
+    for (const auto& m : c.members()) {
+        if (store->pinned(m.user)) continue;
+        store->pin(m.user, m.bundle);
+        info("pinned key of " + m.user + " from the chain of " + c.group() + ": " + fingerprint(m.bundle));
+    }
+    store->put_secret(chain_secret(c.group()), c.serialize());
+    chains.insert_or_assign(c.group(), c);
+}
+
+const group::Chain* Client::Impl::local_chain(const std::string& g) {
+    if (auto it = chains.find(g); it != chains.end()) return &it->second;
+    auto s = store->get_secret(chain_secret(g));
+    if (!s) return nullptr;
+    // Re-verified on every load: the store is ours, but a chain is cheap
+    // to check against a damaged or older record.
+    auto b = group::Chain::deserialize(ByteView(s->data(), s->size()), chain_policy({}));
+    if (!b.chain) {
+        info("dropped the stored chain of " + g + ": " + group::describe(b.rejection));
+        return nullptr;
+    }
+    return &chains.insert_or_assign(g, std::move(*b.chain)).first->second;
+}
+
+Task<Result> Client::Impl::sync_chain(std::string g) {
+    const group::Chain* have = local_chain(g);
+    uint64_t from = have ? have->epoch() + 1 : 0;
+    std::vector<group::Record> got;
+    for (;;) {
+        msg::GroupFetch m;
+        m.token = *self.token_;
+        m.group = g;
+        m.from = from;
+        m.nonce = fresh_nonce();
+        auto r = co_await ask<msg::GroupFetchR>(m, signed_by_me(), &msg::GroupFetchR::nonce);
+        if (!r.ok()) co_return r.res;
+        for (const auto& b : r.m->records) {
+            auto rec = group::Record::decode(b);
+            if (!rec) co_return Result::fail(proto::BAD_REQUEST, "the server sent a malformed record of " + g);
+            got.push_back(std::move(*rec));
+        }
+        from += r.m->records.size();
+        if (r.m->records.empty() || from > r.m->head) break;
+    }
+    have = local_chain(g);  // the fetch may have run alongside another
+    if (!have) {
+        auto b = group::Chain::build(got, chain_policy(got));
+        if (!b.chain) co_return Result::fail(proto::BAD_REQUEST, "refused the chain of " + g + ": " +
+                                                                     group::describe(b.rejection));
+        save_chain(*b.chain);
+        co_return Result::good();
+    }
+    group::Chain next = *have;
+    const auto policy = chain_policy(got);
+    for (const auto& rec : got) {
+        if (rec.epoch <= next.epoch()) continue;  // appended meanwhile
+        if (auto rej = next.append(rec, policy))
+            co_return Result::fail(proto::BAD_REQUEST, "refused a record of " + g + ": " + group::describe(*rej));
+    }
+    save_chain(next);
+    co_return Result::good();
+}
+
+group::Record Client::Impl::make_record(group::Kind k, const std::string& g, const std::string& subject,
+                                        Bytes bundle) {
+    group::Record r;
+    r.kind = k;
+    r.group = g;
+    r.actor = self.user_;
+    r.subject = subject;
+    r.bundle = std::move(bundle);
+    // Without a chain (not a member) the record extends nothing; the
+    // server refuses the request for what it is.
+    if (auto it = chains.find(g); k != group::Kind::Create && it != chains.end()) {
+        r.epoch = it->second.epoch() + 1;
+        r.prev = it->second.head();
+    } else if (k != group::Kind::Create) {
+        r.epoch = 1;
+    }
+    return group::sign_record(std::move(r), id->sign);
+}
+
+// Our own accepted record, applied as any other (a failure only means the
+// next sync starts over from the server's records).
+void Client::Impl::applied(const group::Record& r) {
+    if (r.kind == group::Kind::Create) {
+        std::vector<group::Record> one{r};
+        auto b = group::Chain::build(one, chain_policy(one));
+        if (b.chain) save_chain(*b.chain);
+        return;
+    }
+    auto it = chains.find(r.group);
+    if (it == chains.end()) return;
+    group::Chain next = it->second;
+    if (next.append(r, chain_policy({r}))) {
+        chains.erase(it);
+        return;
+    }
+    save_chain(next);
+}
+
+}  // namespace tacit::client
