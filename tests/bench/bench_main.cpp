@@ -16,6 +16,7 @@
 #include "shared/messages.hpp"
 #include "shared/protocol.hpp"
 #include "tests/bench/scenarios.hpp"
+#include "tests/integration/group_records.hpp"
 
 using namespace tacit;
 using namespace tacit::bench;
@@ -386,14 +387,17 @@ int main(int argc, char** argv) {
                 register_user(a, bi, "g_owner");
                 for (size_t i = 0; i < members; ++i) register_user(a, bi, fmt::format("g_m{}", i));
                 Peer owner = login(a, bi, "g_owner");
+                test::GroupRecords records;  // each change carries its signed record
                 {
                     msg::GroupCreate gc;
                     gc.token = owner.token;
                     gc.group = "bench";
+                    gc.record = records.make(group::Kind::Create, "bench", "g_owner", "g_owner", bi.id, bi.bundle);
                     gc.nonce = crypto::random_array<16>();
                     auto d = msg::decode<msg::GroupCreateR>(
                         call(owner, msg::encode_body(gc), &pool.key(), msg::GroupCreateR::type));
                     if (d.m.status != proto::OK) throw std::runtime_error("group create: " + d.m.msg);
+                    records.settle(d.m.status);
                 }
                 double t_add = mono_s(), cpu_add = a.cpu_s();
                 for (size_t i = 0; i < members; ++i) {
@@ -401,10 +405,12 @@ int main(int argc, char** argv) {
                     ga.token = owner.token;
                     ga.user = fmt::format("g_m{}", i);
                     ga.group = "bench";
+                    ga.record = records.make(group::Kind::Add, "bench", "g_owner", ga.user, bi.id, bi.bundle);
                     ga.nonce = crypto::random_array<16>();
                     auto d = msg::decode<msg::GroupAddR>(
                         call(owner, msg::encode_body(ga), &pool.key(), msg::GroupAddR::type));
                     if (d.m.status != proto::OK) throw std::runtime_error("group add: " + d.m.msg);
+                    records.settle(d.m.status);
                 }
                 double add_wall = mono_s() - t_add, add_cpu = a.cpu_s() - cpu_add;
                 std::vector<Peer> mp;

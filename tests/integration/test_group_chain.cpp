@@ -1,7 +1,10 @@
 // Signed group membership (issue 14) against a real tacitd: the server
 // checks each change's record (signature, head, published key; STALE_EPOCH
-// for a record made on an older head). The compromised-server test (store
-// edited with LMDB to add a ghost) is not in yet.
+// for a record made on an older head), and a server that lies about the
+// members (here: its LMDB store edited while it is stopped) can neither
+// get a message to a ghost nor pass a forged record to a client.
+#include <lmdb.h>
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -30,6 +33,67 @@ void login_as(TestClient& c, const std::string& user) {
     if (!c->connected()) ok(c->connect());
     ok(c->login(user, "pw"));
     for (auto& e : c->take_events()) c.events.push_back(std::move(e));
+}
+
+// The compromised server: edits its stopped store with LMDB itself.
+class RawStore {
+public:
+    explicit RawStore(const std::string& dir) {
+        REQUIRE(mdb_env_create(&env_) == MDB_SUCCESS);
+        REQUIRE(mdb_env_set_maxdbs(env_, 16) == MDB_SUCCESS);
+        REQUIRE(mdb_env_open(env_, dir.c_str(), 0, 0600) == MDB_SUCCESS);
+        REQUIRE(mdb_txn_begin(env_, nullptr, 0, &txn_) == MDB_SUCCESS);
+    }
+    ~RawStore() {
+        if (txn_) mdb_txn_abort(txn_);
+        mdb_env_close(env_);
+    }
+    MDB_dbi db(const char* name, unsigned flags = 0) {
+        MDB_dbi d = 0;
+        REQUIRE(mdb_dbi_open(txn_, name, flags, &d) == MDB_SUCCESS);
+        return d;
+    }
+    void put(MDB_dbi d, std::string k, std::string v) {
+        MDB_val kv{k.size(), k.data()}, vv{v.size(), v.data()};
+        REQUIRE(mdb_put(txn_, d, &kv, &vv, 0) == MDB_SUCCESS);
+    }
+    void del(MDB_dbi d, std::string k, std::string v) {
+        MDB_val kv{k.size(), k.data()}, vv{v.size(), v.data()};
+        REQUIRE(mdb_del(txn_, d, &kv, &vv) == MDB_SUCCESS);
+    }
+    // Flips one byte of the record at `epoch` of group g.
+    void damage_record(const std::string& g, uint64_t epoch, size_t from_end) {
+        MDB_dbi d = db("group_records");
+        std::string k = g + std::string(1, '\0');
+        for (int i = 7; i >= 0; --i) k.push_back(char((epoch >> (8 * i)) & 0xFF));
+        MDB_val kv{k.size(), k.data()}, vv;
+        REQUIRE(mdb_get(txn_, d, &kv, &vv) == MDB_SUCCESS);
+        std::string v(static_cast<const char*>(vv.mv_data), vv.mv_size);
+        v[v.size() - from_end] ^= 1;
+        MDB_val nv{v.size(), v.data()};
+        REQUIRE(mdb_put(txn_, d, &kv, &nv, 0) == MDB_SUCCESS);
+    }
+    void commit() {
+        REQUIRE(mdb_txn_commit(txn_) == MDB_SUCCESS);
+        txn_ = nullptr;
+    }
+
+private:
+    MDB_env* env_ = nullptr;
+    MDB_txn* txn_ = nullptr;
+};
+
+std::vector<std::string> warnings(const TestClient& c, const std::string& g) {
+    std::vector<std::string> v;
+    for (auto& e : c.events)
+        if (e.kind == client::Event::Kind::GroupWarning && e.group == g) v.push_back(e.text);
+    return v;
+}
+
+bool has_body(const TestClient& c, const std::string& body) {
+    for (auto& m : c.messages())
+        if (m.body == body) return true;
+    return false;
 }
 
 template <class Req, class Reply> Reply raw_change(RawClient& r, Req q) {
@@ -140,4 +204,69 @@ TEST_CASE("the server takes only records that verify and extend the head; a late
     login_as(b, "bob");
     ok(b->group_members("raw", &m));
     CHECK(m == (Names{"alice", "bob", "carol"}));
+}
+
+TEST_CASE("a server that edits its store gets no message to a ghost, and a forged record is refused",
+          "[integration][groups][group_chain]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob"), e(s, "eve");
+    register_login(a, "alice");
+    register_shared(s, b, {"bob", "carol"});
+    register_login(e, "eve");
+    login_as(b, "bob");
+    ok(a->group_create("ops"));
+    ok(a->group_add("ops", "bob"));
+    ok(a->group_add("ops", "carol"));
+    ok(a->group_send("ops", "before"));
+    REQUIRE(b.wait_until([&] { return has_body(b, "before"); }));
+    ok(a->group_create("sig"));
+    ok(a->group_add("sig", "bob"));
+    REQUIRE(e->logout().ok);
+
+    s.stop();
+    {
+        RawStore st(s.data_dir());
+        auto members = st.db("members", MDB_DUPSORT), member_of = st.db("member_of", MDB_DUPSORT);
+        st.put(members, "ops", "eve");
+        st.put(member_of, "eve", "ops");
+        st.del(members, "ops", "carol");
+        st.del(member_of, "carol", "ops");
+        // bob's add record in "sig": one byte of alice's signature flipped.
+        st.damage_record("sig", 1, 10);
+        st.commit();
+    }
+    s.start();
+    for (auto* c : {&a, &b}) c->pump_once(300);  // they see the old connection close
+    login_as(a, "alice");
+    login_as(b, "bob");
+
+    // The server now lists eve and not carol: alice's client sends to bob
+    // only, and names both differences.
+    auto r = a->group_send("ops", "after the edit");
+    ok(r);
+    CHECK(r.msg.find("sent to 1 member") != std::string::npos);
+    a.pump_once(50);  // events reach c.events when the client is pumped
+    auto w = warnings(a, "ops");
+    bool ghost = false, omitted = false;
+    for (auto& t : w) {
+        ghost = ghost || (t.find("eve") != std::string::npos && t.find("do not") != std::string::npos);
+        omitted = omitted || (t.find("carol") != std::string::npos && t.find("leaves out") != std::string::npos);
+    }
+    CHECK(ghost);
+    CHECK(omitted);
+    Names m;
+    ok(a->group_members("ops", &m));
+    CHECK(m == (Names{"alice", "bob", "carol"}));
+    REQUIRE(b.wait_until([&] { return has_body(b, "after the edit"); }));
+    login_as(e, "eve");
+    ok(e->update());
+    e.pump_once(300);
+    CHECK_FALSE(has_body(e, "after the edit"));
+    CHECK_FALSE(has_body(e, "before"));
+
+    // bob has never fetched "sig": its chain from the server now holds a
+    // record whose signature fails, and bob sends nothing.
+    auto f = b->group_send("sig", "to a forged chain");
+    CHECK_FALSE(f.ok);
+    CHECK(f.msg.find("refused the chain of sig") != std::string::npos);
 }

@@ -149,6 +149,10 @@ Task<Result> Client::Impl::fetch_all() {
             // key) must cost only itself: throwing here would leave the
             // page unacknowledged and fetched again forever.
             std::string bad;
+            // open_stored may suspend, and the connection (with the server
+            // key system entries are checked against) may be gone when it
+            // resumes; the page stays unacknowledged and comes again.
+            if (!conn) throw ConnError("not connected");
             try {
                 if (st.kind == proto::STORED_SYSTEM) system_entry(st, got);
                 else got.push_back(co_await open_stored(st));
