@@ -6,21 +6,10 @@
 #include <stdexcept>
 
 #include "shared/crypto.hpp"
+#include "srv/store/lmdb_val.hpp"
 #include "srv/store/meta_keys.hpp"
 
 namespace tacit::store {
-
-namespace {
-
-MDB_val val(ByteView b) { return {b.size(), const_cast<uint8_t*>(b.data())}; }
-ByteView view(const MDB_val& v) { return {static_cast<const uint8_t*>(v.mv_data), v.mv_size}; }
-
-struct CursorCloser {
-    void operator()(MDB_cursor* c) const { mdb_cursor_close(c); }
-};
-using Cursor = std::unique_ptr<MDB_cursor, CursorCloser>;
-
-}  // namespace
 
 void Txn::need_writable() const {
     if (!writable_) throw std::logic_error("store: write inside Store::read");

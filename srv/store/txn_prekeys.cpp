@@ -5,18 +5,12 @@
 #include <algorithm>
 #include <memory>
 
+#include "srv/store/lmdb_val.hpp"
 #include "srv/store/txn.hpp"
 
 namespace tacit::store {
 
 namespace {
-MDB_val val(ByteView b) { return {b.size(), const_cast<uint8_t*>(b.data())}; }
-ByteView view(const MDB_val& v) { return {static_cast<const uint8_t*>(v.mv_data), v.mv_size}; }
-struct CursorCloser {
-    void operator()(MDB_cursor* c) const { mdb_cursor_close(c); }
-};
-using Cursor = std::unique_ptr<MDB_cursor, CursorCloser>;
-
 bool has_prefix(ByteView k, const Bytes& prefix) {
     return k.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), k.begin());
 }
