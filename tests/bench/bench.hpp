@@ -59,7 +59,9 @@ public:
     // tick resolution (10 ms).
     double cpu_s() const;
     double sys_s() const;  // stime alone (kernel work: syscalls, fsync submission)
-    // The same from /proc/PID/schedstat (ns resolution), for a cross-check.
+    // The loop thread alone, from /proc/PID/schedstat (the thread group
+    // leader's; ns resolution). Without crypto-pool workers it is the
+    // whole server, a cross-check of cpu_s.
     double sched_s() const;
     // Time the server was runnable but waited for a core (schedstat field 2):
     // on a shared machine, CPU taken by other processes.
@@ -140,6 +142,10 @@ double median(std::vector<double> v);
 double percentile(std::vector<double> v, double p);  // p in [0, 100]
 double mono_s();                                       // CLOCK_MONOTONIC seconds
 double self_cpu_s();                                   // this process, all threads
+// CPU seconds every core of the machine spent busy (user, nice, system,
+// irq, softirq, steal in /proc/stat), summed over the cores: against the
+// server's and the generator's, what the rest of a shared machine took.
+double machine_busy_s();
 
 // One timed load phase: senders send pre-signed frames (at a fixed rate, or
 // as fast as a per-connection window allows), recipients fetch on NOTIFY
@@ -171,6 +177,11 @@ struct PhaseResult {
     double server_runq_s = 0;       // runnable, waiting for a core
     double server_sys_s = 0;        // of server_cpu_s, in the kernel
     double gen_cpu_s = 0;           // this process over the phase
+    double machine_busy_s = 0;      // every core, all processes (/proc/stat)
+    // Sender replies that carried a batch proof (tacit-protocol(7), "Batch
+    // signatures"), and how many distinct root signatures they carried:
+    // batched / batches is the replies one P-256 signature served.
+    size_t batched = 0, batches = 0;
     double max_send_lag_ms = 0;     // fixed rate: how late the generator sent
     std::vector<double> latency_ms; // send .. delivery at the recipient
     std::vector<double> ack_ms;     // send .. reply at the sender

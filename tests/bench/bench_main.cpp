@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <ctime>
 #include <fmt/core.h>
 #include <fstream>
 #include <functional>
@@ -180,6 +181,143 @@ std::string fmt_num(double v, int prec = 0) {
     return fmt::format("{:.{}f}", v, prec);
 }
 
+
+// ------------------------------------------------------------------- (f)
+
+// What the CPU of one (f) phase went to, as fractions of one core over its
+// wall time: the whole server, its loop thread, the generator (this
+// process), and every core of the machine (so also the other work on a
+// shared machine).
+struct PoolLoad {
+    std::vector<double> srv, loop, gen, machine;
+    void add(const PhaseResult& r) {
+        srv.push_back(r.server_cpu_s / r.wall_s);
+        loop.push_back(r.server_sched_s / r.wall_s);
+        gen.push_back(r.gen_cpu_s / r.wall_s);
+        machine.push_back(r.machine_busy_s / r.wall_s);
+    }
+    double others() const { return std::max(0.0, median(machine) - median(srv) - median(gen)); }
+    bool cores_full(unsigned cores) const { return median(machine) >= 0.9 * cores; }
+    // Is the generator what stopped the server going faster? Its one loop
+    // is saturated, or every core is busy and it holds a good part of one.
+    bool generator_limits(unsigned cores) const {
+        return median(gen) >= 0.85 || (cores_full(cores) && median(gen) >= 0.25);
+    }
+    std::string limit(unsigned cores, unsigned threads) const {
+        const double s = median(srv), l = median(loop), g = median(gen), m = median(machine);
+        std::string parts = fmt::format("server {:.0f}% (loop thread {:.0f}%), generator {:.0f}%, other {:.0f}%",
+                                        s * 100, l * 100, g * 100, others() * 100);
+        if (cores_full(cores)) return fmt::format("ALL {} CORES ({:.0f}%): {}", cores, m * 100, parts);
+        if (l >= 0.85) return "server loop thread: " + parts;
+        if (threads > 0 && s - l >= 0.85 * threads) return "server workers: " + parts;
+        if (g >= 0.85) return "GENERATOR: " + parts;
+        return "server waits: " + parts;
+    }
+};
+
+// The crypto pool (tacitd(8), --threads): the same signed ONLINE burst
+// against one worker and one per core, batch signatures on and off, and
+// push latency at a fixed rate with one worker and with one per core.
+void part_f(const Options& opt, const BenchIdentity& bi, SignPool& pool) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const size_t pairs = 10;
+    const int R = opt.runs;
+    size_t n = scaled(opt, 1000, 20);
+    size_t n_fixed = scaled(opt, opt.dm_rate * opt.dm_seconds, 10);
+    double verify_floor = 0;  // the RSA-PSS verify of one request, in this process
+    struct Measured {
+        std::string name;
+        double rps = 0, cpu_us = 0, per_batch = NAN;
+        double p50 = NAN, p99 = NAN, pmax = NAN;
+        std::string limit, fixed_limit;
+        bool gen_limited = false;
+        double gen = 0;
+    };
+    auto measure = [&](unsigned threads, bool batch_sign, bool latency) {
+        auto flags = server_flags();
+        flags.insert(flags.end(), {"--threads", std::to_string(threads), "--batch-sign", batch_sign ? "on" : "off"});
+        Measured m;
+        m.name = fmt::format("--threads {}{}", threads, batch_sign ? "" : " --batch-sign off");
+        Tacitd t(opt, fmt::format("threads-{}{}", threads, batch_sign ? "" : "-nobatch"), flags);
+        if (verify_floor == 0)
+            verify_floor = measure_floor(bi, load_server_key(t.dir() + "/keys/server.key"), 64, 20).verify_us;
+        DmUsers u = setup_dm(t, bi, pairs);
+        drain_input(u.s, 1200);  // presence NOTIFYs of the logins
+        drain_input(u.r, 50);
+        std::vector<double> rps, cpu, per_batch;
+        PoolLoad load;
+        for (int i = 0; i < R; ++i) {
+            fmt::print("(f) run {}/{}: {} pre-signed ONLINE requests at {}\n", i + 1, R, n, m.name);
+            std::fflush(stdout);
+            auto specs = online_bursts(t, u.s, pool, n, 1);
+            auto r = run_phase(specs[0]);
+            check(r, "(f) ONLINE burst");
+            rps.push_back(double(r.acked) / r.wall_s);
+            cpu.push_back(r.server_cpu_s * 1e6 / double(std::max<size_t>(1, r.acked)));
+            if (r.batches) per_batch.push_back(double(r.batched) / double(r.batches));
+            load.add(r);
+        }
+        m.rps = median(rps), m.cpu_us = median(cpu);
+        if (!per_batch.empty()) m.per_batch = median(per_batch);
+        m.limit = load.limit(cores, threads);
+        m.gen_limited = load.generator_limits(cores);
+        m.gen = median(load.gen);
+        if (!latency) return m;
+        std::vector<double> p50, p99, pmax;
+        PoolLoad fl;
+        for (int i = 0; i < R; ++i) {
+            fmt::print("(f) run {}/{}: {} direct messages at {}/s, {}\n", i + 1, R, n_fixed, opt.dm_rate, m.name);
+            std::fflush(stdout);
+            drain_input(u.s, 50);
+            drain_input(u.r, 50);
+            auto r = dm_run(t, u.s, u.r, pool, n_fixed, opt.dm_rate, 1, 512);
+            check(r, "(f) fixed rate");
+            p50.push_back(percentile(r.latency_ms, 50));
+            p99.push_back(percentile(r.latency_ms, 99));
+            pmax.push_back(percentile(r.latency_ms, 100));
+            fl.add(r);
+        }
+        m.p50 = median(p50), m.p99 = median(p99), m.pmax = median(pmax);
+        m.fixed_limit = fl.limit(cores, threads);
+        return m;
+    };
+    Measured one = measure(1, true, true), all = measure(cores, true, true), unbatched = measure(cores, false, false);
+    const double scaling = all.rps / one.rps;
+    row("f", "signed requests/s, --threads 1", fmt::format("{:.0f}/s", one.rps), "-", "-", one.limit);
+    row("f", "server CPU per signed request, --threads 1", fmt::format("{:.0f} us", one.cpu_us), "-", "-",
+        fmt::format("{:.1f} replies per batch signature", one.per_batch));
+    row("f", fmt::format("signed requests/s, --threads {}", cores), fmt::format("{:.0f}/s", all.rps), "-", "-",
+        all.limit);
+    row("f", fmt::format("server CPU per signed request, --threads {}", cores), fmt::format("{:.0f} us", all.cpu_us),
+        "-", "-", fmt::format("{:.1f} replies per batch signature", all.per_batch));
+    row("f", fmt::format("scaling --threads {} / --threads 1", cores), fmt::format("{:.2f}x", scaling),
+        cores >= 2 ? ">= 1.8x" : "-", cores >= 2 ? verdict(scaling >= 1.8) : "-",
+        all.gen_limited || one.gen_limited ? "the load generator limits a side (note)" : "");
+    row("f", fmt::format("server CPU per signed request, --threads {} --batch-sign off", cores),
+        fmt::format("{:.0f} us", unbatched.cpu_us), "-", "-", unbatched.limit);
+    row("f", "CPU per request batch on / off", fmt::format("{:.2f}x", all.cpu_us / unbatched.cpu_us));
+    row("f", "replies per batch signature (burst, batch on)", fmt::format("{:.1f}", all.per_batch), "~16", "-",
+        fmt::format("--threads 1: {:.1f}", one.per_batch));
+    row("f", "CPU per request (batch on) / RSA-verify floor", fmt::format("{:.2f}x", all.cpu_us / verify_floor),
+        "<= 1.5x", verdict(all.cpu_us / verify_floor <= 1.5), fmt::format("verify floor {:.0f} us", verify_floor));
+    row("f", fmt::format("push latency p50 / p99 at {}/s, --threads 1", opt.dm_rate),
+        fmt::format("{:.2f} / {:.2f} ms", one.p50, one.p99), "-", "-",
+        fmt::format("max {:.1f} ms; {}", one.pmax, one.fixed_limit));
+    row("f", fmt::format("push latency p50 / p99 at {}/s, --threads {}", opt.dm_rate, cores),
+        fmt::format("{:.2f} / {:.2f} ms", all.p50, all.p99), "p99 <= x1's", verdict(all.p99 <= one.p99),
+        fmt::format("max {:.1f} ms; {}", all.pmax, all.fixed_limit));
+    for (const Measured* m : {&one, &all, &unbatched})
+        if (m->gen_limited)
+            note("(f) {}: the LOAD GENERATOR is the limit (it used {:.0f}% of a core, with the machine's cores full "
+                 "or its one loop saturated), so this row understates tacitd",
+                 m->name, m->gen * 100);
+    note("(f) the load generator (one epoll loop; requests pre-signed) runs on the same {} cores as tacitd. "
+         "'loop thread' is tacitd's event loop alone (/proc/PID/schedstat); the rest of its CPU is the pool's "
+         "workers. 'other' is the rest of the machine (/proc/stat), work that is neither tacitd nor the bench. "
+         "Replies per batch signature: replies carrying a batch proof over the distinct root signatures they "
+         "carried. Latency: {} MSG2 at {}/s from {} senders, MSG2 sent -> message in the recipient's UPDATE1_R.",
+         cores, n_fixed, opt.dm_rate, pairs);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -197,8 +335,11 @@ int main(int argc, char** argv) {
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }
-    fmt::print("tacit-bench: {} cores, {}; load average {}; RLIMIT_NOFILE {}\n", std::thread::hardware_concurrency(),
-               cpu_model(), loadavg(), (unsigned long long)rl.rlim_cur);
+    char day[32] = "?";
+    const time_t now = time(nullptr);
+    if (tm t{}; gmtime_r(&now, &t)) strftime(day, sizeof day, "%Y-%m-%d %H:%M UTC", &t);
+    fmt::print("tacit-bench: {}; {} cores, {}; load average {}; RLIMIT_NOFILE {}\n", day,
+               std::thread::hardware_concurrency(), cpu_model(), loadavg(), (unsigned long long)rl.rlim_cur);
     fmt::print("tacit-bench: runs={} scale={} parts={} tacitd={}{}\n", opt.runs, opt.scale, opt.only, opt.tacitd,
                opt.wrap.empty() ? "" : " wrapped in: " + opt.wrap);
     std::fflush(stdout);
@@ -445,63 +586,7 @@ int main(int argc, char** argv) {
             }
         }
 
-        // ---------------------------------------------------------------- (f)
-        if (want(opt, 'f')) {
-            // The crypto pool (tacitd(8), --threads): the same signed ONLINE
-            // burst against one worker and against one per core.
-            const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-            size_t n = scaled(opt, 1000, 20);
-            double verify_floor = 0;  // the RSA-PSS verify of one request, in this process
-            struct Scaling {
-                double rps = 0, cpu_us = 0;
-                std::string limit;
-            };
-            auto measure = [&](unsigned threads, bool batch_sign) {
-                auto flags = server_flags();
-                flags.insert(flags.end(), {"--threads", std::to_string(threads), "--batch-sign", batch_sign ? "on" : "off"});
-                Tacitd t(opt, fmt::format("threads-{}{}", threads, batch_sign ? "" : "-nobatch"), flags);
-                if (verify_floor == 0)
-                    verify_floor = measure_floor(bi, load_server_key(t.dir() + "/keys/server.key"), 64, 20).verify_us;
-                DmUsers u = setup_dm(t, bi, pairs);
-                std::vector<Peer*> peers = u.s;
-                drain_input(peers, 1200);  // presence NOTIFYs of the logins
-                std::vector<double> rps, cpu;
-                Load load;
-                for (int i = 0; i < R; ++i) {
-                    fmt::print("(f) run {}/{}: {} pre-signed ONLINE requests at --threads {}\n", i + 1, R, n,
-                               threads);
-                    std::fflush(stdout);
-                    auto specs = online_bursts(t, peers, pool, n, 1);
-                    auto r = run_phase(specs[0]);
-                    check(r, "(f) ONLINE burst");
-                    rps.push_back(double(r.acked) / r.wall_s);
-                    cpu.push_back(r.server_cpu_s * 1e6 / double(std::max<size_t>(1, r.acked)));
-                    load.add(r);
-                }
-                return Scaling{median(rps), median(cpu), load.limit()};
-            };
-            Scaling one = measure(1, true), all = measure(cores, true), unbatched = measure(cores, false);
-            row("f", "signed requests/s, --threads 1", fmt::format("{:.0f}/s", one.rps), "-", "-", one.limit);
-            row("f", "server CPU per signed request, --threads 1", fmt::format("{:.0f} us", one.cpu_us));
-            row("f", fmt::format("signed requests/s, --threads {}", cores), fmt::format("{:.0f}/s", all.rps), "-",
-                "-", all.limit);
-            row("f", fmt::format("server CPU per signed request, --threads {}", cores),
-                fmt::format("{:.0f} us", all.cpu_us));
-            row("f", fmt::format("scaling --threads {} / --threads 1", cores),
-                fmt::format("{:.2f}x", all.rps / one.rps), cores >= 2 ? ">= 1.8x" : "-",
-                cores >= 2 ? verdict(all.rps / one.rps >= 1.8) : "-");
-            row("f", fmt::format("server CPU per signed request, --threads {} --batch-sign off", cores),
-                fmt::format("{:.0f} us", unbatched.cpu_us), "-", "-", unbatched.limit);
-            row("f", "CPU per request batch on / off", fmt::format("{:.2f}x", all.cpu_us / unbatched.cpu_us));
-            row("f", "CPU per request (batch on) / RSA-verify floor", fmt::format("{:.2f}x", all.cpu_us / verify_floor),
-                "<= 1.5x", verdict(all.cpu_us / verify_floor <= 1.5),
-                fmt::format("verify floor {:.0f} us", verify_floor));
-            note("(f) the load generator runs on the same {} cores as tacitd; where its limit column names the "
-                 "GENERATOR or CPU waits, the scaling is the machine's, not tacitd's. Request verification, reply "
-                 "signing and handshakes run in the pool. The replies per pass (batch size) are whatever the burst "
-                 "puts in a pass; the bench does not measure it.",
-                 cores);
-        }
+        if (want(opt, 'f')) part_f(opt, bi, pool);
 
         // ---------------------------------------------------------------- (c)
         if (want(opt, 'c')) {

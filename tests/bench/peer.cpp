@@ -3,10 +3,12 @@
 // small statistics helpers.
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <fmt/core.h>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -158,6 +160,14 @@ double self_cpu_s() {
     getrusage(RUSAGE_SELF, &ru);
     return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
            double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+double machine_busy_s() {
+    std::ifstream in("/proc/stat");
+    std::string cpu;
+    unsigned long long user = 0, nice = 0, sys = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    if (!(in >> cpu >> user >> nice >> sys >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return 0;
+    return double(user + nice + sys + irq + softirq + steal) / double(sysconf(_SC_CLK_TCK));
 }
 
 Bytes fake_enc_msg(uint64_t k, size_t size) {

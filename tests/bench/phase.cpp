@@ -5,7 +5,9 @@
 #include <cmath>
 #include <deque>
 #include <fmt/core.h>
+#include <unordered_set>
 
+#include "shared/batch_sig.hpp"
 #include "shared/event_loop.hpp"
 #include "shared/messages.hpp"
 #include "shared/protocol.hpp"
@@ -26,6 +28,23 @@ uint64_t read_k(ByteView enc) {
     return k;
 }
 
+// The root signature of a signed reply's batch proof, or "" when its sig
+// is not one (--batch-sign off, an unsigned reply).
+std::string root_sig_of(ByteView pt) {
+    std::string out;
+    auto pick = [&]<class M>(std::type_identity<M>) {
+        if constexpr (M::sigs > 0) {
+            auto d = msg::decode<M>(pt);
+            if (auto p = batch::parse(d.sigs.back())) out.assign(p->root_sig.begin(), p->root_sig.end());
+        }
+    };
+    try {
+        if (!pt.empty()) msg::with_message_type(pt[0], pick);
+    } catch (const WireError&) {
+    }
+    return out;
+}
+
 }  // namespace
 
 PhaseResult run_phase(PhaseSpec& spec) {
@@ -43,7 +62,8 @@ PhaseResult run_phase(PhaseSpec& spec) {
     std::vector<RecipientState> rs(R);
     // Which recipient index a peer is (a peer may be both sender and recipient).
     EventLoop loop;
-    double t_end = 0, cpu_end = 0, sys_end = 0, sched_end = 0, runq_end = 0, gen_end = 0;
+    double t_end = 0, cpu_end = 0, sys_end = 0, sched_end = 0, runq_end = 0, gen_end = 0, machine_end = 0;
+    std::unordered_set<std::string> roots;  // distinct root signatures seen
     bool done = false;     // measured; the loop only settles from here
     bool stopped = false;
 
@@ -54,6 +74,7 @@ PhaseResult run_phase(PhaseSpec& spec) {
         sched_end = spec.server->sched_s();
         runq_end = spec.server->runq_s();
         gen_end = self_cpu_s();
+        machine_end = machine_busy_s();
     };
     // After the last delivery, fetches still in flight are let finish (up to
     // 2 s) so that no stale UPDATE1_R leaks into the next phase.
@@ -163,8 +184,15 @@ PhaseResult run_phase(PhaseSpec& spec) {
                 r.error = fmt::format("{}: ERROR {} {}", spec.senders[s]->user, proto::status_name(e.m.status),
                                       e.m.msg);
         }
-        if (ok) ++r.acked;
-        else ++r.ack_errors;
+        if (ok) {
+            ++r.acked;
+            if (auto root = root_sig_of(f.pt); !root.empty()) {
+                ++r.batched;
+                roots.insert(std::move(root));
+            }
+        } else {
+            ++r.ack_errors;
+        }
         if (spec.rate <= 0) send_one(s);
     };
 
@@ -197,7 +225,7 @@ PhaseResult run_phase(PhaseSpec& spec) {
 
     double cpu0 = spec.server->cpu_s(), sys0 = spec.server->sys_s();
     double sched0 = spec.server->sched_s(), runq0 = spec.server->runq_s();
-    double gen0 = self_cpu_s();
+    double gen0 = self_cpu_s(), machine0 = machine_busy_s();
     double t0 = mono_s();
     loop.add_timer(std::chrono::milliseconds(int64_t(spec.timeout_s * 1000)), [&] {
         if (done) {
@@ -251,6 +279,8 @@ PhaseResult run_phase(PhaseSpec& spec) {
     r.server_sched_s = sched_end - sched0;
     r.server_runq_s = runq_end - runq0;
     r.gen_cpu_s = gen_end - gen0;
+    r.machine_busy_s = machine_end - machine0;
+    r.batches = roots.size();
     for (auto* p : peers) loop.remove_fd(p->fd());
     return r;
 }
