@@ -90,6 +90,11 @@ struct Preverified {
     // open, end of file), kept in line so the frames before it are still
     // answered first.
     const char* close_why = nullptr;
+    // Not a frame either: a request before these whose handler is waiting
+    // for the pool to check a signature (Ctx::verify_then). The frames
+    // behind it wait until its continuation has run, so none takes effect
+    // first. Its check is Running until then; the ticket names it.
+    uint64_t barrier = 0;
     bool ready() const { return check != Check::Running; }
 };
 inline constexpr size_t kMaxHeld = 16;  // as kMaxFramesPerPass (srv/server.cpp)

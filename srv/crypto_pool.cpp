@@ -61,17 +61,24 @@ void CryptoPool::stop() {
     workers_.clear();
 }
 
+bool CryptoPool::queue(Job& job) {
+    if (workers_.empty()) return false;
+    std::unique_lock lk(mu_);
+    if (jobs_.size() >= max_queued_) return false;
+    jobs_.push_back(std::move(job));
+    lk.unlock();
+    cv_.notify_one();
+    return true;
+}
+
 void CryptoPool::run(Job job) {
-    if (!workers_.empty()) {
-        std::unique_lock lk(mu_);
-        if (jobs_.size() < max_queued_) {
-            jobs_.push_back(std::move(job));
-            lk.unlock();
-            cv_.notify_one();
-            return;
-        }
-    }
+    if (queue(job)) return;
     if (Done done = job(keys_[0])) done();
+}
+
+void CryptoPool::run_later(Job job) {
+    if (queue(job)) return;
+    if (Done done = job(keys_[0])) loop_.post(std::move(done));
 }
 
 void CryptoPool::work(const ServerIdentity& keys) {

@@ -42,9 +42,14 @@ public:
     // the job and its Done run here and now instead: the loop slows down,
     // memory does not grow. Call on the loop thread only.
     void run(Job job);
+    // As run(), but a Done made inline (no workers, or a full queue) is
+    // posted to the loop, never run before run_later returns: for a caller
+    // on a handler's stack that must not see its own continuation yet.
+    void run_later(Job job);
     unsigned threads() const { return unsigned(workers_.size()); }
 
 private:
+    bool queue(Job& job);  // false: no worker, or the queue is full
     void work(const ServerIdentity& keys);
     void stop();
 

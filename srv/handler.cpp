@@ -23,20 +23,65 @@ void log_conn(const Connection& c, std::string_view what) {
 
 uint64_t Ctx::wall_ms() const { return tacit::wall_ms(); }
 
+namespace {
+
+// The pre-login budget (tacitd(8)) starts again on a good signature and
+// counts a bad one.
+void count_prelogin_sig(Connection& c, bool ok) {
+    if (c.logged_in()) return;
+    if (ok) c.prelogin_frames = c.prelogin_bad_sigs = 0;
+    else ++c.prelogin_bad_sigs;
+}
+
+// Names each verify_then barrier on the loop thread.
+uint64_t g_next_barrier = 1;
+
+}  // namespace
+
+Bytes Ctx::sig_input(size_t signed_len) const {
+    return msg::sig_input(proto::C2S, conn.session_id, req.seq, req.plaintext.first(signed_len));
+}
+
 bool Ctx::verify(const crypto::PkKey& key, size_t signed_len, ByteView sig) const {
     // The pool checked this very signature before the handler ran.
     if (const auto& p = conn.preverified;
         p && p->seq == req.seq && p->key.get() == &key && p->signed_len == signed_len &&
         p->sig.size() == sig.size() && std::equal(sig.begin(), sig.end(), p->sig.begin()))
         return p->ok;
-    auto in = msg::sig_input(proto::C2S, conn.session_id, req.seq, req.plaintext.first(signed_len));
-    bool ok = key.verify(in, sig);
-    if (!conn.logged_in()) {
-        // The pre-login budget (tacitd(8)) starts again on a good one.
-        if (ok) conn.prelogin_frames = conn.prelogin_bad_sigs = 0;
-        else ++conn.prelogin_bad_sigs;
-    }
+    bool ok = key.verify(sig_input(signed_len), sig);
+    count_prelogin_sig(conn, ok);
     return ok;
+}
+
+void Ctx::verify_then(const crypto::PkKey& key, Bytes input, Bytes sig, std::function<void(Ctx&, bool)> k) {
+    auto later = hold();
+    const uint64_t ticket = g_next_barrier++;
+    Preverified b;
+    b.check = Preverified::Check::Running;
+    b.barrier = ticket;
+    // At the front: the frames held now all came after this request.
+    conn.held.push_front(std::move(b));
+    // A worker parses its own copy of the key (srv/crypto_pool.hpp).
+    s_.pool.run_later([s = &s_, later, ticket, der = key.public_der(), input = std::move(input), sig = std::move(sig),
+                       k = std::move(k)](const ServerIdentity&) -> CryptoPool::Done {
+        bool ok = false;
+        try {
+            auto key = crypto::PkKey::parse_public_der(der);
+            ok = key && key->verify(input, sig);
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "tacitd: verifying failed: {}\n", e.what());
+        }
+        return [s, later, ticket, ok, k] {
+            Connection* c = s->outbox.live(later->conn_id);
+            if (!c) return;
+            count_prelogin_sig(*c, ok);
+            resume(*later, [&](Ctx& ctx) { k(ctx, ok); });
+            if (!(c = s->outbox.live(later->conn_id))) return;
+            for (auto& p : c->held)
+                if (p.barrier == ticket) p.check = Preverified::Check::Done;
+            s->resume_line(*c);
+        };
+    });
 }
 
 void Ctx::offload(std::function<Finish(const ServerIdentity&)> work) {

@@ -44,6 +44,9 @@ struct Services {
     std::function<void(Connection&, const char* why)> close;
     // Closes it once what it was answered is written (Server::close_after_output).
     std::function<void(Connection&, const char* why)> close_after_output;
+    // Handles what of a connection's held frames is ready (a barrier of
+    // verify_then lifted), then reads on (Server::resume_line).
+    std::function<void(Connection&)> resume_line;
     // TACITD_TEST_FAULT=NAME:then (tests only): NAME's continuations throw.
     const HandlerEntry* continuation_fault = nullptr;
 };
@@ -64,6 +67,17 @@ public:
     // Verifies a signature over this request's sig input (direction c2s,
     // this connection's session id, this frame's sequence number).
     bool verify(const crypto::PkKey& key, size_t signed_len, ByteView sig) const;
+    // This request's signature input over its first signed_len bytes.
+    Bytes sig_input(size_t signed_len) const;
+
+    // A signature checked on the crypto pool instead of the loop, for one
+    // the pool cannot check before the handler runs (Server::hold_frame
+    // checks only the session key's over a request): key verifies sig over
+    // input on a worker, then k(ctx, ok) runs on the loop, in this
+    // request's place among the replies, in a later pass. The connection's
+    // frames after this one wait until k has run, so none of them takes
+    // effect first. If the connection is gone by then, k does not run.
+    void verify_then(const crypto::PkKey& key, Bytes input, Bytes sig, std::function<void(Ctx&, bool ok)> k);
 
     // The one way a handler continues after a store operation
     // (store/operations.hpp): k runs with a Ctx for the same request once

@@ -100,7 +100,8 @@ Server::Server(Config cfg, ServerIdentity id)
                 }),
       services_{*store_, sessions_, presence_, limits_, id_, outbox_, pool_,
                 [this](Connection& c, const char* why) { close(c, why); },
-                [this](Connection& c, const char* why) { close_after_output(c, why); }} {
+                [this](Connection& c, const char* why) { close_after_output(c, why); },
+                [this](Connection& c) { resume_line(c); }} {
     sessions_.restore();
     finish_store_pass();  // the stale sessions' deletion
     read_test_fault();
@@ -498,16 +499,22 @@ void Server::on_preverified(uint64_t conn_id, uint64_t seq, bool ok) {
     Connection* c = conn(conn_id);
     if (!c) return;
     for (auto& p : c->held)
-        if (p.seq == seq && p.check == Preverified::Check::Running) {
+        if (!p.barrier && p.seq == seq && p.check == Preverified::Check::Running) {
             p.check = Preverified::Check::Done;
             p.ok = ok;
         }
-    run_held(*c);
-    if (c->dead || c->closing || draining_) return;  // inside drain: it goes on
-    update_interest(*c);
-    if (c->backlog || c->held_full()) return;
-    c->frames_this_pass = 0;
-    drain(*c);
+    resume_line(*c);
+}
+
+// A held frame's check or a barrier is done: what is ready now is
+// handled, then the frames that waited in the decoder.
+void Server::resume_line(Connection& c) {
+    run_held(c);
+    if (c.dead || c.closing || draining_) return;  // inside drain: it goes on
+    update_interest(c);
+    if (c.backlog || c.held_full()) return;
+    c.frames_this_pass = 0;
+    drain(c);
 }
 
 void Server::run_held(Connection& c) {
@@ -518,6 +525,10 @@ void Server::run_held(Connection& c) {
         if (const char* why = c.held.front().close_why) {
             c.held.clear();
             return close_after_output(c, why);
+        }
+        if (c.held.front().barrier) {
+            c.held.pop_front();
+            continue;
         }
         c.preverified = std::move(c.held.front());
         c.held.pop_front();

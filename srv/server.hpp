@@ -55,6 +55,7 @@ private:
     void dispatch(Connection& c, ByteView pt, uint64_t seq, bool from_held);
     bool hold_frame(Connection& c, ByteView pt, uint64_t seq, bool always);
     void on_preverified(uint64_t conn_id, uint64_t seq, bool ok);
+    void resume_line(Connection& c);
     void run_held(Connection& c);
     void handle(Connection& c, const HandlerEntry& h, ByteView pt, uint64_t seq);
     void fail_request(Ctx& ctx, const HandlerEntry& h, size_t owed, std::string_view what,

@@ -31,15 +31,17 @@ void answer_upload(Ctx& ctx, const Nonce& n, uint8_t st, std::string text, size_
     ctx.reply(msg::encode_body(r), true);
 }
 
-// Why the upload's keys are unusable, or "".
-std::string bad_upload(Ctx& ctx, const msg::PrekeyUpload& m, const x3dh::SignedPrekey& spk) {
+const char* kBadPrekeySig = "signed prekey signature does not verify under your key";
+
+// Why the upload's keys are unusable, or "": all but the signed prekey's
+// signature, which the pool checks after these.
+std::string bad_upload(const msg::PrekeyUpload& m, const x3dh::SignedPrekey& spk) {
     if (m.opks.size() > proto::kMaxPrekeysPerUpload)
         return "at most " + std::to_string(proto::kMaxPrekeysPerUpload) + " one-time prekeys per upload";
     if (!crypto::x25519_pub_valid(spk.pub)) return "signed prekey is not a usable X25519 key";
     for (const auto& o : m.opks)
         if (!crypto::x25519_pub_valid(o.pub)) return "one-time prekey " + std::to_string(o.id) + " is not usable";
-    if (spk.sig.size() != x3dh::kRsaSigLen || !x3dh::verify_prekey(spk, *ctx.conn.session->key, ctx.user()))
-        return "signed prekey signature does not verify under your key";
+    if (spk.sig.size() != x3dh::kRsaSigLen) return kBadPrekeySig;
     return {};
 }
 
@@ -54,16 +56,25 @@ void handle_prekey_upload(Ctx& ctx) {
     store::PrekeyUpload up;
     up.user = ctx.user();
     up.spk = x3dh::SignedPrekey{m.spk_id, m.spk_created, m.spk_pub, std::move(m.spk_sig)};
-    if (auto why = bad_upload(ctx, m, up.spk); !why.empty()) {
+    if (auto why = bad_upload(m, up.spk); !why.empty()) {
         const uint8_t st = m.opks.size() > proto::kMaxPrekeysPerUpload ? proto::TOO_LARGE : proto::BAD_REQUEST;
         return answer_upload(ctx, n, st, why, 0);
     }
     up.opks = std::move(m.opks);
     up.max_pool = proto::kMaxPrekeyPool;
-    ctx.store().upload_prekeys(std::move(up), ctx.then<store::PrekeysStored>([n](Ctx& ctx, store::PrekeysStored r) {
-        std::string text = r.status == proto::OK ? "prekeys stored" : r.why.empty() ? "prekeys not stored" : r.why;
-        answer_upload(ctx, n, r.status, std::move(text), r.pool);
-    }));
+    // The prekey's RSA-PSS verify is as costly as the request's, so it too
+    // goes to the pool (x3dh::verify_prekey's input and key).
+    auto in = x3dh::signed_prekey_message(up.user, up.spk.id, up.spk.created, up.spk.pub);
+    Bytes sig = up.spk.sig;
+    auto shared = std::make_shared<store::PrekeyUpload>(std::move(up));
+    ctx.verify_then(*ctx.conn.session->key, std::move(in), std::move(sig), [n, shared](Ctx& ctx, bool ok) {
+        if (!ok) return answer_upload(ctx, n, proto::BAD_REQUEST, kBadPrekeySig, 0);
+        ctx.store().upload_prekeys(std::move(*shared), ctx.then<store::PrekeysStored>([n](Ctx& ctx,
+                                                                                        store::PrekeysStored r) {
+            std::string text = r.status == proto::OK ? "prekeys stored" : r.why.empty() ? "prekeys not stored" : r.why;
+            answer_upload(ctx, n, r.status, std::move(text), r.pool);
+        }));
+    });
 }
 
 void handle_prekey_fetch(Ctx& ctx) {

@@ -81,46 +81,33 @@ void handle_renew2(Ctx& ctx) {
     });
 }
 
-void handle_renew3(Ctx& ctx) {
-    auto d = msg::decode<msg::Renew3>(ctx.req.plaintext);
-    auto& m = d.m;
-    auto answer = [&](uint8_t st, std::string text) {
-        msg::Renew3R r;
-        r.nonce = m.nonce;
-        r.status = st;
-        r.msg = std::move(text);
-        ctx.reply(msg::encode_body(r), true);
-    };
-    if (!ctx.token_ok(m.token)) return answer(proto::AUTH_FAILED, "not your token");
-    if (!verify_user_sig(ctx, d.signed_len, d.sigs[0])) return answer(proto::AUTH_FAILED, "old key signature does not verify");
-    auto bundle = UserBundle::decode(m.public_key);
-    std::optional<crypto::PkKey> nk;
-    if (bundle) nk = crypto::PkKey::parse_public_der(bundle->rsa_der);
-    if (!nk) return answer(proto::BAD_REQUEST, "new public key is not a tacit user bundle");
-    if (!ctx.verify(*nk, d.signed_len, d.sigs[1])) return answer(proto::AUTH_FAILED, "new key signature does not verify");
-    if (m.pass.size() != proto::kPassLen) return answer(proto::BAD_REQUEST, "pass must be 32 bytes");
+namespace {
 
-    // Every session of the account ends with the key: the operation deletes
-    // their stored records in the same write, so no commit leaves one that
-    // outlives the key, and the continuation closes them even if this
-    // connection is gone by then.
-    const std::string user = ctx.user();
-    const Nonce n = m.nonce;
-    const uint32_t old_version = ctx.conn.session->key_version;
-    store::KeyChange change{user, old_version, m.pass, m.public_key};
-    wipe(m.pass.data(), m.pass.size());
+void answer_renew3(Ctx& ctx, const Nonce& n, uint8_t st, std::string text) {
+    msg::Renew3R r;
+    r.nonce = n;
+    r.status = st;
+    r.msg = std::move(text);
+    ctx.reply(msg::encode_body(r), true);
+}
+
+// Both signatures verified: the key (and perhaps the password) is replaced.
+// Every session of the account ends with the key: the operation deletes
+// their stored records in the same write, so no commit leaves one that
+// outlives the key, and the continuation closes them even if this
+// connection is gone by then.
+void replace_key(Ctx& ctx, const Nonce& n, store::KeyChange change) {
+    const std::string user = change.user;
+    const uint32_t old_version = change.expected_version;
     ctx.store().replace_key(std::move(change), ctx.then<store::KeyReplaced>([n, user, old_version](Ctx& ctx,
                                                                                                 store::KeyReplaced k) {
-        msg::Renew3R r;
-        r.nonce = n;
-        r.status = k.status;
-        r.msg = r.status != proto::OK ? "key renewal failed"
-                : k.key_changed       ? (k.pw_changed ? "key and password replaced; log in again"
-                                                      : "key replaced; log in again")
-                : k.pw_changed        ? "password replaced; log in again"
-                                      : "nothing changed; log in again";
+        const char* text = k.status != proto::OK ? "key renewal failed"
+                           : k.key_changed       ? (k.pw_changed ? "key and password replaced; log in again"
+                                                                 : "key replaced; log in again")
+                           : k.pw_changed        ? "password replaced; log in again"
+                                                 : "nothing changed; log in again";
         // Queued before the sessions close, so it goes out ahead of the close.
-        ctx.reply(msg::encode_body(r), true);
+        answer_renew3(ctx, n, k.status, text);
         fmt::print(stderr, "tacitd: conn={} renew3 user={} status={}\n", ctx.conn.id, user,
                    proto::status_name(k.status));
         if (k.status != proto::OK) return;
@@ -129,6 +116,40 @@ void handle_renew3(Ctx& ctx) {
             if (s->key_version <= old_version || std::find(k.ended.begin(), k.ended.end(), s->hash) != k.ended.end())
                 ctx.sessions().close(*s);
     }));
+}
+
+}  // namespace
+
+void handle_renew3(Ctx& ctx) {
+    auto d = msg::decode<msg::Renew3>(ctx.req.plaintext);
+    auto& m = d.m;
+    const Nonce n = m.nonce;
+    if (!ctx.token_ok(m.token)) return answer_renew3(ctx, n, proto::AUTH_FAILED, "not your token");
+    // The old key's signature was checked in the pool before the handler
+    // ran (Server::hold_frame); the new key's is checked there now.
+    if (!verify_user_sig(ctx, d.signed_len, d.sigs[0]))
+        return answer_renew3(ctx, n, proto::AUTH_FAILED, "old key signature does not verify");
+    auto bundle = UserBundle::decode(m.public_key);
+    std::optional<crypto::PkKey> nk;
+    if (bundle) nk = crypto::PkKey::parse_public_der(bundle->rsa_der);
+    if (!nk) return answer_renew3(ctx, n, proto::BAD_REQUEST, "new public key is not a tacit user bundle");
+    if (m.pass.size() != proto::kPassLen) return answer_renew3(ctx, n, proto::BAD_REQUEST, "pass must be 32 bytes");
+    // The change's pass is wiped by the operation, or here when it never runs.
+    struct Pending {
+        store::KeyChange c;
+        ~Pending() { wipe(c.pass.data(), c.pass.size()); }
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->c = store::KeyChange{ctx.user(), ctx.conn.session->key_version, m.pass, m.public_key};
+    wipe(m.pass.data(), m.pass.size());
+    ctx.verify_then(*nk, ctx.sig_input(d.signed_len), d.sigs[1], [n, pending](Ctx& ctx, bool ok) {
+        if (!ok) return answer_renew3(ctx, n, proto::AUTH_FAILED, "new key signature does not verify");
+        // The session may have ended while the pool checked (another RENEW3).
+        auto& s = ctx.conn.session;
+        if (!s || s->ended || s->expires_ms <= ctx.wall_ms())
+            return answer_renew3(ctx, n, proto::AUTH_FAILED, "not your token");
+        replace_key(ctx, n, std::move(pending->c));
+    });
 }
 
 }  // namespace tacit::srv

@@ -7,6 +7,7 @@
 #include "shared/frame_decoder.hpp"
 #include "shared/handshake.hpp"
 #include "shared/protocol.hpp"
+#include "shared/x3dh.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_frames.hpp"
 
@@ -176,4 +177,106 @@ TEST_CASE("signatures verified in the pool: a bad one among good ones in a pipel
     }
     // Still serving on the same connection.
     CHECK(c->call(msg::encode_body(msg::Ping{test_nonce()})).type == msg::Pong::type);
+}
+
+namespace {
+
+msg::PrekeyUpload prekeys_of(const Token& tok, const crypto::PkKey& signer, const std::string& user) {
+    msg::PrekeyUpload u;
+    u.token = tok;
+    u.nonce = test_nonce();
+    auto spk = x3dh::sign_prekey(signer, user, 7, 1700000000, crypto::X25519Key::generate().pub);
+    u.spk_id = spk.id;
+    u.spk_created = spk.created;
+    u.spk_pub = spk.pub;
+    u.spk_sig = spk.sig;
+    u.opks.push_back({1, crypto::X25519Key::generate().pub});
+    return u;
+}
+
+Bytes renew3_frame(FrameConn& c, const Token& tok, const UserIdentity& next, const crypto::PkKey& new_signer,
+                   Nonce& n) {
+    msg::Renew3 r;
+    r.token = tok;
+    auto keys = derive_password("pw2", "mallory");
+    r.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
+    r.public_key = next.bundle().encode();
+    r.nonce = n = test_nonce();
+    return c.seal(msg::encode_body(r), &pooled_identity(0).sign, &new_signer);
+}
+
+}  // namespace
+
+TEST_CASE("RENEW3's new-key signature and a signed prekey, checked in the pool, keep replies and effects in order",
+          "[integration][threads]") {
+    TestServer s(flags());
+    Token tok{};
+    auto c = logged_in(s, "mallory", tok, true);
+    const auto& key = pooled_identity(0).sign;
+
+    // A forged prekey, a PING, a good upload and a fetch of it, in one
+    // write: the fetch is handled only after the upload, whose signature
+    // the pool checks meanwhile, so it finds the prekey.
+    Bytes all;
+    auto forged = prekeys_of(tok, pooled_identity(1).sign, "mallory");
+    auto good = prekeys_of(tok, key, "mallory");
+    msg::Ping ping{test_nonce()};
+    for (Bytes f : {c->seal(msg::encode_body(forged), &key), c->seal(msg::encode_body(ping)),
+                    c->seal(msg::encode_body(good), &key),
+                    c->seal(msg::encode_body(msg::PrekeyFetch{tok, "mallory", test_nonce()}), &key)})
+        all.insert(all.end(), f.begin(), f.end());
+    REQUIRE(c->write(all));
+    auto f1 = c->reply(10000);
+    REQUIRE(f1);
+    REQUIRE(int(f1->type()) == int(msg::PrekeyUploadR::type));
+    CHECK(msg::decode<msg::PrekeyUploadR>(f1->pt).m.nonce == forged.nonce);
+    CHECK(int(msg::decode<msg::PrekeyUploadR>(f1->pt).m.status) == int(proto::BAD_REQUEST));
+    auto f2 = c->reply(10000);
+    REQUIRE(f2);
+    REQUIRE(int(f2->type()) == int(msg::Pong::type));
+    auto f3 = c->reply(10000);
+    REQUIRE(f3);
+    REQUIRE(int(f3->type()) == int(msg::PrekeyUploadR::type));
+    CHECK(int(msg::decode<msg::PrekeyUploadR>(f3->pt).m.status) == int(proto::OK));
+    auto f4 = c->reply(10000);
+    REQUIRE(f4);
+    REQUIRE(int(f4->type()) == int(msg::PrekeyFetchR::type));
+    auto fetched = msg::decode<msg::PrekeyFetchR>(f4->pt);
+    CHECK(int(fetched.m.status) == int(proto::OK));
+    CHECK(c->server_sig_ok(*f4, fetched.signed_len, fetched.sigs[0]));
+
+    // RENEW3 whose second signature is not the new key's, then a PING: the
+    // refusal comes first, and the session goes on.
+    Nonce n{};
+    Bytes bad = renew3_frame(*c, tok, pooled_identity(2), pooled_identity(1).sign, n);
+    Bytes p = c->seal(msg::encode_body(msg::Ping{test_nonce()}));
+    bad.insert(bad.end(), p.begin(), p.end());
+    REQUIRE(c->write(bad));
+    auto r1 = c->reply(10000);
+    REQUIRE(r1);
+    REQUIRE(int(r1->type()) == int(msg::Renew3R::type));
+    auto refused = msg::decode<msg::Renew3R>(r1->pt);
+    CHECK(refused.m.nonce == n);
+    CHECK(int(refused.m.status) == int(proto::AUTH_FAILED));
+    CHECK(refused.m.msg == "new key signature does not verify");
+    CHECK(c->server_sig_ok(*r1, refused.signed_len, refused.sigs[0]));
+    auto r2 = c->reply(10000);
+    REQUIRE(r2);
+    CHECK(int(r2->type()) == int(msg::Pong::type));
+
+    // Signed by the new key: the key is replaced and the session ends.
+    REQUIRE(c->write(renew3_frame(*c, tok, pooled_identity(2), pooled_identity(2).sign, n)));
+    auto r3 = c->reply(10000);
+    REQUIRE(r3);
+    REQUIRE(int(r3->type()) == int(msg::Renew3R::type));
+    auto ok = msg::decode<msg::Renew3R>(r3->pt);
+    CHECK(ok.m.nonce == n);
+    CHECK(int(ok.m.status) == int(proto::OK));
+    CHECK(ok.m.msg == "key and password replaced; log in again");
+    CHECK(c->closed_within(5000));
+    // The new key and password, exactly as sent, log in; the old key does not.
+    FrameConn after(s);
+    after.hello();
+    CHECK_FALSE(after.login("mallory", "pw2", pooled_identity(0)));
+    CHECK(after.login("mallory", "pw2", pooled_identity(2)));
 }
