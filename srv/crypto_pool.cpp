@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <string>
+#include <unordered_map>
+
 #include <fmt/core.h>
 
 namespace tacit::srv {
@@ -23,6 +26,22 @@ ServerIdentity own_copy(const ServerIdentity& id) {
 }
 
 }  // namespace
+
+bool verify_with_cached_key(ByteView der, ByteView in, ByteView sig) {
+    // Logged-in users' keys, a few KB each: past the bound the set starts
+    // afresh, which costs one parse per key again, nothing more.
+    constexpr size_t kKeysPerThread = 128;
+    thread_local std::unordered_map<std::string, crypto::PkKey> keys;
+    std::string name(reinterpret_cast<const char*>(der.data()), der.size());
+    auto it = keys.find(name);
+    if (it == keys.end()) {
+        auto key = crypto::PkKey::parse_public_der(der);
+        if (!key) return false;
+        if (keys.size() >= kKeysPerThread) keys.clear();
+        it = keys.emplace(std::move(name), std::move(*key)).first;
+    }
+    return it->second.verify(in, sig);
+}
 
 unsigned default_threads() {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

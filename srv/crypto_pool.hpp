@@ -66,4 +66,11 @@ private:
 // --threads' default: the online CPUs (at least 1).
 unsigned default_threads();
 
+// Verifies sig over in with the public key whose DER is der, parsed once
+// per thread and kept (a bounded set, per thread because mbedTLS contexts
+// are not shared): a freshly parsed RSA key computes R^2 mod N on its first
+// verify, a third again the verify's own cost (srv/crypto_pool.cpp). For
+// workers' jobs, and the loop's inline ones.
+bool verify_with_cached_key(ByteView der, ByteView in, ByteView sig);
+
 }  // namespace tacit::srv

@@ -61,13 +61,12 @@ void Ctx::verify_then(const crypto::PkKey& key, Bytes input, Bytes sig, std::fun
     b.barrier = ticket;
     // At the front: the frames held now all came after this request.
     conn.held.push_front(std::move(b));
-    // A worker parses its own copy of the key (srv/crypto_pool.hpp).
+    // A worker verifies with its own parsed copy of the key (verify_with_cached_key).
     s_.pool.run_later([s = &s_, later, ticket, der = key.public_der(), input = std::move(input), sig = std::move(sig),
                        k = std::move(k)](const ServerIdentity&) -> CryptoPool::Done {
         bool ok = false;
         try {
-            auto key = crypto::PkKey::parse_public_der(der);
-            ok = key && key->verify(input, sig);
+            ok = verify_with_cached_key(der, input, sig);
         } catch (const std::exception& e) {
             fmt::print(stderr, "tacitd: verifying failed: {}\n", e.what());
         }

@@ -470,8 +470,8 @@ bool Server::hold_frame(Connection& c, ByteView pt, uint64_t seq, bool always) {
         p.sig = std::move(rs->sig);
         p.key = c.session->key;
         in = msg::sig_input(proto::C2S, c.session_id, seq, pt.first(rs->signed_len));
-        // A worker parses its own copy of the key: mbedTLS contexts are not
-        // shared between threads (srv/crypto_pool.hpp).
+        // A worker verifies with its own parsed copy of the key: mbedTLS
+        // contexts are not shared between threads (verify_with_cached_key).
         der = p.key->public_der();
         sig = p.sig;
     }
@@ -482,8 +482,7 @@ bool Server::hold_frame(Connection& c, ByteView pt, uint64_t seq, bool always) {
                sig = std::move(sig)](const ServerIdentity&) -> CryptoPool::Done {
         bool ok = false;
         try {
-            auto key = crypto::PkKey::parse_public_der(der);
-            ok = key && key->verify(in, sig);
+            ok = verify_with_cached_key(der, in, sig);
         } catch (const std::exception& e) {
             fmt::print(stderr, "tacitd: verifying failed: {}\n", e.what());
         }
