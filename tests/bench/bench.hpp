@@ -63,6 +63,10 @@ public:
     // leader's; ns resolution). Without crypto-pool workers it is the
     // whole server, a cross-check of cpu_s.
     double sched_s() const;
+    // Every thread's, summed over /proc/PID/task/*/schedstat: the whole
+    // server's CPU at ns resolution (cpu_s counts 10 ms ticks, too coarse
+    // for a burst of a tenth of a second).
+    double all_threads_s() const;
     // Time the server was runnable but waited for a core (schedstat field 2):
     // on a shared machine, CPU taken by other processes.
     double runq_s() const;
@@ -173,7 +177,8 @@ struct PhaseResult {
     size_t sent = 0, acked = 0, ack_errors = 0, delivered = 0, duplicates = 0;
     double wall_s = 0;              // first send .. last ack/delivery
     double server_cpu_s = 0;        // /proc/PID/stat delta
-    double server_sched_s = 0;      // /proc/PID/schedstat delta
+    double server_sched_s = 0;      // /proc/PID/schedstat delta (the loop thread)
+    double server_threads_s = 0;    // every thread's schedstat delta (ns resolution)
     double server_runq_s = 0;       // runnable, waiting for a core
     double server_sys_s = 0;        // of server_cpu_s, in the kernel
     double gen_cpu_s = 0;           // this process over the phase

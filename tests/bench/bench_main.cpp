@@ -191,7 +191,7 @@ std::string fmt_num(double v, int prec = 0) {
 struct PoolLoad {
     std::vector<double> srv, loop, gen, machine;
     void add(const PhaseResult& r) {
-        srv.push_back(r.server_cpu_s / r.wall_s);
+        srv.push_back(r.server_threads_s / r.wall_s);
         loop.push_back(r.server_sched_s / r.wall_s);
         gen.push_back(r.gen_cpu_s / r.wall_s);
         machine.push_back(r.machine_busy_s / r.wall_s);
@@ -227,7 +227,7 @@ void part_f(const Options& opt, const BenchIdentity& bi, SignPool& pool) {
     double verify_floor = 0;  // the RSA-PSS verify of one request, in this process
     struct Measured {
         std::string name;
-        double rps = 0, cpu_us = 0, per_batch = NAN;
+        double rps = 0, cpu_us = 0, loop_us = 0, per_batch = NAN;
         double p50 = NAN, p99 = NAN, pmax = NAN;
         std::string limit, fixed_limit;
         bool gen_limited = false;
@@ -248,7 +248,7 @@ void part_f(const Options& opt, const BenchIdentity& bi, SignPool& pool) {
         // enough that a batch holds about 16 replies with a worker per core.
         std::vector<Peer*> burst = u.s;
         burst.insert(burst.end(), u.r.begin(), u.r.end());
-        std::vector<double> rps, cpu, per_batch;
+        std::vector<double> rps, cpu, loop, per_batch;
         PoolLoad load;
         for (int i = 0; i < R; ++i) {
             fmt::print("(f) run {}/{}: {} pre-signed ONLINE requests at {}\n", i + 1, R, n, m.name);
@@ -257,11 +257,12 @@ void part_f(const Options& opt, const BenchIdentity& bi, SignPool& pool) {
             auto r = run_phase(specs[0]);
             check(r, "(f) ONLINE burst");
             rps.push_back(double(r.acked) / r.wall_s);
-            cpu.push_back(r.server_cpu_s * 1e6 / double(std::max<size_t>(1, r.acked)));
+            cpu.push_back(r.server_threads_s * 1e6 / double(std::max<size_t>(1, r.acked)));
+            loop.push_back(r.server_sched_s * 1e6 / double(std::max<size_t>(1, r.acked)));
             if (r.batches) per_batch.push_back(double(r.batched) / double(r.batches));
             load.add(r);
         }
-        m.rps = median(rps), m.cpu_us = median(cpu);
+        m.rps = median(rps), m.cpu_us = median(cpu), m.loop_us = median(loop);
         if (!per_batch.empty()) m.per_batch = median(per_batch);
         m.limit = load.limit(cores, threads);
         m.gen_limited = load.generator_limits(cores);
@@ -300,6 +301,12 @@ void part_f(const Options& opt, const BenchIdentity& bi, SignPool& pool) {
     row("f", fmt::format("server CPU per signed request, --threads {} --batch-sign off", cores),
         fmt::format("{:.0f} us", unbatched.cpu_us), "-", "-", unbatched.limit);
     row("f", "CPU per request batch on / off", fmt::format("{:.2f}x", all.cpu_us / unbatched.cpu_us));
+    // The loop thread's share is serial work: it bounds what more workers
+    // can give (1 / loop CPU per request, whatever the cores).
+    row("f", fmt::format("loop thread CPU per signed request, --threads 1 / {}", cores),
+        fmt::format("{:.0f} / {:.0f} us", one.loop_us, all.loop_us), "-", "-",
+        fmt::format("workers {:.0f} / {:.0f} us; the loop alone caps at {:.0f}/s", one.cpu_us - one.loop_us,
+                    all.cpu_us - all.loop_us, 1e6 / std::max(1.0, all.loop_us)));
     row("f", "replies per batch signature (burst, batch on)", fmt::format("{:.1f}", all.per_batch), "~16", "-",
         fmt::format("--threads 1: {:.1f}", one.per_batch));
     row("f", "CPU per request (batch on) / RSA-verify floor", fmt::format("{:.2f}x", all.cpu_us / verify_floor),
@@ -316,8 +323,8 @@ void part_f(const Options& opt, const BenchIdentity& bi, SignPool& pool) {
                  "or its one loop saturated), so this row understates tacitd",
                  m->name, m->gen * 100);
     note("(f) the load generator (one epoll loop; requests pre-signed) runs on the same {} cores as tacitd. "
-         "'loop thread' is tacitd's event loop alone (/proc/PID/schedstat); the rest of its CPU is the pool's "
-         "workers. 'other' is the rest of the machine (/proc/stat), work that is neither tacitd nor the bench. "
+         "Server CPU is the sum of its threads' /proc/PID/task/*/schedstat (ns resolution); 'loop thread' is "
+         "tacitd's event loop alone; the rest of its CPU is the pool's workers. 'other' is the rest of the machine (/proc/stat), work that is neither tacitd nor the bench. "
          "Replies per batch signature: replies carrying a batch proof over the distinct root signatures they "
          "carried. Latency: {} MSG2 at {}/s from {} senders, MSG2 sent -> message in the recipient's UPDATE1_R.",
          cores, n_fixed, opt.dm_rate, pairs);

@@ -62,6 +62,7 @@ PhaseResult run_phase(PhaseSpec& spec) {
     std::vector<RecipientState> rs(R);
     // Which recipient index a peer is (a peer may be both sender and recipient).
     EventLoop loop;
+    double threads_end = 0;
     double t_end = 0, cpu_end = 0, sys_end = 0, sched_end = 0, runq_end = 0, gen_end = 0, machine_end = 0;
     std::unordered_set<std::string> roots;  // distinct root signatures seen
     bool done = false;     // measured; the loop only settles from here
@@ -72,6 +73,7 @@ PhaseResult run_phase(PhaseSpec& spec) {
         cpu_end = spec.server->cpu_s();
         sys_end = spec.server->sys_s();
         sched_end = spec.server->sched_s();
+        threads_end = spec.server->all_threads_s();
         runq_end = spec.server->runq_s();
         gen_end = self_cpu_s();
         machine_end = machine_busy_s();
@@ -225,6 +227,7 @@ PhaseResult run_phase(PhaseSpec& spec) {
 
     double cpu0 = spec.server->cpu_s(), sys0 = spec.server->sys_s();
     double sched0 = spec.server->sched_s(), runq0 = spec.server->runq_s();
+    double threads0 = spec.server->all_threads_s();
     double gen0 = self_cpu_s(), machine0 = machine_busy_s();
     double t0 = mono_s();
     loop.add_timer(std::chrono::milliseconds(int64_t(spec.timeout_s * 1000)), [&] {
@@ -277,6 +280,7 @@ PhaseResult run_phase(PhaseSpec& spec) {
     r.server_cpu_s = cpu_end - cpu0;
     r.server_sys_s = sys_end - sys0;
     r.server_sched_s = sched_end - sched0;
+    r.server_threads_s = threads_end - threads0;
     r.server_runq_s = runq_end - runq0;
     r.gen_cpu_s = gen_end - gen0;
     r.machine_busy_s = machine_end - machine0;

@@ -1,5 +1,6 @@
 // The tacitd children of the bench: keygen, start on an ephemeral loopback
 // port, /proc readings, and cleanup that also runs on signals.
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -220,6 +221,20 @@ double Tacitd::sched_s() const {
     std::string s = read_text(fmt::format("/proc/{}/schedstat", pid_));
     if (s.empty()) return -1;
     return double(std::stoull(s)) / 1e9;
+}
+
+double Tacitd::all_threads_s() const {
+    double sum = 0;
+    const std::string task = fmt::format("/proc/{}/task", pid_);
+    DIR* d = opendir(task.c_str());
+    if (!d) return -1;
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        std::string s = read_text(task + "/" + e->d_name + "/schedstat");
+        if (!s.empty()) sum += double(std::stoull(s)) / 1e9;
+    }
+    closedir(d);
+    return sum;
 }
 
 double Tacitd::runq_s() const {
