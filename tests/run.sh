@@ -65,10 +65,11 @@ script_suite() {  # name script: lines "PASS x" / "FAIL x"
 }
 
 catch_suite unit "$BUILD/unit_tests"
-# The whole suite with one signing worker, then what ordering and
-# durability rest on again with four (tacitd(8), --threads).
+# The whole suite with one crypto-pool worker, then the durability, abuse
+# and authorization tests again with four (tacitd(8), --threads). The
+# [threads] tests choose --threads 4 themselves, so they run once.
 TACIT_TEST_THREADS=1 catch_suite integration "$BUILD/integration_tests"
-TACIT_TEST_THREADS=4 catch_suite integration-4t "$BUILD/integration_tests" "[durability],[abuse],[authz],[threads]"
+TACIT_TEST_THREADS=4 catch_suite integration-4t "$BUILD/integration_tests" "[durability],[abuse],[authz]"
 script_suite man tests/man/check_man.sh
 script_suite crypto tests/crypto/test_crosscheck.sh
 for t in tests/tui/test_*.sh; do
