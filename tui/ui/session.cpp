@@ -275,6 +275,7 @@ void Session::end_of_pass(EventLoop& loop) {
         drain_events();
         if (online_.due(mono_ms(), !view_.layout().compact)) refresh_online();
         maybe_reconnect();
+        if (!quit_ && c_.logged_in()) count_active_group();
     }
     if (quit_) {
         loop.stop();

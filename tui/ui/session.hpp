@@ -61,6 +61,7 @@ private:
     void on_message(const client::ChatMessage& m);
     void refresh_online();
     void refresh_groups(const std::string& changed = "");
+    void count_active_group();
     void load_history(const std::string& key);
     void open_query(const std::string& key, size_t was_active);
 
@@ -86,7 +87,8 @@ private:
     OnlineRefresh online_;       // online_refresh.hpp
     std::mt19937 rng_;
     ReconnectSchedule reconnect_{[this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }};
-    std::map<std::string, int> members_;  // group -> member count (cache)
+    std::map<std::string, int> members_;  // group -> member count (cache; -1: not counted)
+    std::string counted_for_;             // the window count_active_group last saw
     std::optional<PasswordChange> passwd_;
     bool quit_ = false;        // /quit, or SIGTERM, SIGHUP, SIGINT: the loop stops at the pass's end
     int watched_fd_ = -1;      // the server socket the loop watches (watch_server)
