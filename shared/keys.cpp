@@ -22,7 +22,6 @@ constexpr uint8_t kUserBundle = 1, kServerBundle = 2;
 constexpr size_t kDerMax = 4096;
 constexpr std::string_view kServerKeyMagic = "tacit-server-key-v1\n";
 constexpr std::string_view kServerPubPrefix = "tacit-server-v1 ";
-constexpr std::string_view kUserKeyMagic = "tacit-user-key-v1\n";
 constexpr size_t kIv = 12, kTag = 16;
 constexpr size_t kKeyFileMax = 64 * 1024;
 
@@ -39,6 +38,35 @@ std::optional<std::pair<Bytes, Array<32>>> decode_bundle(ByteView b, uint8_t kin
     } catch (const WireError&) {
         return std::nullopt;
     }
+}
+
+// The two identity file formats (keys.hpp): the one with the salt in its
+// header, and the one from before it.
+struct KeyfileLayout {
+    std::string_view magic;
+    size_t salt_len;
+};
+constexpr KeyfileLayout kSaltedKeyfile{"tacit-user-key-v2\n", PasswordSalt::kSize};
+constexpr KeyfileLayout kNamedKeyfile{"tacit-user-key-v1\n", 0};
+constexpr std::string_view kNameSaltPrefix = "tacit v1|";
+
+struct KeyfileParts {
+    ByteView aad;  // magic | salt
+    ByteView salt, iv, sealed;
+};
+
+// nullopt unless data starts with a known magic and holds the header, the
+// IV and at least a box key and a tag.
+std::optional<KeyfileParts> split_keyfile(ByteView data) {
+    if (data.size() > kKeyFileMax) return std::nullopt;
+    for (const KeyfileLayout* l : {&kSaltedKeyfile, &kNamedKeyfile}) {
+        const size_t head = l->magic.size() + l->salt_len;
+        if (data.size() < head + kIv + 32 + kTag || as_chars(data.first(l->magic.size())) != l->magic)
+            continue;
+        return KeyfileParts{data.first(head), data.subspan(l->magic.size(), l->salt_len), data.subspan(head, kIv),
+                            data.subspan(head + kIv)};
+    }
+    return std::nullopt;
 }
 
 Bytes encode_bundle(uint8_t kind, const Bytes& der, const Array<32>& box) {
@@ -203,25 +231,43 @@ UserIdentity UserIdentity::generate() {
     return {crypto::PkKey::generate_rsa3072(), crypto::X25519Key::generate()};
 }
 
-Bytes seal_user_keyfile(const UserIdentity& id, ByteView file_key) {
+PasswordSalt PasswordSalt::fresh() { return random(crypto::random_array<kSize>()); }
+
+PasswordSalt PasswordSalt::random(const Array<kSize>& salt) {
+    return PasswordSalt(Kind::Random, Bytes(salt.begin(), salt.end()));
+}
+
+PasswordSalt PasswordSalt::by_name(std::string_view user) {
+    return PasswordSalt(Kind::ByName, concat({as_bytes(kNameSaltPrefix), as_bytes(user)}));
+}
+
+Bytes seal_user_keyfile(const UserIdentity& id, ByteView file_key, const PasswordSalt& salt) {
     Secret der = id.sign.private_der();
     Secret plain(der.size() + 32);
     std::copy(der.view().begin(), der.view().end(), plain.data());
     std::copy(id.box.priv.a.begin(), id.box.priv.a.end(), plain.data() + der.size());
+    const KeyfileLayout& layout = salt.kind() == PasswordSalt::Kind::Random ? kSaltedKeyfile : kNamedKeyfile;
+    const Bytes aad = concat({as_bytes(layout.magic), layout.salt_len ? salt.bytes() : ByteView{}});
     Array<kIv> iv = crypto::random_array<kIv>();
-    Bytes out = concat({as_bytes(kUserKeyMagic), iv});
-    Bytes ct = crypto::gcm_seal(file_key, iv, as_bytes(kUserKeyMagic), plain);
+    Bytes out = concat({aad, iv});
+    Bytes ct = crypto::gcm_seal(file_key, iv, aad, plain);
     out.insert(out.end(), ct.begin(), ct.end());
     return out;
 }
 
+std::optional<PasswordSalt> user_keyfile_salt(ByteView data, std::string_view user) {
+    auto parts = split_keyfile(data);
+    if (!parts) return std::nullopt;
+    if (parts->salt.empty()) return PasswordSalt::by_name(user);
+    Array<PasswordSalt::kSize> salt;
+    std::copy(parts->salt.begin(), parts->salt.end(), salt.begin());
+    return PasswordSalt::random(salt);
+}
+
 std::optional<UserIdentity> open_user_keyfile(ByteView data, ByteView file_key) {
-    const size_t head = kUserKeyMagic.size() + kIv;
-    if (file_key.size() != 32 || data.size() < head + 32 + kTag || data.size() > kKeyFileMax)
-        return std::nullopt;
-    if (as_chars(data.first(kUserKeyMagic.size())) != kUserKeyMagic) return std::nullopt;
-    auto plain = crypto::gcm_open(file_key, data.subspan(kUserKeyMagic.size(), kIv),
-                                  as_bytes(kUserKeyMagic), data.subspan(head));
+    auto parts = split_keyfile(data);
+    if (file_key.size() != 32 || !parts) return std::nullopt;
+    auto plain = crypto::gcm_open(file_key, parts->iv, parts->aad, parts->sealed);
     if (!plain || plain->size() < 32) return std::nullopt;
     ByteView p = *plain;
     auto sign = crypto::PkKey::parse_private_der(p.first(p.size() - 32));
@@ -241,12 +287,10 @@ unsigned kdf_iterations() {
     return v;
 }
 
-PasswordKeys derive_password(std::string_view password, std::string_view user) {
-    std::string salt = "tacit v1|";
-    salt += user;
-    Secret master = crypto::pbkdf2_sha256(as_bytes(password), as_bytes(salt), kdf_iterations(), 32);
+PasswordKeys derive_password(std::string_view password, const PasswordSalt& salt) {
+    Secret master = crypto::pbkdf2_sha256(as_bytes(password), salt.bytes(), kdf_iterations(), 32);
     return {crypto::hkdf_sha256(master, {}, as_bytes("tacit v1 auth")),
-            crypto::hkdf_sha256(master, {}, as_bytes("tacit v1 keyfile"))};
+            crypto::hkdf_sha256(master, {}, as_bytes("tacit v1 keyfile")), salt};
 }
 
 }  // namespace tacit

@@ -57,18 +57,47 @@ struct UserIdentity {
     static UserIdentity generate();
 };
 
-// "tacit-user-key-v1\n" | iv[12] | AES-256-GCM(private DER | x25519 priv[32])
-// | tag[16], the magic as AAD.
-Bytes seal_user_keyfile(const UserIdentity& id, ByteView file_key);
+// The PBKDF2 salt of one account (tacit-protocol(7), PASSWORDS): 16 bytes
+// drawn from the DRBG at registration and at each password change, kept in
+// the identity file's header. An identity file from before the random salt
+// has none; its salt is "tacit v1|" + user (Kind::ByName), read so that
+// such accounts still log in (DIFFERENCES).
+class PasswordSalt {
+public:
+    enum class Kind { Random, ByName };
+    static constexpr size_t kSize = 16;
+    static PasswordSalt fresh();
+    static PasswordSalt random(const Array<kSize>& salt);
+    static PasswordSalt by_name(std::string_view user);
+    Kind kind() const { return kind_; }
+    // PBKDF2's salt input: the 16 bytes, or "tacit v1|" + user.
+    ByteView bytes() const { return bytes_; }
+
+private:
+    PasswordSalt(Kind kind, Bytes bytes) : kind_(kind), bytes_(std::move(bytes)) {}
+    Kind kind_;
+    Bytes bytes_;
+};
+
+// The identity file (tacit-protocol(7), STORAGE, The client's identity file):
+//   "tacit-user-key-v2\n" | salt[16] | iv[12] | AES-256-GCM(private DER |
+//   x25519 priv[32]) | tag[16], the magic and salt as AAD;
+// one with a Kind::ByName salt is written, and read, in the format before
+// the salt: "tacit-user-key-v1\n" | iv[12] | ... | tag[16], the magic as AAD.
+Bytes seal_user_keyfile(const UserIdentity& id, ByteView file_key, const PasswordSalt& salt);
+// The salt the file's header names, read before PBKDF2. nullopt when data is
+// not an identity file: an unknown magic, or too short or too long.
+std::optional<PasswordSalt> user_keyfile_salt(ByteView data, std::string_view user);
 std::optional<UserIdentity> open_user_keyfile(ByteView data, ByteView file_key);
 
 struct PasswordKeys {
     Secret auth;      // sent as "pass"
     Secret file_key;  // never leaves the client
+    PasswordSalt salt;  // what they were derived with, for the identity file
 };
 // 600000, or TACIT_KDF_ITERATIONS when set to a number >= 1 (a knob for
 // tests and slow machines; both ends of one account must agree on it).
 unsigned kdf_iterations();
-PasswordKeys derive_password(std::string_view password, std::string_view user);
+PasswordKeys derive_password(std::string_view password, const PasswordSalt& salt);
 
 }  // namespace tacit

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "shared/crypto.hpp"
@@ -17,6 +18,27 @@
 #include "tui/client/paths.hpp"
 
 namespace tacit::test {
+
+namespace {
+
+// User -> the salt of the account under that name that the test last
+// registered (RawClient::register_user) or opened (load_identity). One test
+// process, one thread; a test case that registers anew overwrites it.
+std::map<std::string, PasswordSalt>& salts_seen() {
+    static std::map<std::string, PasswordSalt> m;
+    return m;
+}
+
+}  // namespace
+
+void note_account_salt(const std::string& user, const PasswordSalt& salt) {
+    salts_seen().insert_or_assign(user, salt);
+}
+
+PasswordSalt account_salt(const std::string& user) {
+    auto it = salts_seen().find(user);
+    return it != salts_seen().end() ? it->second : PasswordSalt::by_name(user);
+}
 
 using client::ConnError;
 using client::Frame;
@@ -86,7 +108,7 @@ bool RawClient::closed_within(int timeout_ms) {
 
 msg::Login2R RawClient::login(const std::string& u, const std::string& password, const UserIdentity& ident,
                               bool corrupt_proof) {
-    auto keys = derive_password(password, u);
+    auto keys = derive_password(password, account_salt(u));
     msg::Login1 l1;
     l1.user = u;
     l1.nonce1 = crypto::random_array<16>();
@@ -118,8 +140,8 @@ msg::Login2R RawClient::login(const std::string& u, const std::string& password,
 }
 
 msg::RegisterR RawClient::register_user(const std::string& u, const std::string& password,
-                                        const UserIdentity& ident) {
-    auto keys = derive_password(password, u);
+                                        const UserIdentity& ident, const std::optional<PasswordSalt>& salt) {
+    auto keys = derive_password(password, salt ? *salt : PasswordSalt::by_name(u));
     msg::Register m;
     m.user = u;
     m.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
@@ -139,6 +161,7 @@ msg::RegisterR RawClient::register_user(const std::string& u, const std::string&
     REQUIRE(frame_type(f) == msg::RegisterR::type);
     auto d = msg::decode<msg::RegisterR>(f.pt);
     REQUIRE(d.m.nonce == m.nonce);
+    if (d.m.status == proto::OK) note_account_salt(u, keys.salt);
     return d.m;
 }
 
@@ -229,9 +252,12 @@ UserIdentity load_identity(const TestServer& s, const TestClient& c, const std::
     std::stringstream ss;
     ss << in.rdbuf();
     auto data = ss.str();
-    auto keys = derive_password(password, user);
+    auto salt = user_keyfile_salt(as_bytes(data), user);
+    REQUIRE(salt);
+    auto keys = derive_password(password, *salt);
     auto id = open_user_keyfile(as_bytes(data), keys.file_key);
     REQUIRE(id);
+    note_account_salt(user, *salt);
     return std::move(*id);
 }
 
@@ -243,8 +269,8 @@ void install_identity(const TestServer& s, const TestClient& c, const std::strin
 void write_identity(const std::string& dir, const std::string& user, const std::string& password,
                     const UserIdentity& id) {
     client::make_dirs(dir);
-    auto keys = derive_password(password, user);
-    auto data = seal_user_keyfile(id, keys.file_key);
+    auto keys = derive_password(password, account_salt(user));
+    auto data = seal_user_keyfile(id, keys.file_key, keys.salt);
     auto path = dir + "/identity.key";
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     REQUIRE(fd >= 0);

@@ -42,8 +42,10 @@ public:
     msg::Login2R login(const std::string& user, const std::string& password, const UserIdentity& id,
                        bool corrupt_proof = false);
     // REGISTER signed by id (which need not be fresh: tests reuse one RSA key
-    // for many accounts to save key generation). Returns the reply.
-    msg::RegisterR register_user(const std::string& user, const std::string& password, const UserIdentity& id);
+    // for many accounts to save key generation). The salt is the user's
+    // name unless one is given (see write_identity). Returns the reply.
+    msg::RegisterR register_user(const std::string& user, const std::string& password, const UserIdentity& id,
+                                 const std::optional<PasswordSalt>& salt = std::nullopt);
     // MSG1 for target's public bundle; nullopt plus *status on ERROR.
     std::optional<Bytes> key_of(const std::string& target, uint8_t* status = nullptr);
     // MSG2 with the given enc_msg/wrapped_key, signed by signer (default: id).
@@ -74,11 +76,22 @@ uint8_t frame_type(const client::Frame& f);
 
 // Where a TestClient keeps user's files for server s.
 std::string user_dir(const TestServer& s, const TestClient& c, const std::string& user);
-// Opens the password-sealed identity.key a TestClient wrote (REQUIREs it opens).
+// The PBKDF2 salt RawClient::login and write_identity use for user: the one
+// of the account under that name the test last registered with RawClient
+// (by name, unless given) or opened with load_identity.
+PasswordSalt account_salt(const std::string& user);
+// Records the salt of an account the test just registered.
+void note_account_salt(const std::string& user, const PasswordSalt& salt);
+// Opens the password-sealed identity.key a TestClient wrote (REQUIREs it
+// opens), with the salt in its header, which account_salt(user) then is.
 UserIdentity load_identity(const TestServer& s, const TestClient& c, const std::string& user,
                            const std::string& password);
 // Writes user's identity.key under c's data dir as register_user would, so
-// the client core can log in to an account created with RawClient.
+// the client core can log in to an account created with RawClient, sealed
+// with account_salt(user). RawClient registers with the salt by name, as
+// clients before the random salt did, so these files are mostly in that
+// older layout (tacit-protocol(7), Client identity file): every test that
+// logs in through one checks that it is still read.
 void install_identity(const TestServer& s, const TestClient& c, const std::string& user,
                       const std::string& password, const UserIdentity& id);
 // The same into an account directory of any client ($XDG_DATA_HOME/tacit/SERVER/USER).

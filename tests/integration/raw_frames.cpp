@@ -1,4 +1,5 @@
 #include "tests/integration/raw_frames.hpp"
+#include "tests/integration/raw_client.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -224,8 +225,8 @@ bool FrameConn::closed_within(int timeout_ms) {
 }
 
 std::optional<Token> FrameConn::login(const std::string& user, const std::string& password,
-                                      const UserIdentity& id) {
-    auto keys = derive_password(password, user);
+                                      const UserIdentity& id, const std::optional<PasswordSalt>& salt) {
+    auto keys = derive_password(password, salt ? *salt : account_salt(user));
     msg::Login1 l1;
     l1.user = user;
     l1.nonce1 = test_nonce();
@@ -246,7 +247,7 @@ std::optional<Token> FrameConn::login(const std::string& user, const std::string
 }
 
 uint8_t FrameConn::register_user(const std::string& user, const std::string& password, const UserIdentity& id) {
-    auto keys = derive_password(password, user);
+    auto keys = derive_password(password, PasswordSalt::by_name(user));
     msg::Register m;
     m.user = user;
     m.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
@@ -254,6 +255,7 @@ uint8_t FrameConn::register_user(const std::string& user, const std::string& pas
     m.nonce = test_nonce();
     auto o = call(msg::encode_body(m), &id.sign);
     if (o.closed || o.timeout) return proto::INTERNAL;
+    if (o.status == proto::OK) note_account_salt(user, keys.salt);
     return o.status;
 }
 

@@ -72,7 +72,9 @@ public:
     bool closed() const { return closed_; }
 
     // LOGIN1 + LOGIN2 signed by id; the token on OK.
-    std::optional<Token> login(const std::string& user, const std::string& password, const UserIdentity& id);
+    // With the salt given, or account_salt(user) (raw_client.hpp).
+    std::optional<Token> login(const std::string& user, const std::string& password, const UserIdentity& id,
+                               const std::optional<PasswordSalt>& salt = std::nullopt);
     // REGISTER signed by id; the status.
     uint8_t register_user(const std::string& user, const std::string& password, const UserIdentity& id);
 

@@ -17,6 +17,7 @@
 #include "shared/protocol.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_client.hpp"
+#include "tests/integration/raw_frames.hpp"
 #include "tui/client/account.hpp"
 #include "tui/client/known_servers.hpp"
 #include "tui/client/local_store.hpp"
@@ -133,6 +134,87 @@ TEST_CASE("register, login, who, logout, rekey and passwd succeed", "[integratio
     std::vector<std::string> users;
     REQUIRE_FALSE(b->who(&users).ok);
     REQUIRE((who(a) == std::vector<std::string>{"alice"}));
+}
+
+// tacit-protocol(7), PASSWORDS and Client identity file: a random salt per
+// registration, in the identity file's header, read before PBKDF2.
+TEST_CASE("the password salt is random per registration and kept in the identity file", "[integration][accounts][salt]") {
+    TestServer s(kLoose), s2(kLoose);
+    TestClient a(s, "alice"), a2(s2, "alice");
+    for (auto* c : {&a, &a2}) {
+        auto r = (*c)->register_user("alice", "pw");
+        INFO(r.msg);
+        REQUIRE(r.ok);
+    }
+    const auto file = slurp(user_dir(s, a, "alice") + "/identity.key");
+    const auto file2 = slurp(user_dir(s2, a2, "alice") + "/identity.key");
+    REQUIRE(file.substr(0, 18) == "tacit-user-key-v2\n");
+    auto salt = user_keyfile_salt(as_bytes(file), "alice");
+    auto salt2 = user_keyfile_salt(as_bytes(file2), "alice");
+    REQUIRE(salt);
+    REQUIRE(salt2);
+    CHECK(salt->kind() == PasswordSalt::Kind::Random);
+    // Same user, same password, two registrations: two salts, so two auth keys.
+    CHECK(file.substr(18, 16) != file2.substr(18, 16));
+    CHECK_FALSE(ct_equal(derive_password("pw", *salt).auth, derive_password("pw", *salt2).auth));
+
+    // Register, log out, log in again: the header's salt gives the same keys.
+    relogin(a, "alice");
+    REQUIRE(a->logout().ok);
+    relogin(a, "alice");
+    REQUIRE(a->logout().ok);
+    REQUIRE(a->connect().ok);
+    auto r = a->login("alice", "pw!");
+    CHECK_FALSE(r.ok);
+    CHECK(r.status == proto::AUTH_FAILED);
+    CHECK_THAT(r.msg, Catch::Contains("wrong password"));
+    // The server holds the auth of the random salt, not of the old one by name.
+    auto id = open_user_keyfile(as_bytes(file), derive_password("pw", *salt).file_key);
+    REQUIRE(id);
+    {
+        FrameConn by_name(s);
+        by_name.hello();
+        CHECK_FALSE(by_name.login("alice", "pw", *id, PasswordSalt::by_name("alice")));
+    }
+    load_identity(s, a, "alice", "pw");  // and with the header's salt
+    {
+        RawClient raw(s);
+        CHECK(raw.login("alice", "pw", *id).status == proto::OK);
+    }
+
+    // A header cut short is refused with the reason, and the client goes on.
+    const auto key_path = user_dir(s, a, "alice") + "/identity.key";
+    spit(key_path, file.substr(0, 30));
+    r = a->login("alice", "pw");
+    CHECK_FALSE(r.ok);
+    CHECK_THAT(r.msg, Catch::Contains("not a tacit identity file"));
+    spit(key_path, file);
+    relogin(a, "alice");
+}
+
+TEST_CASE("an identity file from before the salt still logs in, and /passwd gives it one", "[integration][accounts][salt]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice");
+    // RawClient registers as a client before the salt did; install_identity
+    // writes the file in that layout.
+    register_shared(s, a, {"alice"});
+    const auto key_path = user_dir(s, a, "alice") + "/identity.key";
+    REQUIRE(slurp(key_path).substr(0, 18) == "tacit-user-key-v1\n");
+    relogin(a, "alice");
+    auto r = a->rekey();  // keeps the password, so the salt by name and the layout
+    INFO(r.msg);
+    REQUIRE(r.ok);
+    REQUIRE(slurp(key_path).substr(0, 18) == "tacit-user-key-v1\n");
+    r = a->passwd("pw", "pw2");
+    INFO(r.msg);
+    REQUIRE(r.ok);
+    const auto file = slurp(key_path);
+    REQUIRE(file.substr(0, 18) == "tacit-user-key-v2\n");
+    REQUIRE(a->logout().ok);
+    relogin(a, "alice", "pw2");
+    REQUIRE(a->logout().ok);
+    REQUIRE(a->connect().ok);
+    CHECK(a->login("alice", "pw").status == proto::AUTH_FAILED);
 }
 
 TEST_CASE("USER_EXISTS, wrong passwords, wrong keys and invalid names are refused", "[integration][accounts]") {
@@ -717,18 +799,17 @@ TEST_CASE("the password is wiped after PBKDF2; the token stays off disk; reconne
         // registered again with the same keys and password): the client
         // logs in again with the keys derived at login, asking nothing.
         const std::string pw(fresh_password(seed).text());
-        auto id = [&] {
-            std::ifstream in(client::DataDir(o.data_dir).account(client::read_server_pub(s.pub_file()), "alice").dir() +
+        std::ifstream in(client::DataDir(o.data_dir).account(client::read_server_pub(s.pub_file()), "alice").dir() +
                              "/identity.key", std::ios::binary);
-            std::string sealed((std::istreambuf_iterator<char>(in)), {});
-            auto k = open_user_keyfile(as_bytes(sealed), derive_password(pw, "alice").file_key);
-            REQUIRE(k);
-            return std::move(*k);
-        }();
+        const std::string sealed((std::istreambuf_iterator<char>(in)), {});
+        const auto salt = user_keyfile_salt(as_bytes(sealed), "alice");
+        REQUIRE(salt);
+        auto id = open_user_keyfile(as_bytes(sealed), derive_password(pw, *salt).file_key);
+        REQUIRE(id);
         s.stop();
         remove_tree(s.data_dir());
         s.start();
-        REQUIRE(RawClient(s).register_user("alice", pw, id).status == proto::OK);
+        REQUIRE(RawClient(s).register_user("alice", pw, *id, *salt).status == proto::OK);
         a->disconnect();
         r = a->reconnect();
         INFO(r.msg);
@@ -742,7 +823,10 @@ TEST_CASE("the password is wiped after PBKDF2; the token stays off disk; reconne
     auto acct = client::DataDir(home + "/tacit").account(key, "alice");
     const std::string pw(fresh_password(seed).text());
     {
-        client::LocalStore store(acct.store_dir(), acct.store_key(derive_password(pw, "alice").file_key, false));
+        client::Result err;
+        const auto salt = acct.identity_salt(&err);
+        REQUIRE(salt);
+        client::LocalStore store(acct.store_dir(), acct.store_key(derive_password(pw, *salt).file_key, false));
         CHECK_FALSE(store.get_secret("token"));
     }
     remove_tree(home);

@@ -54,7 +54,7 @@ std::optional<client::Frame> renew_then(RawClient& raw, const UserIdentity& old_
     REQUIRE(raw.conn().finish_renew(d2.m.server_random, d2.m.server_eph_pub, d2.m.nonce));
     msg::Renew3 r3;
     r3.token = raw.token;
-    auto keys = derive_password("pw", raw.user);
+    auto keys = derive_password("pw", account_salt(raw.user));
     r3.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
     r3.public_key = next.bundle().encode();
     r3.nonce = test_nonce();

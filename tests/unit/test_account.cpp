@@ -7,9 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "shared/crypto.hpp"
+#include "shared/protocol.hpp"
 #include "tests/unit/temp_dir.hpp"
 #include "tui/client/account.hpp"
 #include "tui/client/paths.hpp"
@@ -99,4 +101,33 @@ TEST_CASE("account: the store key opens with its file key only", "[account]") {
     struct stat st{};
     REQUIRE(::stat((a.dir() + "/store.key").c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("account: login reads the salt from the identity file's header", "[account]") {
+    test::TempDir t("account");
+    client::DataDir d(t.path + "/tacit");
+    auto a = d.account(ServerIdentity::generate().bundle(), "alice");
+    client::Result err;
+    CHECK_FALSE(a.identity_salt(&err));
+    CHECK_THAT(err.msg, Catch::Contains("register first"));
+
+    ::setenv("TACIT_KDF_ITERATIONS", "2", 1);
+    const auto keys = derive_password("pw", PasswordSalt::fresh());
+    ::unsetenv("TACIT_KDF_ITERATIONS");
+    static const UserIdentity id = UserIdentity::generate();
+    a.save_identity(id, keys);
+    auto salt = a.identity_salt(&err);
+    REQUIRE(salt);
+    CHECK(salt->kind() == PasswordSalt::Kind::Random);
+    CHECK(Bytes(salt->bytes().begin(), salt->bytes().end()) == Bytes(keys.salt.bytes().begin(), keys.salt.bytes().end()));
+    CHECK(a.open_identity(keys.file_key, &err));
+
+    // Cut inside the header: refused with a reason, before any PBKDF2.
+    const auto path = a.dir() + "/identity.key";
+    REQUIRE(::truncate(path.c_str(), 30) == 0);
+    err = {};
+    CHECK_FALSE(a.identity_salt(&err));
+    CHECK(err.status == proto::AUTH_FAILED);
+    CHECK_THAT(err.msg, Catch::Contains("not a tacit identity file"));
+    CHECK_FALSE(a.open_identity(keys.file_key, &err));
 }

@@ -16,6 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+Bytes copy(ByteView v) { return Bytes(v.begin(), v.end()); }
+
 const UserIdentity& user_id() {
     static UserIdentity id = UserIdentity::generate();  // RSA keygen is slow: once
     return id;
@@ -182,9 +184,12 @@ TEST_CASE("server keys are written, loaded and protected", "[keys]") {
 TEST_CASE("user key file opens only with the right key", "[keys]") {
     const UserIdentity& id = user_id();
     Secret key(ByteView(crypto::random_array<32>()));
-    Bytes file = seal_user_keyfile(id, key);
-    CHECK(std::string(file.begin(), file.begin() + 18) == "tacit-user-key-v1\n");
-    CHECK(seal_user_keyfile(id, key) != file);  // fresh IV
+    const auto salt = PasswordSalt::fresh();
+    Bytes file = seal_user_keyfile(id, key, salt);
+    // tacit-protocol(7), STORAGE: magic | salt[16] | iv[12] | ciphertext | tag.
+    CHECK(std::string(file.begin(), file.begin() + 18) == "tacit-user-key-v2\n");
+    CHECK(Bytes(file.begin() + 18, file.begin() + 34) == copy(salt.bytes()));
+    CHECK(seal_user_keyfile(id, key, salt) != file);  // fresh IV
 
     auto opened = open_user_keyfile(file, key);
     REQUIRE(opened);
@@ -197,7 +202,8 @@ TEST_CASE("user key file opens only with the right key", "[keys]") {
     wrong[0] ^= 1;
     CHECK_FALSE(open_user_keyfile(file, wrong));
     CHECK_FALSE(open_user_keyfile(file, Bytes(16, 0)));
-    for (size_t i : {size_t(0), size_t(18), size_t(30), file.size() / 2, file.size() - 1}) {
+    // Every part is covered: the magic, the salt (AAD), the IV, the body, the tag.
+    for (size_t i : {size_t(0), size_t(18), size_t(33), size_t(40), file.size() / 2, file.size() - 1}) {
         Bytes bad = file;
         bad[i] ^= 0x40;
         CHECK_FALSE(open_user_keyfile(bad, key));
@@ -206,21 +212,79 @@ TEST_CASE("user key file opens only with the right key", "[keys]") {
     CHECK_FALSE(open_user_keyfile({}, key));
 }
 
+TEST_CASE("user key file from before the salt: by name, in the v1 layout", "[keys]") {
+    const UserIdentity& id = user_id();
+    Secret key(ByteView(crypto::random_array<32>()));
+    Bytes file = seal_user_keyfile(id, key, PasswordSalt::by_name("alice"));
+    // magic | iv[12] | ciphertext | tag, the magic alone as AAD, as before.
+    CHECK(std::string(file.begin(), file.begin() + 18) == "tacit-user-key-v1\n");
+    const Bytes magic(file.begin(), file.begin() + 18);
+    const ByteView iv = ByteView(file).subspan(18, 12);
+    auto plain = crypto::gcm_open(key, iv, magic, ByteView(file).subspan(30));
+    REQUIRE(plain);
+    CHECK(ByteView(*plain).last(32).size() == 32);
+    CHECK(open_user_keyfile(file, key));
+    auto salt = user_keyfile_salt(file, "alice");
+    REQUIRE(salt);
+    CHECK(salt->kind() == PasswordSalt::Kind::ByName);
+    CHECK(copy(salt->bytes()) == copy(as_bytes("tacit v1|alice")));
+}
+
+TEST_CASE("identity file header: the salt round-trips, a short or strange one is refused", "[keys]") {
+    const UserIdentity& id = user_id();
+    Secret key(ByteView(crypto::random_array<32>()));
+    const auto salt = PasswordSalt::fresh();
+    const Bytes file = seal_user_keyfile(id, key, salt);
+    auto read = user_keyfile_salt(file, "alice");
+    REQUIRE(read);
+    CHECK(read->kind() == PasswordSalt::Kind::Random);
+    CHECK(copy(read->bytes()) == copy(salt.bytes()));
+
+    // Too short to hold header, IV, a box key and a tag: no salt, no identity.
+    for (size_t n : {size_t(0), size_t(17), size_t(18), size_t(33), size_t(34), size_t(34 + 12 + 47)}) {
+        const Bytes cut(file.begin(), file.begin() + long(n));
+        CHECK_FALSE(user_keyfile_salt(cut, "alice"));
+        CHECK_FALSE(open_user_keyfile(cut, key));
+    }
+    for (const char* magic : {"tacit-user-key-v3\n", "tacit-user-key-v2 ", "TACIT-USER-KEY-V2\n"}) {
+        Bytes odd = file;
+        std::copy(magic, magic + 18, odd.begin());
+        CHECK_FALSE(user_keyfile_salt(odd, "alice"));
+        CHECK_FALSE(open_user_keyfile(odd, key));
+    }
+    // A tampered salt is still a header, but the file no longer opens: with
+    // the key derived from it (another key) nor with the right key (AAD).
+    Bytes tampered = file;
+    tampered[20] ^= 1;
+    auto other = user_keyfile_salt(tampered, "alice");
+    REQUIRE(other);
+    CHECK(copy(other->bytes()) != copy(salt.bytes()));
+    CHECK_FALSE(open_user_keyfile(tampered, key));
+    CHECK(user_keyfile_salt(Bytes(64 * 1024 + 1, 't'), "alice") == std::nullopt);
+}
+
 TEST_CASE("password keys", "[keys]") {
     ::setenv("TACIT_KDF_ITERATIONS", "2", 1);
     REQUIRE(kdf_iterations() == 2);
-    PasswordKeys k = derive_password("correct horse", "alice");
+    const auto salt = PasswordSalt::fresh();
+    REQUIRE(salt.bytes().size() == 16);
+    PasswordKeys k = derive_password("correct horse", salt);
     CHECK(k.auth.size() == 32);
     CHECK(k.file_key.size() == 32);
     CHECK_FALSE(ct_equal(k.auth, k.file_key));
-    // Exactly tacit-protocol(7), PASSWORDS: PBKDF2 then two HKDF labels.
-    Secret master = crypto::pbkdf2_sha256(as_bytes("correct horse"), as_bytes("tacit v1|alice"), 2);
+    // Exactly tacit-protocol(7), PASSWORDS: PBKDF2 over the salt, then two HKDF labels.
+    Secret master = crypto::pbkdf2_sha256(as_bytes("correct horse"), salt.bytes(), 2);
     CHECK(ct_equal(k.auth, crypto::hkdf_sha256(master, {}, as_bytes("tacit v1 auth"))));
     CHECK(ct_equal(k.file_key, crypto::hkdf_sha256(master, {}, as_bytes("tacit v1 keyfile"))));
-    CHECK_FALSE(ct_equal(derive_password("correct horse", "bob").auth, k.auth));
-    CHECK_FALSE(ct_equal(derive_password("correct horsf", "alice").auth, k.auth));
+    CHECK(ct_equal(derive_password("correct horse", salt).auth, k.auth));
+    CHECK_FALSE(ct_equal(derive_password("correct horsf", salt).auth, k.auth));
+    // A salt by name is the old one, so accounts from before still log in.
+    Secret old_master = crypto::pbkdf2_sha256(as_bytes("correct horse"), as_bytes("tacit v1|alice"), 2);
+    PasswordKeys old = derive_password("correct horse", PasswordSalt::by_name("alice"));
+    CHECK(ct_equal(old.auth, crypto::hkdf_sha256(old_master, {}, as_bytes("tacit v1 auth"))));
+    CHECK_FALSE(ct_equal(derive_password("correct horse", PasswordSalt::by_name("bob")).auth, old.auth));
     ::setenv("TACIT_KDF_ITERATIONS", "3", 1);
-    CHECK_FALSE(ct_equal(derive_password("correct horse", "alice").auth, k.auth));
+    CHECK_FALSE(ct_equal(derive_password("correct horse", salt).auth, k.auth));
 
     for (const char* bad : {"0", "-5", "abc", "12x", ""}) {
         ::setenv("TACIT_KDF_ITERATIONS", bad, 1);
@@ -228,4 +292,15 @@ TEST_CASE("password keys", "[keys]") {
     }
     ::unsetenv("TACIT_KDF_ITERATIONS");
     CHECK(kdf_iterations() == 600000);
+}
+
+TEST_CASE("two registrations of one user and password get different keys", "[keys]") {
+    ::setenv("TACIT_KDF_ITERATIONS", "2", 1);
+    // What register_user does each time: a fresh salt, then PBKDF2.
+    auto a = derive_password("correct horse", PasswordSalt::fresh());
+    auto b = derive_password("correct horse", PasswordSalt::fresh());
+    ::unsetenv("TACIT_KDF_ITERATIONS");
+    CHECK_FALSE(ct_equal(a.auth, b.auth));
+    CHECK_FALSE(ct_equal(a.file_key, b.file_key));
+    CHECK(copy(a.salt.bytes()) != copy(b.salt.bytes()));
 }

@@ -33,6 +33,37 @@ TEST_CASE("backoff doubles to a cap, with jitter in [d/2, d]", "[ui][backoff]") 
     CHECK(b.next(-3.0) == 500);  // out-of-range jitter is clamped
 }
 
+TEST_CASE("reconnect schedule, on fake time: one backoff delay per attempt, reset when connected", "[ui][backoff]") {
+    double jitter = 0.0;  // the lowest: each delay is half its nominal value
+    ReconnectSchedule s([&] { return jitter; }, Backoff(1000, 8000));
+    CHECK(s.state() == ReconnectSchedule::State::Connected);
+    CHECK(s.wait_ms(5) == 0);
+    // The link drops at t=10 000: the first attempt waits 500 ms.
+    CHECK_FALSE(s.due(10000));
+    CHECK(s.state() == ReconnectSchedule::State::Waiting);
+    CHECK(s.due_ms() == 10500);
+    CHECK(s.wait_ms(10100) == 400);
+    CHECK_FALSE(s.due(10499));  // asking again schedules nothing new
+    CHECK(s.due(10500));
+    // Each failure doubles the delay, to the cap.
+    s.failed(10600);
+    CHECK(s.due_ms() == 10600 + 1000);
+    s.failed(11600);
+    CHECK(s.due_ms() == 11600 + 2000);
+    jitter = 0.999;
+    for (int i = 0; i < 10; ++i) s.failed(20000);
+    CHECK(s.due_ms() <= 20000 + 8000);
+    CHECK(s.due_ms() >= 20000 + 7990);
+    CHECK(s.attempts() == 13);
+    // Connected again: the next drop starts from the shortest delay.
+    s.connected();
+    CHECK(s.state() == ReconnectSchedule::State::Connected);
+    CHECK(s.attempts() == 0);
+    jitter = 0.0;
+    CHECK_FALSE(s.due(50000));
+    CHECK(s.due_ms() == 50500);
+}
+
 TEST_CASE("OSC notification text cannot end or split the sequence", "[ui][notify]") {
     std::string s = osc_notification("tacit bob", "hi\x07\x1b]0;x\x1b\\; there", false, false);
     CHECK(s.rfind("\x1b]777;notify;tacit bob;", 0) == 0);

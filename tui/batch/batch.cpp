@@ -4,16 +4,19 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "shared/clock.hpp"
 #include "shared/protocol.hpp"
+#include "tui/ui/backoff.hpp"
 #include "tui/ui/commands.hpp"
 #include "tui/ui/sanitize.hpp"
 
@@ -164,28 +167,39 @@ struct ScrubbedLine {
     ~ScrubbedLine() { scrub(text); }
 };
 
+// When to reconnect: the screen's policy (ui/backoff.hpp), one for both.
+ui::ReconnectSchedule& reconnect_schedule() {
+    static std::mt19937 rng(std::random_device{}());
+    static ui::ReconnectSchedule s([] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); });
+    return s;
+}
+
 // Reads events for `ms` milliseconds, reconnecting if the link drops.
 void wait_events(Client& c, uint64_t ms) {
-    uint64_t end = mono_ms() + ms;
-    uint64_t backoff = 200;
-    while (mono_ms() < end) {
-        if (!c.connected()) {
-            if (c.logged_in() || c.token()) {
-                auto r = c.reconnect();
-                emit_events(c);
-                if (!r.ok) {
-                    ::poll(nullptr, 0, int(std::min<uint64_t>(backoff, end - mono_ms())));
-                    backoff = std::min<uint64_t>(backoff * 2, 5000);
-                }
-                continue;
-            }
-            ::poll(nullptr, 0, int(std::min<uint64_t>(100, end - mono_ms())));
+    auto& again = reconnect_schedule();
+    const uint64_t end = mono_ms() + ms;
+    for (uint64_t now = mono_ms(); now < end; now = mono_ms()) {
+        if (c.connected()) {
+            again.connected();
+            pollfd p{c.fd(), POLLIN, 0};
+            int n = ::poll(&p, 1, int(std::min<uint64_t>(100, end - now)));
+            if (n > 0) c.pump();
+            emit_events(c);
             continue;
         }
-        pollfd p{c.fd(), POLLIN, 0};
-        int n = ::poll(&p, 1, int(std::min<uint64_t>(100, end - mono_ms())));
-        if (n > 0) c.pump();
-        emit_events(c);
+        if ((c.logged_in() || c.token()) && again.due(now)) {
+            auto r = c.reconnect();
+            emit_events(c);
+            if (r.ok && c.connected()) {
+                again.connected();
+            } else {
+                c.disconnect();  // a refused attempt can leave a half-made connection
+                again.failed(mono_ms());
+            }
+            continue;
+        }
+        const uint64_t nap = again.state() == ui::ReconnectSchedule::State::Waiting ? again.wait_ms(now) : 100;
+        ::poll(nullptr, 0, int(std::min<uint64_t>({std::max<uint64_t>(nap, 1), 100, end - now})));
     }
 }
 

@@ -64,7 +64,8 @@ bool Account::has_identity() const {
     return ::stat((dir_ + "/identity.key").c_str(), &st) == 0;
 }
 
-std::optional<UserIdentity> Account::open_identity(ByteView file_key, Result* err) const {
+// identity.key as it is on disk, if it is there and private.
+std::optional<Secret> Account::read_identity(Result* err) const {
     auto path = dir_ + "/identity.key";
     auto keyfile = read_file(path);
     if (!keyfile) {
@@ -72,21 +73,37 @@ std::optional<UserIdentity> Account::open_identity(ByteView file_key, Result* er
                             "no key for " + user_ + " on this machine (" + path + "); register first");
         return std::nullopt;
     }
+    Secret data{ByteView(*keyfile)};
+    wipe(keyfile->data(), keyfile->size());
     struct stat st{};
     if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077)) {
-        wipe(keyfile->data(), keyfile->size());
         *err = Result::fail(proto::AUTH_FAILED, path + " is readable by others; chmod 600 it");
         return std::nullopt;
     }
-    auto ident = open_user_keyfile(*keyfile, file_key);
-    wipe(keyfile->data(), keyfile->size());
+    return data;
+}
+
+std::optional<PasswordSalt> Account::identity_salt(Result* err) const {
+    auto data = read_identity(err);
+    if (!data) return std::nullopt;
+    auto salt = user_keyfile_salt(*data, user_);
+    if (!salt)
+        *err = Result::fail(proto::AUTH_FAILED, dir_ + "/identity.key is not a tacit identity file "
+                                                   "(damaged, or written by a newer tacit)");
+    return salt;
+}
+
+std::optional<UserIdentity> Account::open_identity(ByteView file_key, Result* err) const {
+    auto data = read_identity(err);
+    if (!data) return std::nullopt;
+    auto ident = open_user_keyfile(*data, file_key);
     if (!ident) *err = Result::fail(proto::AUTH_FAILED, "wrong password: cannot open your key file");
     return ident;
 }
 
-void Account::save_identity(const UserIdentity& id, ByteView file_key) const {
+void Account::save_identity(const UserIdentity& id, const PasswordKeys& keys) const {
     make_dirs(dir_);
-    replace_file(dir_ + "/identity.key", seal_user_keyfile(id, file_key), 0600);
+    replace_file(dir_ + "/identity.key", seal_user_keyfile(id, keys.file_key, keys.salt), 0600);
     replace_file(dir_ + "/identity.pub", as_bytes("tacit-user-v1 " + base64(id.bundle().encode()) + "\n"), 0644);
 }
 

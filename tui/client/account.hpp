@@ -34,13 +34,17 @@ public:
 
     // Whether this machine holds the user's key file (log in, not register).
     bool has_identity() const;
+    // The PBKDF2 salt in the identity file's header, which login reads
+    // before it derives the keys. nullopt and *err when the file is missing,
+    // readable by others, or not an identity file.
+    std::optional<PasswordSalt> identity_salt(Result* err) const;
     // The identity file opened with file_key: the one check of a password
     // that needs no server. nullopt and *err when it is missing, readable by
     // others, or the key is wrong.
     std::optional<UserIdentity> open_identity(ByteView file_key, Result* err) const;
-    // Writes identity.key (sealed under file_key, 0600) and identity.pub (0644),
-    // creating the directory.
-    void save_identity(const UserIdentity& id, ByteView file_key) const;
+    // Writes identity.key (sealed under keys.file_key, keys.salt in its
+    // header, 0600) and identity.pub (0644), creating the directory.
+    void save_identity(const UserIdentity& id, const PasswordKeys& keys) const;
 
     // The local store's random key, unwrapped with file_key; with create, a
     // new one is made and wrapped when there is none. Throws on a wrong key.
@@ -51,6 +55,7 @@ public:
     std::string store_dir() const { return dir_ + "/store"; }
 
 private:
+    std::optional<Secret> read_identity(Result* err) const;
     std::string dir_, user_;
 };
 

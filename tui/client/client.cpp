@@ -121,9 +121,9 @@ void Client::Impl::open_store(const Account& acct) {
 
 // PBKDF2 and RSA key generation take a second or more: off the loop. The
 // typed password is wiped as soon as PBKDF2 has run (tacit(1)).
-Task<PasswordKeys> Client::Impl::derive(Password password, std::string user) {
-    auto job = worker.run([p = std::move(password), u = std::move(user)]() mutable {
-        auto keys = derive_password(p.text(), u);
+Task<PasswordKeys> Client::Impl::derive(Password password, PasswordSalt salt) {
+    auto job = worker.run([p = std::move(password), s = std::move(salt)]() mutable {
+        auto keys = derive_password(p.text(), s);
         p.wipe();
         return keys;
     });
@@ -139,7 +139,9 @@ Task<Result> Client::Impl::register_user(std::string user, Password password) {
     if (auto why = name_problem(user); !why.empty())
         co_return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
     if (!conn) co_return Result::fail(proto::INTERNAL, "not connected");
-    auto deriving = derive(std::move(password), user);
+    // A random salt per account (tacit-protocol(7), PASSWORDS), kept in
+    // the identity file's header.
+    auto deriving = derive(std::move(password), PasswordSalt::fresh());
     auto keys = co_await deriving;
     auto ident = co_await generate_identity();
     msg::Register m;
@@ -152,7 +154,7 @@ Task<Result> Client::Impl::register_user(std::string user, Password password) {
     auto r = co_await std::move(awaiting);
     if (!r.ok()) co_return r.res;
     auto acct = account(user);
-    acct.save_identity(ident, keys.file_key);
+    acct.save_identity(ident, keys);
     acct.store_key(keys.file_key, true);
     co_return r.res;
 }
@@ -166,10 +168,12 @@ Task<Result> Client::Impl::login(std::string user, Password password) {
         auto c = co_await connect();
         if (!c.ok) co_return c;
     }
-    auto deriving = derive(std::move(password), user);
-    auto keys = co_await deriving;
     const auto acct = account(user);
     Result err;
+    auto salt = acct.identity_salt(&err);  // the header first: PBKDF2 needs its salt
+    if (!salt) co_return err;
+    auto deriving = derive(std::move(password), std::move(*salt));
+    auto keys = co_await deriving;
     auto ident = acct.open_identity(keys.file_key, &err);
     if (!ident) co_return err;
     auto r = co_await do_login(user, *ident, keys);

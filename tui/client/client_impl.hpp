@@ -159,7 +159,7 @@ struct Client::Impl {
     // ------------------------------------------------------------ accounts
     // PBKDF2 and RSA key generation take a second or more: off the loop.
     // The password is wiped as soon as PBKDF2 has run.
-    Task<PasswordKeys> derive(Password password, std::string user);
+    Task<PasswordKeys> derive(Password password, PasswordSalt salt);
     Task<UserIdentity> generate_identity();
 
     Task<Result> register_user(std::string user, Password password);

@@ -6,7 +6,7 @@ namespace tacit::client {
 
 Task<Result> Client::Impl::rekey() {
     auto next = co_await generate_identity();
-    PasswordKeys same{Secret(pw->auth.view()), Secret(pw->file_key.view())};
+    PasswordKeys same{Secret(pw->auth.view()), Secret(pw->file_key.view()), pw->salt};
     auto renewing = renew(std::move(next), std::move(same));
     auto r = co_await renewing;
     if (!r.ok) co_return r;
@@ -20,11 +20,16 @@ Task<Result> Client::Impl::rekey() {
 Task<Result> Client::Impl::passwd(Password old_password, Password new_password) {
     if (!self.token_) co_return Result::fail(proto::AUTH_FAILED, "not logged in");
     Result err;
-    auto deriving_old = derive(std::move(old_password), self.user_);
+    const auto acct = account(self.user_);
+    auto old_salt = acct.identity_salt(&err);
+    if (!old_salt) co_return err;
+    auto deriving_old = derive(std::move(old_password), std::move(*old_salt));
     auto old_keys = co_await deriving_old;
-    auto same = account(self.user_).open_identity(old_keys.file_key, &err);
+    auto same = acct.open_identity(old_keys.file_key, &err);
     if (!same) co_return err;
-    auto deriving_new = derive(std::move(new_password), self.user_);
+    // A new password gets a new salt; this also moves an identity file from
+    // before the random salt onto one (tacit-protocol(7), DIFFERENCES).
+    auto deriving_new = derive(std::move(new_password), PasswordSalt::fresh());
     auto new_keys = co_await deriving_new;
     auto renewing = renew(std::move(*same), std::move(new_keys));
     auto r = co_await renewing;
@@ -65,7 +70,7 @@ Task<Result> Client::Impl::renew(UserIdentity next, PasswordKeys keys) {
     // Committed on the server: store the key file, rewrap the store key.
     const auto acct = account(user);
     auto sk = acct.store_key(pw->file_key, false);
-    acct.save_identity(next, keys.file_key);
+    acct.save_identity(next, keys);
     acct.wrap_store_key(keys.file_key, sk);
     id = std::move(next);
     pw = std::move(keys);

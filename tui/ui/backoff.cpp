@@ -13,4 +13,23 @@ uint64_t Backoff::next(double unit) {
     return d / 2 + static_cast<uint64_t>(static_cast<double>(d / 2) * unit);
 }
 
+bool ReconnectSchedule::due(uint64_t now_ms) {
+    if (state_ == State::Connected) {
+        state_ = State::Waiting;
+        due_ms_ = now_ms + backoff_.next(unit_());
+    }
+    return now_ms >= due_ms_;
+}
+
+void ReconnectSchedule::failed(uint64_t now_ms) {
+    state_ = State::Waiting;
+    due_ms_ = now_ms + backoff_.next(unit_());
+}
+
+void ReconnectSchedule::connected() {
+    state_ = State::Connected;
+    due_ms_ = 0;
+    backoff_.reset();
+}
+
 }  // namespace tacit::ui

@@ -1,11 +1,10 @@
 #include "tui/ui/session.hpp"
 
-#include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <csignal>
 #include <cstdlib>
 #include <set>
 
@@ -15,20 +14,6 @@
 #include "tui/ui/plural.hpp"
 
 namespace tacit::ui {
-
-namespace {
-volatile std::sig_atomic_t g_stop = 0;
-void on_stop(int) { g_stop = 1; }
-
-void install_stop_handlers() {
-    struct sigaction sa{};
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;  // no SA_RESTART: poll() returns and the loop sees the flag
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGHUP, &sa, nullptr);
-}
-}  // namespace
 
 Session::Session(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg)
     : t_(t), c_(c), opt_(opt), cfg_(cfg), view_(t),
@@ -97,9 +82,8 @@ void Session::set_connection(const std::string& state) {
 }
 
 int Session::poll_timeout() const {
-    if (reconnect_at_ == 0) return 1000;
-    uint64_t now = mono_ms();
-    return reconnect_at_ <= now ? 0 : static_cast<int>(std::min<uint64_t>(1000, reconnect_at_ - now));
+    if (reconnect_.state() != ReconnectSchedule::State::Waiting) return 1000;
+    return static_cast<int>(std::min<uint64_t>(1000, reconnect_.wait_ms(mono_ms())));
 }
 
 void Session::draw() {
@@ -133,18 +117,12 @@ void Session::notify_desktop(const std::string& conv, const Line& l) {
 
 void Session::maybe_reconnect() {
     if (c_.connected()) {
-        if (reconnect_at_) {
-            reconnect_at_ = 0;
-            backoff_.reset();
-        }
+        reconnect_.connected();
         set_connection("connected");
         return;
     }
-    const uint64_t now = mono_ms();
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
-    if (reconnect_at_ == 0) reconnect_at_ = now + backoff_.next(unit(rng_));
-    if (now < reconnect_at_) {
-        uint64_t secs = (reconnect_at_ - now + 999) / 1000;
+    if (!reconnect_.due(mono_ms())) {
+        uint64_t secs = (reconnect_.wait_ms(mono_ms()) + 999) / 1000;
         set_connection("offline, retry in " + std::to_string(secs) + "s");
         return;
     }
@@ -152,8 +130,7 @@ void Session::maybe_reconnect() {
     draw();
     auto r = c_.reconnect();
     if (r.ok && c_.connected()) {
-        reconnect_at_ = 0;
-        backoff_.reset();
+        reconnect_.connected();
         set_connection("connected");
         drain_events();
         refresh_online();
@@ -164,9 +141,9 @@ void Session::maybe_reconnect() {
     // (connect_tcp's refusal is not a ConnError); drop it so connected()
     // stays false and sends keep going to the input line.
     c_.disconnect();
-    reconnect_at_ = mono_ms() + backoff_.next(unit(rng_));
-    if (backoff_.attempts() <= 3 || backoff_.attempts() % 10 == 0)
-        model_.add_system(kStatusKey, "reconnect failed (attempt " + std::to_string(backoff_.attempts()) +
+    reconnect_.failed(mono_ms());
+    if (reconnect_.attempts() <= 3 || reconnect_.attempts() % 10 == 0)
+        model_.add_system(kStatusKey, "reconnect failed (attempt " + std::to_string(reconnect_.attempts()) +
                                           "): " + r.msg, wall_ms());
 }
 
@@ -257,32 +234,67 @@ void Session::handle_action(const Action& a, size_t was_active) {
     }
 }
 
+// One EventLoop (shared/event_loop.hpp) drives the screen. The terminal and
+// the server's socket are its fds; SIGTERM, SIGHUP and SIGINT end the
+// session as /quit does, and SIGWINCH lays the screen out again, all through
+// its signalfd (tacit(1), THE SCREEN); a timer wakes it at least once a second
+// for the clock, keepalive, reconnecting and the client core's own timers.
+// Each pass ends in the before-sleep hook, which handles what the pass
+// brought and draws the screen once.
 int Session::run() {
-    install_stop_handlers();
+    EventLoop loop;
+    for (int sig : {SIGTERM, SIGHUP, SIGINT}) loop.on_signal(sig, [this] { quit_ = true; });
+    // ncurses's own SIGWINCH handler no longer runs: Terminal::read compares
+    // the terminal's size with the screen's itself.
+    loop.on_signal(SIGWINCH, [this] { read_keys(); });
+    loop.add_fd(STDIN_FILENO, EventLoop::Readable, [this](uint32_t ev) {
+        if (ev & EventLoop::Closed) quit_ = true;  // the terminal hung up
+        else read_keys();
+    });
+    loop.set_before_sleep([this, &loop] { end_of_pass(loop); });
     restore();
-    while (!quit_ && !g_stop) {
-        draw();
-        pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {c_.fd(), POLLIN, 0}};
-        const nfds_t nf = c_.fd() >= 0 ? 2 : 1;
-        const int n = ::poll(fds, nf, poll_timeout());
-        // Read keys even when poll was interrupted: SIGWINCH arrives as KEY_RESIZE.
-        while (!quit_) {
-            auto in = t_.read();
-            if (!in) break;
-            handle_input(*in);
-        }
-        if (quit_ || g_stop) break;
+    loop.run();
+    if (c_.connected()) c_.logout();
+    return 0;
+}
+
+void Session::read_keys() {
+    while (!quit_) {
+        auto in = t_.read();
+        if (!in) break;
+        handle_input(*in);
+    }
+}
+
+void Session::end_of_pass(EventLoop& loop) {
+    if (!quit_) {
         // Always pump: replies to our own requests may have carried notices
         // (new mail, group changes) that were queued while we waited.
-        (void)n;
         if (c_.connected()) c_.pump();
         keep_alive();
         drain_events();
         if (online_.due(mono_ms(), !view_.layout().compact)) refresh_online();
         maybe_reconnect();
+        if (!quit_ && c_.logged_in()) count_active_group();
     }
-    if (c_.connected()) c_.logout();
-    return 0;
+    if (quit_) {
+        loop.stop();
+        return;
+    }
+    watch_server(loop);
+    draw();
+    loop.cancel_timer(wake_);
+    wake_ = loop.add_timer(std::chrono::milliseconds(poll_timeout()), [] {});
+}
+
+// The server's socket changes with every reconnect, and a new one can get
+// the number of an old one the kernel has already dropped from epoll, so it
+// is registered afresh each pass. Its readiness only wakes the loop: the
+// pass's end pumps it.
+void Session::watch_server(EventLoop& loop) {
+    loop.remove_fd(watched_fd_);
+    watched_fd_ = c_.fd();
+    if (watched_fd_ >= 0) loop.add_fd(watched_fd_, EventLoop::Readable, [](uint32_t) {});
 }
 
 }  // namespace tacit::ui

@@ -1,7 +1,8 @@
 // The logged-in client: wires the Model (state, keys) to the client core
-// (network, history) and the View (drawing). One pass of the loop: draw
-// what is dirty, wait for the keyboard or the server, handle keys, pump the
-// connection, turn events into model changes, reconnect if needed.
+// (network, history) and the View (drawing), on one EventLoop. One pass of
+// the loop: wait for the keyboard, the server, a signal or the timer; handle
+// keys; then, before sleeping again, pump the connection, turn events into
+// model changes, reconnect if needed, and draw what is dirty, once.
 //
 // Failed sends: a message that could not be sent (no connection, or the
 // connection broke while sending) is put back in the input line, so nothing
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "shared/clock.hpp"
+#include "shared/event_loop.hpp"
 #include "tui/client/client.hpp"
 #include "tui/client/config.hpp"
 #include "tui/ui/backoff.hpp"
@@ -38,6 +40,9 @@ public:
 private:
     // session.cpp
     void restore();
+    void read_keys();
+    void end_of_pass(EventLoop& loop);
+    void watch_server(EventLoop& loop);
     void draw();
     void handle_input(const Input& in);
     void handle_key(const Key& k);
@@ -56,6 +61,7 @@ private:
     void on_message(const client::ChatMessage& m);
     void refresh_online();
     void refresh_groups(const std::string& changed = "");
+    void count_active_group();
     void load_history(const std::string& key);
     void open_query(const std::string& key, size_t was_active);
 
@@ -77,14 +83,16 @@ private:
     Model model_;
     View view_;
     Extras extras_;
-    Backoff backoff_;
-    uint64_t reconnect_at_ = 0;  // steady ms; 0 = none scheduled
     uint64_t ping_every_ms_;     // keepalive.hpp
     OnlineRefresh online_;       // online_refresh.hpp
     std::mt19937 rng_;
-    std::map<std::string, int> members_;  // group -> member count (cache)
+    ReconnectSchedule reconnect_{[this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }};
+    std::map<std::string, int> members_;  // group -> member count (cache; -1: not counted)
+    std::string counted_for_;             // the window count_active_group last saw
     std::optional<PasswordChange> passwd_;
-    bool quit_ = false;
+    bool quit_ = false;        // /quit, or SIGTERM, SIGHUP, SIGINT: the loop stops at the pass's end
+    int watched_fd_ = -1;      // the server socket the loop watches (watch_server)
+    EventLoop::TimerId wake_ = 0;
     std::string osc_pending_;  // desktop notifications to write after drawing
     // A message a key change kept from being sent, until /accept-key.
     struct HeldDraft {

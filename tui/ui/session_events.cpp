@@ -79,8 +79,14 @@ void Session::refresh_online() {
     if (c_.who(&users).ok) model_.set_online(std::move(users));
 }
 
+// Member counts are fetched lazily (issue 13 item 5): each costs the
+// server a signed GROUP_FETCH, so only the group on screen is counted, once,
+// and a group an event or a command changed is counted again; the others
+// show no count until they are looked at (count_active_group).
 void Session::refresh_groups(const std::string& changed) {
     auto names = c_.groups();
+    const std::string& key = model_.active().key;
+    const std::string shown = key.size() > 1 && key[0] == '#' ? key.substr(1) : "";
     std::map<std::string, int> counts;
     for (const auto& g : names) {
         auto it = members_.find(g);
@@ -89,7 +95,8 @@ void Session::refresh_groups(const std::string& changed) {
             continue;
         }
         std::vector<std::string> m;
-        counts[g] = c_.logged_in() && c_.group_members(g, &m).ok ? static_cast<int>(m.size()) : -1;
+        const bool count = c_.logged_in() && (g == changed || g == shown);
+        counts[g] = count && c_.group_members(g, &m).ok ? static_cast<int>(m.size()) : -1;
     }
     members_ = counts;
     // A group left, removed from or dissolved leaves the lists.
@@ -105,6 +112,16 @@ void Session::refresh_groups(const std::string& changed) {
     for (const auto& [g, n] : counts) infos.push_back(GroupInfo{g, std::max(0, n)});
     model_.set_groups(std::move(infos));
     model_.mark_dirty(kPaneStatus);  // the title shows the active group's size
+}
+
+// Once per switch to a group window whose count is not known yet.
+void Session::count_active_group() {
+    const std::string& key = model_.active().key;
+    if (key == counted_for_) return;
+    counted_for_ = key;
+    if (key.size() < 2 || key[0] != '#') return;
+    auto it = members_.find(key.substr(1));
+    if (it != members_.end() && it->second < 0) refresh_groups(key.substr(1));
 }
 
 // /query opened the window already (the model applies it); a name the

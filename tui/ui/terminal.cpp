@@ -18,9 +18,10 @@ namespace tacit::ui {
 namespace {
 
 // ncurses learns of a resize from SIGWINCH, and one sent before its handler
-// was installed (a window resized while tacit starts) is lost: the screen
-// would stay laid out for the old size until the next resize. So the real
-// size is compared on every read, at the cost of one ioctl.
+// was installed (a window resized while tacit starts) is lost; in the
+// logged-in screen the session's signalfd takes SIGWINCH instead, and its
+// handler only reads. So the real size is compared on every read, at the
+// cost of one ioctl.
 bool missed_resize() {
     winsize ws{};
     if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 || ws.ws_col == 0) return false;
