@@ -10,6 +10,7 @@
 #include "shared/protocol.hpp"
 #include "shared/x3dh.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/integration/prekey_frames.hpp"
 #include "tests/integration/raw_client.hpp"
 #include "tests/integration/raw_frames.hpp"
 
@@ -17,20 +18,6 @@ using namespace tacit;
 using namespace tacit::test;
 
 namespace {
-
-msg::PrekeyUpload upload_of(const Token& token, const crypto::PkKey& signer, const std::string& user,
-                            uint32_t first_id, size_t n) {
-    msg::PrekeyUpload u;
-    u.token = token;
-    u.nonce = test_nonce();
-    auto spk = x3dh::sign_prekey(signer, user, 7, 1700000000, crypto::X25519Key::generate().pub);
-    u.spk_id = spk.id;
-    u.spk_created = spk.created;
-    u.spk_pub = spk.pub;
-    u.spk_sig = spk.sig;
-    for (size_t i = 0; i < n; ++i) u.opks.push_back({uint32_t(first_id + i), crypto::X25519Key::generate().pub});
-    return u;
-}
 
 msg::PrekeyUploadR upload(FrameConn& c, const msg::PrekeyUpload& u, const crypto::PkKey& key) {
     REQUIRE(c.send(msg::encode_body(u), &key));
@@ -92,13 +79,13 @@ TEST_CASE("prekeys: upload, fetch once each, NO_PREKEYS, NO_SUCH_USER, durable a
         CHECK(fetch(t.b, t.tb, kb, "nobody").status == proto::NO_SUCH_USER);
         // A signed prekey signed by someone else's key is refused, and
         // nothing of that upload is stored.
-        auto forged = upload_of(t.ta, kb, "alice", 1, 3);
+        auto forged = prekey_upload_of(t.ta, kb, "alice", 1, 3);
         CHECK(upload(t.a, forged, ka).status == proto::BAD_REQUEST);
-        auto wrong_user = upload_of(t.ta, ka, "bob", 1, 3);
+        auto wrong_user = prekey_upload_of(t.ta, ka, "bob", 1, 3);
         CHECK(upload(t.a, wrong_user, ka).status == proto::BAD_REQUEST);
         CHECK(fetch(t.b, t.tb, kb, "alice").status == proto::NO_PREKEYS);
 
-        auto r = upload(t.a, upload_of(t.ta, ka, "alice", 1, 3), ka);
+        auto r = upload(t.a, prekey_upload_of(t.ta, ka, "alice", 1, 3), ka);
         REQUIRE(r.status == proto::OK);
         CHECK(r.pool == 3);
         auto b1 = bundle_of(fetch(t.b, t.tb, kb, "alice"), ka, "alice");
@@ -128,16 +115,16 @@ TEST_CASE("prekeys: bounded uploads and pool", "[integration][prekeys]") {
     TestServer s;
     const auto& ka = pooled_identity(0).sign;
     Two t(s, true);
-    auto big = upload_of(t.ta, ka, "alice", 1, proto::kMaxPrekeysPerUpload + 1);
+    auto big = prekey_upload_of(t.ta, ka, "alice", 1, proto::kMaxPrekeysPerUpload + 1);
     CHECK(upload(t.a, big, ka).status == proto::TOO_LARGE);
-    REQUIRE(upload(t.a, upload_of(t.ta, ka, "alice", 1, 100), ka).pool == 100);
+    REQUIRE(upload(t.a, prekey_upload_of(t.ta, ka, "alice", 1, 100), ka).pool == 100);
     // Ids already held are replaced, not counted twice.
-    REQUIRE(upload(t.a, upload_of(t.ta, ka, "alice", 51, 100), ka).pool == 150);
-    auto over = upload(t.a, upload_of(t.ta, ka, "alice", 1000, 51), ka);
+    REQUIRE(upload(t.a, prekey_upload_of(t.ta, ka, "alice", 51, 100), ka).pool == 150);
+    auto over = upload(t.a, prekey_upload_of(t.ta, ka, "alice", 1000, 51), ka);
     CHECK(over.status == proto::TOO_LARGE);
-    CHECK(upload(t.a, upload_of(t.ta, ka, "alice", 1000, 50), ka).pool == proto::kMaxPrekeyPool);
+    CHECK(upload(t.a, prekey_upload_of(t.ta, ka, "alice", 1000, 50), ka).pool == proto::kMaxPrekeyPool);
     // A bad one-time key refuses the whole upload.
-    auto bad = upload_of(t.ta, ka, "alice", 5000, 2);
+    auto bad = prekey_upload_of(t.ta, ka, "alice", 5000, 2);
     bad.opks[1].pub = Array<32>{};
     CHECK(upload(t.a, bad, ka).status == proto::BAD_REQUEST);
 }
@@ -148,7 +135,7 @@ TEST_CASE("prekeys: a requester cannot drain a pool; the owner hears prekeys-low
     const auto& kb = pooled_identity(1).sign;
     const auto& kc = pooled_identity(2).sign;
     Two t(s, true);
-    REQUIRE(upload(t.a, upload_of(t.ta, ka, "alice", 1, 12), ka).status == proto::OK);
+    REQUIRE(upload(t.a, prekey_upload_of(t.ta, ka, "alice", 1, 12), ka).status == proto::OK);
     int with = 0, without = 0;
     for (int i = 0; i < 10; ++i) {
         auto b = bundle_of(fetch(t.b, t.tb, kb, "alice"), ka, "alice");

@@ -9,6 +9,7 @@
 #include "shared/protocol.hpp"
 #include "shared/x3dh.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/integration/prekey_frames.hpp"
 #include "tests/integration/raw_frames.hpp"
 
 using namespace tacit;
@@ -181,19 +182,6 @@ TEST_CASE("signatures verified in the pool: a bad one among good ones in a pipel
 
 namespace {
 
-msg::PrekeyUpload prekeys_of(const Token& tok, const crypto::PkKey& signer, const std::string& user) {
-    msg::PrekeyUpload u;
-    u.token = tok;
-    u.nonce = test_nonce();
-    auto spk = x3dh::sign_prekey(signer, user, 7, 1700000000, crypto::X25519Key::generate().pub);
-    u.spk_id = spk.id;
-    u.spk_created = spk.created;
-    u.spk_pub = spk.pub;
-    u.spk_sig = spk.sig;
-    u.opks.push_back({1, crypto::X25519Key::generate().pub});
-    return u;
-}
-
 Bytes renew3_frame(FrameConn& c, const Token& tok, const UserIdentity& next, const crypto::PkKey& new_signer,
                    Nonce& n) {
     msg::Renew3 r;
@@ -218,8 +206,8 @@ TEST_CASE("RENEW3's new-key signature and a signed prekey, checked in the pool, 
     // write: the fetch is handled only after the upload, whose signature
     // the pool checks meanwhile, so it finds the prekey.
     Bytes all;
-    auto forged = prekeys_of(tok, pooled_identity(1).sign, "mallory");
-    auto good = prekeys_of(tok, key, "mallory");
+    auto forged = prekey_upload_of(tok, pooled_identity(1).sign, "mallory", 1, 1);
+    auto good = prekey_upload_of(tok, key, "mallory", 1, 1);
     msg::Ping ping{test_nonce()};
     for (Bytes f : {c->seal(msg::encode_body(forged), &key), c->seal(msg::encode_body(ping)),
                     c->seal(msg::encode_body(good), &key),
