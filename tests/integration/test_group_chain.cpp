@@ -6,14 +6,17 @@
 #include <lmdb.h>
 
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "shared/clock.hpp"
 #include "shared/crypto.hpp"
 #include "shared/group_record.hpp"
 #include "shared/protocol.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_client.hpp"
+#include "tui/client/e2e.hpp"
 
 using namespace tacit;
 using namespace tacit::test;
@@ -263,10 +266,108 @@ TEST_CASE("a server that edits its store gets no message to a ghost, and a forge
     e.pump_once(300);
     CHECK_FALSE(has_body(e, "after the edit"));
     CHECK_FALSE(has_body(e, "before"));
+    // What the ghost sends reaches bob through the edited store, but its
+    // stamp names a chain eve is not in: bob shows it as unverified.
+    ok(e->group_send("ops", "from the ghost"));
+    REQUIRE(b.wait_until([&] { return has_body(b, "from the ghost"); }));
+    for (auto& got : b.messages())
+        if (got.body == "from the ghost") {
+            INFO(got.problem);
+            CHECK_FALSE(got.verified);
+            CHECK(got.problem.find("eve was not a member of ops") != std::string::npos);
+        }
 
     // bob has never fetched "sig": its chain from the server now holds a
     // record whose signature fails, and bob sends nothing.
     auto f = b->group_send("sig", "to a forged chain");
     CHECK_FALSE(f.ok);
     CHECK(f.msg.find("refused the chain of sig") != std::string::npos);
+}
+
+namespace {
+
+// A group message from `from` to `to`, sealed as a client would but with
+// the stamp the test chooses, sent over raw frames.
+uint8_t send_stamped(RawClient& r, const std::string& to, const Bytes& to_bundle, const std::string& g,
+                     const std::string& body, const msg::GroupStamp& stamp) {
+    auto b = UserBundle::decode(to_bundle);
+    REQUIRE(b);
+    auto env = client::seal_envelope(*r.id, r.user, to, g, *b, body, crypto::random_array<16>(), wall_ms(), stamp);
+    msg::GroupMsg2Batch m;
+    m.nonce = crypto::random_array<16>();
+    m.group = g;
+    m.parts.push_back(msg::Part{to, std::move(env.enc_msg), std::move(env.wrapped_key)});
+    auto f = r.call(msg::encode_body(m), &r.id->sign);
+    REQUIRE(frame_type(f) == msg::GroupMsg2BatchR::type);
+    return msg::decode<msg::GroupMsg2BatchR>(f.pt).m.status;
+}
+
+std::vector<group::Record> fetched(RawClient& r, const std::string& g) {
+    msg::GroupFetch gf;
+    gf.group = g;
+    gf.from = 0;
+    auto fr = raw_change<msg::GroupFetch, msg::GroupFetchR>(r, gf);
+    REQUIRE(fr.status == proto::OK);
+    std::vector<group::Record> v;
+    for (auto& b : fr.records) v.push_back(*group::Record::decode(b));
+    return v;
+}
+
+std::optional<client::ChatMessage> message_with(const TestClient& c, const std::string& body) {
+    for (auto& m : c.messages())
+        if (m.body == body) return m;
+    return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("a group message's stamp: a recipient behind fetches first; a stamp from outside the chain is unverified",
+          "[integration][groups][group_chain][group_stamp]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob"), c(s, "carol");
+    register_login(a, "alice");
+    register_login(b, "bob");
+    register_login(c, "carol");
+    ok(a->group_create("ops"));
+    ok(a->group_add("ops", "bob"));
+    Names m;
+    ok(b->group_members("ops", &m));  // bob's chain: epoch 1
+    ok(a->group_add("ops", "carol"));  // epoch 2, which bob has not seen
+
+    // carol joined at epoch 2: bob fetches that record before judging.
+    ok(c->group_send("ops", "hello from carol"));
+    REQUIRE(b.wait_until([&] { return message_with(b, "hello from carol").has_value(); }));
+    {
+        auto got = message_with(b, "hello from carol");
+        INFO(got->problem);
+        CHECK(got->verified);
+    }
+
+    // The same carol, signing genuinely, but stamped with epoch 1 (before
+    // she was added), then with a head the chain never had.
+    const auto carol = load_identity(s, c, "carol", "pw");
+    RawClient rc(s);
+    REQUIRE(rc.login("carol", "pw", carol).status == proto::OK);
+    const auto recs = fetched(rc, "ops");
+    REQUIRE(recs.size() == 3);
+    auto bob_key = rc.key_of("bob");
+    REQUIRE(bob_key);
+    REQUIRE(send_stamped(rc, "bob", *bob_key, "ops", "before my time", {1, recs[1].hash()}) == proto::OK);
+    group::Hash other = recs[2].hash();
+    other[0] ^= 1;
+    REQUIRE(send_stamped(rc, "bob", *bob_key, "ops", "another chain", {2, other}) == proto::OK);
+    REQUIRE(send_stamped(rc, "bob", *bob_key, "ops", "from the future", {7, recs[2].hash()}) == proto::OK);
+    REQUIRE(send_stamped(rc, "bob", *bob_key, "ops", "in step", {2, recs[2].hash()}) == proto::OK);
+    REQUIRE(b.wait_until([&] { return message_with(b, "in step").has_value(); }));
+    auto judged = [&](const std::string& body, const std::string& why) {
+        auto got = message_with(b, body);
+        REQUIRE(got);
+        INFO(body << ": " << got->problem);
+        CHECK_FALSE(got->verified);
+        CHECK(got->problem.find(why) != std::string::npos);
+    };
+    judged("before my time", "carol was not a member of ops at epoch 1");
+    judged("another chain", "another head at epoch 2");
+    judged("from the future", "epoch 7 of ops, past the signed records");
+    CHECK(message_with(b, "in step")->verified);
 }

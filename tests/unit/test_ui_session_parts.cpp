@@ -95,6 +95,12 @@ TEST_CASE("client records become lines and conversation keys", "[ui][describe]")
     broken.problem = "bad tag";
     CHECK(to_line(broken).text == "[could not decrypt: bad tag]");
     CHECK_FALSE(to_line(broken).verified);
+
+    ChatMessage outsider = g;
+    outsider.verified = false;
+    outsider.problem = "bob was not a member of ops at epoch 1 (signed records)";
+    CHECK(to_line(outsider).text == "[unverified: bob was not a member of ops at epoch 1 (signed records)] hi");
+    CHECK_FALSE(to_line(outsider).verified);
 }
 
 TEST_CASE("group events read as sentences", "[ui][describe]") {

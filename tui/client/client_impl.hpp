@@ -224,6 +224,9 @@ struct Client::Impl {
     Task<Result> sync_chain(std::string g);
     group::Record make_record(group::Kind k, const std::string& g, const std::string& subject, Bytes bundle);
     void applied(const group::Record& r);
+    msg::GroupStamp stamp_of(const group::Chain& c);
+    // Why a verified group message's stamp does not hold; "" when it does.
+    Task<std::string> stamp_problem(msg::FormattedMessage fm);
     void group_warning(const std::string& g, std::string text);
 
     Task<Result> group_keys(std::string g, std::vector<msg::MemberKey>* out);

@@ -94,6 +94,32 @@ Task<Result> Client::Impl::sync_chain(std::string g) {
     co_return Result::good();
 }
 
+msg::GroupStamp Client::Impl::stamp_of(const group::Chain& c) { return msg::GroupStamp{c.epoch(), c.head()}; }
+
+// A group message is genuine only if its sender was a member at the epoch
+// it names and its head is the one our verified chain has there
+// (tacit-protocol(7), END-TO-END PAYLOAD). A stamp past our head means we
+// are behind: fetch first, then judge. "" when the stamp holds.
+Task<std::string> Client::Impl::stamp_problem(msg::FormattedMessage fm) {
+    const std::string& g = fm.group;
+    const auto epoch = fm.stamp.epoch;
+    const group::Chain* c = local_chain(g);
+    if (!c || epoch > c->epoch()) {
+        auto synced = co_await sync_chain(g);
+        if (!synced.ok) co_return "could not check it against the signed records of " + g + ": " + synced.msg;
+        c = local_chain(g);
+    }
+    if (!c || epoch > c->epoch())
+        co_return fmt::format("its group stamp names epoch {} of {}, past the signed records", epoch, g);
+    const auto head = c->head_at(epoch);
+    if (!head || !ct_equal(*head, fm.stamp.head))
+        co_return fmt::format("its group stamp names another head at epoch {} than the signed records of {}",
+                              epoch, g);
+    if (!c->member_at(fm.sender, epoch))
+        co_return fmt::format("{} was not a member of {} at epoch {} (signed records)", fm.sender, g, epoch);
+    co_return std::string();
+}
+
 group::Record Client::Impl::make_record(group::Kind k, const std::string& g, const std::string& subject,
                                         Bytes bundle) {
     group::Record r;

@@ -93,6 +93,12 @@ Task<ChatMessage> Client::Impl::open_stored(msg::Stored st) {
     else if (auto k = co_await fetch_key(cm.from, &err)) sender = checked_key(cm.from, *k, &err);
     if (sender && verify_envelope(*o, *sender)) {
         cm.verified = true;
+        // Signed by its sender, but was the sender a member then? (groups.)
+        if (!cm.group.empty()) {
+            auto judging = stamp_problem(o->fm);
+            cm.problem = co_await judging;
+            cm.verified = cm.problem.empty();
+        }
     } else {
         cm.problem = "signature does not verify with the pinned key of " + cm.from;
         // If the sender changed keys, say so: the user decides.

@@ -23,6 +23,10 @@ Line to_line(const client::ChatMessage& m) {
         l.text = describe_group_event(m.body, m.group);
     } else if (m.body.empty() && !m.problem.empty()) {
         l.text = "[could not decrypt: " + m.problem + "]";
+    } else if (!l.verified && !m.problem.empty()) {
+        // Marked, and why: a bad signature, or a group stamp the chain
+        // does not back (tacit(1), THE SCREEN).
+        l.text = "[unverified: " + m.problem + "] " + m.body;
     } else {
         l.text = m.body;
     }
