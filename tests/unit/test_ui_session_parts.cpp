@@ -87,7 +87,10 @@ TEST_CASE("client records become lines and conversation keys", "[ui][describe]")
     sys.verified = true;
     Line s = to_line(sys);
     CHECK(s.system);
-    CHECK(s.text == "alice added carol to #ops");
+    CHECK(s.text == "alice added carol to #ops [signed by alice]");
+    sys.verified = false;
+    CHECK(to_line(sys).text == "alice added carol to #ops [no user signature]");
+    CHECK_FALSE(to_line(sys).verified);
 
     ChatMessage broken = m;
     broken.body.clear();

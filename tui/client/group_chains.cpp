@@ -81,9 +81,11 @@ Task<Result> Client::Impl::sync_chain(std::string g) {
         if (!b.chain) co_return Result::fail(proto::BAD_REQUEST, "refused the chain of " + g + ": " +
                                                                      group::describe(b.rejection));
         save_chain(*b.chain);
+        joined_events(*b.chain);
         co_return Result::good();
     }
     group::Chain next = *have;
+    const uint64_t had = next.epoch();
     const auto policy = chain_policy(got);
     for (const auto& rec : got) {
         if (rec.epoch <= next.epoch()) continue;  // appended meanwhile
@@ -91,6 +93,7 @@ Task<Result> Client::Impl::sync_chain(std::string g) {
             co_return Result::fail(proto::BAD_REQUEST, "refused a record of " + g + ": " + group::describe(*rej));
     }
     save_chain(next);
+    for (uint64_t e = had + 1; e <= next.epoch(); ++e) record_event(next.records()[e]);
     co_return Result::good();
 }
 
@@ -146,6 +149,7 @@ void Client::Impl::applied(const group::Record& r) {
         std::vector<group::Record> one{r};
         auto b = group::Chain::build(one, chain_policy(one));
         if (b.chain) save_chain(*b.chain);
+        if (b.chain) record_event(r);
         return;
     }
     auto it = chains.find(r.group);
@@ -156,6 +160,7 @@ void Client::Impl::applied(const group::Record& r) {
         return;
     }
     save_chain(next);
+    record_event(r);
 }
 
 }  // namespace tacit::client

@@ -4,8 +4,6 @@
 
 #include <fmt/core.h>
 
-#include <sstream>
-
 #include "shared/names.hpp"
 #include "tui/client/e2e.hpp"
 
@@ -109,37 +107,6 @@ Task<ChatMessage> Client::Impl::open_stored(msg::Stored st) {
     co_return cm;
 }
 
-void Client::Impl::system_entry(const msg::Stored& st, std::vector<ChatMessage>& out) {
-    ChatMessage cm;
-    cm.id = fmt::format("sys-{}", st.id);
-    cm.group = st.group;
-    cm.sent_at_ms = st.received_at_ms;
-    cm.to = self.user_;
-    try {
-        auto se = msg::SystemEntry::decode(st.enc_msg);
-        auto in = msg::system_sig_input(self.user_, st.id, st.group, st.received_at_ms, se.text);
-        cm.verified = conn->server_key().verify(in, se.sig);
-        cm.body = se.text;
-    } catch (const WireError&) {
-        cm.problem = "malformed system entry";
-    }
-    if (!store->seen("", cm.id) && cm.verified) {
-        // "EVENT ACTOR SUBJECT"
-        std::istringstream ss(cm.body);
-        std::string ev, actor, subject;
-        ss >> ev >> actor >> subject;
-        if (!name_problem(st.group).empty()) throw WireError(WireError::Invalid, "invalid group name");
-        if (ev == "created" || (ev == "added" && subject == self.user_)) store->set_group(st.group, true);
-        if ((ev == "removed" || ev == "left") && subject == self.user_) store->set_group(st.group, false);
-        if (ev == "dissolved") store->set_group(st.group, false);
-        Event e{Event::Kind::Group, {}, st.group, cm.body, subject, {}, {}, 0};
-        e.msg = cm;
-        event(std::move(e));
-    }
-    cm.from = "";
-    out.push_back(std::move(cm));
-}
-
 Task<Result> Client::Impl::fetch_all() {
     size_t total = 0, shown = 0;
     for (int page = 0; page < 100000; ++page) {
@@ -160,8 +127,12 @@ Task<Result> Client::Impl::fetch_all() {
             // resumes; the page stays unacknowledged and comes again.
             if (!conn) throw ConnError("not connected");
             try {
-                if (st.kind == proto::STORED_SYSTEM) system_entry(st, got);
-                else got.push_back(co_await open_stored(st));
+                if (st.kind == proto::STORED_SYSTEM) {
+                    auto judging = system_entry(st, &got);  // tui/client/group_events.cpp
+                    co_await judging;
+                } else {
+                    got.push_back(co_await open_stored(st));
+                }
             } catch (const ConnError&) {
                 throw;
             } catch (const std::exception& e) {

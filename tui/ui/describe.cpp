@@ -20,7 +20,7 @@ Line to_line(const client::ChatMessage& m) {
     if (m.from.empty()) {
         l.system = true;
         l.verified = m.verified;
-        l.text = describe_group_event(m.body, m.group);
+        l.text = group_line(m.body, m.group, m.verified);
     } else if (m.body.empty() && !m.problem.empty()) {
         l.text = "[could not decrypt: " + m.problem + "]";
     } else if (!l.verified && !m.problem.empty()) {
@@ -47,6 +47,13 @@ std::string describe_group_event(const std::string& text, const std::string& gro
     if (ev == "left") return subject + " left " + g;
     if (ev == "dissolved") return actor + " dissolved " + g;
     return g + ": " + text;
+}
+
+std::string group_line(const std::string& text, const std::string& group, bool user_signed) {
+    std::istringstream ss(text);
+    std::string ev, actor;
+    ss >> ev >> actor;
+    return describe_group_event(text, group) + (user_signed ? " [signed by " + actor + "]" : " [no user signature]");
 }
 
 }  // namespace tacit::ui
