@@ -6,6 +6,7 @@
 #include <lmdb.h>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -370,4 +371,98 @@ TEST_CASE("a group message's stamp: a recipient behind fetches first; a stamp fr
     judged("another chain", "another head at epoch 2");
     judged("from the future", "epoch 7 of ops, past the signed records");
     CHECK(message_with(b, "in step")->verified);
+}
+
+TEST_CASE("batch mode: an unverified group message, signed and unsigned membership lines, and group_warning",
+          "[integration][groups][group_chain][group_stamp][batch]") {
+    using nlohmann::json;
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), c(s, "carol"), e(s, "eve");
+    register_login(a, "alice");
+    register_login(c, "carol");
+    register_login(e, "eve");
+    REQUIRE(e->logout().ok);
+    const std::string home = make_temp_dir("batch-groups");
+    auto lines = [](const std::vector<std::string>& out) {
+        std::vector<json> v;
+        for (auto& l : out) v.push_back(json::parse(l));
+        return v;
+    };
+    auto find = [](const std::vector<json>& js, const std::string& key, const std::string& value) {
+        for (auto& j : js)
+            if (j.value(key, "") == value) return j;
+        return json();
+    };
+    REQUIRE(find(lines(run_batch(s, home, "register bob pw\nquit\n")), "cmd", "register")["ok"] == true);
+    ok(a->group_create("ops"));
+    ok(a->group_add("ops", "bob"));
+    ok(a->group_add("ops", "carol"));
+    // carol, a member now, stamps a message with epoch 1, before her add.
+    const auto carol = load_identity(s, c, "carol", "pw");
+    RawClient rc(s);
+    REQUIRE(rc.login("carol", "pw", carol).status == proto::OK);
+    const auto recs = fetched(rc, "ops");
+    auto bob_key = rc.key_of("bob");
+    REQUIRE(bob_key);
+    REQUIRE(send_stamped(rc, "bob", *bob_key, "ops", "before my time", {1, recs[1].hash()}) == proto::OK);
+    REQUIRE(c->logout().ok);
+
+    // The server now lists eve and leaves carol out.
+    s.stop();
+    {
+        RawStore st(s.data_dir());
+        auto members = st.db("members", MDB_DUPSORT), member_of = st.db("member_of", MDB_DUPSORT);
+        st.put(members, "ops", "eve");
+        st.put(member_of, "eve", "ops");
+        st.del(members, "ops", "carol");
+        st.del(member_of, "carol", "ops");
+        st.commit();
+    }
+    s.start();
+    a.pump_once(300);
+    login_as(a, "alice");
+
+    auto out = lines(run_batch(s, home, "login bob pw\nupdate\ngroup-send ops hello\nquit\n"));
+    std::string all;
+    for (auto& j : out) all += j.dump() + "\n";
+    INFO(all);
+    // The stamp names an epoch at which carol was not a member.
+    auto m = find(out, "body", "before my time");
+    REQUIRE(m.is_object());
+    CHECK(m["event"] == "message");
+    CHECK(m["verified"] == false);
+    CHECK(m["problem"].get<std::string>().find("carol was not a member of ops at epoch 1") != std::string::npos);
+    // bob joined: his own add, and carol's after it, each from alice's record.
+    auto added = find(out, "text", "added alice bob");
+    REQUIRE(added.is_object());
+    CHECK(added["event"] == "group");
+    CHECK(added["verified"] == true);
+    CHECK(added["signed_by"] == "alice");
+    CHECK(find(out, "text", "added alice carol")["signed_by"] == "alice");
+    // The edited member list: a warning naming both, and nothing sent to them.
+    auto w = find(out, "event", "group_warning");
+    REQUIRE(w.is_object());
+    CHECK(w["group"] == "ops");
+    bool ghost = false, omitted = false;
+    for (auto& j : out)
+        if (j.value("event", "") == "group_warning") {
+            const auto t = j["msg"].get<std::string>();
+            ghost = ghost || t.find("eve") != std::string::npos;
+            omitted = omitted || t.find("carol") != std::string::npos;
+        }
+    CHECK(ghost);
+    CHECK(omitted);
+    CHECK(find(out, "cmd", "group-send")["msg"].get<std::string>().find("sent to 1 member") != std::string::npos);
+
+    // Removed, bob can no longer fetch the records: the server's entry is
+    // shown, with no user signature.
+    ok(a->group_remove("ops", "bob"));
+    auto gone = lines(run_batch(s, home, "login bob pw\nupdate\nquit\n"));
+    auto removed = find(gone, "text", "removed alice bob");
+    INFO(removed.dump());
+    REQUIRE(removed.is_object());
+    CHECK(removed["verified"] == false);
+    CHECK(removed["signed_by"].is_null());
+    CHECK(removed["problem"].get<std::string>().find("no user signature") != std::string::npos);
+    remove_tree(home);
 }
