@@ -466,3 +466,71 @@ TEST_CASE("batch mode: an unverified group message, signed and unsigned membersh
     CHECK(removed["problem"].get<std::string>().find("no user signature") != std::string::npos);
     remove_tree(home);
 }
+
+TEST_CASE("/rekey records the new key in each group, signed by the old and the new; members take it from the chain",
+          "[integration][groups][group_chain][rekeyed]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob");
+    register_login(a, "alice");
+    register_login(b, "bob");
+    ok(a->group_create("ops"));
+    ok(a->group_add("ops", "bob"));
+    Names m;
+    ok(b->group_members("ops", &m));  // bob's chain, with alice's first key pinned
+    std::string before;
+    ok(b->contact_fingerprint("alice", &before));
+
+    auto r = a->rekey();
+    ok(r);
+    CHECK(r.msg.find("not recorded") == std::string::npos);
+    const std::string after = a->own_fingerprint();
+    REQUIRE(after != before);
+
+    // The server holds the rekeyed record as the head (epoch 2).
+    const auto alice = load_identity(s, a, "alice", "pw");
+    RawClient ra(s);
+    REQUIRE(ra.login("alice", "pw", alice).status == proto::OK);
+    auto recs = fetched(ra, "ops");
+    REQUIRE(recs.size() == 3);
+    CHECK(recs[2].kind == group::Kind::Rekeyed);
+    CHECK(recs[2].bundle == alice.bundle().encode());
+    // A rekeyed record whose first signature is not by the key the chain
+    // names for alice, or that names another old key, is refused.
+    const auto bob = load_identity(s, b, "bob", "pw");
+    msg::GroupAdd ga;
+    ga.group = "ops";
+    ga.user = "alice";
+    auto forged = recs[2];
+    forged.epoch = 3;
+    forged.prev = recs[2].hash();
+    forged.old_key = group::key_hash(recs[2].bundle);
+    auto by_bob = group::sign_record(forged, bob.sign, &alice.sign);
+    ga.record = by_bob.encode();
+    auto fr = raw_change<msg::GroupAdd, msg::GroupAddR>(ra, ga);
+    CHECK(fr.status == proto::BAD_REQUEST);
+    CHECK(fr.msg.find("does not verify under the old key of alice") != std::string::npos);
+    forged.old_key = group::key_hash(bob.bundle().encode());
+    ga.record = group::sign_record(forged, alice.sign, &alice.sign).encode();
+    fr = raw_change<msg::GroupAdd, msg::GroupAddR>(ra, ga);
+    CHECK(fr.status == proto::BAD_REQUEST);
+    CHECK(fr.msg.find("another old key") != std::string::npos);
+    // bob may not make one about alice.
+    ga.user = "bob";
+    CHECK(raw_change<msg::GroupAdd, msg::GroupAddR>(ra, ga).status == proto::BAD_REQUEST);
+
+    // alice's message under her new key: bob fetches the record its stamp
+    // names, pins the new key from it, and sees no key change to accept.
+    ok(a->group_send("ops", "with my new key"));
+    REQUIRE(b.wait_until([&] { return message_with(b, "with my new key").has_value(); }));
+    auto got = message_with(b, "with my new key");
+    INFO(got->problem);
+    CHECK(got->verified);
+    std::string now;
+    ok(b->contact_fingerprint("alice", &now));
+    CHECK(now == after);
+    for (auto& e : b.events) CHECK(e.kind != client::Event::Kind::KeyChanged);
+    // And bob's own group message still reaches alice, under her new key.
+    ok(b->group_send("ops", "got it"));
+    REQUIRE(a.wait_until([&] { return message_with(a, "got it").has_value(); }));
+    CHECK(message_with(a, "got it")->verified);
+}

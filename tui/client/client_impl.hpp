@@ -226,6 +226,8 @@ struct Client::Impl {
     Task<Result> sync_chain(std::string g);
     group::Record make_record(group::Kind k, const std::string& g, const std::string& subject, Bytes bundle);
     void applied(const group::Record& r);
+    void rekeyed_pin(const group::Record& r);
+    Task<Result> rekey_group(std::string g, const UserIdentity& old);
     msg::GroupStamp stamp_of(const group::Chain& c);
     // Why a verified group message's stamp does not hold; "" when it does.
     Task<std::string> stamp_problem(msg::FormattedMessage fm);

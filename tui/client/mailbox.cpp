@@ -84,19 +84,22 @@ Task<ChatMessage> Client::Impl::open_stored(msg::Stored st) {
     }
     cm = to_chat(o->fm);
     cm.received_at_ms = st.received_at_ms;
+    // Groups: the stamp first, since fetching the records it names may
+    // bring the sender's new key (a rekeyed record) and update the pin.
+    std::string stamp_why;
+    if (!cm.group.empty()) {
+        auto judging = stamp_problem(o->fm);
+        stamp_why = co_await judging;
+    }
     auto pinned = store->pinned(cm.from);
     Result err;
     std::optional<UserBundle> sender;
     if (pinned) sender = UserBundle::decode(*pinned);
     else if (auto k = co_await fetch_key(cm.from, &err)) sender = checked_key(cm.from, *k, &err);
     if (sender && verify_envelope(*o, *sender)) {
-        cm.verified = true;
         // Signed by its sender, but was the sender a member then? (groups.)
-        if (!cm.group.empty()) {
-            auto judging = stamp_problem(o->fm);
-            cm.problem = co_await judging;
-            cm.verified = cm.problem.empty();
-        }
+        cm.problem = stamp_why;
+        cm.verified = cm.problem.empty();
     } else {
         cm.problem = "signature does not verify with the pinned key of " + cm.from;
         // If the sender changed keys, say so: the user decides.
