@@ -111,6 +111,8 @@ TEST_CASE("group events read as sentences", "[ui][describe]") {
     CHECK(describe_group_event("removed alice bob", "ops") == "alice removed bob from #ops");
     CHECK(describe_group_event("left carol carol", "ops") == "carol left #ops");
     CHECK(describe_group_event("dissolved alice ops", "ops") == "alice dissolved #ops");
+    CHECK(describe_group_event("rekeyed bob bob", "ops") == "bob renewed their key in #ops");
+    CHECK(group_line("rekeyed bob bob", "ops", true) == "bob renewed their key in #ops [signed by bob]");
     CHECK(describe_group_event("renamed x y", "ops") == "#ops: renamed x y");
 }
 

@@ -46,6 +46,7 @@ std::string describe_group_event(const std::string& text, const std::string& gro
     if (ev == "removed") return actor + " removed " + subject + " from " + g;
     if (ev == "left") return subject + " left " + g;
     if (ev == "dissolved") return actor + " dissolved " + g;
+    if (ev == "rekeyed") return actor + " renewed their key in " + g;
     return g + ": " + text;
 }
 
