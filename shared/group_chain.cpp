@@ -55,6 +55,20 @@ const Member* Chain::member(std::string_view user) const {
     return it == members_.end() ? nullptr : &*it;
 }
 
+std::optional<Hash> Chain::head_at(uint64_t epoch) const {
+    if (epoch >= records_.size()) return std::nullopt;
+    return records_[epoch].hash();  // rule 2: a record's epoch is its index
+}
+
+bool Chain::member_at(std::string_view user, uint64_t epoch) const {
+    bool in = false;
+    for (const auto& r : records_) {
+        if (r.epoch > epoch) break;
+        if (r.subject == user) in = carries_bundle(r.kind);  // create, add, rekeyed: a member after it
+    }
+    return in;
+}
+
 namespace {
 
 std::optional<Reject> published_key(const Policy& p, std::string_view user, const Hash& key) {

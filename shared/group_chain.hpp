@@ -131,6 +131,11 @@ public:
     bool dissolved() const { return dissolved_; }
     const std::vector<Member>& members() const { return members_; }
     const Member* member(std::string_view user) const;
+    // What a group stamp (tacit-protocol(7), END-TO-END PAYLOAD) is judged
+    // by: the head after the record of `epoch` (nullopt past the head), and
+    // whether `user` was a member then.
+    std::optional<Hash> head_at(uint64_t epoch) const;
+    bool member_at(std::string_view user, uint64_t epoch) const;
     const std::vector<Record>& records() const { return records_; }
 
 private:

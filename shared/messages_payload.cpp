@@ -3,7 +3,9 @@
 namespace tacit::msg {
 
 void FormattedMessage::encode_unsigned(Writer& w) const {
-    w.u8(version).raw(msg_id).str(sender).str(recipient).str(group).u64(sent_at_ms).blob(body);
+    w.u8(version).raw(msg_id).str(sender).str(recipient).str(group);
+    if (!group.empty()) w.u64(stamp.epoch).raw(stamp.head);
+    w.u64(sent_at_ms).blob(body);
 }
 
 Bytes FormattedMessage::encode(ByteView sig) const {
@@ -23,6 +25,10 @@ DecodedFormatted FormattedMessage::decode(ByteView plaintext) {
     m.sender = read_name(r);
     m.recipient = read_name(r);
     m.group = read_name(r);
+    if (!m.group.empty()) {
+        m.stamp.epoch = r.u64();
+        m.stamp.head = r.fixed<32>();
+    }
     m.sent_at_ms = r.u64();
     m.body = r.blob(limit::kBody);
     d.signed_len = r.pos();

@@ -10,8 +10,19 @@ namespace tacit::msg {
 
 struct DecodedFormatted;
 
+// The group stamp (tacit-protocol(7), END-TO-END PAYLOAD): the epoch and
+// head of the sender's verified chain when it sent, u64 epoch | head[32].
+// Signed with the rest, so a recipient can tell whether the sender was a
+// member at that point of the chain.
+struct GroupStamp {
+    uint64_t epoch = 0;
+    Array<32> head{};
+    bool operator==(const GroupStamp&) const = default;
+};
+
 // formatted_message = u8 version=1 | msg_id[16] | str sender | str recipient |
-//                     str group | u64 sent_at_ms | blob body | sig
+//                     str group | [stamp, iff group is not empty] |
+//                     u64 sent_at_ms | blob body | sig
 struct FormattedMessage {
     static constexpr uint8_t kVersion = 1;
     uint8_t version = kVersion;
@@ -19,6 +30,7 @@ struct FormattedMessage {
     std::string sender;
     std::string recipient;  // always the individual, also in groups
     std::string group;      // empty outside groups
+    GroupStamp stamp;       // on the wire only in group messages
     uint64_t sent_at_ms = 0;
     Bytes body;  // UTF-8, at most proto::kMaxBody
     // Every field before sig: the "fields" of formatted_sig_input.

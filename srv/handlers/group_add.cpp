@@ -8,6 +8,11 @@
 // anyone may add anyone, so being added is limited too) RATE_LIMITED.
 // Stores "added OWNER USER" for every member after the change (the new one
 // included) and sends each NOTIFY group and mail after the commit.
+// With user = the caller and a rekeyed record: the caller's key change
+// (after RENEW3), by any member (NOT_MEMBER otherwise); the record must be
+// signed by the old key the chain names and the new published one; no
+// membership change and no system entry.
+// tacit-protocol(7), GROUPS.
 #include <fmt/core.h>
 
 #include "srv/handler.hpp"
@@ -51,7 +56,10 @@ void handle_group_add(Ctx& ctx) {
                                                                                Ctx& ctx, store::Changed c) {
         std::string text;
         switch (c.status) {
-        case proto::OK: text = "added " + subject + " to " + group; break;
+        case proto::OK:
+            text = subject == actor ? "recorded your new key in " + group : "added " + subject + " to " + group;
+            break;
+        case proto::NOT_MEMBER: text = "you are not a member of " + group; break;
         case proto::NO_SUCH_GROUP: text = "no such group: " + group; break;
         case proto::NOT_OWNER: text = "only the owner of " + group + " adds members"; break;
         case proto::NO_SUCH_USER: text = "no such user: " + subject; break;

@@ -1,5 +1,7 @@
 #include "srv/store/chain_check.hpp"
 
+#include <optional>
+
 #include "shared/bytes.hpp"
 #include "shared/protocol.hpp"
 
@@ -28,6 +30,20 @@ uint8_t check_link(const std::optional<GroupHead>& head, const group::Record& r,
     return proto::OK;
 }
 
+// The bundle the chain names for `user` now: that of the last create, add
+// or rekeyed record about it, searched from the head down. A rekeyed
+// record's actor_sig is by this key, which the server no longer publishes
+// once RENEW3 replaced it.
+std::optional<Bytes> chain_key(Txn& t, const std::string& group, const std::string& user, uint64_t head) {
+    for (uint64_t e = head + 1; e-- > 0;) {
+        auto b = t.group_record(group, e);
+        if (!b) return std::nullopt;
+        auto r = group::Record::decode(*b);
+        if (r && r->subject == user && group::carries_bundle(r->kind)) return std::move(r->bundle);
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 uint8_t extend_chain(Txn& t, const group::Record& r, group::Kind want, std::string* why) {
@@ -47,8 +63,19 @@ uint8_t extend_chain(Txn& t, const group::Record& r, group::Kind want, std::stri
         wipe(subject->verifier.data(), subject->verifier.size());
         if (subject->public_key != r.bundle) return refuse(why, "the record names another key for " + r.subject);
     }
-    if (!group::verify_by_bundle(r, actor->public_key, r.sig))
+    if (r.kind == group::Kind::Rekeyed) {
+        // Signed by the key the chain names (the old one) and by the new,
+        // published one: two verifications, after the cheap checks.
+        auto old = chain_key(t, r.group, r.actor, head->epoch);
+        if (!old || !ct_equal(group::key_hash(*old), r.old_key))
+            return refuse(why, "the rekeyed record names another old key than the chain's for " + r.actor);
+        if (!group::verify_by_bundle(r, *old, r.sig))
+            return refuse(why, "the record's signature does not verify under the old key of " + r.actor);
+        if (!group::verify_by_bundle(r, r.bundle, r.new_key_sig))
+            return refuse(why, "the record's second signature does not verify under the new key of " + r.actor);
+    } else if (!group::verify_by_bundle(r, actor->public_key, r.sig)) {
         return refuse(why, "the record's signature does not verify under the key of " + r.actor);
+    }
     const Bytes enc = r.encode();
     t.append_record(r.group, r.epoch, enc, r.hash());
     return proto::OK;

@@ -271,6 +271,7 @@ private:
     uint8_t add_in(Txn& t, const MemberChange& c, bool& admitted, Changed& r) {
         auto g = t.get_group(c.group);
         if (!g || g->dissolved) return proto::NO_SUCH_GROUP;
+        if (c.record && c.record->kind == group::Kind::Rekeyed) return rekeyed_in(t, c, r);
         if (g->owner != c.actor) return proto::NOT_OWNER;
         if (!t.get_user(c.subject)) return proto::NO_SUCH_USER;
         if (t.is_member(c.group, c.subject)) return proto::ALREADY_MEMBER;
@@ -280,6 +281,15 @@ private:
         admitted = true;
         t.add_member(c.group, c.subject);
         return system_entries(t, t.members(c.group), c.group, c.at_ms, "added " + c.actor + " " + c.subject, r);
+    }
+
+    // A member's key change (GROUP_ADD of oneself with a rekeyed record):
+    // the membership stays, only the chain moves on; no system entry, the
+    // members see it in the records when they next fetch them.
+    static uint8_t rekeyed_in(Txn& t, const MemberChange& c, Changed& r) {
+        if (c.subject != c.actor) return r.why = "a rekeyed record is about its actor", proto::BAD_REQUEST;
+        if (!t.is_member(c.group, c.actor)) return proto::NOT_MEMBER;
+        return chain_in(t, c.record, group::Kind::Rekeyed, r);
     }
 
     uint8_t remove_in(Txn& t, const MemberChange& c, Changed& r) {

@@ -6,14 +6,18 @@
 #include <lmdb.h>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "shared/clock.hpp"
 #include "shared/crypto.hpp"
 #include "shared/group_record.hpp"
 #include "shared/protocol.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_client.hpp"
+#include "tui/client/e2e.hpp"
 
 using namespace tacit;
 using namespace tacit::test;
@@ -263,10 +267,270 @@ TEST_CASE("a server that edits its store gets no message to a ghost, and a forge
     e.pump_once(300);
     CHECK_FALSE(has_body(e, "after the edit"));
     CHECK_FALSE(has_body(e, "before"));
+    // What the ghost sends reaches bob through the edited store, but its
+    // stamp names a chain eve is not in: bob shows it as unverified.
+    ok(e->group_send("ops", "from the ghost"));
+    REQUIRE(b.wait_until([&] { return has_body(b, "from the ghost"); }));
+    for (auto& got : b.messages())
+        if (got.body == "from the ghost") {
+            INFO(got.problem);
+            CHECK_FALSE(got.verified);
+            CHECK(got.problem.find("eve was not a member of ops") != std::string::npos);
+        }
 
     // bob has never fetched "sig": its chain from the server now holds a
     // record whose signature fails, and bob sends nothing.
     auto f = b->group_send("sig", "to a forged chain");
     CHECK_FALSE(f.ok);
     CHECK(f.msg.find("refused the chain of sig") != std::string::npos);
+}
+
+namespace {
+
+// A group message from `from` to `to`, sealed as a client would but with
+// the stamp the test chooses, sent over raw frames.
+uint8_t send_stamped(RawClient& r, const std::string& to, const Bytes& to_bundle, const std::string& g,
+                     const std::string& body, const msg::GroupStamp& stamp) {
+    auto b = UserBundle::decode(to_bundle);
+    REQUIRE(b);
+    auto env = client::seal_envelope(*r.id, r.user, to, g, *b, body, crypto::random_array<16>(), wall_ms(), stamp);
+    msg::GroupMsg2Batch m;
+    m.nonce = crypto::random_array<16>();
+    m.group = g;
+    m.parts.push_back(msg::Part{to, std::move(env.enc_msg), std::move(env.wrapped_key)});
+    auto f = r.call(msg::encode_body(m), &r.id->sign);
+    REQUIRE(frame_type(f) == msg::GroupMsg2BatchR::type);
+    return msg::decode<msg::GroupMsg2BatchR>(f.pt).m.status;
+}
+
+std::vector<group::Record> fetched(RawClient& r, const std::string& g) {
+    msg::GroupFetch gf;
+    gf.group = g;
+    gf.from = 0;
+    auto fr = raw_change<msg::GroupFetch, msg::GroupFetchR>(r, gf);
+    REQUIRE(fr.status == proto::OK);
+    std::vector<group::Record> v;
+    for (auto& b : fr.records) v.push_back(*group::Record::decode(b));
+    return v;
+}
+
+std::optional<client::ChatMessage> message_with(const TestClient& c, const std::string& body) {
+    for (auto& m : c.messages())
+        if (m.body == body) return m;
+    return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("a group message's stamp: a recipient behind fetches first; a stamp from outside the chain is unverified",
+          "[integration][groups][group_chain][group_stamp]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob"), c(s, "carol");
+    register_login(a, "alice");
+    register_login(b, "bob");
+    register_login(c, "carol");
+    ok(a->group_create("ops"));
+    ok(a->group_add("ops", "bob"));
+    Names m;
+    ok(b->group_members("ops", &m));  // bob's chain: epoch 1
+    ok(a->group_add("ops", "carol"));  // epoch 2, which bob has not seen
+
+    // carol joined at epoch 2: bob fetches that record before judging.
+    ok(c->group_send("ops", "hello from carol"));
+    REQUIRE(b.wait_until([&] { return message_with(b, "hello from carol").has_value(); }));
+    {
+        auto got = message_with(b, "hello from carol");
+        INFO(got->problem);
+        CHECK(got->verified);
+    }
+
+    // The same carol, signing genuinely, but stamped with epoch 1 (before
+    // she was added), then with a head the chain never had.
+    const auto carol = load_identity(s, c, "carol", "pw");
+    RawClient rc(s);
+    REQUIRE(rc.login("carol", "pw", carol).status == proto::OK);
+    const auto recs = fetched(rc, "ops");
+    REQUIRE(recs.size() == 3);
+    auto bob_key = rc.key_of("bob");
+    REQUIRE(bob_key);
+    REQUIRE(send_stamped(rc, "bob", *bob_key, "ops", "before my time", {1, recs[1].hash()}) == proto::OK);
+    group::Hash other = recs[2].hash();
+    other[0] ^= 1;
+    REQUIRE(send_stamped(rc, "bob", *bob_key, "ops", "another chain", {2, other}) == proto::OK);
+    REQUIRE(send_stamped(rc, "bob", *bob_key, "ops", "from the future", {7, recs[2].hash()}) == proto::OK);
+    REQUIRE(send_stamped(rc, "bob", *bob_key, "ops", "in step", {2, recs[2].hash()}) == proto::OK);
+    REQUIRE(b.wait_until([&] { return message_with(b, "in step").has_value(); }));
+    auto judged = [&](const std::string& body, const std::string& why) {
+        auto got = message_with(b, body);
+        REQUIRE(got);
+        INFO(body << ": " << got->problem);
+        CHECK_FALSE(got->verified);
+        CHECK(got->problem.find(why) != std::string::npos);
+    };
+    judged("before my time", "carol was not a member of ops at epoch 1");
+    judged("another chain", "another head at epoch 2");
+    judged("from the future", "epoch 7 of ops, past the signed records");
+    CHECK(message_with(b, "in step")->verified);
+}
+
+TEST_CASE("batch mode: an unverified group message, signed and unsigned membership lines, and group_warning",
+          "[integration][groups][group_chain][group_stamp][batch]") {
+    using nlohmann::json;
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), c(s, "carol"), e(s, "eve");
+    register_login(a, "alice");
+    register_login(c, "carol");
+    register_login(e, "eve");
+    REQUIRE(e->logout().ok);
+    const std::string home = make_temp_dir("batch-groups");
+    auto lines = [](const std::vector<std::string>& out) {
+        std::vector<json> v;
+        for (auto& l : out) v.push_back(json::parse(l));
+        return v;
+    };
+    auto find = [](const std::vector<json>& js, const std::string& key, const std::string& value) {
+        for (auto& j : js)
+            if (j.value(key, "") == value) return j;
+        return json();
+    };
+    REQUIRE(find(lines(run_batch(s, home, "register bob pw\nquit\n")), "cmd", "register")["ok"] == true);
+    ok(a->group_create("ops"));
+    ok(a->group_add("ops", "bob"));
+    ok(a->group_add("ops", "carol"));
+    // carol, a member now, stamps a message with epoch 1, before her add.
+    const auto carol = load_identity(s, c, "carol", "pw");
+    RawClient rc(s);
+    REQUIRE(rc.login("carol", "pw", carol).status == proto::OK);
+    const auto recs = fetched(rc, "ops");
+    auto bob_key = rc.key_of("bob");
+    REQUIRE(bob_key);
+    REQUIRE(send_stamped(rc, "bob", *bob_key, "ops", "before my time", {1, recs[1].hash()}) == proto::OK);
+    REQUIRE(c->logout().ok);
+
+    // The server now lists eve and leaves carol out.
+    s.stop();
+    {
+        RawStore st(s.data_dir());
+        auto members = st.db("members", MDB_DUPSORT), member_of = st.db("member_of", MDB_DUPSORT);
+        st.put(members, "ops", "eve");
+        st.put(member_of, "eve", "ops");
+        st.del(members, "ops", "carol");
+        st.del(member_of, "carol", "ops");
+        st.commit();
+    }
+    s.start();
+    a.pump_once(300);
+    login_as(a, "alice");
+
+    auto out = lines(run_batch(s, home, "login bob pw\nupdate\ngroup-send ops hello\nquit\n"));
+    std::string all;
+    for (auto& j : out) all += j.dump() + "\n";
+    INFO(all);
+    // The stamp names an epoch at which carol was not a member.
+    auto m = find(out, "body", "before my time");
+    REQUIRE(m.is_object());
+    CHECK(m["event"] == "message");
+    CHECK(m["verified"] == false);
+    CHECK(m["problem"].get<std::string>().find("carol was not a member of ops at epoch 1") != std::string::npos);
+    // bob joined: his own add, and carol's after it, each from alice's record.
+    auto added = find(out, "text", "added alice bob");
+    REQUIRE(added.is_object());
+    CHECK(added["event"] == "group");
+    CHECK(added["verified"] == true);
+    CHECK(added["signed_by"] == "alice");
+    CHECK(find(out, "text", "added alice carol")["signed_by"] == "alice");
+    // The edited member list: a warning naming both, and nothing sent to them.
+    auto w = find(out, "event", "group_warning");
+    REQUIRE(w.is_object());
+    CHECK(w["group"] == "ops");
+    bool ghost = false, omitted = false;
+    for (auto& j : out)
+        if (j.value("event", "") == "group_warning") {
+            const auto t = j["msg"].get<std::string>();
+            ghost = ghost || t.find("eve") != std::string::npos;
+            omitted = omitted || t.find("carol") != std::string::npos;
+        }
+    CHECK(ghost);
+    CHECK(omitted);
+    CHECK(find(out, "cmd", "group-send")["msg"].get<std::string>().find("sent to 1 member") != std::string::npos);
+
+    // Removed, bob can no longer fetch the records: the server's entry is
+    // shown, with no user signature.
+    ok(a->group_remove("ops", "bob"));
+    auto gone = lines(run_batch(s, home, "login bob pw\nupdate\nquit\n"));
+    auto removed = find(gone, "text", "removed alice bob");
+    INFO(removed.dump());
+    REQUIRE(removed.is_object());
+    CHECK(removed["verified"] == false);
+    CHECK(removed["signed_by"].is_null());
+    CHECK(removed["problem"].get<std::string>().find("no user signature") != std::string::npos);
+    remove_tree(home);
+}
+
+TEST_CASE("/rekey records the new key in each group, signed by the old and the new; members take it from the chain",
+          "[integration][groups][group_chain][rekeyed]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob");
+    register_login(a, "alice");
+    register_login(b, "bob");
+    ok(a->group_create("ops"));
+    ok(a->group_add("ops", "bob"));
+    Names m;
+    ok(b->group_members("ops", &m));  // bob's chain, with alice's first key pinned
+    std::string before;
+    ok(b->contact_fingerprint("alice", &before));
+
+    auto r = a->rekey();
+    ok(r);
+    CHECK(r.msg.find("not recorded") == std::string::npos);
+    const std::string after = a->own_fingerprint();
+    REQUIRE(after != before);
+
+    // The server holds the rekeyed record as the head (epoch 2).
+    const auto alice = load_identity(s, a, "alice", "pw");
+    RawClient ra(s);
+    REQUIRE(ra.login("alice", "pw", alice).status == proto::OK);
+    auto recs = fetched(ra, "ops");
+    REQUIRE(recs.size() == 3);
+    CHECK(recs[2].kind == group::Kind::Rekeyed);
+    CHECK(recs[2].bundle == alice.bundle().encode());
+    // A rekeyed record whose first signature is not by the key the chain
+    // names for alice, or that names another old key, is refused.
+    const auto bob = load_identity(s, b, "bob", "pw");
+    msg::GroupAdd ga;
+    ga.group = "ops";
+    ga.user = "alice";
+    auto forged = recs[2];
+    forged.epoch = 3;
+    forged.prev = recs[2].hash();
+    forged.old_key = group::key_hash(recs[2].bundle);
+    auto by_bob = group::sign_record(forged, bob.sign, &alice.sign);
+    ga.record = by_bob.encode();
+    auto fr = raw_change<msg::GroupAdd, msg::GroupAddR>(ra, ga);
+    CHECK(fr.status == proto::BAD_REQUEST);
+    CHECK(fr.msg.find("does not verify under the old key of alice") != std::string::npos);
+    forged.old_key = group::key_hash(bob.bundle().encode());
+    ga.record = group::sign_record(forged, alice.sign, &alice.sign).encode();
+    fr = raw_change<msg::GroupAdd, msg::GroupAddR>(ra, ga);
+    CHECK(fr.status == proto::BAD_REQUEST);
+    CHECK(fr.msg.find("another old key") != std::string::npos);
+    // bob may not make one about alice.
+    ga.user = "bob";
+    CHECK(raw_change<msg::GroupAdd, msg::GroupAddR>(ra, ga).status == proto::BAD_REQUEST);
+
+    // alice's message under her new key: bob fetches the record its stamp
+    // names, pins the new key from it, and sees no key change to accept.
+    ok(a->group_send("ops", "with my new key"));
+    REQUIRE(b.wait_until([&] { return message_with(b, "with my new key").has_value(); }));
+    auto got = message_with(b, "with my new key");
+    INFO(got->problem);
+    CHECK(got->verified);
+    std::string now;
+    ok(b->contact_fingerprint("alice", &now));
+    CHECK(now == after);
+    for (auto& e : b.events) CHECK(e.kind != client::Event::Kind::KeyChanged);
+    // And bob's own group message still reaches alice, under her new key.
+    ok(b->group_send("ops", "got it"));
+    REQUIRE(a.wait_until([&] { return message_with(a, "got it").has_value(); }));
+    CHECK(message_with(a, "got it")->verified);
 }

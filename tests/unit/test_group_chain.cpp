@@ -108,6 +108,27 @@ TEST_CASE("group chain: a member joining from the create record gets every membe
     CHECK(names(built(s)) == std::vector<std::string>{"alice", "bob", "carol"});
 }
 
+TEST_CASE("group chain: heads and members at a past epoch, as a group stamp is judged", "[group-chain]") {
+    Story s = ops();                                           // 0 create, 1 add bob
+    s.push(Kind::Add, alice(), carol());                       // 2
+    s.push(Kind::Remove, alice(), bob()).push(Kind::Add, alice(), bob());  // 3, 4
+    Chain c = built(s);
+    for (uint64_t e = 0; e <= 4; ++e) {
+        REQUIRE(c.head_at(e));
+        CHECK(*c.head_at(e) == s.records[e].hash());
+    }
+    CHECK(!c.head_at(5));
+    CHECK(c.member_at("alice", 0));
+    CHECK(!c.member_at("bob", 0));
+    CHECK(c.member_at("bob", 1));
+    CHECK(!c.member_at("carol", 1));
+    CHECK(c.member_at("carol", 2));
+    CHECK(!c.member_at("bob", 3));  // removed at 3, back at 4
+    CHECK(c.member_at("bob", 4));
+    CHECK(c.member_at("carol", 99));  // past the head: the head's members
+    CHECK(!c.member_at("dave", 4));
+}
+
 TEST_CASE("group chain: bad signatures are refused", "[group-chain]") {
     Chain c = built(ops());
     Story s = ops();

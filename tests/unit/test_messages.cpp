@@ -378,6 +378,7 @@ TEST_CASE("formatted_message round trip, signed prefix and sig input", "[message
     f.sender = "alice";
     f.recipient = "bob";
     f.group = "ops";
+    f.stamp = GroupStamp{0x0102, pattern<32>(0x70)};
     f.sent_at_ms = 0x0000018A00000001ull;
     f.body = str_bytes("hello, bob");
     Writer w;
@@ -388,6 +389,8 @@ TEST_CASE("formatted_message round trip, signed prefix and sig input", "[message
     want << pattern<16>(0x50) << std::initializer_list<uint8_t>{0x00, 0x05} << as_bytes("alice");
     want << std::initializer_list<uint8_t>{0x00, 0x03} << as_bytes("bob");
     want << std::initializer_list<uint8_t>{0x00, 0x03} << as_bytes("ops");
+    // The group stamp, in group messages only: u64 epoch | head[32].
+    want << std::initializer_list<uint8_t>{0, 0, 0, 0, 0, 0, 0x01, 0x02} << pattern<32>(0x70);
     want << std::initializer_list<uint8_t>{0x00, 0x00, 0x01, 0x8A, 0x00, 0x00, 0x00, 0x01};
     want << std::initializer_list<uint8_t>{0x00, 0x00, 0x00, 0x0A} << as_bytes("hello, bob");
     CHECK(fields == want);
@@ -407,6 +410,16 @@ TEST_CASE("formatted_message round trip, signed prefix and sig input", "[message
     Bytes v2 = plain;
     v2[0] = 2;
     CHECK(error_kind([&] { FormattedMessage::decode(v2); }) == WireError::Invalid);
+
+    // A direct message has no stamp: the stamp's 40 bytes are not written,
+    // and whatever the struct holds there is not read back.
+    FormattedMessage dm = f;
+    dm.group.clear();
+    Writer dw;
+    dm.encode_unsigned(dw);
+    CHECK(dw.bytes().size() == fields.size() - 3 - 40);
+    auto dd = FormattedMessage::decode(dm.encode(sig));
+    CHECK(dd.m.stamp == GroupStamp{});
 
     Bytes wk = bytes_of(80, 1);
     Bytes si = formatted_sig_input(fields, wk);

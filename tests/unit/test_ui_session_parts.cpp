@@ -118,7 +118,10 @@ TEST_CASE("client records become lines and conversation keys", "[ui][describe]")
     sys.verified = true;
     Line s = to_line(sys);
     CHECK(s.system);
-    CHECK(s.text == "alice added carol to #ops");
+    CHECK(s.text == "alice added carol to #ops [signed by alice]");
+    sys.verified = false;
+    CHECK(to_line(sys).text == "alice added carol to #ops [no user signature]");
+    CHECK_FALSE(to_line(sys).verified);
 
     ChatMessage broken = m;
     broken.body.clear();
@@ -126,6 +129,12 @@ TEST_CASE("client records become lines and conversation keys", "[ui][describe]")
     broken.problem = "bad tag";
     CHECK(to_line(broken).text == "[could not decrypt: bad tag]");
     CHECK_FALSE(to_line(broken).verified);
+
+    ChatMessage outsider = g;
+    outsider.verified = false;
+    outsider.problem = "bob was not a member of ops at epoch 1 (signed records)";
+    CHECK(to_line(outsider).text == "[unverified: bob was not a member of ops at epoch 1 (signed records)] hi");
+    CHECK_FALSE(to_line(outsider).verified);
 }
 
 TEST_CASE("group events read as sentences", "[ui][describe]") {
@@ -133,6 +142,8 @@ TEST_CASE("group events read as sentences", "[ui][describe]") {
     CHECK(describe_group_event("removed alice bob", "ops") == "alice removed bob from #ops");
     CHECK(describe_group_event("left carol carol", "ops") == "carol left #ops");
     CHECK(describe_group_event("dissolved alice ops", "ops") == "alice dissolved #ops");
+    CHECK(describe_group_event("rekeyed bob bob", "ops") == "bob renewed their key in #ops");
+    CHECK(group_line("rekeyed bob bob", "ops", true) == "bob renewed their key in #ops [signed by bob]");
     CHECK(describe_group_event("renamed x y", "ops") == "#ops: renamed x y");
 }
 

@@ -80,8 +80,13 @@ void emit_events(Client& c) {
             std::istringstream ss(e.text);
             std::string ev, actor, subject;
             ss >> ev >> actor >> subject;
-            emit({{"event", "group"}, {"group", clean(e.group)}, {"what", ev}, {"actor", actor},
-                  {"subject", subject}, {"text", e.text}, {"verified", e.msg.verified}});
+            // signed_by: whose verified record this is; null when only the
+            // server says so (tacit(1), BATCH MODE).
+            json j = {{"event", "group"}, {"group", clean(e.group)}, {"what", ev}, {"actor", actor},
+                      {"subject", subject}, {"text", e.text}, {"verified", e.msg.verified},
+                      {"signed_by", e.msg.verified ? json(actor) : json(nullptr)}};
+            if (!e.msg.problem.empty()) j["problem"] = clean(e.msg.problem);
+            emit(j);
             break;
         }
         case Event::Kind::Presence: {

@@ -116,6 +116,7 @@ Task<Result> Client::Impl::explain_failed_hello(std::string what, std::string kn
 void Client::Impl::open_store(const Account& acct) {
     auto k = acct.store_key(pw->file_key, true);
     store.reset();  // LMDB: one environment per store per process, so close the old one first
+    chains.clear();  // the verified chains mirrored from the old store (group_chains.cpp)
     store = std::make_unique<LocalStore>(acct.store_dir(), k, opt.store_initial_map);
 }
 

@@ -203,7 +203,9 @@ struct Client::Impl {
     Task<Result> send(std::string to, std::string body);
 
     Task<ChatMessage> open_stored(msg::Stored st);
-    void system_entry(const msg::Stored& st, std::vector<ChatMessage>& out);
+    // tui/client/group_events.cpp: a server's membership notice makes the
+    // client fetch the records; shown (unsigned) only when that fails.
+    Task<void> system_entry(msg::Stored st, std::vector<ChatMessage>* out);
 
     Task<Result> fetch_all();
 
@@ -224,7 +226,15 @@ struct Client::Impl {
     Task<Result> sync_chain(std::string g);
     group::Record make_record(group::Kind k, const std::string& g, const std::string& subject, Bytes bundle);
     void applied(const group::Record& r);
+    void rekeyed_pin(const group::Record& r);
+    Task<Result> rekey_group(std::string g, const UserIdentity& old);
+    msg::GroupStamp stamp_of(const group::Chain& c);
+    // Why a verified group message's stamp does not hold; "" when it does.
+    Task<std::string> stamp_problem(msg::FormattedMessage fm);
     void group_warning(const std::string& g, std::string text);
+    // One group line (and history entry) per verified record, once.
+    void record_event(const group::Record& r);
+    void joined_events(const group::Chain& c);
 
     Task<Result> group_keys(std::string g, std::vector<msg::MemberKey>* out);
 

@@ -13,7 +13,8 @@ const Array<12> kZeroIv{};  // K' encrypts exactly one message
 
 Envelope seal_envelope(const UserIdentity& me, const std::string& me_name, const std::string& to,
                        const std::string& group, const UserBundle& to_bundle,
-                       const std::string& body, const Array<16>& msg_id, uint64_t sent_at_ms) {
+                       const std::string& body, const Array<16>& msg_id, uint64_t sent_at_ms,
+                       const msg::GroupStamp& stamp) {
     SecretArray<32> k;
     crypto::random_bytes(k.data(), 32);
     auto wrapped = crypto::ecies_seal("wrap", to_bundle.box_pub, k).ct;
@@ -22,6 +23,7 @@ Envelope seal_envelope(const UserIdentity& me, const std::string& me_name, const
     fm.sender = me_name;
     fm.recipient = to;
     fm.group = group;
+    fm.stamp = stamp;  // on the wire only when group is set
     fm.sent_at_ms = sent_at_ms;
     fm.body.assign(body.begin(), body.end());
     Writer w;

@@ -19,9 +19,11 @@ struct Envelope {
     ChatMessage record;  // what we store in our own history
 };
 
+// A group message carries the sender's chain position (stamp).
 Envelope seal_envelope(const UserIdentity& me, const std::string& me_name, const std::string& to,
                        const std::string& group, const UserBundle& to_bundle,
-                       const std::string& body, const Array<16>& msg_id, uint64_t sent_at_ms);
+                       const std::string& body, const Array<16>& msg_id, uint64_t sent_at_ms,
+                       const msg::GroupStamp& stamp = {});
 
 // Opened but not yet verified against the sender's key.
 struct OpenedEnvelope {

@@ -81,9 +81,11 @@ Task<Result> Client::Impl::sync_chain(std::string g) {
         if (!b.chain) co_return Result::fail(proto::BAD_REQUEST, "refused the chain of " + g + ": " +
                                                                      group::describe(b.rejection));
         save_chain(*b.chain);
+        joined_events(*b.chain);
         co_return Result::good();
     }
     group::Chain next = *have;
+    const uint64_t had = next.epoch();
     const auto policy = chain_policy(got);
     for (const auto& rec : got) {
         if (rec.epoch <= next.epoch()) continue;  // appended meanwhile
@@ -91,7 +93,77 @@ Task<Result> Client::Impl::sync_chain(std::string g) {
             co_return Result::fail(proto::BAD_REQUEST, "refused a record of " + g + ": " + group::describe(*rej));
     }
     save_chain(next);
+    for (uint64_t e = had + 1; e <= next.epoch(); ++e) {
+        const auto& rec = next.records()[e];
+        if (rec.kind == group::Kind::Rekeyed && rec.subject != self.user_) rekeyed_pin(rec);
+        record_event(rec);
+    }
     co_return Result::good();
+}
+
+msg::GroupStamp Client::Impl::stamp_of(const group::Chain& c) { return msg::GroupStamp{c.epoch(), c.head()}; }
+
+// A group message is genuine only if its sender was a member at the epoch
+// it names and its head is the one our verified chain has there
+// (tacit-protocol(7), END-TO-END PAYLOAD). A stamp past our head means we
+// are behind: fetch first, then judge. "" when the stamp holds.
+Task<std::string> Client::Impl::stamp_problem(msg::FormattedMessage fm) {
+    const std::string& g = fm.group;
+    const auto epoch = fm.stamp.epoch;
+    const group::Chain* c = local_chain(g);
+    if (!c || epoch > c->epoch()) {
+        auto synced = co_await sync_chain(g);
+        if (!synced.ok) co_return "could not check it against the signed records of " + g + ": " + synced.msg;
+        c = local_chain(g);
+    }
+    if (!c || epoch > c->epoch())
+        co_return fmt::format("its group stamp names epoch {} of {}, past the signed records", epoch, g);
+    const auto head = c->head_at(epoch);
+    if (!head || !ct_equal(*head, fm.stamp.head))
+        co_return fmt::format("its group stamp names another head at epoch {} than the signed records of {}",
+                              epoch, g);
+    if (!c->member_at(fm.sender, epoch))
+        co_return fmt::format("{} was not a member of {} at epoch {} (signed records)", fm.sender, g, epoch);
+    co_return std::string();
+}
+
+// A member's new key, vouched for by its old one in the chain (rule 5):
+// the pin follows, with no key-change warning to accept.
+void Client::Impl::rekeyed_pin(const group::Record& r) {
+    store->pin(r.subject, r.bundle);
+    key_changes.erase(r.subject);
+    info("the key of " + r.subject + " changed to " + fingerprint(r.bundle) + ", signed by its old key in the records of " +
+         r.group);
+}
+
+// After /rekey (tui/client/renewal.cpp): a rekeyed record on the group's
+// head, signed by the old key and the new, sent as GROUP_ADD of oneself.
+// Made anew on STALE_EPOCH, as any change is.
+Task<Result> Client::Impl::rekey_group(std::string g, const UserIdentity& old) {
+    Result r = Result::fail(proto::STALE_EPOCH, "the records of " + g + " kept changing");
+    for (int attempt = 0; attempt < 3 && r.status == proto::STALE_EPOCH; ++attempt) {
+        auto synced = co_await sync_chain(g);
+        if (!synced.ok) co_return synced;
+        const auto* c = local_chain(g);
+        const auto* me = c ? c->member(self.user_) : nullptr;
+        if (!me) co_return Result::good("not a member of " + g);
+        group::Record rec;
+        rec.kind = group::Kind::Rekeyed;
+        rec.group = g;
+        rec.actor = rec.subject = self.user_;
+        rec.epoch = c->epoch() + 1;
+        rec.prev = c->head();
+        rec.old_key = me->key;
+        rec.bundle = id->bundle().encode();
+        rec = group::sign_record(std::move(rec), old.sign, &id->sign);
+        msg::GroupAdd m{};
+        m.user = self.user_;
+        m.record = rec.encode();
+        auto changing = group_change<msg::GroupAdd, msg::GroupAddR>(std::move(m), g);
+        r = co_await changing;
+        if (r.ok) applied(rec);
+    }
+    co_return r;
 }
 
 group::Record Client::Impl::make_record(group::Kind k, const std::string& g, const std::string& subject,
@@ -120,6 +192,7 @@ void Client::Impl::applied(const group::Record& r) {
         std::vector<group::Record> one{r};
         auto b = group::Chain::build(one, chain_policy(one));
         if (b.chain) save_chain(*b.chain);
+        if (b.chain) record_event(r);
         return;
     }
     auto it = chains.find(r.group);
@@ -130,6 +203,7 @@ void Client::Impl::applied(const group::Record& r) {
         return;
     }
     save_chain(next);
+    record_event(r);
 }
 
 }  // namespace tacit::client

@@ -141,6 +141,8 @@ Task<Result> Client::Impl::group_send(std::string g, std::string body) {
         if (!b) co_return err;
         targets.emplace_back(mem.user, *b);
     }
+    // Where our verified chain stands: recipients judge the message by it.
+    const auto stamp = stamp_of(chain);
     auto msg_id = crypto::random_array<16>();
     auto now = wall_ms();
     ChatMessage record;
@@ -158,7 +160,8 @@ Task<Result> Client::Impl::group_send(std::string g, std::string body) {
         b.group = g;
         size_t bytes = 0;
         while (i < targets.size() && (b.parts.empty() || bytes < 768 * 1024)) {
-            auto env = seal_envelope(*id, self.user_, targets[i].first, g, targets[i].second, body, msg_id, now);
+            auto env = seal_envelope(*id, self.user_, targets[i].first, g, targets[i].second, body, msg_id,
+                                     now, stamp);
             bytes += env.enc_msg.size() + env.wrapped_key.size() + 64;
             b.parts.push_back(msg::Part{targets[i].first, std::move(env.enc_msg), std::move(env.wrapped_key)});
             ++i;

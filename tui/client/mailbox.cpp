@@ -4,8 +4,6 @@
 
 #include <fmt/core.h>
 
-#include <sstream>
-
 #include "shared/names.hpp"
 #include "tui/client/e2e.hpp"
 
@@ -86,13 +84,22 @@ Task<ChatMessage> Client::Impl::open_stored(msg::Stored st) {
     }
     cm = to_chat(o->fm);
     cm.received_at_ms = st.received_at_ms;
+    // Groups: the stamp first, since fetching the records it names may
+    // bring the sender's new key (a rekeyed record) and update the pin.
+    std::string stamp_why;
+    if (!cm.group.empty()) {
+        auto judging = stamp_problem(o->fm);
+        stamp_why = co_await judging;
+    }
     auto pinned = store->pinned(cm.from);
     Result err;
     std::optional<UserBundle> sender;
     if (pinned) sender = UserBundle::decode(*pinned);
     else if (auto k = co_await fetch_key(cm.from, &err)) sender = checked_key(cm.from, *k, &err);
     if (sender && verify_envelope(*o, *sender)) {
-        cm.verified = true;
+        // Signed by its sender, but was the sender a member then? (groups.)
+        cm.problem = stamp_why;
+        cm.verified = cm.problem.empty();
     } else {
         cm.problem = "signature does not verify with the pinned key of " + cm.from;
         // If the sender changed keys, say so: the user decides.
@@ -101,37 +108,6 @@ Task<ChatMessage> Client::Impl::open_stored(msg::Stored st) {
         }
     }
     co_return cm;
-}
-
-void Client::Impl::system_entry(const msg::Stored& st, std::vector<ChatMessage>& out) {
-    ChatMessage cm;
-    cm.id = fmt::format("sys-{}", st.id);
-    cm.group = st.group;
-    cm.sent_at_ms = st.received_at_ms;
-    cm.to = self.user_;
-    try {
-        auto se = msg::SystemEntry::decode(st.enc_msg);
-        auto in = msg::system_sig_input(self.user_, st.id, st.group, st.received_at_ms, se.text);
-        cm.verified = conn->server_key().verify(in, se.sig);
-        cm.body = se.text;
-    } catch (const WireError&) {
-        cm.problem = "malformed system entry";
-    }
-    if (!store->seen("", cm.id) && cm.verified) {
-        // "EVENT ACTOR SUBJECT"
-        std::istringstream ss(cm.body);
-        std::string ev, actor, subject;
-        ss >> ev >> actor >> subject;
-        if (!name_problem(st.group).empty()) throw WireError(WireError::Invalid, "invalid group name");
-        if (ev == "created" || (ev == "added" && subject == self.user_)) store->set_group(st.group, true);
-        if ((ev == "removed" || ev == "left") && subject == self.user_) store->set_group(st.group, false);
-        if (ev == "dissolved") store->set_group(st.group, false);
-        Event e{Event::Kind::Group, {}, st.group, cm.body, subject, {}, {}, 0};
-        e.msg = cm;
-        event(std::move(e));
-    }
-    cm.from = "";
-    out.push_back(std::move(cm));
 }
 
 Task<Result> Client::Impl::fetch_all() {
@@ -154,8 +130,12 @@ Task<Result> Client::Impl::fetch_all() {
             // resumes; the page stays unacknowledged and comes again.
             if (!conn) throw ConnError("not connected");
             try {
-                if (st.kind == proto::STORED_SYSTEM) system_entry(st, got);
-                else got.push_back(co_await open_stored(st));
+                if (st.kind == proto::STORED_SYSTEM) {
+                    auto judging = system_entry(st, &got);  // tui/client/group_events.cpp
+                    co_await judging;
+                } else {
+                    got.push_back(co_await open_stored(st));
+                }
             } catch (const ConnError&) {
                 throw;
             } catch (const std::exception& e) {

@@ -5,13 +5,30 @@
 namespace tacit::client {
 
 Task<Result> Client::Impl::rekey() {
+    if (!pw) co_return Result::fail(proto::AUTH_FAILED, "not logged in");
+    // The old key signs each group's rekeyed record once the new one is
+    // published; the identity file still holds it until RENEW3 commits.
+    Result err;
+    auto old = account(self.user_).open_identity(pw->file_key, &err);
+    if (!old) co_return err;
+    const auto groups = store->groups();
     auto next = co_await generate_identity();
     PasswordKeys same{Secret(pw->auth.view()), Secret(pw->file_key.view()), pw->salt};
     auto renewing = renew(std::move(next), std::move(same));
     auto r = co_await renewing;
     if (!r.ok) co_return r;
+    if (!r.msg.empty())  // not logged in again: nothing can be sent now
+        co_return Result::good("new key published, fingerprint " + fingerprint(id->bundle().encode()) + r.msg +
+                               "; your groups' records do not name it yet");
+    std::string unrecorded;
+    for (const auto& g : groups) {
+        auto recording = rekey_group(g, *old);
+        auto rr = co_await recording;
+        if (!rr.ok) unrecorded += "; not recorded in " + g + ": " + rr.msg;
+    }
     co_return Result::good("new key published, fingerprint " + fingerprint(id->bundle().encode()) +
-                           "; contacts see a key change until they accept it" + r.msg);
+                           "; contacts see a key change until they accept it, members of your groups see it in "
+                           "their signed records" + r.msg + unrecorded);
 }
 
 // Only the password changes: RENEW3 carries the registered bundle again

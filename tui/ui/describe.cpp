@@ -20,9 +20,13 @@ Line to_line(const client::ChatMessage& m) {
     if (m.from.empty()) {
         l.system = true;
         l.verified = m.verified;
-        l.text = describe_group_event(m.body, m.group);
+        l.text = group_line(m.body, m.group, m.verified);
     } else if (m.body.empty() && !m.problem.empty()) {
         l.text = "[could not decrypt: " + m.problem + "]";
+    } else if (!l.verified && !m.problem.empty()) {
+        // Marked, and why: a bad signature, or a group stamp the chain
+        // does not back (tacit(1), THE SCREEN).
+        l.text = "[unverified: " + m.problem + "] " + m.body;
     } else {
         l.text = m.body;
     }
@@ -42,7 +46,15 @@ std::string describe_group_event(const std::string& text, const std::string& gro
     if (ev == "removed") return actor + " removed " + subject + " from " + g;
     if (ev == "left") return subject + " left " + g;
     if (ev == "dissolved") return actor + " dissolved " + g;
+    if (ev == "rekeyed") return actor + " renewed their key in " + g;
     return g + ": " + text;
+}
+
+std::string group_line(const std::string& text, const std::string& group, bool user_signed) {
+    std::istringstream ss(text);
+    std::string ev, actor;
+    ss >> ev >> actor;
+    return describe_group_event(text, group) + (user_signed ? " [signed by " + actor + "]" : " [no user signature]");
 }
 
 }  // namespace tacit::ui

@@ -19,4 +19,9 @@ Line to_line(const client::ChatMessage& m);
 // "added alice carol" in #ops -> "alice added carol to #ops".
 std::string describe_group_event(const std::string& text, const std::string& group);
 
+// A membership line with its mark (tacit(1), THE SCREEN): "[signed by
+// ACTOR]" when it shows the actor's verified record, "[no user signature]"
+// when only the server says so.
+std::string group_line(const std::string& text, const std::string& group, bool user_signed);
+
 }  // namespace tacit::ui

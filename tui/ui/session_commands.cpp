@@ -149,6 +149,9 @@ void Session::run_command(const Command& c) {
             // Into the new group's window, so each member's outcome (an
             // unknown user, say) is reported where the user is looking.
             model_.open("#" + a[0]);
+            // The create's own line (from its signed record) is in the
+            // history already and queued as an event: show it once.
+            drain_events();
             load_history("#" + a[0]);
             report(r, "/group create");
             for (size_t i = 1; i < a.size(); ++i) report(c_.group_add(a[0], a[i]), "/group add " + a[i]);

@@ -29,7 +29,10 @@ void Session::on_event(const client::Event& e) {
             l.time_ms = e.msg.sent_at_ms ? e.msg.sent_at_ms : wall_ms();
             l.system = true;
             l.verified = e.msg.verified;
-            l.text = describe_group_event(e.text, e.group);
+            l.text = group_line(e.text, e.group, e.msg.verified);
+            // Added by someone else: who it was is in the line; leaving is one command away.
+            if (e.user == c_.user() && e.text.rfind("added ", 0) == 0)
+                l.text += "; /group leave #" + e.group + " to leave it";
             l.mention = e.user == c_.user();  // about you: rings as a mention does
             const std::string key = "#" + e.group;
             if (model_.add_message(key, l)) notify_desktop(key, l);
