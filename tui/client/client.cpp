@@ -115,6 +115,7 @@ Task<Result> Client::Impl::explain_failed_hello(std::string what, std::string kn
 
 void Client::Impl::open_store(const Account& acct) {
     auto k = acct.store_key(pw->file_key, true);
+    dm_forget();  // ratchet sessions are per store
     store.reset();  // LMDB: one environment per store per process, so close the old one first
     store = std::make_unique<LocalStore>(acct.store_dir(), k, opt.store_initial_map);
 }
@@ -154,7 +155,28 @@ Task<Result> Client::Impl::register_user(std::string user, Password password) {
     auto acct = account(user);
     acct.save_identity(ident, keys.file_key);
     acct.store_key(keys.file_key, true);
+    auto publishing = publish_first_prekeys(user, std::move(ident), std::move(keys));
+    auto p = co_await publishing;
+    if (!p.ok) co_return Result::good(r.res.msg + "; prekeys not published yet: " + p.msg);
     co_return r.res;
+}
+
+// Others can start a session (X3DH) with an account only once it has
+// published prekeys, so a new account logs in once, uploads them and logs
+// out, and can be written to before its owner first logs in.
+Task<Result> Client::Impl::publish_first_prekeys(std::string user, UserIdentity ident, PasswordKeys keys) {
+    auto l = co_await do_login(user, ident, keys);
+    if (!l.ok) co_return l;
+    id = std::move(ident);
+    pw = std::move(keys);
+    self.user_ = user;
+    open_store(account(user));
+    prekeys = Prekeys::Uploading;
+    auto uploading = upload_prekeys();
+    auto up = co_await uploading;
+    auto leaving = logout();
+    auto out = co_await leaving;
+    co_return up.ok ? out : up;
 }
 
 Task<Result> Client::Impl::login(std::string user, Password password) {
