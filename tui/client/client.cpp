@@ -205,6 +205,27 @@ Task<Result> Client::Impl::login(std::string user, Password password) {
     co_return r;
 }
 
+Task<Result> Client::Impl::open_local(std::string user, Password password) {
+    if (auto why = name_problem(user); !why.empty())
+        co_return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
+    if (!server && !opt.server_key_file.empty()) server = read_server_pub(opt.server_key_file);
+    if (!server) {
+        if (auto k = files.pinned_server(server_name)) server = *k;
+        else co_return Result::fail(proto::INTERNAL, "no pinned key for " + server_name);
+    }
+    auto deriving = derive(std::move(password), user);
+    auto keys = co_await deriving;
+    const auto acct = account(user);
+    Result err;
+    auto ident = acct.open_identity(keys.file_key, &err);
+    if (!ident) co_return err;
+    id = std::move(*ident);
+    pw = std::move(keys);
+    self.user_ = user;
+    open_store(acct);
+    co_return Result::good("opened " + user + " locally");
+}
+
 // LOGIN1, LOGIN2. ident and keys are the caller's and outlive the exchange.
 Task<Result> Client::Impl::do_login(std::string user, const UserIdentity& ident, const PasswordKeys& keys) {
     msg::Login1 l1;
@@ -409,6 +430,18 @@ Result Client::send(const std::string& to, const std::string& body) {
 Result Client::update() {
     NEED_LOGIN();
     return guarded([&] { return impl_->wait(impl_->fetch_all()); });
+}
+Result Client::open_local(const std::string& u, Password p) {
+    return guarded([&] { return impl_->wait(impl_->open_local(u, std::move(p))); });
+}
+Result Client::probe_direct(uint64_t id, const std::string& sender, const Bytes& enc_msg, const Bytes& wrapped_key) {
+    if (!impl_->store || !impl_->id) return Result::fail(proto::AUTH_FAILED, "no account open");
+    msg::Stored st;
+    st.id = id;
+    st.sender = sender;
+    st.enc_msg = enc_msg;
+    st.wrapped_key = wrapped_key;
+    return guarded([&] { return impl_->probe_direct(st); });
 }
 Result Client::accept_key(const std::string& u) {
     NEED_LOGIN();

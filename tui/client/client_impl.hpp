@@ -178,6 +178,8 @@ struct Client::Impl {
     Task<UserIdentity> generate_identity();
 
     Task<Result> register_user(std::string user, Password password);
+    Task<Result> open_local(std::string user, Password password);
+    Result probe_direct(const msg::Stored& st);  // dm.cpp
     Task<Result> publish_first_prekeys(std::string user, UserIdentity ident, PasswordKeys keys);
 
     Task<Result> login(std::string user, Password password);

@@ -165,4 +165,24 @@ std::optional<Secret> Client::Impl::dm_open(const msg::Stored& st, const dm::Wir
     return std::move(d.plaintext);
 }
 
+Result Client::Impl::probe_direct(const msg::Stored& st) {
+    auto w = dm::Wire::decode(st.enc_msg);
+    if (!w || !st.wrapped_key.empty()) return Result::fail(proto::BAD_REQUEST, "not a direct message under the ratchet");
+    auto p = store->pinned(st.sender);
+    std::optional<UserBundle> sender;
+    if (p) sender = UserBundle::decode(*p);
+    if (!sender) return Result::fail(proto::NO_SUCH_USER, "no key pinned for " + st.sender);
+    auto kept = dm;
+    auto kept_pending = dm_pending;
+    std::string problem;
+    auto pt = dm_open(st, *w, *sender, &problem);
+    dm = std::move(kept);
+    dm_pending = std::move(kept_pending);
+    if (!pt) return Result::fail(proto::BAD_REQUEST, problem);
+    msg::Stored named = st;
+    auto o = parse_formatted(*pt, {}, self.user_, named, &problem);
+    if (!o) return Result::fail(proto::BAD_REQUEST, problem);
+    return Result::good(std::string(o->fm.body.begin(), o->fm.body.end()));
+}
+
 }  // namespace tacit::client

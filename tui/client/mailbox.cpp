@@ -109,20 +109,33 @@ Task<std::optional<ChatMessage>> Client::Impl::open_stored(msg::Stored st) {
     if (!sender) co_return undecryptable(st, self.user_, "no key for " + st.sender + ": " + err.msg);
     std::string problem;
     auto pt = dm_open(st, *w, *sender, &problem);
-    if (!pt) {
-        // A new session under another identity key: say the key changed.
-        if (w->init && w->init->ik != sender->box_pub)
-            if (auto k = co_await fetch_key(st.sender, &err); k && *k != sender->encode()) checked_key(st.sender, *k, &err);
-        co_return undecryptable(st, self.user_, problem);
+    bool unaccepted = false;
+    if (!pt && w->init && w->init->ik != sender->box_pub) {
+        // A new session under another identity key: the sender changed
+        // keys. Say so, and open it with the new key as before the
+        // ratchet: shown, never as verified, until accept-key.
+        auto k = co_await fetch_key(st.sender, &err);
+        std::optional<UserBundle> next;
+        if (k && *k != sender->encode()) {
+            checked_key(st.sender, *k, &err);
+            next = UserBundle::decode(*k);
+        }
+        if (next && next->box_pub == w->init->ik) {
+            sender = next;
+            pt = dm_open(st, *w, *sender, &problem);
+            unaccepted = true;
+        }
     }
+    if (!pt) co_return undecryptable(st, self.user_, problem);
     dm_pending[seen] = Secret(ByteView(&kSeenMark, 1));
     auto o = parse_formatted(*pt, {}, self.user_, st, &problem);
     if (!o) co_return undecryptable(st, self.user_, problem);
     auto cm = to_chat(o->fm);
     cm.received_at_ms = st.received_at_ms;
-    // The ratchet already proves the pinned identity sent it; the RSA
-    // signature inside is kept for non-repudiation (DIRECT MESSAGES).
-    if (verify_envelope(*o, *sender)) cm.verified = true;
+    // The ratchet already proves which identity sent it; the RSA signature
+    // inside is kept for non-repudiation (DIRECT MESSAGES).
+    if (unaccepted) cm.problem = "sent with a new key of " + cm.from + " that is not accepted yet";
+    else if (verify_envelope(*o, *sender)) cm.verified = true;
     else cm.problem = "signature does not verify with the pinned key of " + cm.from;
     co_return cm;
 }
