@@ -227,8 +227,8 @@ struct Client::Impl {
     Task<ChatMessage> open_group_stored(msg::Stored st);
 
     // ------------------------------------------------------------ direct messages (dm.cpp)
-    // The sessions with peer whose keys are still own and peer_bundle.
-    DmSessions& dm_sessions(const std::string& peer, const UserBundle& peer_bundle);
+    // The sessions held with peer (DmSessions::current picks by keys).
+    DmSessions& dm_sessions(const std::string& peer);
     void dm_forget();  // drops the cache and what a failed page left pending
     // Whether a secret exists, counting what dm_pending writes or erases.
     bool dm_has(const std::string& name);

@@ -33,7 +33,7 @@ std::string dm_seen_name(const std::string& sender, const ratchet::Header& h) {
     return "dm seen " + to_hex(ByteView(d.data(), 16));
 }
 
-DmSessions& Client::Impl::dm_sessions(const std::string& peer, const UserBundle& peer_bundle) {
+DmSessions& Client::Impl::dm_sessions(const std::string& peer) {
     auto it = dm.find(peer);
     if (it == dm.end()) {
         DmSessions loaded;
@@ -43,7 +43,6 @@ DmSessions& Client::Impl::dm_sessions(const std::string& peer, const UserBundle&
         }
         it = dm.emplace(peer, std::move(loaded)).first;
     }
-    it->second.keep_only(bundles_id(id->bundle(), peer_bundle));
     return it->second;
 }
 
@@ -73,7 +72,8 @@ Task<Result> Client::Impl::fetch_prekey_bundle(std::string user, x3dh::PrekeyBun
 Task<std::optional<Bytes>> Client::Impl::dm_seal(std::string to, UserBundle to_bundle, msg::FormattedMessage fm,
                                                  Result* err) {
     const UserBundle mine = id->bundle();
-    if (dm_sessions(to, to_bundle).list.empty()) {
+    const auto bid = bundles_id(mine, to_bundle);
+    if (!dm_sessions(to).current(bid)) {
         x3dh::PrekeyBundle pb;
         auto fetching = fetch_prekey_bundle(to, &pb);
         auto r = co_await fetching;
@@ -89,14 +89,14 @@ Task<std::optional<Bytes>> Client::Impl::dm_seal(std::string to, UserBundle to_b
             co_return std::nullopt;
         }
         // A message that opened while the fetch was out may have set one up.
-        auto& now = dm_sessions(to, to_bundle);
-        if (now.list.empty())
-            now.add_front(DmSession{bundles_id(mine, to_bundle), x3dh::first_message_id(init->header),
+        auto& now = dm_sessions(to);
+        if (!now.current(bid))
+            now.add_front(DmSession{bid, x3dh::first_message_id(init->header),
                                     init->header,
                                     ratchet::Session::initiator(init->sk, init->ad, init->spk_pub)});
     }
-    auto& sessions = dm_sessions(to, to_bundle);
-    auto& s = sessions.list.front();
+    auto& sessions = dm_sessions(to);
+    auto& s = *sessions.current(bid);
     auto sealed = s.ratchet.encrypt(signed_formatted(*id, fm, {}));
     if (!sealed) {
         *err = Result::fail(proto::INTERNAL, "the ratchet session with " + to + " cannot send");
@@ -112,10 +112,15 @@ Task<std::optional<Bytes>> Client::Impl::dm_seal(std::string to, UserBundle to_b
 
 std::optional<Secret> Client::Impl::dm_open(const msg::Stored& st, const dm::Wire& w, const UserBundle& sender,
                                             std::string* problem) {
-    auto& sessions = dm_sessions(st.sender, sender);
+    auto& sessions = dm_sessions(st.sender);
+    const UserBundle mine = id->bundle();
+    const auto bid = bundles_id(mine, sender);
     const uint64_t now = now_s();
     auto last = ratchet::DecryptStatus::AuthFailed;
+    bool held = false;
     for (size_t i = 0; i < sessions.list.size(); ++i) {
+        if (sessions.list[i].bundles != bid) continue;  // under another key of either side
+        held = true;
         auto trial = sessions.list[i].ratchet;  // a copy: only a message that opens changes state
         auto d = trial.decrypt(w.ratchet, now);
         if (d.status != ratchet::DecryptStatus::Ok) {
@@ -133,12 +138,12 @@ std::optional<Secret> Client::Impl::dm_open(const msg::Stored& st, const dm::Wir
         return std::nullopt;
     };
     if (!w.init) {
-        if (sessions.list.empty()) return undecryptable("no ratchet session with " + st.sender + " opens it");
+        if (!held) return undecryptable("no ratchet session with " + st.sender + " opens it");
         return undecryptable(fmt::format("does not decrypt: {}", ratchet::describe(last)));
     }
     const auto first = x3dh::first_message_id(*w.init);
     for (auto& s : sessions.list)
-        if (s.first_id == first) return undecryptable(fmt::format("does not decrypt: {}", ratchet::describe(last)));
+        if (s.bundles == bid && s.first_id == first) return undecryptable(fmt::format("does not decrypt: {}", ratchet::describe(last)));
     if (dm_has(first_name(first))) return undecryptable("a repeated first message: its X3DH keys were used before");
     auto spk = stored_spk(*store, w.init->spk_id);
     if (!spk) return undecryptable("it names a signed prekey this client does not hold");
@@ -147,7 +152,6 @@ std::optional<Secret> Client::Impl::dm_open(const msg::Stored& st, const dm::Wir
         if (dm_has(opk_name(*w.init->opk_id))) opk = stored_opk(*store, *w.init->opk_id);
         if (!opk) return undecryptable("its one-time prekey was used already, or never existed");
     }
-    const UserBundle mine = id->bundle();
     auto resp = x3dh::respond(id->box, {self.user_, mine}, {st.sender, sender}, *w.init, *spk, opk ? &*opk : nullptr);
     if (!resp) {
         if (w.init->ik != sender.box_pub) return undecryptable("its identity key is not the pinned key of " + st.sender);
@@ -157,7 +161,7 @@ std::optional<Secret> Client::Impl::dm_open(const msg::Stored& st, const dm::Wir
     auto d = s.decrypt(w.ratchet, now);
     if (d.status != ratchet::DecryptStatus::Ok)
         return undecryptable(fmt::format("does not decrypt: {}", ratchet::describe(d.status)));
-    sessions.add_front(DmSession{bundles_id(mine, sender), first, std::nullopt, std::move(s)});
+    sessions.add_front(DmSession{bid, first, std::nullopt, std::move(s)});
     dm_pending[sessions_name(st.sender)] = sessions.encode();
     dm_pending[first_name(first)] = Secret(ByteView(&kMark, 1));
     // The used one-time prekey goes in the same commit as its session.

@@ -70,8 +70,10 @@ void DmSessions::move_front(size_t i) {
     std::rotate(list.begin(), list.begin() + long(i), list.begin() + long(i) + 1);
 }
 
-void DmSessions::keep_only(const Array<32>& bundles) {
-    std::erase_if(list, [&](const DmSession& s) { return s.bundles != bundles; });
+DmSession* DmSessions::current(const Array<32>& bundles) {
+    for (auto& s : list)
+        if (s.bundles == bundles) return &s;
+    return nullptr;
 }
 
 }  // namespace tacit::client

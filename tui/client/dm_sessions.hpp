@@ -8,7 +8,7 @@
 //   bundles   SHA-256(str "tacit v2 dm bundles" | blob own UserBundle |
 //             blob peer UserBundle) when the session was set up: a session
 //             whose either key has changed since (/rekey, accept-key) is
-//             dropped on load, and the next message starts a new one.
+//             no longer used, and the next message starts a new one.
 //   first_id  x3dh::first_message_id of the set-up, to tell an initial
 //             message of this session from one of a new session.
 //   pending_init  the initiator's x3dh::InitHeader, sent with every message
@@ -45,8 +45,10 @@ struct DmSessions {
     // Puts s first, dropping the oldest past kMaxSessions.
     void add_front(DmSession s);
     void move_front(size_t i);
-    // Drops the sessions set up with other keys than these.
-    void keep_only(const Array<32>& bundles);
+    // The most recently used session set up with these keys, or null.
+    // Sessions under other keys are skipped, not dropped: a sender's key
+    // change is shown before it is accepted, under the new key.
+    DmSession* current(const Array<32>& bundles);
 };
 
 Array<32> bundles_id(const UserBundle& own, const UserBundle& peer);
