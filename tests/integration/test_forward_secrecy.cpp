@@ -9,6 +9,7 @@
 #include "shared/protocol.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_client.hpp"
+#include "tests/integration/raw_dm.hpp"
 
 using namespace tacit;
 using namespace tacit::test;
@@ -156,4 +157,52 @@ TEST_CASE("post-compromise security: bob's state copied at T opens nothing after
     auto real = b->probe_direct(next[0].id, next[0].sender, next[0].enc_msg, next[0].wrapped_key);
     INFO(real.msg);
     CHECK(real.ok);
+}
+
+// Before decrypting, a copy of a processed message is dropped by (sender,
+// ratchet key, number): a replay through the server, or the same item
+// fetched again, is never shown, and in particular never as
+// "undecryptable" (its key is gone). A message a raw sender skips ahead of
+// arrives later out of order and still opens once.
+TEST_CASE("direct messages: replayed copies are dropped unshown, late ones open once", "[integration][fs]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob");
+    register_login(a, "alice");
+    register_login(b, "bob");
+    const auto alice_id = load_identity(s, a, "alice", "pw");
+    RawClient ra(s);
+    REQUIRE(ra.login("alice", "pw", alice_id).status == proto::OK);
+    auto bob_bundle = UserBundle::decode(*ra.key_of("bob"));
+    REQUIRE(bob_bundle);
+    RawDm dm(ra, "bob", *bob_bundle);
+
+    auto first = dm.seal("first");
+    auto late = dm.seal("sent second, delivered last");
+    auto third = dm.seal("third");
+    REQUIRE(ra.msg2("bob", first, {}).status == proto::OK);
+    REQUIRE(ra.msg2("bob", third, {}).status == proto::OK);
+    REQUIRE(b.wait_until([&] { return b.messages().size() == 2; }));
+    // Replays of both, then the late one.
+    REQUIRE(ra.msg2("bob", first, {}).status == proto::OK);
+    REQUIRE(ra.msg2("bob", third, {}).status == proto::OK);
+    REQUIRE(ra.msg2("bob", late, {}).status == proto::OK);
+    REQUIRE(b.wait_until([&] { return b.messages().size() == 3; }));
+    REQUIRE(b->update().ok);
+    b.pump_once(200);
+    auto ms = b.messages();
+    REQUIRE(ms.size() == 3);
+    for (auto& m : ms) {
+        INFO(m.body << " / " << m.problem);
+        CHECK(m.verified);
+        CHECK(m.problem.empty());
+    }
+    CHECK(ms[0].body == "first");
+    CHECK(ms[1].body == "third");
+    CHECK(ms[2].body == "sent second, delivered last");
+    // Logged in again, nothing comes back and nothing is undecryptable.
+    REQUIRE(b->logout().ok);
+    b.events.clear();
+    relogin(b, "bob");
+    CHECK(b.messages().empty());
+    CHECK(b->history("alice", 10).size() == 3);
 }
