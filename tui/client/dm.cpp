@@ -183,8 +183,7 @@ Result Client::Impl::probe_direct(const msg::Stored& st) {
     dm = std::move(kept);
     dm_pending = std::move(kept_pending);
     if (!pt) return Result::fail(proto::BAD_REQUEST, problem);
-    msg::Stored named = st;
-    auto o = parse_formatted(*pt, {}, self.user_, named, &problem);
+    auto o = parse_formatted(*pt, {}, self.user_, st, &problem);
     if (!o) return Result::fail(proto::BAD_REQUEST, problem);
     return Result::good(std::string(o->fm.body.begin(), o->fm.body.end()));
 }
