@@ -1,7 +1,8 @@
 // The Double Ratchet for direct messages (issue 15), as in Signal's "The
 // Double Ratchet Algorithm" (section 3, without header encryption), started
-// from X3DH (shared/x3dh.hpp). Not yet on the wire: tacit-protocol(7) gains
-// these bytes with protocol v2.
+// from X3DH (shared/x3dh.hpp). Every direct message is sent under it
+// (tui/client/dm.cpp, shared/direct_message.hpp); tacit-protocol(7), DIRECT
+// MESSAGES, states these bytes.
 //
 // KDFs (integers big endian)
 //   KDF_RK(rk, dh_out) = HKDF-SHA256(ikm = dh_out, salt = rk,
@@ -43,9 +44,9 @@
 // Sender authentication comes from X3DH: DH1 binds the initiator's identity
 // key and DH2 the responder's, so only the two pinned identities can derive
 // the chains, and the AAD says which of them sent a message. No signature
-// per message is needed for that (whether tacit keeps one, giving
-// non-repudiation, or drops it for Signal's deniability is decided when
-// this is wired in). Until the initiator has received a reply it sends
+// per message is needed for that; tacit keeps the RSA signature inside the
+// plaintext all the same (non-repudiation, and no forging from a stolen
+// local store: tacit-protocol(7), DIRECT MESSAGES, Decisions). Until the initiator has received a reply it sends
 // x3dh::InitHeader with every message, so the responder can start the
 // session from whichever arrives first (X3DH 3.3).
 //

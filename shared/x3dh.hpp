@@ -1,7 +1,7 @@
 // X3DH session set-up for direct messages (issue 15), as in Signal's "The
-// X3DH Key Agreement Protocol", with tacit's substitutions. Not yet on the
-// wire: tacit-protocol(7) gains these bytes when the client and server use
-// them (protocol v2, hence "tacit v2" in every label).
+// X3DH Key Agreement Protocol", with tacit's substitutions. Every direct
+// message is set up with it (tui/client/dm.cpp); tacit-protocol(7), PREKEYS
+// and DIRECT MESSAGES, states these bytes (protocol v2, hence "tacit v2").
 //
 // Keys
 //   IK   the user's X25519 box key (UserBundle::box_pub); the RSA-3072-PSS

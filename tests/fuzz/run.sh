@@ -28,6 +28,7 @@ mkdir -p "$OBJ" "$ART"
 extra_sources() {
     case $1 in
     formatted) echo tui/client/e2e.cpp ;;
+    direct_message) echo tui/client/dm_sessions.cpp ;;
     sanitize) echo tui/ui/sanitize.cpp tui/ui/utf8.cpp tui/ui/width.cpp tui/ui/graphemes.cpp ;;
     esac
 }

@@ -454,7 +454,9 @@ TEST_CASE("an expired token is refused", "[integration][accounts]") {
 }
 
 TEST_CASE("login and registration are rate limited", "[integration][accounts]") {
-    TestServer s({"--login-rate", "2", "--register-rate", "3"});
+    // Registration logs in once to publish prekeys (tacit-protocol(7),
+    // DIRECT MESSAGES): that is login 1 of 3.
+    TestServer s({"--login-rate", "3", "--register-rate", "3"});
     TestClient a(s, "alice");
     REQUIRE(a->register_user("alice", "pw").ok);  // registration 1
     auto id = load_identity(s, a, "alice", "pw");
@@ -657,8 +659,10 @@ client::Options tcp_options(const TestServer& s, const std::string& home) {
 TEST_CASE("one account for one server over TCP and its Unix socket, old layout adopted", "[integration][accounts]") {
     TestServer s(kLoose, true);
     {
-        RawClient raw(s);
-        REQUIRE(raw.register_user("bob", "pw", shared_identity()).status == proto::OK);
+        // A client's registration, so bob has prekeys to be written to.
+        client::Client bob(tcp_options(s, make_temp_dir("acct-addr-bob")));
+        REQUIRE(bob.connect().ok);
+        REQUIRE(bob.register_user("bob", "pw").ok);
     }
     const std::string home = make_temp_dir("acct-addr");
     const auto o = tcp_options(s, home);

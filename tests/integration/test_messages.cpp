@@ -18,6 +18,7 @@
 #include "shared/protocol.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_client.hpp"
+#include "tests/integration/raw_dm.hpp"
 #include "tui/client/e2e.hpp"
 
 using namespace tacit;
@@ -88,7 +89,8 @@ void pipelined_send(RawClient& r, const UserIdentity& sealer, const std::string&
                     const std::vector<std::string>& bodies) {
     std::mutex mu;
     std::condition_variable cv;
-    std::deque<client::Envelope> ready;
+    std::deque<Bytes> ready;
+    RawDm dm(r, to, tb);
     struct Joiner {
         std::thread t;
         ~Joiner() {
@@ -97,7 +99,7 @@ void pipelined_send(RawClient& r, const UserIdentity& sealer, const std::string&
     } worker;
     worker.t = std::thread([&] {
         for (auto& body : bodies) {
-            auto env = client::seal_envelope(sealer, r.user, to, "", tb, body, crypto::random_array<16>(), wall_ms());
+            auto env = dm.seal(sealer, r.user, body, crypto::random_array<16>(), wall_ms());
             std::lock_guard<std::mutex> g(mu);
             ready.push_back(std::move(env));
             cv.notify_one();
@@ -114,7 +116,7 @@ void pipelined_send(RawClient& r, const UserIdentity& sealer, const std::string&
         ++answered;
     };
     while (sent < bodies.size()) {
-        client::Envelope env;
+        Bytes env;
         {
             std::unique_lock<std::mutex> g(mu);
             cv.wait(g, [&] { return !ready.empty(); });
@@ -124,8 +126,7 @@ void pipelined_send(RawClient& r, const UserIdentity& sealer, const std::string&
         msg::Msg2 m;
         m.nonce2 = crypto::random_array<16>();
         m.target = to;
-        m.enc_msg = std::move(env.enc_msg);
-        m.wrapped_key = std::move(env.wrapped_key);
+        m.enc_msg = std::move(env);
         r.send(msg::encode_body(m), &r.id->sign);
         ++sent;
         while (sent - answered >= 8) read_reply();  // tacitd cuts clients that pipeline much more
@@ -340,15 +341,15 @@ TEST_CASE("a tampered or forged envelope is never shown as genuine", "[integrati
     REQUIRE(ra.login("alice", "pw", alice_id).status == proto::OK);
     auto bob_bundle = bundle_of(ra, "bob");
 
+    RawDm dm(ra, "bob", bob_bundle);
     auto envelope = [&](const UserIdentity& signer, const std::string& claimed_from, const std::string& body) {
-        return client::seal_envelope(signer, claimed_from, "bob", "", bob_bundle, body,
-                                     crypto::random_array<16>(), wall_ms());
+        return dm.seal(signer, claimed_from, body, crypto::random_array<16>(), wall_ms());
     };
     auto last_message = [&] { return b.messages().back(); };
 
     // Control: a raw but honest envelope verifies.
     auto good = envelope(alice_id, "alice", "honest raw message");
-    REQUIRE(ra.msg2("bob", good.enc_msg, good.wrapped_key).status == proto::OK);
+    REQUIRE(ra.msg2("bob", good, {}).status == proto::OK);
     REQUIRE(b.wait_until([&] { return b.messages().size() == 1; }));
     REQUIRE(last_message().verified);
     REQUIRE(last_message().body == "honest raw message");
@@ -356,18 +357,19 @@ TEST_CASE("a tampered or forged envelope is never shown as genuine", "[integrati
     // One flipped byte in enc_msg: the server can't tell and stores it; bob
     // can't open it.
     auto env = envelope(alice_id, "alice", "tampered in transit");
-    auto bad = flipped(env.enc_msg, env.enc_msg.size() / 2);
-    REQUIRE(ra.msg2("bob", bad, env.wrapped_key).status == proto::OK);
+    auto bad = flipped(env, env.size() - 20);
+    REQUIRE(ra.msg2("bob", bad, {}).status == proto::OK);
     REQUIRE(b.wait_until([&] { return b.messages().size() == 2; }));
     auto m = last_message();
     REQUIRE_FALSE(m.verified);
-    REQUIRE(m.problem.find("tampered") != std::string::npos);
+    REQUIRE(m.problem.find("authentication failed") != std::string::npos);
     REQUIRE(m.body.find("tampered in transit") == std::string::npos);
     REQUIRE(m.from == "alice");
 
-    // A flipped byte in the wrapped key: the key does not unwrap.
-    env = envelope(alice_id, "alice", "bad wrap");
-    REQUIRE(ra.msg2("bob", env.enc_msg, flipped(env.wrapped_key, 40)).status == proto::OK);
+    // A flipped byte in the ratchet header (its message number): the AAD
+    // covers the header, so it does not open.
+    env = envelope(alice_id, "alice", "bad header");
+    REQUIRE(ra.msg2("bob", flipped(env, env.size() - 60), {}).status == proto::OK);
     REQUIRE(b.wait_until([&] { return b.messages().size() == 3; }));
     REQUIRE_FALSE(last_message().verified);
     REQUIRE_FALSE(last_message().problem.empty());
@@ -375,7 +377,7 @@ TEST_CASE("a tampered or forged envelope is never shown as genuine", "[integrati
     // Signed with the wrong key (bob's own) but claiming to be alice: it
     // decrypts, and the signature does not verify with alice's pinned key.
     env = envelope(bob_id, "alice", "forged by someone else");
-    REQUIRE(ra.msg2("bob", env.enc_msg, env.wrapped_key).status == proto::OK);
+    REQUIRE(ra.msg2("bob", env, {}).status == proto::OK);
     REQUIRE(b.wait_until([&] { return b.messages().size() == 4; }));
     m = last_message();
     REQUIRE_FALSE(m.verified);
@@ -383,7 +385,7 @@ TEST_CASE("a tampered or forged envelope is never shown as genuine", "[integrati
 
     // A header naming another sender than the server recorded.
     env = envelope(alice_id, "carol", "i am carol, honest");
-    REQUIRE(ra.msg2("bob", env.enc_msg, env.wrapped_key).status == proto::OK);
+    REQUIRE(ra.msg2("bob", env, {}).status == proto::OK);
     REQUIRE(b.wait_until([&] { return b.messages().size() == 5; }));
     m = last_message();
     REQUIRE_FALSE(m.verified);
@@ -725,11 +727,12 @@ TEST_CASE("another sender reusing a msg_id does not suppress the real message", 
     REQUIRE(ra.login("alice", "pw", alice_id).status == proto::OK);
     REQUIRE(rm.login("mallory", "pw", mallory_id).status == proto::OK);
     auto bob_bundle = bundle_of(ra, "bob");
+    RawDm dm_a(ra, "bob", bob_bundle), dm_m(rm, "bob", bob_bundle);
 
     auto send_as = [&](RawClient& r, const UserIdentity& who, const std::string& name, const Array<16>& id,
                        const std::string& body) {
-        auto env = client::seal_envelope(who, name, "bob", "", bob_bundle, body, id, wall_ms());
-        REQUIRE(r.msg2("bob", env.enc_msg, env.wrapped_key).status == proto::OK);
+        auto env = (&r == &ra ? dm_a : dm_m).seal(who, name, body, id, wall_ms());
+        REQUIRE(r.msg2("bob", env, {}).status == proto::OK);
     };
     auto earlier = crypto::random_array<16>(), upcoming = crypto::random_array<16>();
     send_as(ra, alice_id, "alice", earlier, "alice first");
@@ -781,9 +784,9 @@ TEST_CASE("a client whose history outgrows its map still fetches and acknowledge
     // Acknowledged: nothing comes again, and new mail still arrives by push.
     REQUIRE(b->update().ok);
     CHECK(b.messages().size() == bodies.size());
-    auto env = client::seal_envelope(alice_id, "alice", "bob", "", bob_bundle, "still here",
-                                     crypto::random_array<16>(), wall_ms());
-    REQUIRE(ra.msg2("bob", env.enc_msg, env.wrapped_key).status == proto::OK);
+    RawDm dm(ra, "bob", bob_bundle);
+    auto env = dm.seal("still here");
+    REQUIRE(ra.msg2("bob", env, {}).status == proto::OK);
     REQUIRE(b.wait_until([&] { return b.messages().size() == bodies.size() + 1; }));
     CHECK(b.messages().back().body == "still here");
     REQUIRE(b->logout().ok);
@@ -805,9 +808,10 @@ TEST_CASE("history follows arrival, and a far-off sent_at is marked", "[integrat
     RawClient ra(s);
     REQUIRE(ra.login("alice", "pw", alice_id).status == proto::OK);
     auto bob_bundle = bundle_of(ra, "bob");
+    RawDm dm(ra, "bob", bob_bundle);
     auto send_at = [&](uint64_t at, const std::string& body) {
-        auto env = client::seal_envelope(alice_id, "alice", "bob", "", bob_bundle, body, crypto::random_array<16>(), at);
-        REQUIRE(ra.msg2("bob", env.enc_msg, env.wrapped_key).status == proto::OK);
+        auto env = dm.seal(alice_id, "alice", body, crypto::random_array<16>(), at);
+        REQUIRE(ra.msg2("bob", env, {}).status == proto::OK);
     };
     const uint64_t ahead = wall_ms() + 3'600'000;
     send_at(ahead, "from an hour ahead");

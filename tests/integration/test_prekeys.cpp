@@ -192,9 +192,10 @@ TEST_CASE("prekeys: after /rekey the signed prekey is signed by the new key", "[
     TestServer s;
     TestClient a(s, "alice");
     register_login(a, "alice");
-    REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK") == 2; }, 20000));
-    REQUIRE(a->rekey().ok);
+    // Registration publishes (signed prekey, then the pool); login re-signs.
     REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK") == 3; }, 20000));
+    REQUIRE(a->rekey().ok);
+    REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK") == 4; }, 20000));
     const auto alice = load_identity(s, a, "alice", "pw");
     FrameConn b(s);
     b.hello();

@@ -115,6 +115,7 @@ Task<Result> Client::Impl::explain_failed_hello(std::string what, std::string kn
 
 void Client::Impl::open_store(const Account& acct) {
     auto k = acct.store_key(pw->file_key, true);
+    dm_forget();  // ratchet sessions are per store
     store.reset();  // LMDB: one environment per store per process, so close the old one first
     chains.clear();  // the verified chains mirrored from the old store (group_chains.cpp)
     store = std::make_unique<LocalStore>(acct.store_dir(), k, opt.store_initial_map);
@@ -157,7 +158,28 @@ Task<Result> Client::Impl::register_user(std::string user, Password password) {
     auto acct = account(user);
     acct.save_identity(ident, keys);
     acct.store_key(keys.file_key, true);
+    auto publishing = publish_first_prekeys(user, std::move(ident), std::move(keys));
+    auto p = co_await publishing;
+    if (!p.ok) co_return Result::good(r.res.msg + "; prekeys not published yet: " + p.msg);
     co_return r.res;
+}
+
+// Others can start a session (X3DH) with an account only once it has
+// published prekeys, so a new account logs in once, uploads them and logs
+// out, and can be written to before its owner first logs in.
+Task<Result> Client::Impl::publish_first_prekeys(std::string user, UserIdentity ident, PasswordKeys keys) {
+    auto l = co_await do_login(user, ident, keys);
+    if (!l.ok) co_return l;
+    id = std::move(ident);
+    pw = std::move(keys);
+    self.user_ = user;
+    open_store(account(user));
+    prekeys = Prekeys::Uploading;
+    auto uploading = upload_prekeys();
+    auto up = co_await uploading;
+    auto leaving = logout();
+    auto out = co_await leaving;
+    co_return up.ok ? out : up;
 }
 
 Task<Result> Client::Impl::login(std::string user, Password password) {
@@ -186,6 +208,29 @@ Task<Result> Client::Impl::login(std::string user, Password password) {
     start_prekey_upload();
     co_await fetch_all();
     co_return r;
+}
+
+Task<Result> Client::Impl::open_local(std::string user, Password password) {
+    if (auto why = name_problem(user); !why.empty())
+        co_return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
+    if (!server && !opt.server_key_file.empty()) server = read_server_pub(opt.server_key_file);
+    if (!server) {
+        if (auto k = files.pinned_server(server_name)) server = *k;
+        else co_return Result::fail(proto::INTERNAL, "no pinned key for " + server_name);
+    }
+    const auto acct = account(user);
+    Result err;
+    auto salt = acct.identity_salt(&err);  // the header first: PBKDF2 needs its salt
+    if (!salt) co_return err;
+    auto deriving = derive(std::move(password), std::move(*salt));
+    auto keys = co_await deriving;
+    auto ident = acct.open_identity(keys.file_key, &err);
+    if (!ident) co_return err;
+    id = std::move(*ident);
+    pw = std::move(keys);
+    self.user_ = user;
+    open_store(acct);
+    co_return Result::good("opened " + user + " locally");
 }
 
 // LOGIN1, LOGIN2. ident and keys are the caller's and outlive the exchange.
@@ -392,6 +437,18 @@ Result Client::send(const std::string& to, const std::string& body) {
 Result Client::update() {
     NEED_LOGIN();
     return guarded([&] { return impl_->wait(impl_->fetch_all()); });
+}
+Result Client::open_local(const std::string& u, Password p) {
+    return guarded([&] { return impl_->wait(impl_->open_local(u, std::move(p))); });
+}
+Result Client::probe_direct(uint64_t id, const std::string& sender, const Bytes& enc_msg, const Bytes& wrapped_key) {
+    if (!impl_->store || !impl_->id) return Result::fail(proto::AUTH_FAILED, "no account open");
+    msg::Stored st;
+    st.id = id;
+    st.sender = sender;
+    st.enc_msg = enc_msg;
+    st.wrapped_key = wrapped_key;
+    return guarded([&] { return impl_->probe_direct(st); });
 }
 Result Client::accept_key(const std::string& u) {
     NEED_LOGIN();

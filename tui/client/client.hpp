@@ -90,6 +90,15 @@ public:
     // ---- messages
     Result send(const std::string& to, const std::string& body);
     Result update();  // fetch the whole mailbox, page by page, ack each page
+    // Without the server: opens the account's identity file and local store
+    // (for inspecting what this client holds, as the forward-secrecy tests
+    // do). Logging in later works as usual.
+    Result open_local(const std::string& user, Password password);
+    // Tries to decrypt a stored direct message (the server's STORED_MESSAGE
+    // fields: id, sender, enc_msg, wrapped_key) with the ratchet state held
+    // now, skipping the duplicate check and keeping no change: ok with the
+    // body in msg, or the reason it does not open.
+    Result probe_direct(uint64_t id, const std::string& sender, const Bytes& enc_msg, const Bytes& wrapped_key);
     Result accept_key(const std::string& user);
     // Whether the server knows user (NO_SUCH_USER if not); pins nothing.
     Result look_up(const std::string& user);

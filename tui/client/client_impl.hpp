@@ -23,7 +23,9 @@
 #include "tui/client/client.hpp"
 #include "tui/client/conn.hpp"
 #include "tui/client/local_store.hpp"
+#include "shared/direct_message.hpp"
 #include "shared/x3dh.hpp"
+#include "tui/client/dm_sessions.hpp"
 #include "tui/client/password.hpp"
 #include "tui/client/task.hpp"
 #include "tui/client/worker.hpp"
@@ -31,6 +33,13 @@
 namespace tacit::client {
 
 inline Nonce fresh_nonce() { return crypto::random_array<16>(); }
+
+// The private halves of this client's prekeys (tui/client/prekeys.cpp), by id.
+std::string opk_name(uint32_t id);
+std::optional<crypto::X25519Key> stored_spk(LocalStore& store, uint32_t id);
+std::optional<crypto::X25519Key> stored_opk(LocalStore& store, uint32_t id);
+// The local store secret marking a direct message as processed (dm.cpp).
+std::string dm_seen_name(const std::string& sender, const ratchet::Header& h);
 
 struct Client::Impl {
     Client& self;
@@ -55,6 +64,12 @@ struct Client::Impl {
     std::deque<msg::Notify> notes;
     // One mailbox fetch at a time: NOTIFYs during a fetch ask for one more.
     enum class Fetch { Idle, Running, RunningAgain } fetch = Fetch::Idle;
+    // Ratchet sessions per peer (tui/client/dm.cpp): loaded from the local
+    // store on first use, the one copy both sending and fetching advance.
+    std::map<std::string, DmSessions> dm;
+    // What the page being fetched changed (sessions, seen messages, used
+    // prekeys): committed with that page's history, before its ack.
+    LocalStore::SecretChanges dm_pending;
     // One prekey upload at a time (tui/client/prekeys.cpp).
     enum class Prekeys { Idle, Uploading } prekeys = Prekeys::Idle;
 
@@ -163,6 +178,9 @@ struct Client::Impl {
     Task<UserIdentity> generate_identity();
 
     Task<Result> register_user(std::string user, Password password);
+    Task<Result> open_local(std::string user, Password password);
+    Result probe_direct(const msg::Stored& st);  // dm.cpp
+    Task<Result> publish_first_prekeys(std::string user, UserIdentity ident, PasswordKeys keys);
 
     Task<Result> login(std::string user, Password password);
 
@@ -202,7 +220,27 @@ struct Client::Impl {
     // ------------------------------------------------------------ messages
     Task<Result> send(std::string to, std::string body);
 
-    Task<ChatMessage> open_stored(msg::Stored st);
+    // A direct message under the ratchet, or nullopt for a duplicate
+    // (dropped unshown); an item that does not open is returned with its
+    // problem and no text.
+    Task<std::optional<ChatMessage>> open_stored(msg::Stored st);
+    Task<ChatMessage> open_group_stored(msg::Stored st);
+
+    // ------------------------------------------------------------ direct messages (dm.cpp)
+    // The sessions held with peer (DmSessions::current picks by keys).
+    DmSessions& dm_sessions(const std::string& peer);
+    void dm_forget();  // drops the cache and what a failed page left pending
+    // Whether a secret exists, counting what dm_pending writes or erases.
+    bool dm_has(const std::string& name);
+    // enc_msg for fm, on the first session with `to` (set up with
+    // PREKEY_FETCH and X3DH if there is none); its new state is committed
+    // before this returns, so before the message is sent.
+    Task<std::optional<Bytes>> dm_seal(std::string to, UserBundle to_bundle, msg::FormattedMessage fm, Result* err);
+    Task<Result> fetch_prekey_bundle(std::string user, x3dh::PrekeyBundle* out);
+    // Opens st with a held session, or as X3DH's responder; the changes go
+    // to dm_pending. Sets *problem when it does not open.
+    std::optional<Secret> dm_open(const msg::Stored& st, const dm::Wire& w, const UserBundle& sender,
+                                  std::string* problem);
     // tui/client/group_events.cpp: a server's membership notice makes the
     // client fetch the records; shown (unsigned) only when that fails.
     Task<void> system_entry(msg::Stored st, std::vector<ChatMessage>* out);

@@ -11,6 +11,25 @@ namespace {
 const Array<12> kZeroIv{};  // K' encrypts exactly one message
 }
 
+msg::FormattedMessage make_formatted(const std::string& me_name, const std::string& to, const std::string& group,
+                                     const std::string& body, const Array<16>& msg_id, uint64_t sent_at_ms) {
+    msg::FormattedMessage fm;
+    fm.msg_id = msg_id;
+    fm.sender = me_name;
+    fm.recipient = to;
+    fm.group = group;
+    fm.sent_at_ms = sent_at_ms;
+    fm.body.assign(body.begin(), body.end());
+    return fm;
+}
+
+Secret signed_formatted(const UserIdentity& me, const msg::FormattedMessage& fm, ByteView wrapped) {
+    Writer w;
+    fm.encode_unsigned(w);
+    auto sig = me.sign.sign(msg::formatted_sig_input(w.bytes(), wrapped));
+    return Secret(fm.encode(sig));
+}
+
 Envelope seal_envelope(const UserIdentity& me, const std::string& me_name, const std::string& to,
                        const std::string& group, const UserBundle& to_bundle,
                        const std::string& body, const Array<16>& msg_id, uint64_t sent_at_ms,
@@ -18,18 +37,9 @@ Envelope seal_envelope(const UserIdentity& me, const std::string& me_name, const
     SecretArray<32> k;
     crypto::random_bytes(k.data(), 32);
     auto wrapped = crypto::ecies_seal("wrap", to_bundle.box_pub, k).ct;
-    msg::FormattedMessage fm;
-    fm.msg_id = msg_id;
-    fm.sender = me_name;
-    fm.recipient = to;
-    fm.group = group;
+    auto fm = make_formatted(me_name, to, group, body, msg_id, sent_at_ms);
     fm.stamp = stamp;  // on the wire only when group is set
-    fm.sent_at_ms = sent_at_ms;
-    fm.body.assign(body.begin(), body.end());
-    Writer w;
-    fm.encode_unsigned(w);
-    auto sig = me.sign.sign(msg::formatted_sig_input(w.bytes(), wrapped));
-    Secret pt(fm.encode(sig));
+    Secret pt = signed_formatted(me, fm, wrapped);
     Envelope e;
     e.enc_msg = crypto::gcm_seal(k, kZeroIv, {}, pt);
     e.wrapped_key = std::move(wrapped);
@@ -57,14 +67,19 @@ std::optional<OpenedEnvelope> open_envelope(const UserIdentity& me, const std::s
         *problem = "message does not decrypt (tampered)";
         return std::nullopt;
     }
+    return parse_formatted(*pt, st.wrapped_key, me_name, st, problem);
+}
+
+std::optional<OpenedEnvelope> parse_formatted(const Secret& pt, ByteView wrapped, const std::string& me_name,
+                                              const msg::Stored& st, std::string* problem) {
     try {
-        auto d = msg::FormattedMessage::decode(*pt);
+        auto d = msg::FormattedMessage::decode(pt);
         if (d.m.sender != st.sender || d.m.recipient != me_name || d.m.group != st.group) {
             *problem = "message header does not match its envelope";
             return std::nullopt;
         }
         OpenedEnvelope o;
-        o.sig_input = msg::formatted_sig_input(pt->view().first(d.signed_len), st.wrapped_key);
+        o.sig_input = msg::formatted_sig_input(pt.view().first(d.signed_len), wrapped);
         o.sig = std::move(d.sig);
         o.fm = std::move(d.m);
         return o;

@@ -36,6 +36,15 @@ struct OpenedEnvelope {
 // header disagrees with the stored record (sender, recipient, group).
 std::optional<OpenedEnvelope> open_envelope(const UserIdentity& me, const std::string& me_name,
                                             const msg::Stored& st, std::string* problem);
+// The formatted_message's fields, and the whole plaintext signed by me
+// over formatted_sig_input(fields, wrapped): the ECIES-wrapped key for a
+// group message, empty for a direct message under the ratchet.
+msg::FormattedMessage make_formatted(const std::string& me_name, const std::string& to, const std::string& group,
+                                     const std::string& body, const Array<16>& msg_id, uint64_t sent_at_ms);
+Secret signed_formatted(const UserIdentity& me, const msg::FormattedMessage& fm, ByteView wrapped);
+// Parses an opened plaintext and checks it against the stored record.
+std::optional<OpenedEnvelope> parse_formatted(const Secret& pt, ByteView wrapped, const std::string& me_name,
+                                              const msg::Stored& st, std::string* problem);
 bool verify_envelope(const OpenedEnvelope& o, const UserBundle& sender);
 
 ChatMessage to_chat(const msg::FormattedMessage& fm);

@@ -455,10 +455,21 @@ bool LocalStore::seen(const std::string& sender, const std::string& msg_id) {
 }
 
 std::vector<ChatMessage> LocalStore::add(const std::vector<ChatMessage>& msgs, const std::string& me) {
+    return add(msgs, me, {});
+}
+
+std::vector<ChatMessage> LocalStore::add(const std::vector<ChatMessage>& msgs, const std::string& me,
+                                         const SecretChanges& secrets) {
     Impl& s = *impl_;
     std::vector<ChatMessage> fresh;
+    for (auto& [name, value] : secrets) name_key(name, "secret name");  // throws before any write
     s.write([&](Txn& t) {
         fresh.clear();  // a retry after MAP_FULL starts over
+        for (auto& [name, value] : secrets) {
+            auto key = as_bytes(name);
+            if (value) t.put(s.secrets, key, s.seal(kSecrets, key, *value));
+            else t.del(s.secrets, key);
+        }
         auto ckey = as_bytes(kCounterKey);
         uint64_t counter = 0;
         if (auto c = t.get(s.meta, ckey); c && c->size() == 8) counter = get_u64be(c->data());
@@ -488,7 +499,7 @@ std::vector<ChatMessage> LocalStore::add(const std::vector<ChatMessage>& msgs, c
                 t.put(s.convs, as_bytes(conv), ByteView(key.data() + key.size() - 16, 16));
             fresh.push_back(m);
         }
-        if (fresh.empty()) return;  // nothing worth a durable commit
+        if (fresh.empty() && secrets.empty()) return;  // nothing worth a durable commit
 
         uint8_t cbuf[8];
         put_u64be(cbuf, counter);

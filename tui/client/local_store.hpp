@@ -73,6 +73,12 @@ public:
     // whose id or conversation can't be a key (empty, over 255 bytes, or a
     // NUL in the conversation) is neither stored nor returned.
     std::vector<ChatMessage> add(const std::vector<ChatMessage>& msgs, const std::string& me);
+    // The same, with secrets written (a value) or erased (nullopt) in the
+    // same transaction: ratchet state advances exactly when the messages it
+    // opened are stored (tui/client/dm_sessions.hpp).
+    using SecretChanges = std::map<std::string, std::optional<Secret>>;
+    std::vector<ChatMessage> add(const std::vector<ChatMessage>& msgs, const std::string& me,
+                                 const SecretChanges& secrets);
     // The last n of a conversation by (arrival, insertion), oldest first;
     // arrival is received_at, or sent_at where that is 0 (own messages).
     std::vector<ChatMessage> last(const std::string& conversation, size_t n);

@@ -54,34 +54,95 @@ Task<Result> Client::Impl::send(std::string to, std::string body) {
     if (!current) co_return err;
     auto bundle = checked_key(to, *current, &err);
     if (!bundle) co_return err;
-    auto env = seal_envelope(*id, self.user_, to, "", *bundle, body, crypto::random_array<16>(), wall_ms());
+    auto fm = make_formatted(self.user_, to, "", body, crypto::random_array<16>(), wall_ms());
+    auto sealing = dm_seal(to, *bundle, fm, &err);
+    auto enc = co_await sealing;
+    if (!enc) co_return err;
     msg::Msg2 m;
     m.nonce2 = fresh_nonce();
     m.target = to;
-    m.enc_msg = std::move(env.enc_msg);
-    m.wrapped_key = std::move(env.wrapped_key);
+    m.enc_msg = std::move(*enc);  // wrapped_key stays empty (DIRECT MESSAGES)
     auto r = co_await ask<msg::Msg2R>(m, signed_by_me(), &msg::Msg2R::nonce2);
     if (!r.ok()) co_return r.res;
-    store->add({env.record}, self.user_);
+    auto record = to_chat(fm);
+    record.outgoing = true;
+    record.verified = true;
+    store->add({record}, self.user_);
     auto res = r.res;
-    res.id = env.record.id;
+    res.id = record.id;
     co_return res;
 }
 
-Task<ChatMessage> Client::Impl::open_stored(msg::Stored st) {
+namespace {
+// What an item that does not open shows: who and when, the reason, no text.
+ChatMessage undecryptable(const msg::Stored& st, const std::string& me, std::string problem) {
+    ChatMessage cm;
+    cm.id = fmt::format("undecryptable-{}", st.id);
+    cm.from = st.sender;
+    cm.to = me;
+    cm.group = st.group;
+    cm.sent_at_ms = st.received_at_ms;
+    cm.problem = std::move(problem);
+    return cm;
+}
+const uint8_t kSeenMark = 1;
+}  // namespace
+
+Task<std::optional<ChatMessage>> Client::Impl::open_stored(msg::Stored st) {
     if (!name_problem(st.sender).empty()) throw WireError(WireError::Invalid, "invalid sender name");
+    if (!st.group.empty()) co_return co_await open_group_stored(std::move(st));
+    auto w = dm::Wire::decode(st.enc_msg);
+    if (!w || !st.wrapped_key.empty())
+        co_return undecryptable(st, self.user_,
+                                st.wrapped_key.empty() ? "malformed direct message"
+                                                       : "not under the ratchet (a wrapped-key envelope)");
+    // Before any decryption: a second copy of a processed message is
+    // dropped, never shown as undecryptable (its key is gone).
+    const auto seen = dm_seen_name(st.sender, w->header);
+    if (dm_has(seen)) co_return std::nullopt;
+    Result err;
+    std::optional<UserBundle> sender;
+    if (auto p = store->pinned(st.sender)) sender = UserBundle::decode(*p);
+    else if (auto k = co_await fetch_key(st.sender, &err)) sender = checked_key(st.sender, *k, &err);
+    if (!sender) co_return undecryptable(st, self.user_, "no key for " + st.sender + ": " + err.msg);
+    std::string problem;
+    auto pt = dm_open(st, *w, *sender, &problem);
+    bool unaccepted = false;
+    if (!pt && w->init && w->init->ik != sender->box_pub) {
+        // A new session under another identity key: the sender changed
+        // keys. Say so, and open it with the new key as before the
+        // ratchet: shown, never as verified, until accept-key.
+        auto k = co_await fetch_key(st.sender, &err);
+        std::optional<UserBundle> next;
+        if (k && *k != sender->encode()) {
+            checked_key(st.sender, *k, &err);
+            next = UserBundle::decode(*k);
+        }
+        if (next && next->box_pub == w->init->ik) {
+            sender = next;
+            pt = dm_open(st, *w, *sender, &problem);
+            unaccepted = true;
+        }
+    }
+    if (!pt) co_return undecryptable(st, self.user_, problem);
+    dm_pending[seen] = Secret(ByteView(&kSeenMark, 1));
+    auto o = parse_formatted(*pt, {}, self.user_, st, &problem);
+    if (!o) co_return undecryptable(st, self.user_, problem);
+    auto cm = to_chat(o->fm);
+    cm.received_at_ms = st.received_at_ms;
+    // The ratchet already proves which identity sent it; the RSA signature
+    // inside is kept for non-repudiation (DIRECT MESSAGES).
+    if (unaccepted) cm.problem = "sent with a new key of " + cm.from + " that is not accepted yet";
+    else if (verify_envelope(*o, *sender)) cm.verified = true;
+    else cm.problem = "signature does not verify with the pinned key of " + cm.from;
+    co_return cm;
+}
+
+Task<ChatMessage> Client::Impl::open_group_stored(msg::Stored st) {
     ChatMessage cm;
     std::string problem;
     auto o = open_envelope(*id, self.user_, st, &problem);
-    if (!o) {
-        cm.id = fmt::format("undecryptable-{}", st.id);
-        cm.from = st.sender;
-        cm.to = self.user_;
-        cm.group = st.group;
-        cm.sent_at_ms = st.received_at_ms;
-        cm.problem = problem;
-        co_return cm;
-    }
+    if (!o) co_return undecryptable(st, self.user_, problem);
     cm = to_chat(o->fm);
     cm.received_at_ms = st.received_at_ms;
     // Groups: the stamp first, since fetching the records it names may
@@ -119,6 +180,15 @@ Task<Result> Client::Impl::fetch_all() {
         auto r = co_await ask<msg::Update1R>(u, {}, &msg::Update1R::nonce1);
         if (!r.ok()) co_return r.res;
         auto& d = *r.m;
+        // Whatever stops this page before its commit (a drop, a full disk)
+        // leaves it unacknowledged: forget what it advanced in memory.
+        struct Uncommitted {
+            Impl& i;
+            bool committed = false;
+            ~Uncommitted() {
+                if (!committed) i.dm_forget();
+            }
+        } uncommitted{*this};
         std::vector<ChatMessage> got;
         for (auto& st : d.messages) {
             // One bad entry (a malformed field, a name that can't be a
@@ -133,8 +203,8 @@ Task<Result> Client::Impl::fetch_all() {
                 if (st.kind == proto::STORED_SYSTEM) {
                     auto judging = system_entry(st, &got);  // tui/client/group_events.cpp
                     co_await judging;
-                } else {
-                    got.push_back(co_await open_stored(st));
+                } else if (auto m = co_await open_stored(st)) {
+                    got.push_back(std::move(*m));
                 }
             } catch (const ConnError&) {
                 throw;
@@ -144,7 +214,10 @@ Task<Result> Client::Impl::fetch_all() {
             if (!bad.empty()) info(fmt::format("dropped message {} from the server: {}", st.id, bad));
         }
         // History commits before the ack, so nothing is lost if we die here.
-        auto fresh = store->add(got, self.user_);
+        // The ratchet state this page advanced commits with it (Client state).
+        auto fresh = store->add(got, self.user_, dm_pending);
+        dm_pending.clear();
+        uncommitted.committed = true;
         for (auto& m : fresh) {
             if (m.from.empty()) continue;  // system entries were reported already
             ++shown;

@@ -21,8 +21,6 @@ namespace {
 constexpr size_t kBatch = 20;  // one-time prekeys per top-up, above proto::kPrekeyLowWater
 constexpr std::string_view kSpkName = "prekey spk", kNextName = "prekey next";
 
-std::string opk_name(uint32_t id) { return fmt::format("prekey opk {}", id); }
-
 struct OwnSpk {
     uint32_t id = 0;
     uint64_t created = 0;
@@ -66,6 +64,20 @@ std::vector<msg::PrekeyOpk> new_opks(LocalStore& store) {
 }
 
 }  // namespace
+
+std::string opk_name(uint32_t id) { return fmt::format("prekey opk {}", id); }
+
+std::optional<crypto::X25519Key> stored_spk(LocalStore& store, uint32_t id) {
+    auto s = store.get_secret(std::string(kSpkName));
+    if (!s || s->size() != 44 || get_u32be(s->data()) != id) return std::nullopt;
+    return crypto::X25519Key::from_private(s->view().subspan(12, 32));
+}
+
+std::optional<crypto::X25519Key> stored_opk(LocalStore& store, uint32_t id) {
+    auto s = store.get_secret(opk_name(id));
+    if (!s || s->size() != 32) return std::nullopt;
+    return crypto::X25519Key::from_private(*s);
+}
 
 void Client::Impl::start_prekey_upload() {
     if (prekeys != Prekeys::Idle || !store || !self.token_) return;
