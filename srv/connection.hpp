@@ -147,8 +147,14 @@ struct Connection {
     bool owes_output() const { return !pending.empty() || !sealing.empty() || out_pending() > 0; }
     bool logged_in() const { return state == ConnState::LoggedIn; }
     // Nothing more is read while the line of held frames is full or ends
-    // in a close.
-    bool held_full() const { return held.size() >= kMaxHeld || (!held.empty() && held.back().close_why); }
+    // in a close, or while a request before login waits for its signature
+    // check (Ctx::verify_then): nothing behind it is even decoded until it
+    // has been acted on, so a frame behind a LOGIN2 that logs in meets the
+    // logged-in frame limit, as when the check ran on the loop.
+    bool held_full() const {
+        return held.size() >= kMaxHeld ||
+               (!held.empty() && (held.back().close_why || (!logged_in() && held.front().barrier)));
+    }
 };
 
 }  // namespace tacit::srv

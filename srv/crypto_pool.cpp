@@ -43,6 +43,11 @@ bool verify_with_cached_key(ByteView der, ByteView in, ByteView sig) {
     return it->second.verify(in, sig);
 }
 
+bool verify_with_fresh_key(ByteView der, ByteView in, ByteView sig) {
+    auto key = crypto::PkKey::parse_public_der(der);
+    return key && key->verify(in, sig);
+}
+
 unsigned default_threads() {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? unsigned(n) : 1;

@@ -1,11 +1,13 @@
 // The crypto pool (--threads, tacitd(8)): a fixed set of worker threads
 // that do the server's costly public-key work, so one tacitd uses every
 // core: the P-256 signature on each signed reply, the RSA-PSS verify of a
-// logged-in user's signed request (Server::preverify), and the ECIES and
-// X25519 of HELLO, RESUME and RENEW2. mbedTLS 2.28 contexts are not shared between
-// threads (the signing key's group caches its comb table on first use), so
-// each worker owns its own parsed copy of the server keys; only the process
-// DRBG is shared, and mbedtls_ctr_drbg_random locks it (shared/drbg.cpp).
+// logged-in user's signed request (Server::hold_frame), the other RSA-PSS
+// verifies of requests, REGISTER's, LOGIN1's and LOGIN2's among them
+// (Ctx::verify_then), and the ECIES and X25519 of HELLO, RESUME and
+// RENEW2. mbedTLS 2.28 contexts are not shared between threads (the
+// signing key's group caches its comb table on first use), so each worker
+// owns its own parsed copy of the server keys; only the process DRBG is
+// shared, and mbedtls_ctr_drbg_random locks it (shared/drbg.cpp).
 // A job's result goes back to the loop through post(): the loop thread
 // alone touches connections, sessions and the store.
 #pragma once
@@ -72,5 +74,8 @@ unsigned default_threads();
 // verify, a third again the verify's own cost (srv/crypto_pool.cpp). For
 // workers' jobs, and the loop's inline ones.
 bool verify_with_cached_key(ByteView der, ByteView in, ByteView sig);
+// As verify_with_cached_key, with a copy parsed for this call alone: the
+// same cost for every key, seen before or not.
+bool verify_with_fresh_key(ByteView der, ByteView in, ByteView sig);
 
 }  // namespace tacit::srv

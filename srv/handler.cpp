@@ -53,7 +53,8 @@ bool Ctx::verify(const crypto::PkKey& key, size_t signed_len, ByteView sig) cons
     return ok;
 }
 
-void Ctx::verify_then(const crypto::PkKey& key, Bytes input, Bytes sig, std::function<void(Ctx&, bool)> k) {
+void Ctx::verify_then(const crypto::PkKey& key, Bytes input, Bytes sig, std::function<void(Ctx&, bool)> k,
+                      KeyCopy copy) {
     auto later = hold();
     const uint64_t ticket = g_next_barrier++;
     Preverified b;
@@ -61,12 +62,14 @@ void Ctx::verify_then(const crypto::PkKey& key, Bytes input, Bytes sig, std::fun
     b.barrier = ticket;
     // At the front: the frames held now all came after this request.
     conn.held.push_front(std::move(b));
-    // A worker verifies with its own parsed copy of the key (verify_with_cached_key).
+    // A worker verifies with a parsed copy of the key of its own: mbedTLS
+    // contexts are not shared between threads.
     s_.pool.run_later([s = &s_, later, ticket, der = key.public_der(), input = std::move(input), sig = std::move(sig),
-                       k = std::move(k)](const ServerIdentity&) -> CryptoPool::Done {
+                       k = std::move(k), copy](const ServerIdentity&) -> CryptoPool::Done {
         bool ok = false;
         try {
-            ok = verify_with_cached_key(der, input, sig);
+            ok = copy == KeyCopy::Fresh ? verify_with_fresh_key(der, input, sig)
+                                        : verify_with_cached_key(der, input, sig);
         } catch (const std::exception& e) {
             fmt::print(stderr, "tacitd: verifying failed: {}\n", e.what());
         }

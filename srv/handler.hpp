@@ -77,7 +77,18 @@ public:
     // request's place among the replies, in a later pass. The connection's
     // frames after this one wait until k has run, so none of them takes
     // effect first. If the connection is gone by then, k does not run.
-    void verify_then(const crypto::PkKey& key, Bytes input, Bytes sig, std::function<void(Ctx&, bool ok)> k);
+    // Before login the pre-login budget counts the result before k runs.
+    //
+    // Which copy of key the worker checks with. Cached: its own parse,
+    // kept (verify_with_cached_key), for a logged-in user's keys. Fresh:
+    // parsed for this check alone, for the requests of a peer that has
+    // proved nothing (REGISTER, LOGIN1, LOGIN2): a check then costs the
+    // same whether or not the key was seen before, so a login's time does
+    // not tell a known name from a decoy (tacit-protocol(7), LOGIN), and
+    // such peers cannot push logged-in users' keys out of the caches.
+    enum class KeyCopy : uint8_t { Cached, Fresh };
+    void verify_then(const crypto::PkKey& key, Bytes input, Bytes sig, std::function<void(Ctx&, bool ok)> k,
+                     KeyCopy copy = KeyCopy::Cached);
 
     // The one way a handler continues after a store operation
     // (store/operations.hpp): k runs with a Ctx for the same request once

@@ -270,7 +270,9 @@ void Server::drain(Connection& c) {
         bool& flag;
         ~Done() { flag = false; }
     } done{draining_};
-    while (!c.dead && !c.closing && !c.held_full()) {
+    while (!c.dead && !c.closing) {
+        // Read on once the line moves (resume_line).
+        if (c.held_full()) return update_interest(c);
         if (c.frames_this_pass >= kMaxFramesPerPass) return set_backlog(c, true);
         auto r = c.decoder.next(body);
         if (r == FrameDecoder::Result::NeedMore) return set_backlog(c, false);

@@ -12,6 +12,36 @@
 
 namespace tacit::srv {
 
+namespace {
+
+// The signature verified: the account is stored, and REGISTER_R goes out
+// once that is durable.
+void store_user(Ctx& ctx, const Nonce& n, const std::string& user, const Secret& pass, const Bytes& public_key) {
+    store::UserRec rec;
+    rec.public_key = public_key;
+    crypto::random_bytes(rec.salt.data(), rec.salt.size());
+    rec.verifier = crypto::sha256({pass.view(), rec.salt});
+    rec.created_at_ms = ctx.wall_ms();
+    rec.key_version = 1;
+    ctx.store().register_user(user, std::move(rec), ctx.then<store::Outcome>([n, user](Ctx& ctx, store::Outcome o) {
+        msg::RegisterR r;
+        r.nonce = n;
+        r.status = o.status;
+        switch (r.status) {
+        case proto::OK: r.msg = "registered " + user; break;
+        case proto::USER_EXISTS: r.msg = "user name " + user + " is taken"; break;
+        case proto::STORAGE_FULL: r.msg = "server storage is full; try later"; break;
+        default: r.msg = "registration failed"; break;
+        }
+        ctx.reply(msg::encode_body(r), true);
+        fmt::print(stderr, "tacitd: conn={} register user={} status={}\n", ctx.conn.id, user,
+                   proto::status_name(o.status));
+    }));
+    wipe(rec.verifier.data(), rec.verifier.size());  // an array's move is a copy
+}
+
+}  // namespace
+
 void handle_register(Ctx& ctx) {
     auto d = msg::decode<msg::Register>(ctx.req.plaintext);
     auto& m = d.m;
@@ -31,32 +61,17 @@ void handle_register(Ctx& ctx) {
     if (!key)
         return refuse(proto::BAD_REQUEST,
                       "public key is not a tacit user bundle (RSA-3072 with e = 65537, and an X25519 key)");
-    if (!ctx.verify(*key, d.signed_len, d.sigs[0]))
-        return refuse(proto::AUTH_FAILED, "signature does not verify with the key inside");
-
-    store::UserRec rec;
-    rec.public_key = m.public_key;
-    crypto::random_bytes(rec.salt.data(), rec.salt.size());
-    rec.verifier = crypto::sha256({m.pass, rec.salt});
-    rec.created_at_ms = ctx.wall_ms();
-    rec.key_version = 1;
-    const std::string user = m.user;
-    const Nonce n = m.nonce;
-    ctx.store().register_user(user, std::move(rec), ctx.then<store::Outcome>([n, user](Ctx& ctx, store::Outcome o) {
-        msg::RegisterR r;
-        r.nonce = n;
-        r.status = o.status;
-        switch (r.status) {
-        case proto::OK: r.msg = "registered " + user; break;
-        case proto::USER_EXISTS: r.msg = "user name " + user + " is taken"; break;
-        case proto::STORAGE_FULL: r.msg = "server storage is full; try later"; break;
-        default: r.msg = "registration failed"; break;
-        }
-        ctx.reply(msg::encode_body(r), true);
-        fmt::print(stderr, "tacitd: conn={} register user={} status={}\n", ctx.conn.id, user,
-                   proto::status_name(o.status));
-    }));
-    wipe(rec.verifier.data(), rec.verifier.size());  // an array's move is a copy
+    // The RSA-PSS verify, the costly part, is the pool's; the frames behind
+    // this one wait for its answer (Ctx::verify_then).
+    Secret pass(m.pass);
+    wipe(m.pass.data(), m.pass.size());
+    ctx.verify_then(
+        *key, ctx.sig_input(d.signed_len), d.sigs[0],
+        [n = m.nonce, user = m.user, pass = std::move(pass), public_key = m.public_key](Ctx& ctx, bool ok) {
+            if (!ok) return ctx.error(n, proto::AUTH_FAILED, "signature does not verify with the key inside", false);
+            store_user(ctx, n, user, pass, public_key);
+        },
+        Ctx::KeyCopy::Fresh);
 }
 
 }  // namespace tacit::srv

@@ -10,6 +10,7 @@
 #include "shared/x3dh.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/prekey_frames.hpp"
+#include "tests/integration/raw_client.hpp"
 #include "tests/integration/raw_frames.hpp"
 
 using namespace tacit;
@@ -267,4 +268,138 @@ TEST_CASE("RENEW3's new-key signature and a signed prekey, checked in the pool, 
     after.hello();
     CHECK_FALSE(after.login("mallory", "pw2", pooled_identity(0)));
     CHECK(after.login("mallory", "pw2", pooled_identity(2)));
+}
+
+namespace {
+
+Bytes register_frame(FrameConn& c, const std::string& user, const UserIdentity& id, const crypto::PkKey& signer) {
+    auto keys = derive_password("pw", PasswordSalt::by_name(user));
+    msg::Register m;
+    m.user = user;
+    m.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
+    m.public_key = id.bundle().encode();
+    m.nonce = test_nonce();
+    return c.seal(msg::encode_body(m), &signer);
+}
+
+Bytes login1_frame(FrameConn& c, const std::string& user, const crypto::PkKey& signer) {
+    msg::Login1 l1;
+    l1.user = user;
+    l1.nonce1 = test_nonce();
+    return c.seal(msg::encode_body(l1), &signer);
+}
+
+Bytes login2_frame(FrameConn& c, ByteView proof, const crypto::PkKey& signer) {
+    msg::Login2 l2;
+    l2.proof.assign(proof.begin(), proof.end());
+    return c.seal(msg::encode_body(l2), &signer);
+}
+
+// The frames in one write, so the server reads them in one pass.
+bool write_all(FrameConn& c, std::initializer_list<Bytes> frames) {
+    Bytes all;
+    for (const auto& f : frames) all.insert(all.end(), f.begin(), f.end());
+    return c.write(all);
+}
+
+Outcome next_outcome(FrameConn& c) {
+    auto f = c.reply(10000);
+    if (!f) {
+        Outcome o;
+        o.closed = c.closed();
+        o.timeout = !o.closed;
+        return o;
+    }
+    return outcome_of(*f);
+}
+
+}  // namespace
+
+TEST_CASE("REGISTER, LOGIN1 and LOGIN2 verified in the pool: a frame pipelined behind one is handled after its "
+          "outcome, and answered after it",
+          "[integration][threads]") {
+    const auto& id = pooled_identity(0);
+    const auto& other = pooled_identity(1);
+    for (const char* threads : {"0", "1", "4"}) {
+        INFO("--threads " << threads);
+        auto args = flags();
+        args[1] = threads;
+        TestServer s(args);
+        FrameConn c(s);
+        c.hello();
+        REQUIRE(c.register_user("mallory", "pw", id) == proto::OK);
+
+        // LOGIN1, then a LOGIN2 at once (its proof cannot be right yet):
+        // the LOGIN2 finds the LOGIN1 done, so it fails as a wrong proof
+        // does, not as "send LOGIN1 first".
+        REQUIRE(write_all(c, {login1_frame(c, "mallory", id.sign), login2_frame(c, Bytes(32, 0), id.sign),
+                              c.seal(msg::encode_body(msg::Ping{test_nonce()}))}));
+        CHECK(int(next_outcome(c).type) == int(msg::Login1R::type));
+        auto o2 = next_outcome(c);
+        CHECK(int(o2.type) == int(msg::Login2R::type));
+        CHECK(int(o2.status) == int(proto::AUTH_FAILED));
+        CHECK(int(next_outcome(c).type) == int(msg::Pong::type));
+
+        // A good LOGIN2 with a LOGIN1 behind it: the LOGIN1 comes to a
+        // logged-in connection and is refused as such.
+        REQUIRE(c.write(login1_frame(c, "mallory", id.sign)));
+        auto r1 = c.reply(10000);
+        REQUIRE(r1);
+        REQUIRE(int(r1->type()) == int(msg::Login1R::type));
+        auto d1 = msg::decode<msg::Login1R>(r1->pt);
+        auto keys = derive_password("pw", account_salt("mallory"));
+        auto proof = crypto::hmac_sha256(crypto::sha256({keys.auth, d1.m.salt}), d1.m.nonce2);
+        // And a MSG2 too big for a connection before login: decoded only
+        // once the LOGIN2 has logged in, it meets the logged-in limit.
+        msg::Msg2 big;
+        big.nonce2 = test_nonce();
+        big.target = "mallory";
+        big.enc_msg = Bytes(proto::kMaxFramePreLogin + 100, 0xE1);
+        big.wrapped_key = Bytes(proto::kWrappedKeyLen, 0x5A);
+        REQUIRE(write_all(c, {login2_frame(c, proof, id.sign), login1_frame(c, "mallory", id.sign),
+                              c.seal(msg::encode_body(big), &id.sign)}));
+        auto r2 = c.reply(10000);
+        REQUIRE(r2);
+        REQUIRE(int(r2->type()) == int(msg::Login2R::type));
+        auto d2 = msg::decode<msg::Login2R>(r2->pt);
+        CHECK(int(d2.m.status) == int(proto::OK));
+        CHECK(c.server_sig_ok(*r2, d2.signed_len, d2.sigs[0]));
+        auto o3 = next_outcome(c);
+        CHECK(int(o3.type) == int(proto::ERROR));
+        CHECK(int(o3.status) == int(proto::AUTH_FAILED));
+        CHECK(o3.msg == "not allowed once logged in");
+        auto o4 = next_outcome(c);
+        INFO(describe(o4));
+        CHECK(int(o4.type) == int(msg::Msg2R::type));
+        CHECK(int(o4.status) == int(proto::OK));
+        msg::Online on;
+        on.token = d2.m.token;
+        on.nonce = test_nonce();
+        CHECK(int(c.call(msg::encode_body(on), &id.sign).type) == int(msg::OnlineR::type));
+
+        // Eight REGISTERs whose signatures fail, then a good one, in one
+        // write: each failure counts against the pre-login budget before
+        // the next frame is handled, so the ninth closes the connection
+        // and registers nothing.
+        FrameConn b(s);
+        b.hello();
+        Bytes all;
+        for (int i = 0; i < 8; ++i) {
+            Bytes f = register_frame(b, "forged" + std::to_string(i), id, other.sign);
+            all.insert(all.end(), f.begin(), f.end());
+        }
+        Bytes late = register_frame(b, "late", id, id.sign);
+        all.insert(all.end(), late.begin(), late.end());
+        REQUIRE(b.write(all));
+        for (int i = 0; i < 8; ++i) {
+            auto o = next_outcome(b);
+            CHECK(int(o.type) == int(proto::ERROR));
+            CHECK(int(o.status) == int(proto::AUTH_FAILED));
+        }
+        CHECK(b.closed_within(5000));
+        FrameConn after(s);
+        after.hello();
+        CHECK(int(after.register_user("late", "pw", id)) == int(proto::OK));
+        CHECK(log_shows(s, "pre-login budget spent: too many bad signatures", 2000));
+    }
 }

@@ -1,6 +1,7 @@
 // The crypto pool's helpers (srv/crypto_pool.hpp): run_later never runs a
 // continuation on its caller's stack, with or without workers, and the
-// per-thread key cache answers as a fresh parse would.
+// per-thread key cache answers as a fresh parse would, and the fresh parse
+// as the cache.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -47,4 +48,18 @@ TEST_CASE("verify_with_cached_key: a cached key still tells good signatures from
         CHECK_FALSE(verify_with_cached_key(der_b, in, sig_a));
     }
     CHECK_FALSE(verify_with_cached_key(Bytes{0x30, 0x03, 0x02, 0x01, 0x00}, in, sig_a));
+}
+
+TEST_CASE("verify_with_fresh_key answers as the cached parse does, and refuses a key that does not parse",
+          "[crypto_pool]") {
+    const auto a = UserIdentity::generate();
+    const Bytes in(100, 0x5a), other(100, 0x5b);
+    const auto sig_a = a.sign.sign(in);
+    const auto der_a = a.sign.public_der();
+    for (int round = 0; round < 2; ++round) {
+        CHECK(verify_with_fresh_key(der_a, in, sig_a) == verify_with_cached_key(der_a, in, sig_a));
+        CHECK(verify_with_fresh_key(der_a, in, sig_a));
+        CHECK_FALSE(verify_with_fresh_key(der_a, other, sig_a));
+    }
+    CHECK_FALSE(verify_with_fresh_key(Bytes{0x30, 0x03, 0x02, 0x01, 0x00}, in, sig_a));
 }
