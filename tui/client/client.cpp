@@ -132,6 +132,16 @@ Task<PasswordKeys> Client::Impl::derive(Password password, PasswordSalt salt) {
     co_return co_await job;
 }
 
+Task<std::optional<Client::Impl::Unlocked>> Client::Impl::unlock(Account acct, Password password, Result* err) {
+    auto salt = acct.identity_salt(err);  // the header first: PBKDF2 needs its salt
+    if (!salt) co_return std::nullopt;
+    auto deriving = derive(std::move(password), std::move(*salt));
+    auto keys = co_await deriving;
+    auto ident = acct.open_identity(keys.file_key, err);
+    if (!ident) co_return std::nullopt;
+    co_return Unlocked{std::move(*ident), std::move(keys)};
+}
+
 Task<UserIdentity> Client::Impl::generate_identity() {
     auto job = worker.run([] { return UserIdentity::generate(); });
     co_return co_await job;
@@ -193,16 +203,13 @@ Task<Result> Client::Impl::login(std::string user, Password password) {
     }
     const auto acct = account(user);
     Result err;
-    auto salt = acct.identity_salt(&err);  // the header first: PBKDF2 needs its salt
-    if (!salt) co_return err;
-    auto deriving = derive(std::move(password), std::move(*salt));
-    auto keys = co_await deriving;
-    auto ident = acct.open_identity(keys.file_key, &err);
-    if (!ident) co_return err;
-    auto r = co_await do_login(user, *ident, keys);
+    auto unlocking = unlock(acct, std::move(password), &err);
+    auto u = co_await unlocking;
+    if (!u) co_return err;
+    auto r = co_await do_login(user, u->ident, u->keys);
     if (!r.ok) co_return r;
-    id = std::move(*ident);
-    pw = std::move(keys);
+    id = std::move(u->ident);
+    pw = std::move(u->keys);
     self.user_ = user;
     open_store(acct);
     start_prekey_upload();
@@ -220,14 +227,11 @@ Task<Result> Client::Impl::open_local(std::string user, Password password) {
     }
     const auto acct = account(user);
     Result err;
-    auto salt = acct.identity_salt(&err);  // the header first: PBKDF2 needs its salt
-    if (!salt) co_return err;
-    auto deriving = derive(std::move(password), std::move(*salt));
-    auto keys = co_await deriving;
-    auto ident = acct.open_identity(keys.file_key, &err);
-    if (!ident) co_return err;
-    id = std::move(*ident);
-    pw = std::move(keys);
+    auto unlocking = unlock(acct, std::move(password), &err);
+    auto u = co_await unlocking;
+    if (!u) co_return err;
+    id = std::move(u->ident);
+    pw = std::move(u->keys);
     self.user_ = user;
     open_store(acct);
     co_return Result::good("opened " + user + " locally");

@@ -176,6 +176,13 @@ struct Client::Impl {
     // The password is wiped as soon as PBKDF2 has run.
     Task<PasswordKeys> derive(Password password, PasswordSalt salt);
     Task<UserIdentity> generate_identity();
+    // The identity file opened with the password: its header's salt, then
+    // PBKDF2, then the file. nullopt (and *err) for a bad file or password.
+    struct Unlocked {
+        UserIdentity ident;
+        PasswordKeys keys;
+    };
+    Task<std::optional<Unlocked>> unlock(Account acct, Password password, Result* err);
 
     Task<Result> register_user(std::string user, Password password);
     Task<Result> open_local(std::string user, Password password);
