@@ -419,13 +419,13 @@ TEST_CASE("group churn: size cap and membership-change rate limits", "[integrati
 
 TEST_CASE("membership churn writes no mail: no mailbox grows, and --sender-quota is not used up",
           "[integration][abuse][groupcost]") {
-    // The rate limit is opened so that nothing but storage could stop the
+    // The rate limits are opened so that nothing but storage could stop the
     // churn: a change stores its record once for the group and nothing in
     // any member's mailbox (tacit-protocol(7), GROUPS), so the actor's 4 KiB
     // quota, which one system entry per member used to fill in a few
     // changes, never refuses one.
-    Report rep("abuse: group churn and the actor's quota (--sender-quota 4K, --group-change-rate 1000)");
-    TestServer s(flags({"--sender-quota", "4K", "--group-change-rate", "1000"}));
+    Report rep("abuse: group churn and the actor's quota (--sender-quota 4K, both group rates 1000)");
+    TestServer s(flags({"--sender-quota", "4K", "--group-change-rate", "1000", "--group-add-rate", "1000"}));
     GoodPair g(s);
     register_raw(s, {"churn2", "x1", "x2"});
     auto ch = raw_login(s, "churn2");
