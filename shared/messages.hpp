@@ -65,7 +65,7 @@ using AllMessages =
              Login1, Login1R, Login2, Login2R, Logout, Online, OnlineR, Msg1, Msg1R, Msg2, Msg2R,
              Update1, Update1R, Update2, GroupCreate, GroupCreateR, GroupAdd, GroupAddR,
              GroupRemove, GroupRemoveR, GroupMsg1, GroupMsg1R, GroupMsg2, GroupMsg2R,
-             GroupMsg2Batch, GroupMsg2BatchR, GroupFetch, GroupFetchR, PrekeyUpload, PrekeyUploadR,
+             GroupMsg2Batch, GroupMsg2BatchR, GroupFetch, GroupFetchR, GroupList, GroupListR, PrekeyUpload, PrekeyUploadR,
              PrekeyFetch, PrekeyFetchR, Ping, Pong, Notify, Error>;
 
 namespace detail {

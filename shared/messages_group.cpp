@@ -165,4 +165,32 @@ GroupFetchR GroupFetchR::decode(Reader& r) {
     return m;
 }
 
+void GroupList::encode(Writer& w) const { w.token(token).nonce(nonce); }
+GroupList GroupList::decode(Reader& r) {
+    GroupList m;
+    m.token = r.token();
+    m.nonce = r.nonce();
+    return m;
+}
+
+void GroupListR::encode(Writer& w) const {
+    w.u8(status).str(msg).nonce(nonce).u32(uint32_t(groups.size()));
+    for (const auto& g : groups) w.str(g.group).u64(g.head);
+}
+GroupListR GroupListR::decode(Reader& r) {
+    GroupListR m;
+    m.status = r.u8();
+    m.msg = read_text(r);
+    m.nonce = r.nonce();
+    uint32_t n = r.count(2 + 1 + 8);  // the shortest item: a one-byte name and its epoch
+    m.groups.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) {
+        GroupHeadItem g;
+        g.group = read_name(r);
+        g.head = r.u64();
+        m.groups.push_back(std::move(g));
+    }
+    return m;
+}
+
 }  // namespace tacit::msg

@@ -194,4 +194,34 @@ struct GroupFetchR {
     bool operator==(const GroupFetchR&) const = default;
 };
 
+// GROUP_LIST (0x23): the caller's groups with their head epochs, so a
+// client that was away fetches the records it missed (tacit-protocol(7), GROUPS).
+struct GroupList {
+    static constexpr uint8_t type = proto::GROUP_LIST;
+    static constexpr int sigs = 1;
+    Token token{};
+    Nonce nonce{};
+    void encode(Writer&) const;
+    static GroupList decode(Reader&);
+    bool operator==(const GroupList&) const = default;
+};
+
+struct GroupHeadItem {
+    std::string group;
+    uint64_t head = 0;  // the epoch of the group's newest record
+    bool operator==(const GroupHeadItem&) const = default;
+};
+
+struct GroupListR {
+    static constexpr uint8_t type = proto::reply_type(proto::GROUP_LIST);
+    static constexpr int sigs = 1;
+    uint8_t status = 0;
+    std::string msg;
+    Nonce nonce{};
+    std::vector<GroupHeadItem> groups;  // sorted by group id
+    void encode(Writer&) const;
+    static GroupListR decode(Reader&);
+    bool operator==(const GroupListR&) const = default;
+};
+
 }  // namespace tacit::msg

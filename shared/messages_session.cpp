@@ -38,11 +38,17 @@ Ping Ping::decode(Reader& r) { return {r.nonce()}; }
 void Pong::encode(Writer& w) const { w.nonce(nonce); }
 Pong Pong::decode(Reader& r) { return {r.nonce()}; }
 
-void Notify::encode(Writer& w) const { w.u8(what).u32(count); }
+// Kind 4 carries str group after count; the other kinds end at count
+// (tacit-protocol(7), NOTIFY AND PING).
+void Notify::encode(Writer& w) const {
+    w.u8(what).u32(count);
+    if (what == proto::NOTIFY_GROUP_RECORDS) w.str(group);
+}
 Notify Notify::decode(Reader& r) {
     Notify m;
     m.what = r.u8();
     m.count = r.u32();
+    if (m.what == proto::NOTIFY_GROUP_RECORDS) m.group = read_name(r);
     return m;
 }
 

@@ -62,6 +62,7 @@ struct Notify {
     static constexpr int sigs = 0;
     uint8_t what = 0;
     uint32_t count = 0;
+    std::string group;  // kind 4 (group-records) only: the group whose chain moved on
     void encode(Writer&) const;
     static Notify decode(Reader&);
     bool operator==(const Notify&) const = default;

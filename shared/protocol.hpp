@@ -41,6 +41,7 @@ enum Type : uint8_t {
     GROUP_MSG2 = 0x20,
     GROUP_MSG2_BATCH = 0x21,
     GROUP_FETCH = 0x22,
+    GROUP_LIST = 0x23,  // the caller's groups and their head epochs (tacit-protocol(7), GROUPS)
     PREKEY_UPLOAD = 0x25,
     PREKEY_FETCH = 0x26,
     PING = 0x30,
@@ -70,8 +71,10 @@ enum Status : uint8_t {
 };
 std::string_view status_name(uint8_t s);
 
-enum NotifyWhat : uint8_t { NOTIFY_MAIL = 1, NOTIFY_PRESENCE = 2, NOTIFY_GROUP = 3 };
-// 4 is the groups issue's; count = one-time prekeys left (tacit-protocol(7), PREKEYS).
+// 3 (group) is retired: a membership change sends 4, which names the group
+// (tacit-protocol(7), NOTIFY AND PING).
+enum NotifyWhat : uint8_t { NOTIFY_MAIL = 1, NOTIFY_PRESENCE = 2, NOTIFY_GROUP_RECORDS = 4 };
+// count = one-time prekeys left (tacit-protocol(7), PREKEYS).
 constexpr uint8_t NOTIFY_PREKEYS_LOW = 5;
 
 enum Direction : uint8_t { C2S = 0, S2C = 1 };

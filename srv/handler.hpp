@@ -216,6 +216,7 @@ void handle_group_msg1(Ctx&);
 void handle_group_msg2(Ctx&);
 void handle_group_msg2_batch(Ctx&);
 void handle_group_fetch(Ctx&);
+void handle_group_list(Ctx&);
 void handle_prekey_upload(Ctx&);
 void handle_prekey_fetch(Ctx&);
 

@@ -30,12 +30,13 @@ std::vector<std::string> Presence::online_users() const {
     return v;
 }
 
-void Presence::notify_user(const std::string& user, uint8_t what, uint32_t count) {
+void Presence::notify_user(const std::string& user, uint8_t what, uint32_t count, const std::string& group) {
     auto it = online_.find(user);
     if (it == online_.end()) return;
     msg::Notify n;
     n.what = what;
     n.count = count;
+    n.group = group;
     auto body = msg::encode_body(n);
     for (auto id : it->second) push_(id, body);
 }

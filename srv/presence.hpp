@@ -32,8 +32,9 @@ public:
     void left(const std::string& user, uint64_t conn_id);
 
     std::vector<std::string> online_users() const;  // sorted
-    // Push NOTIFY to every logged-in connection of user.
-    void notify_user(const std::string& user, uint8_t what, uint32_t count);
+    // Push NOTIFY to every logged-in connection of user; group only for
+    // kind 4 (group-records).
+    void notify_user(const std::string& user, uint8_t what, uint32_t count, const std::string& group = {});
 
 private:
     void changed();

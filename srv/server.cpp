@@ -65,7 +65,7 @@ void set_quotas(store::Options& so, const Config& c) {
                    store::size_text(so.sender_bytes));
 }
 
-std::unique_ptr<store::Operations> open_store(const Config& c, const ServerIdentity& id) {
+std::unique_ptr<store::Operations> open_store(const Config& c) {
     store::Options so;
     so.dir = c.data_dir;
     so.max_map = c.max_db_size;
@@ -73,8 +73,7 @@ std::unique_ptr<store::Operations> open_store(const Config& c, const ServerIdent
     so.sync = c.sync;
     so.mailbox_cap = c.mailbox_cap;
     set_quotas(so, c);
-    // System entries are signed inside the write that allocates their id.
-    return store::open_lmdb(so, [&id](ByteView in) { return id.sign.sign(in); });
+    return store::open_lmdb(so);
 }
 
 }  // namespace
@@ -82,7 +81,7 @@ std::unique_ptr<store::Operations> open_store(const Config& c, const ServerIdent
 Server::Server(Config cfg, ServerIdentity id)
     : cfg_(std::move(cfg)),
       id_(std::move(id)),
-      store_(open_store(cfg_, id_)),
+      store_(open_store(cfg_)),
       pool_(loop_, id_, cfg_.threads),
       outbox_([this](uint64_t id) { return conn(id); }),
       limits_(cfg_),

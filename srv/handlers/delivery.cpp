@@ -8,14 +8,14 @@
 
 namespace tacit::srv {
 
-void notify_deliveries(Presence& presence, const std::vector<store::Delivery>& ds, bool group_event) {
-    for (const auto& d : ds) {
-        if (group_event) presence.notify_user(d.user, proto::NOTIFY_GROUP, 0);
-        if (d.stored)
-            presence.notify_user(d.user, proto::NOTIFY_MAIL, uint32_t(std::min<uint64_t>(d.count, UINT32_MAX)));
-        else
-            fmt::print(stderr, "tacitd: system entry for user={} skipped: mailbox far past its cap\n", d.user);
-    }
+void notify_deliveries(Presence& presence, const std::vector<store::Delivery>& ds) {
+    for (const auto& d : ds)
+        presence.notify_user(d.user, proto::NOTIFY_MAIL, uint32_t(std::min<uint64_t>(d.count, UINT32_MAX)));
+}
+
+void notify_group(Presence& presence, const store::Changed& c, const std::string& group) {
+    const auto epoch = uint32_t(std::min<uint64_t>(c.epoch, UINT32_MAX));
+    for (const auto& u : c.told) presence.notify_user(u, proto::NOTIFY_GROUP_RECORDS, epoch, group);
 }
 
 bool group_change_allowed(Ctx& ctx) {

@@ -19,9 +19,15 @@ namespace tacit::srv {
 // logged in with.
 bool verify_user_sig(Ctx& ctx, size_t signed_len, ByteView sig);
 
-// Once a write is durable: NOTIFY group (count 0) if group_event, then
-// NOTIFY mail with the mailbox count, to every session of each user.
-void notify_deliveries(Presence& presence, const std::vector<store::Delivery>& ds, bool group_event);
+// Once a delivery is durable: NOTIFY mail with the mailbox count, to every
+// session of each user.
+void notify_deliveries(Presence& presence, const std::vector<store::Delivery>& ds);
+
+// Once a membership change is durable: NOTIFY group-records (kind 4, count
+// the head epoch, then the group; tacit-protocol(7), NOTIFY AND PING) to
+// every session of the users it tells. Unsigned and per online session only:
+// the records it points at carry the signatures.
+void notify_group(Presence& presence, const store::Changed& c, const std::string& group);
 
 // Queues a signed R{status, msg, nonce} (the shape of every group reply)
 // and logs the outcome.
@@ -37,14 +43,15 @@ void answer_status(Ctx& ctx, const char* op, const Nonce& n, uint8_t st, std::st
 }
 
 // A membership change's reply, signed, once its write is final; on OK
-// each mailbox written gets NOTIFY group and mail.
-template <class R> void answer_change(Ctx& ctx, const Nonce& n, const store::Changed& c, std::string text) {
+// the members get NOTIFY group-records.
+template <class R>
+void answer_change(Ctx& ctx, const Nonce& n, const store::Changed& c, std::string text, const std::string& group) {
     R r;
     r.status = c.status;
     r.msg = std::move(text);
     r.nonce = n;
     ctx.reply(msg::encode_body(r), true);
-    if (c.status == proto::OK) notify_deliveries(ctx.presence(), c.deliveries, true);
+    if (c.status == proto::OK) notify_group(ctx.presence(), c, group);
 }
 
 // The checks every signed, token-carrying request starts with: the token
@@ -56,10 +63,10 @@ template <class D> uint8_t check_signed(Ctx& ctx, const D& d, std::string* why) 
     return proto::OK;
 }
 
-// Takes one token from the actor's --group-change-rate bucket. Every
-// membership change signs a system entry per member, so churn costs the
-// server CPU in proportion to group size; the cap on group size and this
-// limit bound it. false: answer RATE_LIMITED with kGroupChangeLimited.
+// Takes one token from the actor's --group-change-rate bucket. A change
+// costs one signature check and a record; the NOTIFY frames to online
+// members grow with the group, which the cap on group size and this limit
+// bound. false: answer RATE_LIMITED with kGroupChangeLimited.
 bool group_change_allowed(Ctx& ctx);
 inline constexpr const char* kGroupChangeLimited = "too many membership changes; try again in a minute";
 

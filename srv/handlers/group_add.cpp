@@ -6,12 +6,13 @@
 // NO_SUCH_GROUP. A group at --max-group-size members is TOO_LARGE; past
 // --group-change-rate (the actor) or --group-add-rate (the added user:
 // anyone may add anyone, so being added is limited too) RATE_LIMITED.
-// Stores "added OWNER USER" for every member after the change (the new one
-// included) and sends each NOTIFY group and mail after the commit.
+// Stores the record once for the group, no mailbox entry, and sends every
+// member after the change (the new one included) NOTIFY group-records after
+// the commit.
 // With user = the caller and a rekeyed record: the caller's key change
 // (after RENEW3), by any member (NOT_MEMBER otherwise); the record must be
 // signed by the old key the chain names and the new published one; no
-// membership change and no system entry.
+// membership change; the members are told as of any change.
 // tacit-protocol(7), GROUPS.
 #include <fmt/core.h>
 
@@ -73,7 +74,7 @@ void handle_group_add(Ctx& ctx) {
         case proto::BAD_REQUEST: text = c.why; break;
         default: text = "member not added"; break;
         }
-        answer_change<msg::GroupAddR>(ctx, n, c, std::move(text));
+        answer_change<msg::GroupAddR>(ctx, n, c, std::move(text), group);
         fmt::print(stderr, "tacitd: conn={} group_add user={} group={} subject={} status={}\n", ctx.conn.id, actor,
                    group, subject, proto::status_name(c.status));
     }));

@@ -4,8 +4,8 @@
 // the caller's signed create record (epoch 0, its own published bundle),
 // stored as the chain's first (srv/store/chain_check.hpp). An id that was
 // ever used, dissolved groups included, stays taken (GROUP_EXISTS), so
-// nobody can pose as an old group. Stores "created OWNER GROUP" for the
-// owner and sends NOTIFY group and mail after the commit.
+// nobody can pose as an old group. Sends the owner's sessions NOTIFY
+// group-records after the commit.
 #include <fmt/core.h>
 
 #include "srv/handler.hpp"
@@ -41,7 +41,7 @@ void handle_group_create(Ctx& ctx) {
         case proto::BAD_REQUEST: text = c.why; break;
         default: text = "group not created"; break;
         }
-        answer_change<msg::GroupCreateR>(ctx, n, c, std::move(text));
+        answer_change<msg::GroupCreateR>(ctx, n, c, std::move(text), group);
         fmt::print(stderr, "tacitd: conn={} group_create user={} group={} status={}\n", ctx.conn.id, user, group,
                    proto::status_name(c.status));
     }));

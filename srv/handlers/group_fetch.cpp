@@ -1,11 +1,14 @@
 // GROUP_FETCH (0x22): token | str group | u64 from | nonce | sig
 //   -> GROUP_FETCH_R (0xA2): u8 status | str msg | nonce | u64 head |
 //      u32 count | count x blob record | sig
-// Members only (NOT_MEMBER). The stored records from epoch `from` on, at
-// most 128 (each at most 4096 bytes, so a page fits one frame); the client
-// asks again from the next epoch until it reaches `head`. A `from` past
-// head + 1 is BAD_REQUEST. A group without records, or dissolved, is
-// NO_SUCH_GROUP.
+// Members, and users removed from the group or who left it: the stored
+// records from epoch `from` on, at most 128 (each at most 4096 bytes, so a
+// page fits one frame); the client asks again from the next epoch until it
+// reaches `head`. For a user no longer a member, head is the epoch of the
+// record that removed it (or its leave), so it reads its removal, signed by
+// the owner, and nothing after; a user who never was one (or left more than
+// 256 records ago) gets NOT_MEMBER. A `from` past head + 1 is BAD_REQUEST. A
+// group without records, or dissolved, is NO_SUCH_GROUP.
 #include <fmt/core.h>
 
 #include "srv/handler.hpp"

@@ -65,7 +65,7 @@ void deliver(Ctx& ctx, const char* op, const Nonce& n, store::Mail mail, const s
         fmt::print(stderr, "tacitd: conn={} {} user={} group={} parts={} status={}{}{}\n", ctx.conn.id, op, sender,
                    group, parts, proto::status_name(c.status), c.status == proto::OK ? "" : ": ",
                    c.status == proto::OK ? "" : c.why);
-        if (c.status == proto::OK) notify_deliveries(ctx.presence(), c.deliveries, false);
+        if (c.status == proto::OK) notify_deliveries(ctx.presence(), c.deliveries);
     }));
 }
 

@@ -3,14 +3,14 @@
 // Logged in only. `record`: the signed remove, leave or dissolve record of
 // the change, extending the stored head (else STALE_EPOCH). Three cases, by who the caller removes:
 //   - someone else: owner only (NOT_OWNER), who must be a member
-//     (NOT_MEMBER); stores "removed OWNER USER".
-//   - itself, not the owner: leaving; stores "left USER USER".
+//     (NOT_MEMBER): a remove record.
+//   - itself, not the owner: leaving, a leave record.
 //   - itself, the owner: only as the last member, which dissolves the group
-//     ("dissolved OWNER GROUP"); earlier BAD_REQUEST "remove the other
-//     members first". The id stays taken; the group is NO_SUCH_GROUP from
-//     then on.
-// The entry goes to every member after the change and to the user who was
-// removed or left; each gets NOTIFY group and mail after the commit.
+//     (a dissolve record); earlier BAD_REQUEST "remove the other members
+//     first". The id stays taken; the group is NO_SUCH_GROUP from then on.
+// The record is stored once; every member after the change and the user who
+// was removed or left get NOTIFY group-records after the commit (the removed
+// one then fetches the records up to its remove record, GROUP_FETCH).
 #include <fmt/core.h>
 
 #include "srv/handler.hpp"
@@ -63,7 +63,7 @@ void handle_group_remove(Ctx& ctx) {
         case proto::STALE_EPOCH: text = c.why; break;
         default: text = "member not removed"; break;
         }
-        answer_change<msg::GroupRemoveR>(ctx, n, c, std::move(text));
+        answer_change<msg::GroupRemoveR>(ctx, n, c, std::move(text), group);
         fmt::print(stderr, "tacitd: conn={} group_remove user={} group={} subject={} status={}{}\n", ctx.conn.id,
                    actor, group, subject, proto::status_name(c.status), c.dissolved ? " (dissolved)" : "");
     }));

@@ -99,7 +99,7 @@ void handle_msg2(Ctx& ctx) {
         ctx.reply(msg::encode_body(r), true);
         fmt::print(stderr, "tacitd: conn={} msg2 user={} target={} status={}{}{}\n", ctx.conn.id, user, target,
                    proto::status_name(c.status), c.why.empty() ? "" : ": ", c.why);
-        if (c.status == proto::OK) notify_deliveries(ctx.presence(), c.deliveries, false);
+        if (c.status == proto::OK) notify_deliveries(ctx.presence(), c.deliveries);
     }));
 }
 

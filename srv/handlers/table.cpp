@@ -27,6 +27,7 @@ const HandlerEntry kTable[] = {
     {proto::GROUP_MSG2, "GROUP_MSG2", ST_LOGGED_IN, true, handle_group_msg2},
     {proto::GROUP_MSG2_BATCH, "GROUP_MSG2_BATCH", ST_LOGGED_IN, true, handle_group_msg2_batch},
     {proto::GROUP_FETCH, "GROUP_FETCH", ST_LOGGED_IN, true, handle_group_fetch},
+    {proto::GROUP_LIST, "GROUP_LIST", ST_LOGGED_IN, true, handle_group_list},
     {proto::PREKEY_UPLOAD, "PREKEY_UPLOAD", ST_LOGGED_IN, true, handle_prekey_upload},
     {proto::PREKEY_FETCH, "PREKEY_FETCH", ST_LOGGED_IN, true, handle_prekey_fetch},
 };

@@ -20,20 +20,20 @@ namespace tacit::store {
 
 namespace {
 
-// System entries may pass the mailbox cap by this much, so one member's
-// backlog can't block membership changes; past it they are skipped, so
-// repeated add/remove can't grow a mailbox without bound.
-constexpr uint64_t kSystemEntrySlack = 1000;
+// Room asked of the store per membership change: its record (at most
+// 4096 bytes, tacit-protocol(7) GROUPS) and the head, once per group.
+constexpr uint64_t kRecordRoom = 8192;
 
-// Room asked of the store per system entry: more than one takes (text,
-// group, a P-256 signature and the record's framing).
-constexpr uint64_t kSystemEntryRoom = 512;
+// How far below the head GROUP_FETCH looks for the record that removed a
+// non-member (its departure): each step is one read and one parse, no
+// signature check, so a removed user's fetches stay cheap.
+constexpr uint64_t kDepartureScan = 256;
 
 constexpr const char* kFull = "server storage is full; try later";
 
 class LmdbOperations final : public Operations {
 public:
-    LmdbOperations(const Options& o, Signer sign) : store_(o), sign_(std::move(sign)) {}
+    explicit LmdbOperations(const Options& o) : store_(o) {}
 
     void register_user(std::string name, UserRec rec, Done<Outcome> done) override {
         run(std::move(done), [&](Txn& t, Outcome&) -> uint8_t {
@@ -56,7 +56,7 @@ public:
             if (auto st = chain_in(t, record, group::Kind::Create, r); st != proto::OK) return st;
             t.put_group(group, GroupRec{owner, at_ms, false});
             t.add_member(group, owner);
-            return system_entries(t, {owner}, group, at_ms, "created " + owner + " " + group, r);
+            return told(t, {owner}, group, r);
         });
     }
 
@@ -159,17 +159,35 @@ public:
             RecordPage p;
             auto g = t.get_group(group);
             if (!g || g->dissolved) return p.status = proto::NO_SUCH_GROUP, p;
-            if (!t.is_member(group, member)) return p.status = proto::NOT_MEMBER, p;
             auto head = t.group_head(group);
             if (!head) return p.status = proto::NO_SUCH_GROUP, p;
             p.head = head->epoch;
-            if (from > head->epoch + 1) return p.status = proto::BAD_REQUEST, p;
-            for (uint64_t e = from; e <= head->epoch && p.records.size() < max; ++e) {
+            if (!t.is_member(group, member)) {
+                auto gone = departure(t, group, member, head->epoch);
+                if (!gone) return p.status = proto::NOT_MEMBER, p;
+                p.head = *gone;
+            }
+            if (from > p.head + 1) return p.status = proto::BAD_REQUEST, p;
+            for (uint64_t e = from; e <= p.head && p.records.size() < max; ++e) {
                 auto rec = t.group_record(group, e);
                 if (!rec) throw StoreError("group record missing below the head", MDB_CORRUPTED);
                 p.records.push_back(std::move(*rec));
             }
             return p;
+        }));
+    }
+
+    void group_list(std::string member, Done<GroupHeads> done) override {
+        done(store_.read([&](Txn& t) {
+            GroupHeads h;
+            for (auto& g : t.groups_of(member)) {
+                auto rec = t.get_group(g);
+                auto head = t.group_head(g);
+                // Groups from before protocol v2 have no chain to catch up on.
+                if (!rec || rec->dissolved || !head) continue;
+                h.groups.push_back(msg::GroupHeadItem{std::move(g), head->epoch});
+            }
+            return h;
         }));
     }
 
@@ -280,16 +298,17 @@ private:
         if (!admitted && c.admit && !c.admit()) return proto::RATE_LIMITED;
         admitted = true;
         t.add_member(c.group, c.subject);
-        return system_entries(t, t.members(c.group), c.group, c.at_ms, "added " + c.actor + " " + c.subject, r);
+        return told(t, t.members(c.group), c.group, r);
     }
 
     // A member's key change (GROUP_ADD of oneself with a rekeyed record):
-    // the membership stays, only the chain moves on; no system entry, the
-    // members see it in the records when they next fetch them.
+    // the membership stays, only the chain moves on; the members are told
+    // as of any change, so they pin the new key before its first message.
     static uint8_t rekeyed_in(Txn& t, const MemberChange& c, Changed& r) {
         if (c.subject != c.actor) return r.why = "a rekeyed record is about its actor", proto::BAD_REQUEST;
         if (!t.is_member(c.group, c.actor)) return proto::NOT_MEMBER;
-        return chain_in(t, c.record, group::Kind::Rekeyed, r);
+        if (auto st = chain_in(t, c.record, group::Kind::Rekeyed, r); st != proto::OK) return st;
+        return told(t, t.members(c.group), c.group, r);
     }
 
     uint8_t remove_in(Txn& t, const MemberChange& c, Changed& r) {
@@ -301,19 +320,15 @@ private:
         if (self && owner && t.member_count(c.group) > 1) return proto::BAD_REQUEST;
         const auto want = self && owner ? group::Kind::Dissolve : self ? group::Kind::Leave : group::Kind::Remove;
         if (auto st = chain_in(t, c.record, want, r); st != proto::OK) return st;
-        std::string text;
         if (self && owner) {
             g->dissolved = true;
             t.put_group(c.group, *g);
             r.dissolved = true;
-            text = "dissolved " + c.actor + " " + c.group;
-        } else {
-            text = (self ? "left " : "removed ") + c.actor + " " + c.subject;
         }
         t.remove_member(c.group, c.subject);
         auto to = t.members(c.group);
         to.push_back(c.subject);
-        return system_entries(t, to, c.group, c.at_ms, text, r);
+        return told(t, std::move(to), c.group, r);
     }
 
     // The record's checks and store (chain_check.hpp), when there is one.
@@ -321,47 +336,34 @@ private:
         return rec ? extend_chain(t, *rec, want, &r.why) : uint8_t(proto::OK);
     }
 
-    // Stores text as a STORED_SYSTEM entry for every recipient, each signed
-    // over system_sig_input(recipient, id, group, at, text); the id is
-    // allocated first because the signature covers it. STORAGE_FULL
-    // (nothing stored) when the entries would pass the actor's
-    // --sender-quota or eat into the reserve.
-    uint8_t system_entries(Txn& t, const std::vector<std::string>& recipients, const std::string& group,
-                           uint64_t at_ms, const std::string& text, Changed& r) {
-        // Charged to the actor (mail_payer), so one user's churn counts
-        // against its --sender-quota like its messages do.
-        const uint64_t need = recipients.size() * kSystemEntryRoom;
-        const std::string actor(system_actor(text));
-        const auto& q = t.quotas();
-        if (!actor.empty() && (need > q.sender_bytes || t.sender_bytes(actor) > q.sender_bytes - need)) {
-            r.why = limit_sentence(Limit::SenderBytes, q, "");
+    // A change costs one record and the head, once for the group, and no
+    // mailbox writes (tacit-protocol(7), GROUPS): r says whom to send NOTIFY
+    // group-records and the new head. STORAGE_FULL when the record would
+    // eat into the reserve.
+    static uint8_t told(Txn& t, std::vector<std::string> to, const std::string& group, Changed& r) {
+        if (!t.has_room(kRecordRoom)) {
+            r.why = limit_sentence(Limit::Reserve, t.quotas(), "");
             return proto::STORAGE_FULL;
         }
-        if (!t.has_room(need)) {
-            r.why = limit_sentence(Limit::Reserve, q, "");
-            return proto::STORAGE_FULL;
-        }
-        for (const auto& to : recipients) {
-            Delivery d;
-            d.user = to;
-            if (t.mailbox_count(to) >= t.mailbox_cap() + kSystemEntrySlack) {
-                d.stored = false;
-            } else {
-                StoredMsg m;
-                m.id = t.allocate_id();
-                m.kind = proto::STORED_SYSTEM;
-                m.group = group;
-                m.received_at_ms = at_ms;
-                msg::SystemEntry e;
-                e.text = text;
-                e.sig = sign_(msg::system_sig_input(to, m.id, group, at_ms, text));
-                m.enc_msg = e.encode();
-                t.append_mail(to, std::move(m));
-            }
-            d.count = t.mailbox_count(to);
-            r.deliveries.push_back(std::move(d));
-        }
+        auto head = t.group_head(group);
+        r.epoch = head ? head->epoch : 0;
+        r.told = std::move(to);
         return proto::OK;
+    }
+
+    // The epoch of the record by which `user`, no longer a member, left
+    // the group (removed, or leaving), searched from the head down at most
+    // kDepartureScan records; nullopt if none (never a member, or too long ago).
+    static std::optional<uint64_t> departure(Txn& t, const std::string& group, const std::string& user,
+                                             uint64_t head) {
+        for (uint64_t e = head + 1, n = 0; e-- > 0 && n < kDepartureScan; ++n) {
+            auto b = t.group_record(group, e);
+            auto r = b ? group::Record::decode(*b) : std::nullopt;
+            if (!r || r->subject != user) continue;
+            if (r->kind == group::Kind::Remove || r->kind == group::Kind::Leave) return e;
+            return std::nullopt;  // its newest record made it a member (or rekeyed it)
+        }
+        return std::nullopt;
     }
 
     uint8_t deliver_in(Txn& t, const Mail& m, Changed& r) {
@@ -390,20 +392,19 @@ private:
                 return proto::STORAGE_FULL;
             }
             t.append_mail(p.target, std::move(s));
-            r.deliveries.push_back(Delivery{p.target, t.mailbox_count(p.target), true});
+            r.deliveries.push_back(Delivery{p.target, t.mailbox_count(p.target)});
         }
         return proto::OK;
     }
 
     Store store_;
-    Signer sign_;
     std::vector<Pending> pending_;
 };
 
 }  // namespace
 
-std::unique_ptr<Operations> open_lmdb(const Options& o, Signer sign) {
-    return std::make_unique<LmdbOperations>(o, std::move(sign));
+std::unique_ptr<Operations> open_lmdb(const Options& o) {
+    return std::make_unique<LmdbOperations>(o);
 }
 
 }  // namespace tacit::store

@@ -2,7 +2,6 @@
 // (store.hpp) with its group commit: every write of a loop pass is a child
 // transaction of one pass transaction, committed once by finish_pass.
 #pragma once
-#include <functional>
 #include <memory>
 
 #include "shared/bytes.hpp"
@@ -11,12 +10,7 @@
 
 namespace tacit::store {
 
-// The server's signature over a system entry's signed input
-// (msg::system_sig_input): the entry's id is allocated inside the write,
-// so the write signs it.
-using Signer = std::function<Bytes(ByteView)>;
-
 // Opens (or creates) the environment in o.dir; throws StoreError.
-std::unique_ptr<Operations> open_lmdb(const Options& o, Signer sign);
+std::unique_ptr<Operations> open_lmdb(const Options& o);
 
 }  // namespace tacit::store

@@ -48,12 +48,16 @@ struct Outcome {
 struct Delivery {
     std::string user;
     uint64_t count = 0;
-    bool stored = true;  // false: a system entry skipped for a mailbox far past its cap
 };
 
-// Group changes and deliveries: the mailboxes written, for NOTIFY.
+// Deliveries: the mailboxes written, for NOTIFY mail. Group changes write
+// no mailbox: `told` are the users to send NOTIFY group-records (the
+// members after the change and the one removed or leaving), `epoch` the
+// group's head after it.
 struct Changed : Outcome {
     std::vector<Delivery> deliveries;
+    std::vector<std::string> told;
+    uint64_t epoch = 0;
     bool dissolved = false;  // change_members: the owner left as the last member
 };
 
@@ -75,9 +79,9 @@ struct KeyReplaced : Outcome {
 // GROUP_ADD and GROUP_REMOVE (tacit-protocol(7)). Add: owner only, into a
 // group below max_members. Remove: the owner removes anyone, a member
 // removes itself (leaves); the owner removing itself dissolves the group,
-// and only as its last member (BAD_REQUEST before). Each writes one
-// server-signed system entry per member after the change, plus the removed
-// user.
+// and only as its last member (BAD_REQUEST before). Each stores its
+// record once for the group and nothing per member (tacit-protocol(7),
+// GROUPS): the members fetch the records.
 struct MemberChange {
     enum class Kind : uint8_t { Add, Remove };
     Kind kind = Kind::Add;
@@ -96,6 +100,9 @@ struct MemberChange {
 };
 
 // GROUP_FETCH: up to max records of a member's group from epoch `from` on.
+// A user who was removed or left (or dissolved the group) reads up to and
+// including that record: head is then its epoch, so it learns of its
+// removal from the owner's signature and sees nothing after.
 struct RecordPage {
     uint8_t status = proto::OK;  // OK, NO_SUCH_GROUP, NOT_MEMBER, BAD_REQUEST (from past the head)
     uint64_t head = 0;
@@ -113,6 +120,11 @@ struct Mail {
     std::string sender, group;
     uint64_t at_ms = 0;
     std::vector<Part> parts;
+};
+
+// GROUP_LIST: the member's groups (not dissolved) with their head epochs.
+struct GroupHeads {
+    std::vector<msg::GroupHeadItem> groups;  // sorted by id
 };
 
 struct GroupView {
@@ -162,8 +174,7 @@ public:
     virtual void register_user(std::string name, UserRec rec, Done<Outcome> done) = 0;
     // NO_SUCH_USER; AUTH_FAILED if the key version moved on.
     virtual void replace_key(KeyChange change, Done<KeyReplaced> done) = 0;
-    // The owner becomes the first member; "created OWNER GROUP" is stored
-    // for it. GROUP_EXISTS if the id was ever used, dissolved groups included.
+    // The owner becomes the first member. GROUP_EXISTS if the id was ever used, dissolved groups included.
     // `record` as in MemberChange (a create record by the owner).
     virtual void create_group(std::string group, std::string owner, uint64_t at_ms,
                               std::optional<group::Record> record, Done<Changed> done) = 0;
@@ -184,9 +195,11 @@ public:
     virtual void find_session(SessionHash hash, Done<std::optional<SessionRec>> done) = 0;
     virtual void list_sessions(Done<std::vector<StoredSession>> done) = 0;
     virtual void group_view(std::string group, std::string member, Done<GroupView> done) = 0;
-    // A dissolved group's records stay readable to nobody (NO_SUCH_GROUP).
+    // A dissolved group's records stay readable to nobody (NO_SUCH_GROUP);
+    // a user who never was a member gets NOT_MEMBER.
     virtual void group_records(std::string group, std::string member, uint64_t from, size_t max,
                                Done<RecordPage> done) = 0;
+    virtual void group_list(std::string member, Done<GroupHeads> done) = 0;
     // At most max_msgs messages and max_bytes of UPDATE1_R items, but at
     // least one message if any wait.
     virtual void mailbox_page(std::string user, size_t max_msgs, size_t max_bytes, Done<Page> done) = 0;

@@ -65,7 +65,9 @@ size_t mail_charge(const StoredMsg&);
 // Whose quotas a message is charged to: a message's sender, or the ACTOR
 // of a system entry's "EVENT ACTOR SUBJECT" (tacit-protocol(7), STORED
 // MESSAGES), since that user's membership change put it there. "" when
-// nobody (a system entry that does not decode).
+// nobody (a system entry that does not decode). tacitd no longer writes
+// system entries; ones an older tacitd left must still give their
+// actor's quota back when acknowledged.
 std::string mail_payer(const StoredMsg&);
 // The same for a stored record; a message's is read without copying the rest.
 std::string mail_payer(ByteView value);

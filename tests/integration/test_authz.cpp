@@ -182,6 +182,9 @@ TEST_CASE("authorization matrix: stranger, non-member, member, owner", "[integra
         {"GROUP_FETCH g1", [](Actor& r) { return msg::encode_body(msg::GroupFetch{r.token, "g1", 0, test_nonce()}); },
          true,
          {ERR, {R(proto::GROUP_FETCH), proto::NOT_MEMBER}, {R(proto::GROUP_FETCH), 0}, {R(proto::GROUP_FETCH), 0}}},
+        // Anyone logged in lists its own groups (the reply names no other's).
+        {"GROUP_LIST", [](Actor& r) { return msg::encode_body(msg::GroupList{r.token, test_nonce()}); }, true,
+         {ERR, {R(proto::GROUP_LIST), 0}, {R(proto::GROUP_LIST), 0}, {R(proto::GROUP_LIST), 0}}},
         {"GROUP_MSG1 g1", [](Actor& r) { return msg::encode_body(msg::GroupMsg1{r.token, "g1", test_nonce()}); }, true,
          {ERR,
           {R(proto::GROUP_MSG1), proto::NOT_MEMBER},

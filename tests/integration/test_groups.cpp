@@ -229,7 +229,7 @@ TEST_CASE("group rules, failure statuses and membership notifications", "[integr
     ok(r);
     REQUIRE(r.msg == "removed bob from ops");
     expect_event(a, "ops", "removed alice bob");
-    expect_event(b, "ops", "removed alice bob", false);
+    expect_event(b, "ops", "removed alice bob");  // the owner's signed remove record (GROUP_FETCH up to it)
     REQUIRE(b.wait_until([&] { return b->groups().empty(); }));
     // carol, gone already, is not told.
     c.pump_once(200);
@@ -343,7 +343,7 @@ TEST_CASE("removed members and non-members get and post nothing; only ciphertext
     REQUIRE(c.wait_until([&] { return has_body(c, "first, for all"); }));
 
     ok(a->group_remove("team", "carol"));
-    expect_event(c, "team", "removed alice carol", false);
+    expect_event(c, "team", "removed alice carol");  // signed by alice: carol fetches up to her remove record
     ok(a->group_send("team", "after carol left"));
     ok(b->group_send("team", "bob agrees"));
     REQUIRE(b.wait_until([&] { return has_body(b, "after carol left"); }));
@@ -415,4 +415,71 @@ TEST_CASE("removed members and non-members get and post nothing; only ciphertext
     REQUIRE(files_containing(s.data_dir(), "group secret").empty());
     login_as(b, "bob");
     REQUIRE(has_body(b, secret));
+}
+
+TEST_CASE("an offline member catches up at login from the signed records; changes leave no mailbox entry",
+          "[integration][groups][groupcost]") {
+    TestServer s(kLoose);
+    TestClient a(s, "alice"), b(s, "bob"), c(s, "carol");
+    register_login(a, "alice");
+    register_shared(s, b, {"bob"});
+    register_shared(s, c, {"carol"});
+    login_as(b, "bob");
+    login_as(c, "carol");
+    ok(a->group_create("crew"));
+    ok(a->group_add("crew", "bob"));
+    expect_event(b, "crew", "added alice bob");
+
+    // bob and carol go offline; what changes meanwhile reaches them only
+    // through GROUP_LIST and GROUP_FETCH at their next login.
+    REQUIRE(b->logout().ok);
+    REQUIRE(c->logout().ok);
+    ok(a->group_add("crew", "carol"));
+    ok(a->group_create("side"));
+    ok(a->group_add("side", "bob"));
+    ok(a->group_remove("crew", "bob"));
+
+    // Nothing waits in either mailbox: the changes wrote no entry per member.
+    for (auto [name, tc] : {std::pair{"bob", &b}, {"carol", &c}}) {
+        auto id = load_identity(s, *tc, name, "pw");
+        RawClient raw(s);
+        REQUIRE(raw.login(name, "pw", id).status == proto::OK);
+        INFO(name);
+        REQUIRE(raw.update1().messages.empty());
+        raw.logout();
+    }
+    {
+        // GROUP_LIST, raw: alice's groups with their head epochs, sorted.
+        auto alice_id = load_identity(s, a, "alice", "pw");
+        RawClient raw(s);
+        REQUIRE(raw.login("alice", "pw", alice_id).status == proto::OK);
+        msg::GroupList l;
+        l.token = raw.token;
+        l.nonce = crypto::random_array<16>();
+        auto d = msg::decode<msg::GroupListR>(raw.call(msg::encode_body(l), &alice_id.sign).pt);
+        REQUIRE(d.m.status == proto::OK);
+        REQUIRE(d.m.nonce == l.nonce);
+        // crew: create, add bob, add carol, remove bob; side: create, add bob.
+        REQUIRE(d.m.groups == std::vector<msg::GroupHeadItem>{{"crew", 3}, {"side", 1}});
+    }
+
+    // carol was added while away: her login fetches the chain and shows
+    // her add, signed by alice.
+    login_as(c, "carol");
+    expect_event(c, "crew", "added alice carol");
+    REQUIRE(c->groups() == Names{"crew"});
+    REQUIRE(members(c, "crew") == (Names{"alice", "carol"}));
+
+    // bob was added to side and removed from crew: both show, signed, and
+    // crew is no longer his.
+    login_as(b, "bob");
+    expect_event(b, "side", "added alice bob");
+    expect_event(b, "crew", "removed alice bob");
+    REQUIRE(b->groups() == Names{"side"});
+    for (auto& e : b.events) REQUIRE(e.msg.problem.find("no user signature") == std::string::npos);
+
+    // Online, a change reaches a member by NOTIFY group-records alone.
+    ok(a->group_add("side", "carol"));
+    expect_event(b, "side", "added alice carol");
+    expect_event(c, "side", "added alice carol");
 }

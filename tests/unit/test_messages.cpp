@@ -106,7 +106,10 @@ auto samples() {
         PrekeyFetchR{proto::OK, "bundle", pattern<16>(18), bytes_of(470, 9)},
         Ping{pattern<16>(15)},
         Pong{pattern<16>(15)},
-        Notify{proto::NOTIFY_PRESENCE, 70000},
+        Notify{proto::NOTIFY_PRESENCE, 70000, ""},
+        Notify{proto::NOTIFY_GROUP_RECORDS, 9, "ops"},
+        GroupList{pattern<32>(33), pattern<16>(18)},
+        GroupListR{proto::OK, "2 groups", pattern<16>(18), {{"ops", 3}, {"sec", 0}}},
         Error{pattern<16>(16), proto::BAD_REQUEST, "Malformed request."});
 }
 
@@ -165,6 +168,8 @@ TEST_CASE("type numbers match tacit-protocol(7), MESSAGES", "[messages]") {
     CHECK(GroupMsg2BatchR::type == 0xA1);
     CHECK(GroupFetch::type == 0x22);
     CHECK(GroupFetchR::type == 0xA2);
+    CHECK(GroupList::type == 0x23);
+    CHECK(GroupListR::type == 0xA3);
     CHECK(Pong::type == 0xB0);
     CHECK(Notify::type == 0x40);
     CHECK(Error::type == 0xFF);
@@ -177,7 +182,7 @@ TEST_CASE("type numbers match tacit-protocol(7), MESSAGES", "[messages]") {
                 CHECK(M::type == t);
             }))
             ++found;
-    CHECK(found == 45);
+    CHECK(found == 47);
     CHECK_FALSE(with_message_type(0x00, [](auto) {}));
 }
 
@@ -238,12 +243,46 @@ TEST_CASE("PREKEY_UPLOAD and PREKEY_FETCH_R bytes are exact", "[messages]") {
 
 TEST_CASE("NOTIFY bytes are exact", "[messages]") {
     Bytes want{0x40, 0x01, 0x00, 0x01, 0x02, 0x03};
-    CHECK(encode_body(Notify{proto::NOTIFY_MAIL, 0x010203}) == want);
+    CHECK(encode_body(Notify{proto::NOTIFY_MAIL, 0x010203, ""}) == want);
     auto d = decode<Notify>(want);
     CHECK(d.m.what == proto::NOTIFY_MAIL);
     CHECK(d.m.count == 0x010203u);
     CHECK(d.sigs.empty());
     CHECK(d.signed_len == 6);
+}
+
+TEST_CASE("NOTIFY group-records carries the group after count", "[messages][groupcost]") {
+    // u8 4 | u32 head epoch | str group (tacit-protocol(7), NOTIFY AND PING)
+    Bytes want{0x40, 0x04, 0x00, 0x00, 0x00, 0x07, 0x00, 0x03, 'o', 'p', 's'};
+    CHECK(encode_body(Notify{proto::NOTIFY_GROUP_RECORDS, 7, "ops"}) == want);
+    auto d = decode<Notify>(want);
+    CHECK(d.m.group == "ops");
+    CHECK(d.m.count == 7u);
+    Bytes bad = want;
+    bad[7] = 0x02;  // a name one byte shorter leaves a byte over
+    CHECK_THROWS_AS(decode<Notify>(bad), WireError);
+    Bytes long_name{0x40, 0x04, 0, 0, 0, 0, 0x00, 0x41};
+    long_name.insert(long_name.end(), 65, 'a');
+    CHECK_THROWS_AS(decode<Notify>(long_name), WireError);  // past the 64-byte name bound
+    // Other kinds end at count: the group is not sent.
+    CHECK(encode_body(Notify{proto::NOTIFY_MAIL, 1, "ops"}).size() == 6);
+}
+
+TEST_CASE("GROUP_LIST and GROUP_LIST_R bytes are exact", "[messages][groupcost]") {
+    GroupListR r;
+    r.status = proto::OK;
+    r.msg = "1";
+    r.nonce.fill(0x11);
+    r.groups.push_back(GroupHeadItem{"ops", 0x0102});
+    Bytes want{0xA3, 0x00, 0x00, 0x01, '1'};
+    want.insert(want.end(), 16, 0x11);
+    want.insert(want.end(), {0, 0, 0, 1, 0, 3, uint8_t('o'), uint8_t('p'), uint8_t('s'), 0, 0, 0, 0, 0, 0, 1, 2});
+    CHECK(encode_body(r) == want);
+    GroupList l;
+    l.token.fill(0x22);
+    l.nonce.fill(0x33);
+    CHECK(encode_body(l).size() == 1 + 32 + 16);
+    CHECK(encode_body(l)[0] == 0x23);
 }
 
 TEST_CASE("HELLO_R, RENEW2 and UPDATE2 have fixed sizes", "[messages]") {

@@ -107,9 +107,11 @@ TEST_CASE("presence: NOTIFY to a user reaches that user's connections only, at o
     f.p.notify_user("zed", proto::NOTIFY_MAIL, 1);  // not online
     CHECK(f.got.empty());
     f.p.left("ann", 1);
-    f.p.notify_user("ann", proto::NOTIFY_GROUP, 0);
+    f.p.notify_user("ann", proto::NOTIFY_GROUP_RECORDS, 4, "ops");
     REQUIRE(f.got.size() == 1);
     CHECK(f.got[0].conn == 2);
-    CHECK(f.got[0].n.what == proto::NOTIFY_GROUP);
+    CHECK(f.got[0].n.what == proto::NOTIFY_GROUP_RECORDS);
+    CHECK(f.got[0].n.count == 4);
+    CHECK(f.got[0].n.group == "ops");
     CHECK(f.p.online_users() == std::vector<std::string>{"ann", "bob"});
 }

@@ -213,6 +213,7 @@ Task<Result> Client::Impl::login(std::string user, Password password) {
     self.user_ = user;
     open_store(acct);
     start_prekey_upload();
+    co_await catch_up_groups();
     co_await fetch_all();
     co_return r;
 }
@@ -335,6 +336,7 @@ Task<Result> Client::Impl::reconnect() {
             quiet_drop();
             attach(std::move(resuming));
             event(Event{Event::Kind::Reconnected, {}, {}, "session resumed", {}, {}, {}, 0});
+            co_await catch_up_groups();
             co_await fetch_all();
             co_return Result::good("session resumed");
         }
@@ -347,6 +349,7 @@ Task<Result> Client::Impl::reconnect() {
         if (!l.ok) co_return l;
         event(Event{Event::Kind::Reconnected, {}, {}, "logged in again", {}, {}, {}, 0});
         start_prekey_upload();
+        co_await catch_up_groups();
         co_await fetch_all();
     }
     co_return Result::good("reconnected");

@@ -115,7 +115,7 @@ public:
     Result group_leave(const std::string& g) { return group_remove(g, user_); }
     Result group_send(const std::string& g, const std::string& body);
     Result group_members(const std::string& g, std::vector<std::string>* members);
-    std::vector<std::string> groups();  // groups I know I'm in (from system entries)
+    std::vector<std::string> groups();  // groups I know I'm in (from the signed records)
 
     // ---- per-account settings in the local store (the TUI's notify levels)
     std::map<std::string, std::string> settings();

@@ -248,9 +248,11 @@ struct Client::Impl {
     // to dm_pending. Sets *problem when it does not open.
     std::optional<Secret> dm_open(const msg::Stored& st, const dm::Wire& w, const UserBundle& sender,
                                   std::string* problem);
-    // tui/client/group_events.cpp: a server's membership notice makes the
-    // client fetch the records; shown (unsigned) only when that fails.
-    Task<void> system_entry(msg::Stored st, std::vector<ChatMessage>* out);
+    // tui/client/group_events.cpp: NOTIFY group-records and, at login,
+    // GROUP_LIST make the client fetch the records newer than its chains.
+    void group_noticed(const std::string& g, uint32_t head);
+    Task<void> catch_up_groups();
+    void gone_unsigned(const std::string& g, const std::string& why);
 
     Task<Result> fetch_all();
 

@@ -1,12 +1,11 @@
 // Membership changes as a group's window shows them (tacit-protocol(7),
 // GROUPS; tacit(1)): one line per verified record, carrying its actor's
-// signature, never the server's word. A server-signed system entry only
-// makes the client fetch the group's records; when that is refused (the
-// user was removed, say) the entry is shown, marked as carrying no user
-// signature.
+// signature, never the server's word. NOTIFY group-records and, at login,
+// GROUP_LIST only make the client fetch the group's records.
 #include <fmt/core.h>
 
-#include <sstream>
+#include <algorithm>
+#include <set>
 
 #include "shared/names.hpp"
 #include "tui/client/client_impl.hpp"
@@ -62,41 +61,63 @@ void Client::Impl::joined_events(const group::Chain& c) {
     for (size_t i = from; i < recs.size(); ++i) record_event(recs[i]);
 }
 
-Task<void> Client::Impl::system_entry(msg::Stored st, std::vector<ChatMessage>* out) {
-    if (!name_problem(st.group).empty()) throw WireError(WireError::Invalid, "invalid group name");
-    ChatMessage cm;
-    cm.id = fmt::format("sys-{}", st.id);
-    cm.group = st.group;
-    cm.sent_at_ms = st.received_at_ms;
-    cm.to = self.user_;
-    bool server_signed = false;
-    try {
-        auto se = msg::SystemEntry::decode(st.enc_msg);
-        auto in = msg::system_sig_input(self.user_, st.id, st.group, st.received_at_ms, se.text);
-        server_signed = conn->server_key().verify(in, se.sig);
-        cm.body = se.text;
-    } catch (const WireError&) {
-        cm.problem = "malformed system entry";
+// NOTIFY group-records (tacit-protocol(7), NOTIFY AND PING): the chain of g
+// moved on to epoch `head` (2^32-1: at least that). Unsigned, so it is only
+// a reason to fetch; what is shown comes from the records.
+void Client::Impl::group_noticed(const std::string& g, uint32_t head) {
+    if (!name_problem(g).empty()) return info("ignored a NOTIFY naming an invalid group id");
+    const auto* c = local_chain(g);
+    if (c && head != UINT32_MAX && c->epoch() >= head) return;  // our own change, or seen
+    background(sync_chain(g), "could not fetch the records of " + g);
+}
+
+// At login: a change made while we were away left no mailbox entry, so ask
+// for our groups' heads (GROUP_LIST) and fetch what is newer than our
+// chains. A group we hold a chain of but the server no longer lists is one
+// we were removed from: the fetch brings the owner's signed remove record.
+Task<void> Client::Impl::catch_up_groups() {
+    msg::GroupList m;
+    m.token = *self.token_;
+    m.nonce = fresh_nonce();
+    auto listing = ask<msg::GroupListR>(m, signed_by_me(), &msg::GroupListR::nonce);
+    auto r = co_await listing;
+    if (!r.ok()) {
+        info("could not list your groups: " + r.res.msg);
+        co_return;
     }
-    if (!server_signed || store->seen("", cm.id)) co_return;
-    // The records say what happened, each signed by its actor.
-    auto syncing = sync_chain(st.group);
-    auto synced = co_await syncing;
-    if (synced.ok) co_return;
-    // Our own leave (or an earlier fetch) already showed it, signed.
-    if (const auto* c = local_chain(st.group))
-        for (const auto& r : c->records())
-            if (record_text(r) == cm.body) co_return;
-    cm.problem = "no user signature: only the server says so (" + synced.msg + ")";
-    std::istringstream ss(cm.body);
-    std::string ev, actor, subject;
-    ss >> ev >> actor >> subject;
-    // The server can keep a group from us anyway; it cannot add us to one.
-    if ((ev == "removed" || ev == "left") && subject == self.user_) store->set_group(st.group, false);
-    if (ev == "dissolved") store->set_group(st.group, false);
-    Event e{Event::Kind::Group, cm, st.group, cm.body, subject, {}, {}, 0};
+    std::set<std::string> listed;
+    for (const auto& item : r.m->groups) {
+        listed.insert(item.group);
+        const auto* c = local_chain(item.group);
+        if (c && c->epoch() >= item.head) continue;
+        auto syncing = sync_chain(item.group);
+        if (auto s = co_await syncing; !s.ok) info("could not fetch the records of " + item.group + ": " + s.msg);
+    }
+    for (const auto& g : store->groups()) {
+        if (listed.count(g)) continue;
+        auto syncing = sync_chain(g);
+        auto s = co_await syncing;
+        const auto still = store->groups();
+        if (s.ok && !std::binary_search(still.begin(), still.end(), g)) continue;  // the records said so, signed
+        gone_unsigned(g, s.ok ? "its records name no removal" : s.msg);
+    }
+}
+
+// The server no longer lists us in g and shows no record why (a dissolved
+// group, say): it can keep a group from us anyway, so we stop sending to it,
+// and say that only the server says so (tacit(1)).
+void Client::Impl::gone_unsigned(const std::string& g, const std::string& why) {
+    store->set_group(g, false);
+    ChatMessage cm;
+    cm.id = fmt::format("gone-{}-{}", g, local_chain(g) ? local_chain(g)->epoch() : 0);
+    cm.group = g;
+    cm.to = self.user_;
+    cm.sent_at_ms = wall_ms();
+    cm.body = "gone " + self.user_ + " " + self.user_;  // EVENT ACTOR SUBJECT, as the records' lines
+    cm.problem = "no user signature: only the server says so (" + why + ")";
+    if (store->add({cm}, self.user_).empty()) return;
+    Event e{Event::Kind::Group, cm, g, cm.body, self.user_, {}, {}, 0};
     event(std::move(e));
-    out->push_back(std::move(cm));
 }
 
 }  // namespace tacit::client

@@ -180,6 +180,10 @@ Task<Result> Client::Impl::group_send(std::string g, std::string body) {
 Task<Result> Client::Impl::group_members(std::string g, std::vector<std::string>* members) {
     auto r = co_await sync_chain(g);
     if (!r.ok) co_return r;
+    // A removed member reads the chain up to its removal (GROUP_FETCH);
+    // that list is no longer its to show.
+    if (!chains.at(g).member(self.user_))
+        co_return Result::fail(proto::NOT_MEMBER, "you are not a member of " + g);
     members->clear();
     for (const auto& m : chains.at(g).members()) members->push_back(m.user);
     std::sort(members->begin(), members->end());

@@ -14,7 +14,8 @@ void Client::Impl::take_notes() {
     while (!notes.empty()) {
         auto n = notes.front();
         notes.pop_front();
-        if (n.what == proto::NOTIFY_MAIL || n.what == proto::NOTIFY_GROUP) mail = true;
+        if (n.what == proto::NOTIFY_MAIL) mail = true;
+        if (n.what == proto::NOTIFY_GROUP_RECORDS && self.token_) group_noticed(n.group, n.count);
         if (n.what == proto::NOTIFY_PREKEYS_LOW) start_prekey_upload();
         if (n.what == proto::NOTIFY_PRESENCE) event(Event{Event::Kind::Presence, {}, {}, {}, {}, {}, {}, n.count});
     }
@@ -195,17 +196,14 @@ Task<Result> Client::Impl::fetch_all() {
             // key) must cost only itself: throwing here would leave the
             // page unacknowledged and fetched again forever.
             std::string bad;
-            // open_stored may suspend, and the connection (with the server
-            // key system entries are checked against) may be gone when it
-            // resumes; the page stays unacknowledged and comes again.
+            // open_stored may suspend, and the connection may be gone when
+            // it resumes; the page stays unacknowledged and comes again.
             if (!conn) throw ConnError("not connected");
             try {
-                if (st.kind == proto::STORED_SYSTEM) {
-                    auto judging = system_entry(st, &got);  // tui/client/group_events.cpp
-                    co_await judging;
-                } else if (auto m = co_await open_stored(st)) {
-                    got.push_back(std::move(*m));
-                }
+                // Kind 1 (system entries) is gone: membership comes from
+                // the signed records (tacit-protocol(7), STORED MESSAGES).
+                if (st.kind != proto::STORED_MESSAGE) throw WireError(WireError::Invalid, "not a message");
+                if (auto m = co_await open_stored(st)) got.push_back(std::move(*m));
             } catch (const ConnError&) {
                 throw;
             } catch (const std::exception& e) {
@@ -219,7 +217,6 @@ Task<Result> Client::Impl::fetch_all() {
         dm_pending.clear();
         uncommitted.committed = true;
         for (auto& m : fresh) {
-            if (m.from.empty()) continue;  // system entries were reported already
             ++shown;
             event(Event{Event::Kind::Message, m, m.group, {}, {}, {}, {}, 0});
         }

@@ -47,6 +47,7 @@ std::string describe_group_event(const std::string& text, const std::string& gro
     if (ev == "left") return subject + " left " + g;
     if (ev == "dissolved") return actor + " dissolved " + g;
     if (ev == "rekeyed") return actor + " renewed their key in " + g;
+    if (ev == "gone") return subject + " is no longer a member of " + g + " (the server no longer lists it)";
     return g + ": " + text;
 }
 
