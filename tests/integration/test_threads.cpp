@@ -198,7 +198,7 @@ Bytes renew3_frame(FrameConn& c, const Token& tok, const UserIdentity& next, con
                    Nonce& n) {
     msg::Renew3 r;
     r.token = tok;
-    auto keys = derive_password("pw2", "mallory");
+    auto keys = derive_password("pw2", PasswordSalt::by_name("mallory"));
     r.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
     r.public_key = next.bundle().encode();
     r.nonce = n = test_nonce();
