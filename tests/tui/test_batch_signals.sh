@@ -21,7 +21,7 @@ run_stopped() {
      echo $? > "$TMP/run.rc") &
     exec 7> "$TMP/in"
     printf '%b' "$2" >&7
-    wait_until 20 grep -q '"cmd":"login","ok":true' "$TMP/run.out" || fail "$1: login" "$(cat "$TMP/run.out")"
+    wait_until 20 grep -q '"cmd":"login".*"ok":true' "$TMP/run.out" || fail "$1: login" "$(cat "$TMP/run.out")"
     sleep 0.3
     local pid
     pid=$(pgrep -P $! -x tacit)
