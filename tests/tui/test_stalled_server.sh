@@ -44,4 +44,14 @@ check "the message was sent" wait_for alice "hello while stopped" 5
 batch_as bob 'login bob bob-password\nupdate\nquit\n'
 check "and bob gets it" grep -q "hello while stopped" "$TMP/bob.out"
 
+# Key generation runs off the loop: the status bar counts it, typing goes on.
+keys alice M-1
+keys alice C-c  # "typing goes on" is still in the input line
+type_line alice "/rekey"
+check "/rekey shows its progress in the status bar" wait_for_re alice "waiting . /rekey: new keys [0-9]+s" 2
+keys alice -l "typed during rekey"
+check "typing goes on during key generation" wait_for alice "typed during rekey" 2
+check "and /rekey completes" wait_until 30 eval 'has alice "/rekey: " && ! has alice "waiting "'
+check "without failing" eval '! has alice "/rekey failed"'
+
 finish
