@@ -16,6 +16,7 @@
 
 #include "shared/clock.hpp"
 #include "shared/protocol.hpp"
+#include "tui/batch/stop_signals.hpp"
 #include "tui/ui/backoff.hpp"
 #include "tui/ui/commands.hpp"
 #include "tui/ui/sanitize.hpp"
@@ -172,6 +173,10 @@ struct ScrubbedLine {
     ~ScrubbedLine() { scrub(text); }
 };
 
+// SIGTERM, SIGINT, SIGHUP (stop_signals.hpp); set while run() runs.
+StopSignals* stop = nullptr;
+bool stopping() { return stop && stop->caught(); }
+
 // When to reconnect: the screen's policy (ui/backoff.hpp), one for both.
 ui::ReconnectSchedule& reconnect_schedule() {
     static std::mt19937 rng(std::random_device{}());
@@ -183,7 +188,7 @@ ui::ReconnectSchedule& reconnect_schedule() {
 void wait_events(Client& c, uint64_t ms) {
     auto& again = reconnect_schedule();
     const uint64_t end = mono_ms() + ms;
-    for (uint64_t now = mono_ms(); now < end; now = mono_ms()) {
+    for (uint64_t now = mono_ms(); now < end && !stopping(); now = mono_ms()) {
         if (c.connected()) {
             again.connected();
             pollfd p{c.fd(), POLLIN, 0};
@@ -339,7 +344,10 @@ bool run_command(Client& c, const std::string& cmd, const ui::Command& p) {
 
 int run(client::Options opt) {
     std::unique_ptr<Client> cp;
+    std::optional<StopSignals> signals;
     try {
+        signals.emplace();  // before the client core's worker thread starts
+        stop = &*signals;
         cp = std::make_unique<Client>(opt);
     } catch (const std::exception& e) {
         emit({{"event", "error"}, {"msg", e.what()}});
@@ -356,14 +364,14 @@ int run(client::Options opt) {
     for (;;) {
         // Wait for stdin while still delivering pushed events.
         std::optional<std::string> next;
-        while (!(next = in.next()) && !in.done()) {
-            pollfd p[2] = {{0, POLLIN, 0}, {c.fd(), POLLIN, 0}};
-            int n = ::poll(p, c.fd() >= 0 ? 2 : 1, 1000);
-            if (n > 0 && c.fd() >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) c.pump();
+        while (!stopping() && !(next = in.next()) && !in.done()) {
+            pollfd p[3] = {{0, POLLIN, 0}, {signals->fd(), POLLIN, 0}, {c.fd(), POLLIN, 0}};
+            int n = ::poll(p, c.fd() >= 0 ? 3 : 2, 1000);
+            if (n > 0 && c.fd() >= 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) c.pump();
             emit_events(c);
             if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) in.fill();
         }
-        if (!next) break;
+        if (!next || stopping()) break;
         ScrubbedLine held{std::move(*next)};
         scrub(*next);  // a short line moves by copy
         const std::string& line = held.text;
@@ -379,6 +387,14 @@ int run(client::Options opt) {
         c.pump();
         emit_events(c);
     }
+    if (stopping()) {
+        // Stopped by a signal: the session ends at the server, not by timeout.
+        const bool was_in = c.logged_in();
+        auto out = was_in ? c.logout() : client::Result::good("not logged in");
+        emit_events(c);
+        emit({{"event", "stopped"}, {"signal", signals->name()}, {"ok", out.ok}, {"msg", clean(out.msg)}});
+    }
+    stop = nullptr;
     return 0;
 }
 

@@ -23,6 +23,7 @@
 #include "shared/keys.hpp"
 #include "tui/client/events.hpp"
 #include "tui/client/password.hpp"
+#include "tui/client/requests.hpp"
 
 namespace tacit::client {
 
@@ -125,6 +126,17 @@ public:
     std::vector<Event> take_events();
     bool has_events() const { return !events_.empty(); }
 
+    // ---- the asynchronous face (client_async.cpp), for the full-screen
+    // client: start() queues r and returns at once. Requests run one after
+    // another, in the order started, on the core's loop while pump() is
+    // called; done gets the reply from deliver(), which the front end calls
+    // after pump(), outside the core's loop (so done may ask again, or use
+    // the synchronous face). A request the server never answers fails after
+    // timeout_ms, as a synchronous one does.
+    void start(Request r, ReplyFn done);
+    void deliver();
+    std::vector<PendingRequest> pending() const;  // the running one first
+
     // For tests: the session token (to try it from elsewhere).
     std::optional<Token> token() const { return token_; }
 
@@ -135,6 +147,8 @@ private:
     std::string user_;
     std::optional<Token> token_;
     friend struct Impl;
+    struct Requests;
+    std::shared_ptr<Requests> requests_;  // made by the first start()
 };
 
 }  // namespace tacit::client

@@ -99,6 +99,7 @@ Row status_row(const Model& m, const Extras& x, const Glyphs& g, int width) {
                 s.connection == "connected" ? Style::BarGood : Style::BarAlert);
     if (!x.key_changed.empty()) item(1).add("key changed: " + x.key_changed.front(), Style::BarAlert);
     else item(4).add(s.key_state.empty() ? "e2e " + g.ok : s.key_state, Style::BarGood);
+    if (!x.pending.empty()) item(1).add("waiting " + x.pending, Style::BarActivity);
     if (x.compact) item(3).add(num(m.active_index() + 1) + ":" + conversation_label(m.active().key), Style::Bar);
     // Activity, irssi style: window numbers, mentions stand out.
     Row act;

@@ -16,6 +16,7 @@ struct Extras {
     size_t prompt_len = 0; // characters typed at the prompt, shown as '*'
     std::string clock;     // "14:05"
     bool compact = false;  // single-pane mode: the status bar names the window
+    std::string pending;   // non-empty: a request is outstanding ("| sending to bob 3s")
 };
 
 struct InputRow {

@@ -82,6 +82,10 @@ void Session::set_connection(const std::string& state) {
 }
 
 int Session::poll_timeout() const {
+    // While a request is out, wake often: the worker's results (key
+    // generation, PBKDF2) come back through the core's own loop, and the
+    // status bar's count of seconds moves.
+    if (!c_.pending().empty()) return 100;
     if (reconnect_.state() != ReconnectSchedule::State::Waiting) return 1000;
     return static_cast<int>(std::min<uint64_t>(1000, reconnect_.wait_ms(mono_ms())));
 }
@@ -92,6 +96,7 @@ void Session::draw() {
         extras_.clock = clock;
         model_.mark_dirty(kPaneStatus);
     }
+    show_pending();
     if (passwd_) {
         extras_.prompt = passwd_->label();
         extras_.prompt_len = passwd_->length();
@@ -151,9 +156,24 @@ void Session::maybe_reconnect() {
 // server's idle timeout never cuts a quiet but logged-in client. A ping
 // that fails leaves the connection to maybe_reconnect(), which says so.
 void Session::keep_alive() {
-    if (!c_.connected() || !ping_due(c_.send_idle_ms(), ping_every_ms_)) return;
-    uint64_t rtt_us = 0;
-    (void)c_.ping(&rtt_us);
+    if (!c_.connected() || !c_.pending().empty() || !ping_due(c_.send_idle_ms(), ping_every_ms_)) return;
+    c_.start(client::req::Ping{}, nullptr);
+}
+
+// The status bar's "waiting": what the oldest outstanding request is, for
+// how long, and how many more are queued behind it (tacit(1), THE SCREEN).
+void Session::show_pending() {
+    const auto p = c_.pending();
+    std::string text;
+    if (!p.empty()) {
+        const uint64_t secs = (mono_ms() - p.front().since_ms) / 1000;
+        static constexpr const char* kSpin[] = {"|", "/", "-", "\\"};
+        text = std::string(kSpin[(mono_ms() / 250) % 4]) + " " + p.front().what + " " + std::to_string(secs) + "s";
+        if (p.size() > 1) text += " +" + std::to_string(p.size() - 1);
+    }
+    if (text == extras_.pending) return;
+    extras_.pending = text;
+    model_.mark_dirty(kPaneStatus);
 }
 
 void Session::handle_input(const Input& in) {
@@ -270,7 +290,8 @@ void Session::end_of_pass(EventLoop& loop) {
     if (!quit_) {
         // Always pump: replies to our own requests may have carried notices
         // (new mail, group changes) that were queued while we waited.
-        if (c_.connected()) c_.pump();
+        if (c_.connected() || !c_.pending().empty()) c_.pump();
+        c_.deliver();
         keep_alive();
         drain_events();
         if (online_.due(mono_ms(), !view_.layout().compact)) refresh_online();

@@ -11,7 +11,9 @@
 // instead, so the line is free for /accept-key, which puts it back.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <random>
 #include <string>
@@ -62,6 +64,8 @@ private:
     void refresh_online();
     void refresh_groups(const std::string& changed = "");
     void count_active_group();
+    void count_group(const std::string& g);
+    void publish_groups();
     void load_history(const std::string& key);
     void open_query(const std::string& key, size_t was_active);
 
@@ -69,6 +73,10 @@ private:
     void run_command(const Command& c);
     void send_text(const std::string& target, const std::string& text, const std::string& typed);
     void report(const client::Result& r, const std::string& what);
+    void ask(client::Request r, const std::string& what, std::function<void(const client::Outcome&)> then_do = {});
+    void keep_draft(const std::string& typed, const std::string& why);
+    void add_members(const std::string& g, const std::vector<std::string>& users);
+    void show_pending();
     void finish_passwd();
     void key_blocked(const std::string& target, const std::string& text, const std::string& typed);
     void accepted_key(const std::string& user);
@@ -89,6 +97,8 @@ private:
     ReconnectSchedule reconnect_{[this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }};
     std::map<std::string, int> members_;  // group -> member count (cache; -1: not counted)
     std::string counted_for_;             // the window count_active_group last saw
+    std::set<std::string> counting_;      // groups whose count is being asked for
+    bool online_asking_ = false;          // an ONLINE of refresh_online() is out
     std::optional<PasswordChange> passwd_;
     bool quit_ = false;        // /quit, or SIGTERM, SIGHUP, SIGINT: the loop stops at the pass's end
     int watched_fd_ = -1;      // the server socket the loop watches (watch_server)

@@ -25,30 +25,51 @@ void Session::report(const client::Result& r, const std::string& what) {
 }
 
 void Session::send_text(const std::string& target, const std::string& text, const std::string& typed) {
-    auto keep = [&](const std::string& why) {
-        // Back into the input line, unless the user already typed something new.
-        if (model_.editor().empty()) model_.editor().set_text(typed);
-        model_.mark_dirty(kPaneInput);
-        model_.add_system({}, "not sent (" + why + "): kept in the input line, Enter retries", wall_ms());
-    };
     if (!c_.connected() || !c_.logged_in()) {
-        keep("offline");
+        keep_draft(typed, "offline");
         return;
     }
     const bool group = !target.empty() && target[0] == '#';
-    auto r = group ? c_.group_send(target.substr(1), text) : c_.send(target, text);
-    if (r.ok) {
-        Line l;
-        l.time_ms = wall_ms();
-        l.from = c_.user();
-        l.text = text;
-        l.verified = true;
-        model_.add_message(target, l);
-        return;
+    client::Request r = group ? client::Request{client::req::GroupSend{target.substr(1), text}}
+                              : client::Request{client::req::Send{target, text}};
+    // The line is shown once the server has it; until then the status bar
+    // says "sending to ..." and the keyboard stays the user's.
+    const uint64_t typed_at = wall_ms();
+    c_.start(std::move(r), [this, target, text, typed, typed_at](client::Outcome rep) {
+        const auto& res = rep.result;
+        if (res.ok) {
+            Line l;
+            l.time_ms = typed_at;
+            l.from = c_.user();
+            l.text = text;
+            l.verified = true;
+            model_.add_message(target, l);
+            return;
+        }
+        if (res.status == proto::KEY_CHANGED) key_blocked(target, text, typed);
+        else if (!c_.connected()) keep_draft(typed, res.msg);
+        else model_.add_system({}, "not sent to " + target + ": " + res.msg, wall_ms());
+    });
+}
+
+// Back into the input line, unless the user already typed something new.
+void Session::keep_draft(const std::string& typed, const std::string& why) {
+    if (model_.editor().empty()) {
+        model_.editor().set_text(typed);
+        model_.add_system({}, "not sent (" + why + "): kept in the input line, Enter retries", wall_ms());
+    } else {
+        model_.add_system({}, "not sent (" + why + "): " + typed, wall_ms());
     }
-    if (r.status == proto::KEY_CHANGED) key_blocked(target, text, typed);
-    else if (!c_.connected()) keep(r.msg);
-    else model_.add_system({}, "not sent to " + target + ": " + r.msg, wall_ms());
+    model_.mark_dirty(kPaneInput);
+}
+
+// Starts r; its reply is reported as "what: ..." (report()), then then_do
+// runs if it succeeded.
+void Session::ask(client::Request r, const std::string& what, std::function<void(const client::Outcome&)> then_do) {
+    c_.start(std::move(r), [this, what, then_do = std::move(then_do)](client::Outcome rep) {
+        report(rep.result, what);
+        if (rep.result.ok && then_do) then_do(rep);
+    });
 }
 
 // The draft goes aside, not back into the line, so /accept-key can be typed
@@ -115,9 +136,19 @@ void Session::finish_passwd() {
     client::Password old_pw = passwd_->current(), new_pw = passwd_->password();
     passwd_.reset();  // the prompt goes while the change runs (and wipes its copies)
     model_.add_system({}, "checking the current password, then changing it (your key stays) ...", wall_ms());
-    draw();
-    auto r = c_.passwd(std::move(old_pw), std::move(new_pw));
-    report(r, "/passwd");
+    ask(client::req::Passwd{std::move(old_pw), std::move(new_pw)}, "/passwd");
+}
+
+// One request per member, in order; the group's count once the last is in.
+void Session::add_members(const std::string& g, const std::vector<std::string>& users) {
+    for (size_t i = 0; i < users.size(); ++i) {
+        const bool last = i + 1 == users.size();
+        c_.start(client::req::GroupAdd{g, users[i]}, [this, g, u = users[i], last](client::Outcome rep) {
+            report(rep.result, "/group add " + u);
+            if (last) refresh_groups(g);
+        });
+    }
+    if (users.empty()) refresh_groups(g);
 }
 
 void Session::run_command(const Command& c) {
@@ -129,69 +160,67 @@ void Session::run_command(const Command& c) {
             break;
         }
         case CommandKind::Msg: send_text(a[0], a[1], "/msg " + a[0] + " " + a[1]); break;
-        case CommandKind::Who: {
-            std::vector<std::string> users;
-            auto r = c_.who(&users);
-            if (r.ok) {
-                model_.set_online(users);
-                model_.add_system({}, std::to_string(users.size()) + " online: " + join(users), wall_ms());
-            } else {
-                report(r, "/who");
-            }
+        case CommandKind::Who:
+            c_.start(client::req::Who{}, [this](client::Outcome rep) {
+                if (!rep.result.ok) return report(rep.result, "/who");
+                model_.add_system({}, std::to_string(rep.names.size()) + " online: " + join(rep.names), wall_ms());
+                model_.set_online(std::move(rep.names));
+            });
             break;
-        }
         case CommandKind::GroupCreate: {
-            auto r = c_.group_create(a[0]);
-            if (!r.ok) {
-                report(r, "/group create");
-                break;
-            }
-            // Into the new group's window, so each member's outcome (an
-            // unknown user, say) is reported where the user is looking.
-            model_.open("#" + a[0]);
-            // The create's own line (from its signed record) is in the
-            // history already and queued as an event: show it once.
-            drain_events();
-            load_history("#" + a[0]);
-            report(r, "/group create");
-            for (size_t i = 1; i < a.size(); ++i) report(c_.group_add(a[0], a[i]), "/group add " + a[i]);
-            refresh_groups(a[0]);
+            std::vector<std::string> add(a.begin() + 1, a.end());
+            const std::string g = a[0];
+            c_.start(client::req::GroupCreate{g}, [this, g, add](client::Outcome rep) {
+                if (!rep.result.ok) return report(rep.result, "/group create");
+                // Into the new group's window, so each member's outcome (an
+                // unknown user, say) is reported where the user is looking.
+                model_.open("#" + g);
+                // The create's own line (from its signed record) is in the
+                // history already and queued as an event: show it once.
+                drain_events();
+                load_history("#" + g);
+                report(rep.result, "/group create");
+                add_members(g, add);
+            });
             break;
         }
-        case CommandKind::GroupAdd:
-            for (size_t i = 1; i < a.size(); ++i) report(c_.group_add(a[0], a[i]), "/group add " + a[i]);
-            refresh_groups(a[0]);
+        case CommandKind::GroupAdd: add_members(a[0], std::vector<std::string>(a.begin() + 1, a.end())); break;
+        case CommandKind::GroupRemove: {
+            const std::string g = a[0];
+            c_.start(client::req::GroupRemove{g, a[1]}, [this, g](client::Outcome rep) {
+                report(rep.result, "/group remove");
+                refresh_groups(g);
+            });
             break;
-        case CommandKind::GroupRemove:
-            report(c_.group_remove(a[0], a[1]), "/group remove");
-            refresh_groups(a[0]);
+        }
+        case CommandKind::GroupLeave: {
+            const std::string g = a[0];
+            c_.start(client::req::GroupRemove{g, c_.user()}, [this, g](client::Outcome rep) {
+                report(rep.result, "/group leave");
+                refresh_groups(g);
+            });
             break;
-        case CommandKind::GroupLeave:
-            report(c_.group_leave(a[0]), "/group leave");
-            refresh_groups(a[0]);
-            break;
+        }
         case CommandKind::GroupMembers: {
-            std::vector<std::string> m;
-            auto r = c_.group_members(a[0], &m);
-            if (!r.ok) {
-                report(r, "/group members");
-                break;
-            }
-            model_.add_system({}, "#" + a[0] + ": " + counted(m.size(), "member") + ": " + join(m), wall_ms());
-            refresh_groups(a[0]);
+            const std::string g = a[0];
+            c_.start(client::req::GroupMembers{g}, [this, g](client::Outcome rep) {
+                if (!rep.result.ok) return report(rep.result, "/group members");
+                model_.add_system({}, "#" + g + ": " + counted(rep.names.size(), "member") + ": " + join(rep.names),
+                                  wall_ms());
+                members_[g] = static_cast<int>(rep.names.size());
+                publish_groups();
+            });
             break;
         }
         case CommandKind::Fingerprint: show_fingerprint(a.empty() ? "" : a[0]); break;
         case CommandKind::AcceptKey: {
-            auto r = c_.accept_key(a[0]);
-            report(r, "/accept-key");
-            if (r.ok) accepted_key(a[0]);
+            const std::string u = a[0];
+            ask(client::req::AcceptKey{u}, "/accept-key", [this, u](const client::Outcome&) { accepted_key(u); });
             break;
         }
         case CommandKind::Rekey:
             model_.add_system({}, "making a new key pair and publishing it ...", wall_ms());
-            draw();
-            report(c_.rekey(), "/rekey");
+            ask(client::req::Rekey{}, "/rekey");
             break;
         case CommandKind::Passwd:
             passwd_.emplace();

@@ -75,31 +75,35 @@ void Session::warn_key_change(const client::Event& e) {
     if (model_.add_message(e.user, l)) notify_desktop(e.user, l);
 }
 
+// ONLINE goes out as a request of its own; one at a time.
 void Session::refresh_online() {
-    if (!c_.logged_in()) return;
+    if (!c_.logged_in() || online_asking_) return;
     online_.asked(mono_ms());
-    std::vector<std::string> users;
-    if (c_.who(&users).ok) model_.set_online(std::move(users));
+    online_asking_ = true;
+    c_.start(client::req::Who{}, [this](client::Outcome rep) {
+        online_asking_ = false;
+        if (rep.result.ok) model_.set_online(std::move(rep.names));
+    });
 }
 
 // Member counts are fetched lazily (issue 13 item 5): each costs the
 // server a signed GROUP_FETCH, so only the group on screen is counted, once,
 // and a group an event or a command changed is counted again; the others
-// show no count until they are looked at (count_active_group).
+// show no count until they are looked at (count_active_group). A count is a
+// request of its own: the list shows the group at once, its count when the
+// reply is in.
 void Session::refresh_groups(const std::string& changed) {
     auto names = c_.groups();
     const std::string& key = model_.active().key;
     const std::string shown = key.size() > 1 && key[0] == '#' ? key.substr(1) : "";
     std::map<std::string, int> counts;
+    std::vector<std::string> to_count;
     for (const auto& g : names) {
         auto it = members_.find(g);
-        if (it != members_.end() && it->second >= 0 && g != changed) {
-            counts[g] = it->second;
-            continue;
-        }
-        std::vector<std::string> m;
-        const bool count = c_.logged_in() && (g == changed || g == shown);
-        counts[g] = count && c_.group_members(g, &m).ok ? static_cast<int>(m.size()) : -1;
+        const bool known = it != members_.end() && it->second >= 0;
+        counts[g] = known ? it->second : -1;
+        if ((known && g != changed) || !c_.logged_in() || (g != changed && g != shown)) continue;
+        to_count.push_back(g);
     }
     members_ = counts;
     // A group left, removed from or dissolved leaves the lists.
@@ -111,8 +115,24 @@ void Session::refresh_groups(const std::string& changed) {
         model_.add_system(kStatusKey, "you are no longer in " + key + "; its window is closed (/search finds its history)",
                           wall_ms());
     }
+    publish_groups();
+    for (const auto& g : to_count) count_group(g);
+}
+
+void Session::count_group(const std::string& g) {
+    if (!counting_.insert(g).second) return;  // one count of a group at a time
+    c_.start(client::req::GroupMembers{g}, [this, g](client::Outcome rep) {
+        counting_.erase(g);
+        auto it = members_.find(g);
+        if (it == members_.end()) return;  // left meanwhile
+        it->second = rep.result.ok ? static_cast<int>(rep.names.size()) : -1;
+        publish_groups();
+    });
+}
+
+void Session::publish_groups() {
     std::vector<GroupInfo> infos;
-    for (const auto& [g, n] : counts) infos.push_back(GroupInfo{g, std::max(0, n)});
+    for (const auto& [g, n] : members_) infos.push_back(GroupInfo{g, std::max(0, n)});
     model_.set_groups(std::move(infos));
     model_.mark_dirty(kPaneStatus);  // the title shows the active group's size
 }
@@ -124,26 +144,31 @@ void Session::count_active_group() {
     counted_for_ = key;
     if (key.size() < 2 || key[0] != '#') return;
     auto it = members_.find(key.substr(1));
-    if (it != members_.end() && it->second < 0) refresh_groups(key.substr(1));
+    if (it != members_.end() && it->second < 0) count_group(key.substr(1));
 }
 
 // /query opened the window already (the model applies it); a name the
 // server does not know is closed again, and the previous window comes back.
+// /query opened the window already (the model applies it); a name the
+// server does not know is closed again, and the previous window comes back
+// (if the user is still there when the answer comes).
 void Session::open_query(const std::string& key, size_t was_active) {
     const Conversation* cv = model_.find(key);
     const bool fresh = cv && cv->lines.empty() && c_.history(key, 1).empty() && key != c_.user();
-    if (fresh && c_.logged_in()) {
-        std::vector<std::string> m;
-        auto r = key[0] == '#' ? c_.group_members(key.substr(1), &m) : c_.look_up(key);
-        if (!r.ok && (r.status == proto::NO_SUCH_USER || r.status == proto::NO_SUCH_GROUP ||
-                      r.status == proto::NOT_MEMBER)) {
-            model_.close(key);
-            model_.select(was_active);
-            model_.add_system({}, "/query " + key + ": " + r.msg, wall_ms());
-            return;
-        }
-    }
     load_history(key);
+    if (!fresh || !c_.logged_in()) return;
+    client::Request r = key[0] == '#' ? client::Request{client::req::GroupMembers{key.substr(1)}}
+                                      : client::Request{client::req::LookUp{key}};
+    c_.start(std::move(r), [this, key, was_active](client::Outcome rep) {
+        const auto& res = rep.result;
+        if (res.ok || !(res.status == proto::NO_SUCH_USER || res.status == proto::NO_SUCH_GROUP ||
+                        res.status == proto::NOT_MEMBER))
+            return;
+        const bool here = model_.active_key() == key;
+        model_.close(key);
+        if (here) model_.select(was_active);
+        model_.add_system({}, "/query " + key + ": " + res.msg, wall_ms());
+    });
 }
 
 void Session::load_history(const std::string& key) {
