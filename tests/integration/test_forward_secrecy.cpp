@@ -57,6 +57,21 @@ std::vector<msg::Stored> waiting(const TestServer& s, const std::string& user, c
     return r.update1().messages;
 }
 
+// What alice sends while bob is away: the one item then waiting for him.
+msg::Stored sent_while_away(const TestServer& s, TestClient& a, TestClient& b, const UserIdentity& bob_id,
+                            const std::string& body) {
+    b->disconnect();
+    send_ok(a, "bob", body);
+    auto items = waiting(s, "bob", bob_id);
+    REQUIRE(items.size() == 1);
+    return items[0];
+}
+
+// Whether c's state opens st (Client::probe_direct), without storing it.
+client::Result probe(TestClient& c, const msg::Stored& st) {
+    return c->probe_direct(st.id, st.sender, st.enc_msg, st.wrapped_key);
+}
+
 void copy_dir(const std::string& from_dir, const std::string& to_dir) {
     fs::copy(from_dir, to_dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
 }
@@ -85,11 +100,7 @@ TEST_CASE("forward secrecy: a copy of the server's store opens nothing for bob's
 
     // Control: an item bob has not fetched yet opens with his state, so
     // the probe can say yes.
-    b->disconnect();
-    send_ok(a, "bob", "not fetched yet");
-    auto fresh = waiting(s, "bob", bob_id);
-    REQUIRE(fresh.size() == 1);
-    auto ok = b->probe_direct(fresh[0].id, fresh[0].sender, fresh[0].enc_msg, fresh[0].wrapped_key);
+    auto ok = probe(b, sent_while_away(s, a, b, bob_id, "not fetched yet"));
     INFO(ok.msg);
     REQUIRE(ok.ok);
     REQUIRE(ok.msg == "not fetched yet");
@@ -104,7 +115,7 @@ TEST_CASE("forward secrecy: a copy of the server's store opens nothing for bob's
     REQUIRE(old.size() == 3);
     for (auto& st : old) {
         REQUIRE(st.sender == "alice");
-        auto r = b->probe_direct(st.id, st.sender, st.enc_msg, st.wrapped_key);
+        auto r = probe(b, st);
         INFO("item " << st.id << ": " << r.msg);
         CHECK_FALSE(r.ok);
         CHECK_FALSE(r.msg.empty());
@@ -128,11 +139,7 @@ TEST_CASE("post-compromise security: bob's state copied at T opens nothing after
 
     // Control: what alice sends next, on the chain the copy holds, opens
     // for the copy.
-    b->disconnect();
-    send_ok(a, "bob", "still on the old chain");
-    auto same = waiting(s, "bob", bob_id);
-    REQUIRE(same.size() == 1);
-    auto r = stale->probe_direct(same[0].id, same[0].sender, same[0].enc_msg, same[0].wrapped_key);
+    auto r = probe(stale, sent_while_away(s, a, b, bob_id, "still on the old chain"));
     INFO(r.msg);
     REQUIRE(r.ok);
     REQUIRE(r.msg == "still on the old chain");
@@ -145,16 +152,13 @@ TEST_CASE("post-compromise security: bob's state copied at T opens nothing after
     send_ok(b, "alice", "bob after T again");
     REQUIRE(a.wait_until([&] { return from(a, "bob") == 3; }));
 
-    b->disconnect();
-    send_ok(a, "bob", "healed");
-    auto next = waiting(s, "bob", bob_id);
-    REQUIRE(next.size() == 1);
-    r = stale->probe_direct(next[0].id, next[0].sender, next[0].enc_msg, next[0].wrapped_key);
+    const auto next = sent_while_away(s, a, b, bob_id, "healed");
+    r = probe(stale, next);
     INFO(r.msg);
     CHECK_FALSE(r.ok);
     CHECK(r.msg.find("healed") == std::string::npos);
     // bob's real state still opens it.
-    auto real = b->probe_direct(next[0].id, next[0].sender, next[0].enc_msg, next[0].wrapped_key);
+    auto real = probe(b, next);
     INFO(real.msg);
     CHECK(real.ok);
 }

@@ -65,6 +65,15 @@ public:
         MDB_val kv{k.size(), k.data()}, vv{v.size(), v.data()};
         REQUIRE(mdb_del(txn_, d, &kv, &vv) == MDB_SUCCESS);
     }
+    // What a compromised server does to its membership tables: `ghost`
+    // listed as a member of g, `dropped` no longer.
+    void swap_member(const std::string& g, const std::string& ghost, const std::string& dropped) {
+        auto members = db("members", MDB_DUPSORT), member_of = db("member_of", MDB_DUPSORT);
+        put(members, g, ghost);
+        put(member_of, ghost, g);
+        del(members, g, dropped);
+        del(member_of, dropped, g);
+    }
     // Flips one byte of the record at `epoch` of group g.
     void damage_record(const std::string& g, uint64_t epoch, size_t from_end) {
         MDB_dbi d = db("group_records");
@@ -230,11 +239,7 @@ TEST_CASE("a server that edits its store gets no message to a ghost, and a forge
     s.stop();
     {
         RawStore st(s.data_dir());
-        auto members = st.db("members", MDB_DUPSORT), member_of = st.db("member_of", MDB_DUPSORT);
-        st.put(members, "ops", "eve");
-        st.put(member_of, "eve", "ops");
-        st.del(members, "ops", "carol");
-        st.del(member_of, "carol", "ops");
+        st.swap_member("ops", "eve", "carol");
         // bob's add record in "sig": one byte of alice's signature flipped.
         st.damage_record("sig", 1, 10);
         st.commit();
@@ -411,11 +416,7 @@ TEST_CASE("batch mode: an unverified group message, signed and unsigned membersh
     s.stop();
     {
         RawStore st(s.data_dir());
-        auto members = st.db("members", MDB_DUPSORT), member_of = st.db("member_of", MDB_DUPSORT);
-        st.put(members, "ops", "eve");
-        st.put(member_of, "eve", "ops");
-        st.del(members, "ops", "carol");
-        st.del(member_of, "carol", "ops");
+        st.swap_member("ops", "eve", "carol");
         st.commit();
     }
     s.start();

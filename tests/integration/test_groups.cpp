@@ -38,6 +38,16 @@ void login_as(TestClient& c, const std::string& user) {
     for (auto& e : c->take_events()) c.events.push_back(std::move(e));
 }
 
+// alice registered and logged in first, then bob and carol (who share one
+// registration path) logged in too.
+void alice_bob_carol(const TestServer& s, TestClient& a, TestClient& b, TestClient& c) {
+    register_login(a, "alice");
+    register_shared(s, b, {"bob"});
+    register_shared(s, c, {"carol"});
+    login_as(b, "bob");
+    login_as(c, "carol");
+}
+
 void ok(const client::Result& r) {
     INFO(r.msg);
     REQUIRE(r.ok);
@@ -127,11 +137,7 @@ msg::GroupMsg2BatchR raw_batch(RawClient& r, const std::string& g, const Names& 
 TEST_CASE("group rules, failure statuses and membership notifications", "[integration][groups]") {
     TestServer s(kLoose);
     TestClient a(s, "alice"), b(s, "bob"), c(s, "carol");
-    register_login(a, "alice");
-    register_shared(s, b, {"bob"});
-    register_shared(s, c, {"carol"});
-    login_as(b, "bob");
-    login_as(c, "carol");
+    alice_bob_carol(s, a, b, c);
 
     // Create.
     auto r = a->group_create("ops");
@@ -329,11 +335,7 @@ TEST_CASE("removed members and non-members get and post nothing; only ciphertext
           "[integration][groups]") {
     TestServer s(kLoose);
     TestClient a(s, "alice"), b(s, "bob"), c(s, "carol");
-    register_login(a, "alice");
-    register_shared(s, b, {"bob"});
-    register_shared(s, c, {"carol"});
-    login_as(b, "bob");
-    login_as(c, "carol");
+    alice_bob_carol(s, a, b, c);
 
     ok(a->group_create("team"));
     ok(a->group_add("team", "bob"));
@@ -421,11 +423,7 @@ TEST_CASE("an offline member catches up at login from the signed records; change
           "[integration][groups][groupcost]") {
     TestServer s(kLoose);
     TestClient a(s, "alice"), b(s, "bob"), c(s, "carol");
-    register_login(a, "alice");
-    register_shared(s, b, {"bob"});
-    register_shared(s, c, {"carol"});
-    login_as(b, "bob");
-    login_as(c, "carol");
+    alice_bob_carol(s, a, b, c);
     ok(a->group_create("crew"));
     ok(a->group_add("crew", "bob"));
     expect_event(b, "crew", "added alice bob");
