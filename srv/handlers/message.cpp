@@ -76,10 +76,11 @@ void handle_msg2(Ctx& ctx) {
     if (auto why = bad_name("user name", m.target); !why.empty()) return answer(proto::BAD_REQUEST, why, "-");
     if (m.enc_msg.size() > proto::kMaxEncMsg)
         return answer(proto::TOO_LARGE, "message is larger than 65 KiB", m.target);
-    // Empty for a direct message under the ratchet (tacit-protocol(7),
-    // DIRECT MESSAGES); 80 bytes is still accepted, and the client refuses it.
-    if (!m.wrapped_key.empty() && m.wrapped_key.size() != proto::kWrappedKeyLen)
-        return answer(proto::BAD_REQUEST, "wrapped key must be empty or 80 bytes", m.target);
+    // A direct message travels under its ratchet and wraps no key
+    // (tacit-protocol(7), DIRECT MESSAGES): the 80-byte ECIES form is only a
+    // group message's, and storing one here would only be refused later.
+    if (!m.wrapped_key.empty())
+        return answer(proto::BAD_REQUEST, "a direct message carries no wrapped key", m.target);
 
     const std::string target = m.target;
     store::Mail mail;

@@ -137,7 +137,6 @@ PhaseResult dm_run(const Tacitd& srv, const std::vector<Peer*>& senders, const s
         m.nonce2 = crypto::random_array<16>();
         m.target = recipients[r]->user;
         m.enc_msg = fake_enc_msg(k, enc_size);
-        m.wrapped_key = random_bytes(proto::kWrappedKeyLen);
         spec.order.push_back({s, k, msg::encode_body(m)});
         spec.targets[k] = {uint32_t(r)};
     }

@@ -290,7 +290,6 @@ TEST_CASE("a reader that never reads is cut at --output-cap and memory stays bou
         m.nonce2 = test_nonce();
         m.target = "hog";
         m.enc_msg = Bytes(60000, uint8_t(i));
-        m.wrapped_key = Bytes(80, 7);
         auto o = hog.call(msg::encode_body(m), &hid.sign);
         REQUIRE(o.status == proto::OK);
     }
@@ -545,7 +544,6 @@ TEST_CASE("frame attacks: oversized, replayed, reordered, bit-flipped, wrongly s
         m2.nonce2 = test_nonce();
         m2.target = "bob";
         m2.enc_msg = Bytes(100, 1);
-        m2.wrapped_key = Bytes(80, 2);
         o = c->call(msg::encode_body(m2), &id1.sign);
         rep.add("MSG2 (no token) signed by another user's key", "MSG2_R AUTH_FAILED, nothing stored", describe(o));
         CHECK((o.type == msg::Msg2R::type && o.status == proto::AUTH_FAILED));

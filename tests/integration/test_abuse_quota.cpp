@@ -105,7 +105,7 @@ void chat_row(Report& rep, GoodPair& g, const std::string& tried = "  meanwhile 
 
 // A 60,000-byte enc_msg: the server never opens it, so any bytes do.
 msg::Msg2R send_blob(RawClient& r, const std::string& to) {
-    return r.msg2(to, Bytes(60000, 0x42), Bytes(proto::kWrappedKeyLen, 0x24));
+    return r.msg2(to, Bytes(60000, 0x42), Bytes{});
 }
 
 // Sends until something other than OK comes back; returns that reply and
@@ -315,7 +315,7 @@ TEST_CASE("storage at the ceiling: mail is refused before the reserve, acks stil
     int small_ok = 0;
     msg::Msg2R small_no;
     for (; small_ok < 5000; ++small_ok)
-        if ((small_no = filler->msg2("victim", Bytes(1000, 0x43), Bytes(proto::kWrappedKeyLen, 0x24))).status !=
+        if ((small_no = filler->msg2("victim", Bytes(1000, 0x43), Bytes{})).status !=
             proto::OK)
             break;
     rep.add("  then 1 KB messages until refused", "STORAGE_FULL: storage is full",

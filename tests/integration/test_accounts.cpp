@@ -374,7 +374,7 @@ TEST_CASE("a bad signature or another session's token is refused", "[integration
         REQUIRE(error_status(g) == proto::AUTH_FAILED);
     }
     // A bad signature on MSG2 stores nothing: bob's mailbox stays empty.
-    auto m2 = ra.msg2("bob", Bytes(100, 1), Bytes(80, 2), &bob_id.sign);
+    auto m2 = ra.msg2("bob", Bytes(100, 1), Bytes{}, &bob_id.sign);
     REQUIRE(m2.status == proto::AUTH_FAILED);
     {
         msg::Update1 u;

@@ -110,7 +110,7 @@ TEST_CASE("authorization matrix: stranger, non-member, member, owner", "[integra
          {ERR, {R(proto::MSG1), 0}, {R(proto::MSG1), 0}, {R(proto::MSG1), 0}}},
         {"MSG2 own",
          [](Actor&) {
-             msg::Msg2 m{test_nonce(), "own", random_bytes(200), random_bytes(80)};
+             msg::Msg2 m{test_nonce(), "own", random_bytes(200), {}};
              return msg::encode_body(m);
          },
          true, {ERR, {R(proto::MSG2), 0}, {R(proto::MSG2), 0}, {R(proto::MSG2), 0}}},

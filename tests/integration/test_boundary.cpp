@@ -177,7 +177,6 @@ msg::Msg2 msg2_to(const std::string& target) {
     m.nonce2 = test_nonce();
     m.target = target;
     m.enc_msg = Bytes(40, 0xE1);
-    m.wrapped_key = Bytes(proto::kWrappedKeyLen, 0x5A);
     return m;
 }
 

@@ -499,12 +499,17 @@ TEST_CASE("NO_SUCH_USER and TOO_LARGE", "[integration][messages]") {
     auto alice_id = load_identity(s, a, "alice", "pw");
     RawClient ra(s);
     REQUIRE(ra.login("alice", "pw", alice_id).status == proto::OK);
-    auto m2 = ra.msg2("bob", Bytes(proto::kMaxEncMsg + 1, 7), Bytes(proto::kWrappedKeyLen, 1));
+    auto m2 = ra.msg2("bob", Bytes(proto::kMaxEncMsg + 1, 7), Bytes{});
     REQUIRE(m2.status == proto::TOO_LARGE);
     REQUIRE(m2.msg.find("65 KiB") != std::string::npos);
+    // A direct message wraps no key: neither a cut one nor the 80-byte
+    // group form is stored.
     m2 = ra.msg2("bob", Bytes(100, 7), Bytes(proto::kWrappedKeyLen - 1, 1));
     REQUIRE(m2.status == proto::BAD_REQUEST);
-    m2 = ra.msg2("nobody", Bytes(100, 7), Bytes(proto::kWrappedKeyLen, 1));
+    m2 = ra.msg2("bob", Bytes(100, 7), Bytes(proto::kWrappedKeyLen, 1));
+    REQUIRE(m2.status == proto::BAD_REQUEST);
+    REQUIRE(m2.msg == "a direct message carries no wrapped key");
+    m2 = ra.msg2("nobody", Bytes(100, 7), Bytes{});
     REQUIRE(m2.status == proto::NO_SUCH_USER);
     uint8_t st = 0;
     REQUIRE_FALSE(ra.key_of("nobody", &st));

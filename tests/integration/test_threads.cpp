@@ -355,7 +355,6 @@ TEST_CASE("REGISTER, LOGIN1 and LOGIN2 verified in the pool: a frame pipelined b
         big.nonce2 = test_nonce();
         big.target = "mallory";
         big.enc_msg = Bytes(proto::kMaxFramePreLogin + 100, 0xE1);
-        big.wrapped_key = Bytes(proto::kWrappedKeyLen, 0x5A);
         REQUIRE(write_all(c, {login2_frame(c, proof, id.sign), login1_frame(c, "mallory", id.sign),
                               c.seal(msg::encode_body(big), &id.sign)}));
         auto r2 = c.reply(10000);
