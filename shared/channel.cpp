@@ -15,8 +15,6 @@ Channel Channel::for_role(Role role, ByteView k_c2s, ByteView k_s2c, const Array
     return role == Role::Client ? Channel(k_c2s, k_s2c, iv) : Channel(k_s2c, k_c2s, iv);
 }
 
-Channel Channel::send_only(ByteView key, const Array<12>& iv) { return Channel(key, {}, iv); }
-
 Array<12> Channel::iv_for(uint64_t seq) const {
     Array<12> iv = iv_;
     for (int i = 0; i < 8; ++i) iv[4 + i] ^= uint8_t(seq >> (56 - 8 * i));

@@ -17,8 +17,6 @@ public:
     // send_key/recv_key are the direction keys as seen from `role`.
     Channel(ByteView send_key, ByteView recv_key, const Array<12>& iv);
     static Channel for_role(Role role, ByteView k_c2s, ByteView k_s2c, const Array<12>& iv);
-    // A channel that only seals (the preliminary s2c0 key of HELLO_R).
-    static Channel send_only(ByteView key, const Array<12>& iv);
 
     // Returns the whole frame: u32 length | ciphertext | tag.
     Bytes seal(ByteView plaintext);

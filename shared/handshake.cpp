@@ -121,8 +121,36 @@ std::optional<ClientKeys> client_establish(const ClientOffer& co, const Array<32
     return out;
 }
 
-Secret preliminary_key(const KeyOffer& offer) {
-    return crypto::hkdf_sha256(offer.session_key, offer.session_iv, as_bytes("tacit v2 s2c0"));
+Secret preliminary_key(const KeyOffer& offer, const Array<32>& prelim_random) {
+    return crypto::hkdf_sha256(offer.session_key, concat({offer.session_iv, prelim_random}),
+                               as_bytes("tacit v2 s2c0"));
+}
+
+Bytes seal_preliminary(const KeyOffer& offer, ByteView plaintext) {
+    return seal_preliminary_with(offer, crypto::random_array<32>(), plaintext);
+}
+
+Bytes seal_preliminary_with(const KeyOffer& offer, const Array<32>& prelim_random, ByteView plaintext) {
+    // k0 is used for this one frame, so the IV is session_iv (sequence 0).
+    crypto::Gcm gcm(preliminary_key(offer, prelim_random));
+    Bytes frame(4 + kPrelimRandomLen + plaintext.size() + 16);
+    put_u32be(frame.data(), uint32_t(frame.size() - 4));
+    std::copy(prelim_random.begin(), prelim_random.end(), frame.data() + 4);
+    gcm.seal(offer.session_iv, ByteView(frame.data(), 4), plaintext, frame.data() + 4 + kPrelimRandomLen);
+    return frame;
+}
+
+std::optional<Secret> open_preliminary(const KeyOffer& offer, ByteView body) {
+    if (body.size() < kPrelimRandomLen + 16) return std::nullopt;
+    Array<32> prelim_random;
+    std::copy(body.begin(), body.begin() + long(kPrelimRandomLen), prelim_random.begin());
+    crypto::Gcm gcm(preliminary_key(offer, prelim_random));
+    uint8_t prefix[4];
+    put_u32be(prefix, uint32_t(body.size()));
+    auto ct = body.subspan(kPrelimRandomLen);
+    Secret out(ct.size() - 16);
+    if (!gcm.open(offer.session_iv, ByteView(prefix, 4), ct, out.data())) return std::nullopt;
+    return out;
 }
 
 }  // namespace tacit

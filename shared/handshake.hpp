@@ -69,8 +69,21 @@ struct ClientKeys {
 std::optional<ClientKeys> client_establish(const ClientOffer& co, const Array<32>& server_random,
                                            const Array<32>& server_eph_pub, ByteView id_input);
 
-// k0 = HKDF(session_key, salt = session_iv, "tacit v2 s2c0"): seals HELLO_R
-// and RESUME's reply at sequence 0.
-Secret preliminary_key(const KeyOffer& offer);
+// The preliminary frame (tacit-protocol(7), HELLO_R): the server's first
+// sealed reply, HELLO_R, RESUME's RENEW2_R or its padded ERROR. Its body is
+// prelim_random[32] | AES-256-GCM_k0(plaintext) | tag[16], IV = session_iv,
+// AAD = the frame's length prefix, under
+//   k0 = HKDF(session_key, salt = session_iv | prelim_random, "tacit v2 s2c0").
+// prelim_random is fresh per reply, so a replayed HELLO or RESUME never has
+// the server seal two plaintexts under one key and IV.
+constexpr size_t kPrelimRandomLen = 32;
+Secret preliminary_key(const KeyOffer& offer, const Array<32>& prelim_random);
+// The whole frame, length prefix included; seal_preliminary draws the
+// randomness, the _with form takes it (test vectors).
+Bytes seal_preliminary(const KeyOffer& offer, ByteView plaintext);
+Bytes seal_preliminary_with(const KeyOffer& offer, const Array<32>& prelim_random, ByteView plaintext);
+// Opens a preliminary frame's body (without its prefix); nullopt when it
+// is too short or does not open.
+std::optional<Secret> open_preliminary(const KeyOffer& offer, ByteView body);
 
 }  // namespace tacit

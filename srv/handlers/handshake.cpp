@@ -15,14 +15,14 @@ namespace tacit::srv {
 
 namespace {
 
-const char* refuse_resume(Ctx& ctx, Channel& prelim, const Nonce& nonce, const std::shared_ptr<Session>& s,
-                          bool full) {
+const char* refuse_resume(Ctx& ctx, const KeyOffer& offer, const std::shared_ptr<Session>& s, bool full) {
     Connection& c = ctx.conn;
     // Same length as RENEW2_R (81 bytes), so a dead token looks like a live one.
     std::string msg = full ? "too many connections on this session; close one first"
                            : "session expired or unknown; log in again";
     msg.resize(61, ' ');
-    ctx.reply_frame(prelim.seal(error_body(nonce, full ? proto::RATE_LIMITED : proto::AUTH_FAILED, msg)));
+    uint8_t status = full ? proto::RATE_LIMITED : proto::AUTH_FAILED;
+    ctx.reply_frame(seal_preliminary(offer, error_body(offer.nonce, status, msg)));
     c.closing = true;
     c.state = ConnState::Open;  // anything else it sends is ignored until close
     log_conn(c, full ? fmt::format("resume refused: user={} holds {} connections on this session "
@@ -62,14 +62,12 @@ const char* finish_hello(Ctx& ctx, bool resume, Opened& o) {
     Connection& c = ctx.conn;
     if (c.state != ConnState::Opening) return nullptr;
     if (o.why) return o.why;
-    auto k0 = preliminary_key(*o.offer);
-    auto prelim = Channel::send_only(k0, o.offer->session_iv);
     std::shared_ptr<Session> s;
     if (resume) s = ctx.sessions().find(*o.offer->token);
     // The session's connections each may buffer up to --output-cap, so a
     // token must not multiply them without bound.
     bool full = s && s->conns.size() + s->resuming >= ctx.limits().max_conns_per_session();
-    if (resume && (!s || full)) return refuse_resume(ctx, prelim, o.offer->nonce, s, full);
+    if (resume && (!s || full)) return refuse_resume(ctx, *o.offer, s, full);
     Bytes reply;
     if (resume) {
         msg::Renew2R rr;
@@ -84,7 +82,10 @@ const char* finish_hello(Ctx& ctx, bool resume, Opened& o) {
         r.server_eph_pub = o.keys->server_eph_pub;
         reply = msg::encode_body(r);
     }
-    ctx.reply_frame(prelim.seal(reply));
+    // Under a key with fresh server randomness (tacit-protocol(7), HELLO_R):
+    // a replayed HELLO or RESUME gets another key, not another plaintext
+    // under the same key and IV.
+    ctx.reply_frame(seal_preliminary(*o.offer, reply));
     c.channel.emplace(std::move(o.keys->channel));
     c.session_id = o.keys->session_id;
     if (resume) {

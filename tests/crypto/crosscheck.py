@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent check of tacit's X3DH, Double Ratchet, group membership
-records and batch signatures (shared/x3dh.hpp, shared/ratchet.hpp,
-shared/group_record.hpp, shared/group_chain.hpp, shared/batch_sig.hpp) with python3-cryptography: reads the JSON that
+records, batch signatures and the handshake's preliminary frame (shared/x3dh.hpp, shared/ratchet.hpp,
+shared/group_record.hpp, shared/group_chain.hpp, shared/batch_sig.hpp, shared/handshake.hpp) with python3-cryptography: reads the JSON that
 tacit-vectors prints on stdin, recomputes every layout, signature, KDF step
 and ciphertext from the same fixed keys, and prints "PASS name" or
 "FAIL name: why" per check (tests/run.sh counts them)."""
@@ -339,6 +339,27 @@ def check_batch(b):
             report(f"batch {n} a changed root is refused", True)
 
 
+def check_prelim(p):
+    # tacit-protocol(7) HELLO_R: body = prelim_random | GCM_k0(pt) | tag,
+    # IV = session_iv, AAD = the u32 length prefix,
+    # k0 = HKDF(session_key, session_iv | prelim_random, "tacit v2 s2c0").
+    key, iv, pt = h(p["session_key"]), h(p["session_iv"]), h(p["plaintext"])
+    frames = []
+    for i, f in enumerate(p["frames"]):
+        r = h(f["prelim_random"])
+        k0 = hkdf(key, iv + r, b"tacit v2 s2c0", 32)
+        same(f"prelim {i} k0", h(f["k0"]), k0)
+        n = 32 + len(pt) + 16
+        prefix = struct.pack(">I", n)
+        want = prefix + r + AESGCM(k0).encrypt(iv, pt, prefix)
+        same(f"prelim {i} frame", h(f["frame"]), want)
+        frames.append(h(f["frame"]))
+    report("prelim replay: another prelim_random and key each time",
+           p["frames"][0]["prelim_random"] != p["frames"][1]["prelim_random"]
+           and p["frames"][0]["k0"] != p["frames"][1]["k0"], "same prelim_random or k0")
+    report("prelim replay: another ciphertext each time", frames[0][36:] != frames[1][36:], "same ciphertext")
+
+
 def main():
     try:
         v = json.load(sys.stdin)
@@ -350,6 +371,7 @@ def main():
     check_ratchet(v["ratchet"])
     check_group(v["group"])
     check_batch(v["batch"])
+    check_prelim(v["prelim"])
     return 1 if failures else 0
 
 

@@ -1,6 +1,6 @@
 // Prints, as one JSON object, X3DH and Double Ratchet runs from fixed X25519
 // keys (RSA identity keys are fresh per run: PSS signatures are randomized
-// anyway), and a signed group chain with its head and members. tests/crypto/crosscheck.py recomputes every value with
+// anyway), a signed group chain with its head and members, and preliminary frames. tests/crypto/crosscheck.py recomputes every value with
 // python3-cryptography and compares; neither side shares code with the other.
 #include <cstdio>
 #include <deque>
@@ -10,6 +10,7 @@
 #include "shared/batch_sig.hpp"
 #include "shared/crypto.hpp"
 #include "shared/group_chain.hpp"
+#include "shared/handshake.hpp"
 #include "shared/keys.hpp"
 #include "shared/ratchet.hpp"
 #include "shared/x3dh.hpp"
@@ -173,6 +174,21 @@ json batch_run() {
     return out;
 }
 
+// Two preliminary frames (tacit-protocol(7), HELLO_R) of one offer, as a
+// replayed HELLO gets them: fixed offer, two fresh prelim_randoms.
+json prelim_run() {
+    KeyOffer offer = KeyOffer::fresh();
+    Bytes pt(81, 0x83);
+    json out = {{"session_key", to_hex(offer.session_key)}, {"session_iv", to_hex(offer.session_iv)},
+                {"plaintext", to_hex(pt)}, {"frames", json::array()}};
+    for (int i = 0; i < 2; ++i) {
+        auto r = crypto::random_array<32>();
+        out["frames"].push_back({{"prelim_random", to_hex(r)}, {"k0", to_hex(preliminary_key(offer, r))},
+                                 {"frame", to_hex(seal_preliminary_with(offer, r, pt))}});
+    }
+    return out;
+}
+
 }  // namespace
 
 int main() {
@@ -180,7 +196,7 @@ int main() {
         User alice = make_user("alice"), bob = make_user("bob");
         json x1 = x3dh_case(alice, bob, true), x2 = x3dh_case(alice, bob, false);
         json out = {{"x3dh", {x1, x2}}, {"ratchet", ratchet_run(x1)}, {"group", group_run()},
-                    {"batch", batch_run()}};
+                    {"batch", batch_run()}, {"prelim", prelim_run()}};
         std::printf("%s\n", out.dump().c_str());
         return 0;
     } catch (const std::exception& e) {

@@ -100,14 +100,16 @@ void mode_sealed_offer(ByteView in) {
     auto ck = client_establish(co, sk->server_random, sk->server_eph_pub, body);
     check(ck.has_value());
     check(ck->session_id == sk->session_id);
-    // HELLO_R under the preliminary key.
-    auto k0 = preliminary_key(*offer);
-    Channel prelim_s = Channel::send_only(k0, offer->session_iv);
-    Channel prelim_c(ByteView{}, k0, offer->session_iv);
+    // HELLO_R under the preliminary key: it opens once, never with a
+    // changed prelim_random, and a second seal draws another prelim_random.
     msg::HelloR hr{offer->nonce, sk->server_random, sk->server_eph_pub};
-    Bytes f = prelim_s.seal(msg::encode_body(hr));
-    auto hr_pt = prelim_c.open(ByteView(f).subspan(4));
+    Bytes f = seal_preliminary(*offer, msg::encode_body(hr));
+    auto hr_pt = open_preliminary(*offer, ByteView(f).subspan(4));
     check(hr_pt && msg::decode<msg::HelloR>(*hr_pt).m == hr);
+    Bytes f2 = seal_preliminary(*offer, msg::encode_body(hr));
+    check(!std::equal(f.begin() + 4, f.begin() + 36, f2.begin() + 4));
+    f[4 + (in.size() % kPrelimRandomLen)] ^= 0x01;
+    check(!open_preliminary(*offer, ByteView(f).subspan(4)));
     // Both directions, then a replay and a flipped bit.
     Bytes c2s = ck->channel.seal(in);
     auto got = sk->channel.open(ByteView(c2s).subspan(4));

@@ -137,9 +137,7 @@ bool FrameConn::establish(uint8_t kind, const char* label, std::optional<Token> 
     if (!write(frame_with_prefix(body))) throw std::runtime_error("handshake send failed");
     auto reply = read_body(timeout_ms_);
     if (!reply) throw std::runtime_error("no handshake reply");
-    auto k0 = preliminary_key(co.offer);
-    Channel prelim(ByteView{}, k0, co.offer.session_iv);
-    auto pt = prelim.open(*reply);
+    auto pt = open_preliminary(co.offer, *reply);
     if (!pt) throw std::runtime_error("handshake reply does not open");
     if (pt->size() && (*pt)[0] == proto::ERROR) {
         auto e = msg::decode_error(*pt);

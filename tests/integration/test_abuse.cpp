@@ -515,8 +515,7 @@ TEST_CASE("frame attacks: oversized, replayed, reordered, bit-flipped, wrongly s
             FrameDecoder dec(65536);
             Bytes body;
             REQUIRE(read_frame(c.fd(), dec, body, 5000) == ReadResult::Frame);
-            Channel prelim(ByteView{}, preliminary_key(co.offer), co.offer.session_iv);
-            auto pt = prelim.open(body);
+            auto pt = open_preliminary(co.offer, body);
             REQUIRE(pt);
             rnd[i] = msg::decode<msg::HelloR>(*pt).m.server_random;
         }

@@ -28,11 +28,9 @@ ServerBundle parse_key_response(ByteView body) {
 
 std::optional<ClientKeys> open_handshake_reply(uint8_t kind, const ClientOffer& co, ByteView sent_body,
                                                ByteView reply) {
-    // The reply is sealed under the preliminary key at sequence 0: only the
-    // holder of the pinned server key can produce it.
-    auto k0 = preliminary_key(co.offer);
-    Channel prelim(ByteView{}, k0, co.offer.session_iv);
-    auto pt = prelim.open(reply);
+    // The reply is sealed under the preliminary key (tacit-protocol(7),
+    // HELLO_R): only the holder of the pinned server key can produce it.
+    auto pt = open_preliminary(co.offer, reply);
     if (!pt) throw ConnError("handshake reply does not open: this is not the pinned server");
     try {
         if (pt->size() && (*pt)[0] == proto::ERROR) {
