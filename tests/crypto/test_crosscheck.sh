@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Cross-checks X3DH, the Double Ratchet, group membership records and batch
-# signatures against an independent Python implementation
+# Cross-checks X3DH, the Double Ratchet, group membership records, batch
+# signatures and the preliminary frame against an independent Python implementation
 # (tests/crypto/crosscheck.py, python3-cryptography): one "PASS x" /
 # "FAIL x" line per recomputed value, for tests/run.sh.
 set -u
