@@ -161,8 +161,10 @@ struct Client::Impl {
     void take_notes();
     void start_fetch();
     Task<Result> fetch_loop();
-    // tui/client/prekeys.cpp: after login and on NOTIFY prekeys-low.
+    // tui/client/prekeys.cpp: after login (publish_prekeys, awaited in
+    // the login's turn) and on NOTIFY prekeys-low (start_prekey_upload).
     void start_prekey_upload();
+    Task<void> publish_prekeys();
     Task<Result> upload_prekeys();
     Task<Result> send_prekeys(const x3dh::SignedPrekey& spk, std::vector<msg::PrekeyOpk> opks, size_t* pool);
 
