@@ -67,6 +67,10 @@ TEST_CASE("a started request the server never answers is delivered as a failure"
     TestServer s;
     TestClient a(s, "a", false, 0, 1000);
     register_login(a, "alice");
+    // Behind whatever login's NOTIFYs started (lane.hpp): once this is
+    // answered, the Who below is the one waiting for the stopped server.
+    std::vector<std::string> online;
+    REQUIRE(a->who(&online).ok);
     std::optional<client::Outcome> got;
     REQUIRE(::kill(s.pid(), SIGSTOP) == 0);
     a->start(client::req::Who{}, [&](client::Outcome o) { got = std::move(o); });

@@ -212,7 +212,8 @@ Task<Result> Client::Impl::login(std::string user, Password password) {
     pw = std::move(u->keys);
     self.user_ = user;
     open_store(acct);
-    start_prekey_upload();
+    auto publishing = publish_prekeys();
+    co_await publishing;
     co_await catch_up_groups();
     co_await fetch_all();
     co_return r;
@@ -348,7 +349,8 @@ Task<Result> Client::Impl::reconnect() {
         auto l = co_await do_login(self.user_, *id, *pw);
         if (!l.ok) co_return l;
         event(Event{Event::Kind::Reconnected, {}, {}, "logged in again", {}, {}, {}, 0});
-        start_prekey_upload();
+        auto publishing = publish_prekeys();
+        co_await publishing;
         co_await catch_up_groups();
         co_await fetch_all();
     }

@@ -7,8 +7,10 @@
 // order, exchanges written as coroutines (tui/client/task.hpp), and slow
 // pure work (connecting, PBKDF2, RSA key generation) on a worker thread.
 // The methods below are its synchronous face: each runs the loop until its
-// exchange is done, while NOTIFYs and background mail fetches go on; a
-// request the server never answers fails after timeout_ms through a loop
+// exchange is done, while NOTIFYs go on being read. Every exchange (these,
+// start()'s requests, and the fetches and uploads NOTIFYs start) takes its
+// turn in one lane (tui/client/lane.hpp), one after another; a request
+// the server never answers fails after timeout_ms through a loop
 // timer. A front end polls fd() and calls pump() when it is readable (and
 // at least once a second, for the timers).
 #pragma once

@@ -3,6 +3,8 @@
 // replies handed to the front end by deliver(). One at a time, in order, so
 // that a /rekey (which ends with a fresh connection) never has a send of
 // the user's cut off behind it, and the status bar can say what waits.
+// Each also waits its turn in the core's lane (lane.hpp) behind whatever
+// a NOTIFY started, so none interleaves with a mailbox fetch.
 #include <deque>
 
 #include "shared/clock.hpp"
@@ -76,7 +78,8 @@ void Client::Requests::next() {
     if (running || queue.empty()) return;
     running = true;
     queue.front().since_ms = mono_ms();
-    auto t = run(c, std::move(queue.front().r));
+    // In the lane (lane.hpp), behind any fetch or upload a NOTIFY started.
+    auto t = c.impl_->in_lane(run(c, std::move(queue.front().r)));
     c.impl_->tasks.spawn(std::move(t), [this](std::variant<std::exception_ptr, Outcome> v) {
         finish(v.index() == 0 ? failure(std::get<0>(v)) : std::move(std::get<1>(v)));
     });

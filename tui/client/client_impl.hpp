@@ -26,6 +26,7 @@
 #include "shared/direct_message.hpp"
 #include "shared/x3dh.hpp"
 #include "tui/client/dm_sessions.hpp"
+#include "tui/client/lane.hpp"
 #include "tui/client/password.hpp"
 #include "tui/client/task.hpp"
 #include "tui/client/worker.hpp"
@@ -52,6 +53,7 @@ struct Client::Impl {
     // its thread first (its job may write into a suspended frame), then the
     // connection, then the frames, then the loop that ran them.
     EventLoop loop;
+    Lane lane{loop};  // outlives the frames holding or awaiting its turn
     TaskScope tasks;
     Worker worker{tasks.resumer(loop)};
     std::shared_ptr<Conn> conn;
@@ -119,15 +121,24 @@ struct Client::Impl {
     // itself) the full-screen client. Never from inside a loop callback.
     template <class T> T wait(Task<T> t) {
         std::optional<std::variant<std::exception_ptr, T>> out;
-        tasks.spawn(std::move(t), [&out](std::variant<std::exception_ptr, T> v) { out.emplace(std::move(v)); });
+        tasks.spawn(in_lane(std::move(t)), [&out](std::variant<std::exception_ptr, T> v) { out.emplace(std::move(v)); });
         while (!out) loop.run_once(-1);
         if (out->index() == 0) std::rethrow_exception(std::get<0>(*out));
         return std::move(std::get<1>(*out));
     }
+    // t run in the lane's turn (lane.hpp): every exchange the core starts
+    // goes through here, and none of them awaits another through it.
+    template <class T> static Task<T> in_lane(Lane& lane, Task<T> t) {
+        auto waiting = lane.take();
+        auto turn = co_await waiting;
+        if constexpr (std::is_void_v<T>) co_await std::move(t);
+        else co_return co_await std::move(t);
+    }
+    template <class T> Task<T> in_lane(Task<T> t) { return in_lane(lane, std::move(t)); }
     // Work started by the server's notices runs in the background; its
     // failures are reported, never thrown into a front end.
     void background(Task<Result> t, std::string what) {
-        tasks.spawn(std::move(t), [this, what](std::variant<std::exception_ptr, Result> v) {
+        tasks.spawn(in_lane(std::move(t)), [this, what](std::variant<std::exception_ptr, Result> v) {
             if (v.index() == 0) {
                 try {
                     std::rethrow_exception(std::get<0>(v));
@@ -150,8 +161,10 @@ struct Client::Impl {
     void take_notes();
     void start_fetch();
     Task<Result> fetch_loop();
-    // tui/client/prekeys.cpp: after login and on NOTIFY prekeys-low.
+    // tui/client/prekeys.cpp: after login (publish_prekeys, awaited in
+    // the login's turn) and on NOTIFY prekeys-low (start_prekey_upload).
     void start_prekey_upload();
+    Task<void> publish_prekeys();
     Task<Result> upload_prekeys();
     Task<Result> send_prekeys(const x3dh::SignedPrekey& spk, std::vector<msg::PrekeyOpk> opks, size_t* pool);
 

@@ -85,6 +85,23 @@ void Client::Impl::start_prekey_upload() {
     background(upload_prekeys(), "could not upload prekeys");
 }
 
+// After login, in the login's own turn of the lane (lane.hpp), so the
+// prekeys are on the server when login returns. A failure is reported,
+// never a failed login.
+Task<void> Client::Impl::publish_prekeys() {
+    if (prekeys != Prekeys::Idle || !store || !self.token_) co_return;
+    prekeys = Prekeys::Uploading;
+    std::string failed;
+    try {
+        auto uploading = upload_prekeys();
+        auto r = co_await uploading;
+        if (!r.ok) failed = r.msg;
+    } catch (const std::exception& e) {
+        failed = e.what();
+    }
+    if (!failed.empty()) info("could not upload prekeys: " + failed);
+}
+
 // Publishes the signed prekey; tops up the pool when the server holds
 // fewer than proto::kPrekeyLowWater one-time prekeys.
 Task<Result> Client::Impl::upload_prekeys() {

@@ -100,7 +100,8 @@ Task<Result> Client::Impl::renew(UserIdentity next, PasswordKeys keys) {
     auto l = co_await do_login(user, *id, *pw);
     if (!l.ok) co_return Result::good("; logging in again failed: " + l.msg);
     // The signed prekey on the server is signed by the old key: sign it anew.
-    start_prekey_upload();
+    auto publishing = publish_prekeys();
+    co_await publishing;
     co_return Result::good("");
 }
 
