@@ -223,6 +223,13 @@ ParseResult parse_notify(Words& w, std::string_view active) {
     return ok(CommandKind::Notify, {who, level});
 }
 
+// /me TEXT: the active conversation is the target; the status window has none.
+ParseResult parse_me(Words& w, std::string_view active) {
+    if (w.rest().empty()) return screen_usage("me");
+    if (active.empty()) return fail_msg("no conversation here: /me acts in a conversation window");
+    return ok(CommandKind::Me, {std::string(active), std::string(w.rest())});
+}
+
 using K = CommandKind;
 using T = ArgType;
 constexpr Front S = Front::Screen, B = Front::Batch, Both = Front::Both;
@@ -240,7 +247,9 @@ const std::vector<CommandInfo>& command_table() {
     static const std::vector<CommandInfo> table = {
         row("msg", S, K::Msg, {{T::Target}, {T::Text}}, "USER|#GROUP TEXT", "send one message without switching conversation"),
         row("query", S, K::Query, {{T::Target}}, "USER|#GROUP", "open a conversation and switch to it"),
+        row("me", S, K::Me, {}, "TEXT", "send an action: /me waves shows \"* you waves\"", parse_me),
         row("close", S, K::Close, {}, "", "close the active conversation window"),
+        row("clear", S, K::Clear, {}, "", "clear this window's lines from the screen (the history stays)"),
         row("who", Both, K::Who, {}, "", "list the users online"),
         row("group", S, K::GroupCreate, {}, "create|add|remove|leave|members GROUP [USER...]", "manage groups",
          parse_group),

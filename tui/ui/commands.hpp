@@ -16,6 +16,8 @@ enum class CommandKind {
     Msg,           // {target, text}; target is "user" or "#group"
     Query,         // {target}
     Close,         // {}: closes the active conversation
+    Me,            // {target, text}: an action in the active conversation
+    Clear,         // {}: empties the active window (the history stays)
     Who,           // {}
     GroupCreate,   // {group, user...}: group id without '#'
     GroupAdd,      // {group, user, user...}

@@ -92,6 +92,14 @@ void Model::close(std::string_view key) {
     dirty_ |= kPaneConvList | kPaneStatus;
 }
 
+void Model::clear_active() {
+    Conversation& c = convs_[active_];
+    c.lines.clear();
+    c.scroll = 0;
+    c.cleared = true;
+    dirty_ |= kPaneMessages | kPaneStatus;
+}
+
 void Model::set_level(std::string_view raw_key, std::optional<NotifyLevel> level) {
     std::string key = sanitize(raw_key);
     if (level && *level != default_level(key)) levels_[key] = *level;
@@ -349,6 +357,7 @@ Action Model::apply_local(const Command& c) {
     switch (c.kind) {
         case CommandKind::Query: open(c.args[0]); break;
         case CommandKind::Close: close_active(); break;
+        case CommandKind::Clear: clear_active(); break;
         case CommandKind::Mute:
             set_level(c.args[0], NotifyLevel::None);
             describe_level(c.args[0], "");

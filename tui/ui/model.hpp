@@ -30,6 +30,7 @@ struct Line {
     bool verified = false;
     bool system = false;
     bool mention = false;
+    bool action = false;  // /me: drawn "* from text"
 };
 
 // What the bell last rang for in a conversation since you looked at it: a
@@ -46,6 +47,7 @@ struct Conversation {
     bool activity = false;  // anything arrived while not active
     Rung rung = Rung::Nothing;
     int scroll = 0;  // lines scrolled up from the bottom; 0 follows new lines
+    bool cleared = false;  // /clear: the history is not loaded into it again
     bool is_group() const { return !key.empty() && key[0] == '#'; }
 };
 
@@ -99,6 +101,7 @@ public:
     void prev();
     void close_active();  // the status window cannot be closed
     void close(std::string_view key);
+    void clear_active();  // /clear: the screen's lines only, the history stays
     // Notify levels, kept per conversation key whether or not it is open, so
     // /close loses nothing; nullopt goes back to default_level(key).
     void set_level(std::string_view key, std::optional<NotifyLevel> level);

@@ -71,7 +71,7 @@ private:
 
     // session_commands.cpp
     void run_command(const Command& c);
-    void send_text(const std::string& target, const std::string& text, const std::string& typed);
+    void send_text(const std::string& target, const std::string& text, const std::string& typed, bool action = false);
     void report(const client::Result& r, const std::string& what);
     void ask(client::Request r, const std::string& what, std::function<void(const client::Outcome&)> then_do = {});
     void keep_draft(const std::string& typed, const std::string& why);
