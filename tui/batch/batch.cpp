@@ -340,6 +340,8 @@ bool run_command(Client& c, const std::string& cmd, const ui::Command& p) {
         case K::Close:
         case K::Me:
         case K::Clear:
+        case K::Ignore:
+        case K::Unignore:
         case K::Help:
         case K::Mute:
         case K::Unmute:

@@ -30,6 +30,8 @@ enum class CommandKind {
     Passwd,        // {}: the view asks for the passwords, never the command line
     Search,        // {text}
     Help,          // {} or {command}
+    Ignore,        // {} (list) or {user}
+    Unignore,      // {user}
     Quit,          // {}
     Mute,          // {target}
     Unmute,        // {target}: back to the default level

@@ -55,6 +55,8 @@ private:
     void notify_desktop(const std::string& conv, const Line& l);
     void load_levels();
     void save_level(const std::string& key);
+    void load_ignored();
+    void save_ignored(const std::string& user);
     int poll_timeout() const;
 
     // session_events.cpp

@@ -239,6 +239,10 @@ void Session::run_command(const Command& c) {
         case CommandKind::Notify:
             if (!a[0].empty() && !a[1].empty()) save_level(a[0]);
             break;
+        case CommandKind::Ignore:
+            if (!a.empty() && a[0] != c_.user()) save_ignored(a[0]);
+            break;
+        case CommandKind::Unignore: save_ignored(a[0]); break;
         case CommandKind::Close:
         case CommandKind::Clear:
         case CommandKind::Help: break;
