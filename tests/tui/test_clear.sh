@@ -4,14 +4,12 @@
 # the local history still has the lines (/search), and new lines show.
 source "$(dirname "$0")/lib.sh"
 
-keygen_and_start
-batch_as bob "register bob bob-password\nquit\n"
-register_client alice screen-256color || { fail "alice logs in" "$(dump alice)"; finish; exit 1; }
-CHECK_SESSION=alice
+alice_and_bob screen-256color
 
 type_line alice "/query bob"
 type_line alice "first words zebra"
-wait_for alice "first words zebra" || fail "alice's line shows" "$(dump alice)"
+# In the messages pane, not the input line: the send is answered first.
+wait_for_re alice "alice . first words zebra" || fail "alice's line shows" "$(dump alice)"
 type_line alice "/clear"
 check "/clear empties the window" wait_until 5 eval '! has alice "first words zebra"'
 keys alice M-1

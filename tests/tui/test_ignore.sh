@@ -5,17 +5,14 @@
 # new ones again; /ignore alone lists.
 source "$(dirname "$0")/lib.sh"
 
-keygen_and_start
+alice_and_bob tmux-256color
 BELLS=$TMP/bells
 : > "$BELLS"
 bells() { wc -l < "$BELLS" | tr -d ' '; }
 batch_as spam "register spam spam-password\nquit\n"
-batch_as bob "register bob bob-password\nquit\n"
-register_client alice tmux-256color || { fail "alice logs in" "$(dump alice)"; finish; exit 1; }
 tm set-hook -g alert-bell "run-shell 'echo bell >> $BELLS'"
 tm set -g monitor-bell on
 tm set -g bell-action any
-CHECK_SESSION=alice
 
 type_line alice "/ignore"
 check "/ignore alone: nobody yet" wait_for alice "nobody is ignored"

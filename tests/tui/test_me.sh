@@ -5,10 +5,7 @@
 # action shows on the screen as one. Refused in the status window.
 source "$(dirname "$0")/lib.sh"
 
-keygen_and_start
-batch_as bob "register bob bob-password\nquit\n"
-register_client alice xterm-256color || { fail "alice logs in" "$(dump alice)"; finish; exit 1; }
-CHECK_SESSION=alice
+alice_and_bob xterm-256color
 
 type_line alice "/me waves"
 check "/me in the status window is refused" wait_for alice "no conversation here: /me acts"
