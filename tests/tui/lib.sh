@@ -137,3 +137,13 @@ finish() {
     echo "$(basename "$0" .sh): $failures failed"
     [ "$failures" -eq 0 ]
 }
+
+# alice_and_bob TERM: tacitd up, bob registered through batch mode, alice
+# registered on the screen under TERM and watched by check; exits if alice
+# cannot log in.
+alice_and_bob() {
+    keygen_and_start
+    batch_as bob "register bob bob-password\nquit\n"
+    register_client alice "$1" || { fail "alice logs in" "$(dump alice)"; finish; exit 1; }
+    CHECK_SESSION=alice
+}

@@ -17,6 +17,7 @@
 #include "shared/clock.hpp"
 #include "shared/protocol.hpp"
 #include "tui/batch/stop_signals.hpp"
+#include "tui/ui/action.hpp"
 #include "tui/ui/backoff.hpp"
 #include "tui/ui/commands.hpp"
 #include "tui/ui/sanitize.hpp"
@@ -59,6 +60,11 @@ json message_json(const client::ChatMessage& m) {
               {"group", m.group.empty() ? json(nullptr) : json(clean(m.group))},
               {"id", clean(m.id)}, {"sent_at", m.sent_at_ms}, {"body", ui::sanitize(m.body, true)},
               {"verified", m.verified}};
+    // /me (tacit-protocol(7), END-TO-END PAYLOAD): the text without its marker.
+    if (auto act = ui::action_text(m.body)) {
+        j["body"] = ui::sanitize(*act, true);
+        j["action"] = true;
+    }
     if (m.received_at_ms) j["received_at"] = m.received_at_ms;
     if (client::clock_skewed(m)) j["skewed"] = true;
     if (!m.problem.empty()) j["problem"] = clean(m.problem);
@@ -332,6 +338,10 @@ bool run_command(Client& c, const std::string& cmd, const ui::Command& p) {
         case K::Send:
         case K::Query:
         case K::Close:
+        case K::Me:
+        case K::Clear:
+        case K::Ignore:
+        case K::Unignore:
         case K::Help:
         case K::Mute:
         case K::Unmute:

@@ -223,6 +223,13 @@ ParseResult parse_notify(Words& w, std::string_view active) {
     return ok(CommandKind::Notify, {who, level});
 }
 
+// /me TEXT: the active conversation is the target; the status window has none.
+ParseResult parse_me(Words& w, std::string_view active) {
+    if (w.rest().empty()) return screen_usage("me");
+    if (active.empty()) return fail_msg("no conversation here: /me acts in a conversation window");
+    return ok(CommandKind::Me, {std::string(active), std::string(w.rest())});
+}
+
 using K = CommandKind;
 using T = ArgType;
 constexpr Front S = Front::Screen, B = Front::Batch, Both = Front::Both;
@@ -240,7 +247,9 @@ const std::vector<CommandInfo>& command_table() {
     static const std::vector<CommandInfo> table = {
         row("msg", S, K::Msg, {{T::Target}, {T::Text}}, "USER|#GROUP TEXT", "send one message without switching conversation"),
         row("query", S, K::Query, {{T::Target}}, "USER|#GROUP", "open a conversation and switch to it"),
+        row("me", S, K::Me, {}, "TEXT", "send an action: /me waves shows \"* you waves\"", parse_me),
         row("close", S, K::Close, {}, "", "close the active conversation window"),
+        row("clear", S, K::Clear, {}, "", "clear this window's lines from the screen (the history stays)"),
         row("who", Both, K::Who, {}, "", "list the users online"),
         row("group", S, K::GroupCreate, {}, "create|add|remove|leave|members GROUP [USER...]", "manage groups",
          parse_group),
@@ -256,6 +265,9 @@ const std::vector<CommandInfo>& command_table() {
         row("mute", S, K::Mute, {kOpt(T::Target, true)}, "[USER|#GROUP]",
          "no bell or highlight for a conversation (/notify none)"),
         row("unmute", S, K::Unmute, {kOpt(T::Target, true)}, "[USER|#GROUP]", "undo /mute (/notify default)"),
+        row("ignore", S, K::Ignore, {kOpt(T::User)}, "[USER]",
+         "hide USER's messages (kept in the history, never rung); alone, list who is ignored"),
+        row("unignore", S, K::Unignore, {{T::User}}, "USER", "show USER's new messages again"),
         row("help", S, K::Help, {kOpt(T::Word)}, "[COMMAND]", "list commands, or explain one"),
         row("quit", Both, K::Quit, {}, "", "leave tacit"),
         row("exit", B, K::Quit, {}, "", "leave tacit"),

@@ -16,6 +16,8 @@ enum class CommandKind {
     Msg,           // {target, text}; target is "user" or "#group"
     Query,         // {target}
     Close,         // {}: closes the active conversation
+    Me,            // {target, text}: an action in the active conversation
+    Clear,         // {}: empties the active window (the history stays)
     Who,           // {}
     GroupCreate,   // {group, user...}: group id without '#'
     GroupAdd,      // {group, user, user...}
@@ -28,6 +30,8 @@ enum class CommandKind {
     Passwd,        // {}: the view asks for the passwords, never the command line
     Search,        // {text}
     Help,          // {} or {command}
+    Ignore,        // {} (list) or {user}
+    Unignore,      // {user}
     Quit,          // {}
     Mute,          // {target}
     Unmute,        // {target}: back to the default level

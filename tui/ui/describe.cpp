@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "tui/ui/action.hpp"
 #include "tui/ui/format.hpp"
 
 namespace tacit::ui {
@@ -26,7 +27,12 @@ Line to_line(const client::ChatMessage& m) {
     } else if (!l.verified && !m.problem.empty()) {
         // Marked, and why: a bad signature, or a group stamp the chain
         // does not back (tacit(1), THE SCREEN).
-        l.text = "[unverified: " + m.problem + "] " + m.body;
+        auto act = action_text(m.body);
+        l.action = act.has_value();
+        l.text = "[unverified: " + m.problem + "] " + std::string(act ? *act : m.body);
+    } else if (auto act = action_text(m.body)) {
+        l.action = true;
+        l.text = std::string(*act);
     } else {
         l.text = m.body;
     }

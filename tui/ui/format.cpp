@@ -91,7 +91,12 @@ std::vector<Row> format_inline(const Line& l, const LineFormat& f) {
 
 }  // namespace
 
-std::vector<Row> format_line(const Line& l, const LineFormat& f) {
+std::vector<Row> format_line(const Line& line, const LineFormat& f) {
+    // An action reads "* alice waves": the star in the nick column.
+    const Line act = line.action ? Line{line.time_ms, std::string(1, '*'), line.from + " " + line.text,
+                                        line.verified, line.system, line.mention, false}
+                                 : Line{};
+    const Line& l = line.action ? act : line;
     const int width = std::max(1, f.width);
     const int time_w = f.show_time ? 6 : 0;                   // "14:05 "
     const int prefix_w = time_w + 2 + f.nick_width + 3;       // "✓ " nick " │ "

@@ -92,6 +92,25 @@ void Model::close(std::string_view key) {
     dirty_ |= kPaneConvList | kPaneStatus;
 }
 
+void Model::clear_active() {
+    Conversation& c = convs_[active_];
+    c.lines.clear();
+    c.scroll = 0;
+    c.cleared = true;
+    dirty_ |= kPaneMessages | kPaneStatus;
+}
+
+bool Model::ignore(std::string_view raw) {
+    const std::string user = sanitize(raw);
+    if (!ignored_.insert(user).second) return false;
+    // What is on screen from them goes too.
+    for (auto& c : convs_) std::erase_if(c.lines, [&](const Line& l) { return !l.system && l.from == user; });
+    dirty_ |= kPaneMessages;
+    return true;
+}
+
+bool Model::unignore(std::string_view raw) { return ignored_.erase(sanitize(raw)) > 0; }
+
 void Model::set_level(std::string_view raw_key, std::optional<NotifyLevel> level) {
     std::string key = sanitize(raw_key);
     if (level && *level != default_level(key)) levels_[key] = *level;
@@ -131,6 +150,7 @@ void Model::append(Conversation& c, Line line) {
 bool Model::add_message(std::string_view raw_key, Line line, Arrival arrival) {
     std::string key = sanitize(raw_key);
     line.from = sanitize(line.from);
+    if (!line.system && ignored(line.from)) return false;
     line.text = sanitize(line.text, true);
     Conversation* c = &find_or_add(key);
     const bool is_active = c == &convs_[active_];
@@ -345,10 +365,26 @@ Action Model::submit_input() {
     return apply_local(r.command);
 }
 
+void Model::ignore_command(const Command& c) {
+    if (c.args.empty()) {
+        std::string who;
+        for (const auto& u : ignored_) who += (who.empty() ? "" : ", ") + u;
+        add_system({}, who.empty() ? "nobody is ignored (/ignore USER hides a user's messages)" : "ignored: " + who);
+    } else if (c.args[0] == status_.user) {
+        add_system({}, "you cannot ignore yourself");
+    } else {
+        add_system({}, ignore(c.args[0]) ? "ignoring " + c.args[0] + ": their messages are kept in the history but "
+                                                                     "not shown or rung; /unignore " + c.args[0] +
+                                               " undoes it"
+                                         : c.args[0] + " is already ignored");
+    }
+}
+
 Action Model::apply_local(const Command& c) {
     switch (c.kind) {
         case CommandKind::Query: open(c.args[0]); break;
         case CommandKind::Close: close_active(); break;
+        case CommandKind::Clear: clear_active(); break;
         case CommandKind::Mute:
             set_level(c.args[0], NotifyLevel::None);
             describe_level(c.args[0], "");
@@ -368,6 +404,13 @@ Action Model::apply_local(const Command& c) {
             if (c.args[1] == "default") set_level(c.args[0], std::nullopt);
             else if (auto l = parse_level(c.args[1])) set_level(c.args[0], *l);
             describe_level(c.args[0], c.args[1].empty() ? "" : "now ");
+            break;
+        case CommandKind::Ignore: ignore_command(c); break;
+        case CommandKind::Unignore:
+            add_system({}, unignore(c.args[0]) ? "no longer ignoring " + c.args[0] +
+                                                     ": their new messages show (those kept meanwhile: /search, "
+                                                     "or the next start)"
+                                               : c.args[0] + " is not ignored");
             break;
         case CommandKind::Help:
             for (const auto& l : help_lines(c.args.empty() ? std::string_view{} : c.args[0])) add_system({}, l);

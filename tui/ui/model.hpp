@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,7 @@ struct Line {
     bool verified = false;
     bool system = false;
     bool mention = false;
+    bool action = false;  // /me: drawn "* from text"
 };
 
 // What the bell last rang for in a conversation since you looked at it: a
@@ -46,6 +48,7 @@ struct Conversation {
     bool activity = false;  // anything arrived while not active
     Rung rung = Rung::Nothing;
     int scroll = 0;  // lines scrolled up from the bottom; 0 follows new lines
+    bool cleared = false;  // /clear: the history is not loaded into it again
     bool is_group() const { return !key.empty() && key[0] == '#'; }
 };
 
@@ -99,12 +102,19 @@ public:
     void prev();
     void close_active();  // the status window cannot be closed
     void close(std::string_view key);
+    void clear_active();  // /clear: the screen's lines only, the history stays
     // Notify levels, kept per conversation key whether or not it is open, so
     // /close loses nothing; nullopt goes back to default_level(key).
     void set_level(std::string_view key, std::optional<NotifyLevel> level);
     NotifyLevel level(std::string_view key) const;
     bool muted(std::string_view key) const { return level(key) == NotifyLevel::None; }
     const std::map<std::string, NotifyLevel, std::less<>>& levels() const { return levels_; }
+    // Users whose messages are dropped on the way in (/ignore): kept in the
+    // history by the client core, but not shown, counted or rung.
+    bool ignore(std::string_view user);    // false if already ignored
+    bool unignore(std::string_view user);  // false if not ignored
+    bool ignored(std::string_view user) const { return ignored_.count(std::string(user)) > 0; }
+    const std::set<std::string>& ignored_users() const { return ignored_; }
     // Words that count as a mention (whole words, ASCII case-insensitive).
     void set_highlights(std::vector<std::string> words) { highlights_ = std::move(words); }
     const std::vector<std::string>& highlights() const { return highlights_; }
@@ -162,6 +172,7 @@ private:
     Conversation& find_or_add(const std::string& key);
     bool mentions_me(std::string_view text) const;
     void describe_level(std::string_view key, std::string_view what);
+    void ignore_command(const Command& c);
 
     std::vector<Conversation> convs_;
     size_t active_ = 0;
@@ -177,6 +188,7 @@ private:
     uint64_t (*clock_)() = nullptr;
     std::map<std::string, NotifyLevel, std::less<>> levels_;  // set explicitly
     std::vector<std::string> highlights_;
+    std::set<std::string> ignored_;
 };
 
 }  // namespace tacit::ui

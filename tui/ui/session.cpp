@@ -39,10 +39,22 @@ void Session::save_level(const std::string& key) {
     if (!r.ok) model_.add_system({}, "the notify level of " + key + " is not saved: " + r.msg, wall_ms());
 }
 
+// Ignored users persist as "ignore:USER" = "yes", like the levels.
+void Session::load_ignored() {
+    for (const auto& [name, value] : c_.settings())
+        if (name.rfind("ignore:", 0) == 0 && value == "yes") model_.ignore(name.substr(7));
+}
+
+void Session::save_ignored(const std::string& user) {
+    auto r = c_.set_setting("ignore:" + user, model_.ignored(user) ? "yes" : "");
+    if (!r.ok) model_.add_system({}, "the ignore list is not saved: " + r.msg, wall_ms());
+}
+
 void Session::restore() {
     // Mail fetched during login is in the history already and also queued
     // as events; keep it out of the restored part so it arrives as new.
     auto pending = c_.take_events();
+    load_ignored();  // before any line: theirs are not shown
     std::set<std::string> fresh;
     for (const auto& e : pending)
         if (e.kind == client::Event::Kind::Message || e.kind == client::Event::Kind::Group) fresh.insert(e.msg.id);

@@ -55,6 +55,8 @@ private:
     void notify_desktop(const std::string& conv, const Line& l);
     void load_levels();
     void save_level(const std::string& key);
+    void load_ignored();
+    void save_ignored(const std::string& user);
     int poll_timeout() const;
 
     // session_events.cpp
@@ -71,7 +73,7 @@ private:
 
     // session_commands.cpp
     void run_command(const Command& c);
-    void send_text(const std::string& target, const std::string& text, const std::string& typed);
+    void send_text(const std::string& target, const std::string& text, const std::string& typed, bool action = false);
     void report(const client::Result& r, const std::string& what);
     void ask(client::Request r, const std::string& what, std::function<void(const client::Outcome&)> then_do = {});
     void keep_draft(const std::string& typed, const std::string& why);

@@ -5,6 +5,7 @@
 #include "shared/bytes.hpp"
 #include "shared/keys.hpp"
 #include "shared/protocol.hpp"
+#include "tui/ui/action.hpp"
 #include "tui/ui/describe.hpp"
 #include "tui/ui/login_screen.hpp"
 #include "tui/ui/plural.hpp"
@@ -24,18 +25,19 @@ void Session::report(const client::Result& r, const std::string& what) {
     model_.add_system({}, r.ok ? what + ": " + r.msg : what + " failed: " + r.msg, wall_ms());
 }
 
-void Session::send_text(const std::string& target, const std::string& text, const std::string& typed) {
+void Session::send_text(const std::string& target, const std::string& text, const std::string& typed, bool action) {
     if (!c_.connected() || !c_.logged_in()) {
         keep_draft(typed, "offline");
         return;
     }
     const bool group = !target.empty() && target[0] == '#';
-    client::Request r = group ? client::Request{client::req::GroupSend{target.substr(1), text}}
-                              : client::Request{client::req::Send{target, text}};
+    const std::string body = action ? action_body(text) : text;
+    client::Request r = group ? client::Request{client::req::GroupSend{target.substr(1), body}}
+                              : client::Request{client::req::Send{target, body}};
     // The line is shown once the server has it; until then the status bar
     // says "sending to ..." and the keyboard stays the user's.
     const uint64_t typed_at = wall_ms();
-    c_.start(std::move(r), [this, target, text, typed, typed_at](client::Outcome rep) {
+    c_.start(std::move(r), [this, target, text, typed, typed_at, action](client::Outcome rep) {
         const auto& res = rep.result;
         if (res.ok) {
             Line l;
@@ -43,6 +45,7 @@ void Session::send_text(const std::string& target, const std::string& text, cons
             l.from = c_.user();
             l.text = text;
             l.verified = true;
+            l.action = action;
             model_.add_message(target, l);
             return;
         }
@@ -128,7 +131,8 @@ void Session::show_search(const std::string& text) {
         const auto& m = found[i];
         Line l = to_line(m);
         model_.add_system({}, "  " + clock_hhmm(m.sent_at_ms) + " [" + conversation_of(m, c_.user()) + "] " +
-                                  (l.system ? "" : l.from + ": ") + l.text, wall_ms());
+                                  (l.system ? "" : l.action ? "* " + l.from + " " : l.from + ": ") + l.text,
+                      wall_ms());
     }
 }
 
@@ -160,6 +164,7 @@ void Session::run_command(const Command& c) {
             break;
         }
         case CommandKind::Msg: send_text(a[0], a[1], "/msg " + a[0] + " " + a[1]); break;
+        case CommandKind::Me: send_text(a[0], a[1], "/me " + a[1], true); break;
         case CommandKind::Who:
             c_.start(client::req::Who{}, [this](client::Outcome rep) {
                 if (!rep.result.ok) return report(rep.result, "/who");
@@ -234,7 +239,12 @@ void Session::run_command(const Command& c) {
         case CommandKind::Notify:
             if (!a[0].empty() && !a[1].empty()) save_level(a[0]);
             break;
+        case CommandKind::Ignore:
+            if (!a.empty() && a[0] != c_.user()) save_ignored(a[0]);
+            break;
+        case CommandKind::Unignore: save_ignored(a[0]); break;
         case CommandKind::Close:
+        case CommandKind::Clear:
         case CommandKind::Help: break;
         // Batch mode's rows (the screen's table offers none of them).
         case CommandKind::Ping:

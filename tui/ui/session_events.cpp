@@ -173,7 +173,7 @@ void Session::open_query(const std::string& key, size_t was_active) {
 
 void Session::load_history(const std::string& key) {
     const Conversation* cv = model_.find(key);
-    if (!cv || !cv->lines.empty() || key == kStatusKey) return;
+    if (!cv || !cv->lines.empty() || cv->cleared || key == kStatusKey) return;
     for (const auto& m : c_.history(key, kHistoryLines)) model_.add_message(key, to_line(m), Arrival::History);
     model_.take_bell();
 }
