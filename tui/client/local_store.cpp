@@ -451,15 +451,22 @@ void LocalStore::Impl::migrate_0_to_1(Txn& t) {
     }
 }
 
+namespace {
+// Every (key, value) of d, copied out: puts while a cursor walks the same
+// DB are best avoided.
+std::vector<std::pair<Bytes, Bytes>> entries(Txn& t, MDB_dbi d) {
+    std::vector<std::pair<Bytes, Bytes>> out;
+    Cursor c = t.cursor(d);
+    MDB_val k{}, v{};
+    for (bool ok = step(c.get(), &k, &v, MDB_FIRST); ok; ok = step(c.get(), &k, &v, MDB_NEXT))
+        out.emplace_back(Bytes(view(k).begin(), view(k).end()), Bytes(view(v).begin(), view(v).end()));
+    return out;
+}
+}  // namespace
+
 // Every ids key (sender | 0x00 | msg_id in schema 1) becomes its HMAC.
 void LocalStore::Impl::migrate_1_to_2(Txn& t) {
-    std::vector<std::pair<Bytes, Bytes>> old;
-    {
-        Cursor c = t.cursor(ids);
-        MDB_val k{}, v{};
-        for (bool ok = step(c.get(), &k, &v, MDB_FIRST); ok; ok = step(c.get(), &k, &v, MDB_NEXT))
-            old.emplace_back(Bytes(view(k).begin(), view(k).end()), Bytes(view(v).begin(), view(v).end()));
-    }
+    const auto old = entries(t, ids);
     for (auto& [plain, at] : old) {
         t.del(ids, plain);
         auto mac = crypto::hmac_sha256(index_key.view(), plain);
@@ -471,13 +478,7 @@ void LocalStore::Impl::migrate_1_to_2(Txn& t) {
 // entry's (sender, msg_id) is read from the message it points to; one whose
 // message no longer opens is dropped (it could never show again anyway).
 void LocalStore::Impl::reindex_ids(Txn& t, ByteView new_index) {
-    std::vector<std::pair<Bytes, Bytes>> old;
-    {
-        Cursor c = t.cursor(ids);
-        MDB_val k{}, v{};
-        for (bool ok = step(c.get(), &k, &v, MDB_FIRST); ok; ok = step(c.get(), &k, &v, MDB_NEXT))
-            old.emplace_back(Bytes(view(k).begin(), view(k).end()), Bytes(view(v).begin(), view(v).end()));
-    }
+    const auto old = entries(t, ids);
     for (auto& [mac, at] : old) {
         t.del(ids, mac);
         auto rec = t.get(msgs, at);
