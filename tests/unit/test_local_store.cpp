@@ -305,6 +305,9 @@ TEST_CASE("local store: rekey moves everything to the new key", "[local_store]")
     CHECK(std::string(as_chars(*s.pinned("bob"))) == "pin");
     REQUIRE(s.get_secret("token"));
     CHECK(s.settings().at("notify:#ops") == "none");
+    // The ids index follows the key: the old message is still a duplicate.
+    CHECK(s.seen("bob", "1"));
+    CHECK(s.add({direct("1", "bob", "alice", 20, "again")}, "alice").empty());
 }
 
 TEST_CASE("local store: settings are kept, replaced, erased and sealed", "[local_store]") {
@@ -465,4 +468,35 @@ TEST_CASE("local store: history is in arrival order and keeps both times", "[loc
     CHECK_FALSE(clock_skewed(near));
     near.sent_at_ms -= 1;
     CHECK(clock_skewed(near));
+}
+
+namespace {
+std::string file_bytes(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    REQUIRE(f);
+    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+// Issue 16 item 6, the part this store keeps now: a copied store shows no
+// message id (the ids index is keyed by HMAC) and no body, even after a
+// rekey. Conversation names, times and group names are still LMDB keys
+// (tacit(1) FILES says so), so this test does not grep for them.
+TEST_CASE("local store: the raw files hold no message id or body", "[local_store]") {
+    TempDir d;
+    const std::vector<std::string> ids{"msgid-Q7w3zK", "msgid-Xp41Rb", "msgid-Lm93Tc"};
+    {
+        LocalStore s(d.store(), key_a());
+        s.add({direct(ids[0], "bob", "alice", 10, "body-Vz81qa"), direct(ids[1], "carol", "alice", 20, "body-Vz81qb")},
+              "alice");
+        s.rekey(key_b());
+        s.add({direct(ids[2], "bob", "alice", 30, "body-Vz81qc")}, "alice");
+        CHECK(s.seen("bob", ids[0]));
+        CHECK(s.seen("bob", ids[2]));
+    }
+    for (const char* f : {"/data.mdb", "/lock.mdb"}) {
+        std::string raw = file_bytes(d.store() + f);
+        for (auto& id : ids) CHECK(raw.find(id) == std::string::npos);
+        CHECK(raw.find("body-Vz81q") == std::string::npos);
+    }
 }

@@ -1,6 +1,6 @@
 // tui/client/local_store's schema version and migration, on a store put
 // into the layout of version 0 (no version, a session token kept, ids keyed
-// by msg_id alone) by editing the LMDB environment directly: the test must
+// by msg_id alone) or 1 (ids keyed by sender | 0x00 | msg_id in the clear) by editing the LMDB environment directly: the test must
 // write what older clients wrote, which the store's own API no longer can.
 #include <catch2/catch.hpp>
 #include <lmdb.h>
@@ -74,34 +74,40 @@ struct RawEnv {
 
 }  // namespace
 
-TEST_CASE("local store: a version 0 store is migrated on open", "[local_store]") {
-    test::TempDir t("schema");
-    const auto dir = t.path + "/store";
+// The message id a test message of conversation conv carries (below).
+std::string id_of_conv(const std::string& msg_key) {
+    auto conv = msg_key.substr(0, msg_key.find('\0'));
+    return conv == "bob" ? "m1" : "m2";
+}
+
+// Builds a store with bob's m1 and carol's m2, then rewrites its ids index
+// to the plaintext layout of schema 0 (msg_id) or 1 (sender | 0x00 | msg_id).
+void store_of_schema(const std::string& dir, uint32_t version) {
     {
         LocalStore s(dir, key());
-        CHECK(s.schema_version() == 1);
+        CHECK(s.schema_version() == 2);
         s.add({from("bob", "m1", 10, "from bob"), from("carol", "m2", 20, "from carol")}, "alice");
         s.put_secret("token", as_bytes("an old session token"));
         s.put_secret("other", as_bytes("kept"));
     }
-    {
-        // Back to version 0: no schema record, ids by msg_id alone.
-        RawEnv raw(dir);
-        auto meta = raw.db("meta"), ids = raw.db("ids");
-        raw.del(meta, "schema");
-        for (auto& [k, v] : raw.all(ids)) {
-            auto nul = k.find('\0');
-            REQUIRE(nul != std::string::npos);
-            raw.del(ids, k);
-            raw.put(ids, k.substr(nul + 1), v);
-        }
-        raw.put(ids, "dangling", "no such message");
-        raw.commit();
+    RawEnv raw(dir);
+    auto meta = raw.db("meta"), ids = raw.db("ids");
+    if (version == 0) raw.del(meta, "schema");
+    else raw.put(meta, "schema", std::string("\0\0\0", 3) + char(version));
+    for (auto& [k, v] : raw.all(ids)) {
+        raw.del(ids, k);
+        auto id = id_of_conv(v);
+        auto sender = id == "m1" ? std::string("bob") : std::string("carol");
+        raw.put(ids, version == 0 ? id : sender + std::string(1, '\0') + id, v);
     }
+    if (version == 0) raw.put(ids, "dangling", "no such message");
+    raw.commit();
+}
+
+void check_migrated(const std::string& dir, size_t stale) {
     {
         LocalStore s(dir, key());
-        CHECK(s.schema_version() == 1);
-        CHECK_FALSE(s.get_secret("token"));  // tacit(1): never on disk
+        CHECK(s.schema_version() == 2);
         REQUIRE(s.get_secret("other"));
         CHECK(s.seen("bob", "m1"));
         CHECK(s.seen("carol", "m2"));
@@ -111,11 +117,33 @@ TEST_CASE("local store: a version 0 store is migrated on open", "[local_store]")
         CHECK(s.add({from("dave", "m1", 40, "dave's own")}, "alice").size() == 1);
         CHECK(s.last("bob", 10).size() == 1);
     }
-    // Every id now carries its sender; the dangling one is gone.
+    // Every ids key is now a 32-byte HMAC: no sender, no msg id in the clear.
     RawEnv raw(dir);
     auto all = raw.all(raw.db("ids"));
-    CHECK(all.size() == 3);
-    for (auto& kv : all) CHECK(kv.first.find('\0') != std::string::npos);
+    CHECK(all.size() == 3 + stale);
+    for (auto& kv : all) {
+        CHECK(kv.first.size() == 32);
+        CHECK(kv.first.find("m1") == std::string::npos);
+        CHECK(kv.first.find("bob") == std::string::npos);
+    }
+}
+
+TEST_CASE("local store: a version 0 store is migrated on open", "[local_store]") {
+    test::TempDir t("schema");
+    const auto dir = t.path + "/store";
+    store_of_schema(dir, 0);
+    {
+        LocalStore s(dir, key());
+        CHECK_FALSE(s.get_secret("token"));  // tacit(1): never on disk
+    }
+    check_migrated(dir, 0);  // the dangling id is gone
+}
+
+TEST_CASE("local store: a version 1 store's ids are keyed by HMAC on open", "[local_store]") {
+    test::TempDir t("schema");
+    const auto dir = t.path + "/store";
+    store_of_schema(dir, 1);
+    check_migrated(dir, 0);
 }
 
 TEST_CASE("local store: a store of a newer schema is refused, not misread", "[local_store]") {

@@ -31,6 +31,9 @@ constexpr size_t kMaxBody = size_t(16) << 20;
 // 2 appends received_at; 1 (without it) is still read.
 constexpr uint8_t kRecordVersion = 2, kRecordV1 = 1;
 constexpr std::string_view kInfo = "tacit v1 history";
+// The ids index is keyed by HMAC-SHA256 under a key of its own, so the files
+// hold no message id or sender name there (issue 16 item 6).
+constexpr std::string_view kIndexInfo = "tacit v1 history index";
 constexpr std::string_view kCheckKey = "check";
 constexpr std::string_view kCheckText = "tacit local store v1";
 constexpr std::string_view kCounterKey = "counter";
@@ -38,8 +41,10 @@ constexpr std::string_view kCounterKey = "counter";
 // hides nothing). Absent is 0: stores from before it was kept.
 //   0 -> 1: the session token is no longer kept (it is erased), and ids
 //           keyed by msg_id alone become (sender, msg_id).
+//   1 -> 2: ids keys sender | 0x00 | msg_id become
+//           HMAC-SHA256(index key, sender | 0x00 | msg_id).
 constexpr std::string_view kSchemaKey = "schema";
-constexpr uint32_t kSchemaVersion = 1;
+constexpr uint32_t kSchemaVersion = 2;
 constexpr std::string_view kOldTokenSecret = "token";
 constexpr unsigned kMaxDbs = 8;
 
@@ -253,11 +258,19 @@ struct LocalStore::Impl {
     std::unique_ptr<MDB_env, EnvCloser> env;
     MDB_dbi msgs = 0, ids = 0, convs = 0, contacts = 0, groups = 0, secrets = 0, meta = 0, settings = 0;
     std::unique_ptr<crypto::Gcm> gcm;
+    Secret index_key;  // HMAC key of the ids index
 
     static std::unique_ptr<crypto::Gcm> derive(ByteView file_key) {
         if (file_key.size() != 32) throw std::runtime_error("local store: file key must be 32 bytes");
         Secret k = crypto::hkdf_sha256(file_key, {}, as_bytes(kInfo));
         return std::make_unique<crypto::Gcm>(k.view());
+    }
+    static Secret derive_index(ByteView file_key) { return crypto::hkdf_sha256(file_key, {}, as_bytes(kIndexInfo)); }
+
+    // The ids key of (sender, msg_id): an HMAC of the schema-1 key.
+    static Bytes id_index(ByteView index, std::string_view sender, std::string_view msg_id) {
+        auto mac = crypto::hmac_sha256(index, id_key(sender, msg_id));
+        return Bytes(mac.begin(), mac.end());
     }
 
     static Bytes aad(const char* db, ByteView key) {
@@ -332,7 +345,7 @@ struct LocalStore::Impl {
 
     // Whether (sender, id) is stored.
     bool has_id(Txn& t, std::string_view sender, std::string_view id) {
-        return t.get(ids, id_key(sender, id)).has_value();
+        return t.get(ids, id_index(index_key.view(), sender, id)).has_value();
     }
 
     uint32_t schema(Txn& t) {
@@ -345,6 +358,8 @@ struct LocalStore::Impl {
     }
     void migrate(Txn& t);
     void migrate_0_to_1(Txn& t);
+    void migrate_1_to_2(Txn& t);
+    void reindex_ids(Txn& t, ByteView new_index);
 };
 
 LocalStore::LocalStore(const std::string& dir, ByteView file_key, size_t initial_map)
@@ -352,6 +367,7 @@ LocalStore::LocalStore(const std::string& dir, ByteView file_key, size_t initial
     Impl& s = *impl_;
     s.dir = dir;
     s.gcm = Impl::derive(file_key);
+    s.index_key = Impl::derive_index(file_key);
     make_dirs(dir);
 
     MDB_env* e = nullptr;
@@ -406,6 +422,7 @@ void LocalStore::Impl::migrate(Txn& t) {
                                  "); use a newer tacit");
     if (v == kSchemaVersion) return;
     if (v < 1) migrate_0_to_1(t);
+    if (v < 2) migrate_1_to_2(t);
     const uint8_t be[4] = {uint8_t(kSchemaVersion >> 24), uint8_t(kSchemaVersion >> 16), uint8_t(kSchemaVersion >> 8),
                            uint8_t(kSchemaVersion)};
     t.put(meta, as_bytes(kSchemaKey), ByteView(be, 4));
@@ -431,6 +448,42 @@ void LocalStore::Impl::migrate_0_to_1(Txn& t) {
         auto rec = t.get(msgs, at);
         auto m = rec ? open_msg(at, *rec, {}, false) : std::nullopt;
         if (m && sender_ok(m->from)) t.put(ids, id_key(m->from, as_chars(id)), at);
+    }
+}
+
+namespace {
+// Every (key, value) of d, copied out: puts while a cursor walks the same
+// DB are best avoided.
+std::vector<std::pair<Bytes, Bytes>> entries(Txn& t, MDB_dbi d) {
+    std::vector<std::pair<Bytes, Bytes>> out;
+    Cursor c = t.cursor(d);
+    MDB_val k{}, v{};
+    for (bool ok = step(c.get(), &k, &v, MDB_FIRST); ok; ok = step(c.get(), &k, &v, MDB_NEXT))
+        out.emplace_back(Bytes(view(k).begin(), view(k).end()), Bytes(view(v).begin(), view(v).end()));
+    return out;
+}
+}  // namespace
+
+// Every ids key (sender | 0x00 | msg_id in schema 1) becomes its HMAC.
+void LocalStore::Impl::migrate_1_to_2(Txn& t) {
+    const auto old = entries(t, ids);
+    for (auto& [plain, at] : old) {
+        t.del(ids, plain);
+        auto mac = crypto::hmac_sha256(index_key.view(), plain);
+        t.put(ids, ByteView(mac.data(), mac.size()), at);
+    }
+}
+
+// Rebuilds the ids index under new_index. An HMAC can't be undone, so each
+// entry's (sender, msg_id) is read from the message it points to; one whose
+// message no longer opens is dropped (it could never show again anyway).
+void LocalStore::Impl::reindex_ids(Txn& t, ByteView new_index) {
+    const auto old = entries(t, ids);
+    for (auto& [mac, at] : old) {
+        t.del(ids, mac);
+        auto rec = t.get(msgs, at);
+        auto m = rec ? open_msg(at, *rec, {}, false) : std::nullopt;
+        if (m && sender_ok(m->from) && key_name_ok(m->id)) t.put(ids, id_index(new_index, m->from, m->id), at);
     }
 }
 
@@ -491,7 +544,7 @@ std::vector<ChatMessage> LocalStore::add(const std::vector<ChatMessage>& msgs, c
             Bytes rec = s.seal(kMsgs, key, pt);
             wipe(pt.data(), pt.size());
             t.put(s.msgs, key, rec, MDB_NOOVERWRITE);
-            t.put(s.ids, id_key(m.from, m.id), key);
+            t.put(s.ids, Impl::id_index(s.index_key.view(), m.from, m.id), key);
 
             // Activity = the greatest (sent_at, counter); counter only grows.
             auto old = t.get(s.convs, as_bytes(conv));
@@ -685,6 +738,7 @@ std::map<std::string, std::string> LocalStore::settings() {
 void LocalStore::rekey(ByteView new_file_key) {
     Impl& s = *impl_;
     auto fresh = Impl::derive(new_file_key);
+    Secret fresh_index = Impl::derive_index(new_file_key);
     s.write([&](Txn& t) {
         // Collect first, then write: puts while a cursor walks the same DB are
         // best avoided. A record that no longer authenticates is left as it is
@@ -703,6 +757,7 @@ void LocalStore::rekey(ByteView new_file_key) {
             }
             for (auto& [k, v] : redo) t.put(dbi, k, v);
         };
+        s.reindex_ids(t, fresh_index.view());  // before msgs: it opens them under the old key
         reseal(s.msgs, kMsgs);
         reseal(s.contacts, kContacts);
         reseal(s.secrets, kSecrets);
@@ -711,6 +766,7 @@ void LocalStore::rekey(ByteView new_file_key) {
         t.put(s.meta, ck, Impl::seal(*fresh, kMeta, ck, as_bytes(kCheckText)));
     });
     s.gcm = std::move(fresh);
+    s.index_key = std::move(fresh_index);
 }
 
 }  // namespace tacit::client

@@ -6,9 +6,12 @@
 // setting and the key-check record is sealed with AES-256-GCM under
 // HKDF-SHA256(file_key, salt empty, "tacit v1 history"), a random 12-byte IV
 // per record, AAD = db name | 0x00 | the record's LMDB key (so a value can't
-// be moved to another key or another db). Honest limit: LMDB keys are
-// plaintext, so conversation names, message times, msg ids and group names
-// are visible to someone who reads the files; bodies and headers are not.
+// be moved to another key or another db). The ids index (duplicates) is
+// keyed by HMAC-SHA256(HKDF(file_key, "tacit v1 history index"), sender |
+// 0x00 | msg_id), so msg ids and senders are not in it (schema 2). Honest
+// limit: the other LMDB keys are plaintext, so conversation, contact, group
+// and setting names and message times are visible to someone who reads the
+// files; bodies and headers are not. Group membership values aren't sealed.
 //
 // Wrong key: the constructor checks file_key against a sealed check record
 // and throws std::runtime_error, so a wrong password never gets as far as
