@@ -30,6 +30,14 @@ std::unique_ptr<client::Client> fake_time_client(const TestServer& s, const std:
     return c;
 }
 
+// fake_time_client, registered and logged in as alice.
+std::unique_ptr<client::Client> fake_time_alice(const TestServer& s, const std::string& home, const FakeClock& clock) {
+    auto c = fake_time_client(s, home, clock);
+    REQUIRE(c->register_user("alice", client::Password("pw")).ok);
+    REQUIRE(c->login("alice", client::Password("pw")).ok);
+    return c;
+}
+
 // Pumps the core (real time, at most limit_ms) until pred().
 template <class P> bool pump_until(client::Client& c, P pred, int limit_ms = 5000) {
     for (int waited = 0; waited < limit_ms; waited += 20) {
@@ -53,9 +61,7 @@ TEST_CASE("on the fake clock a reply that never comes fails at the timeout, not 
     TestServer s;
     Home h;
     FakeClock clock;
-    auto c = fake_time_client(s, h.path, clock);
-    REQUIRE(c->register_user("alice", client::Password("pw")).ok);
-    REQUIRE(c->login("alice", client::Password("pw")).ok);
+    auto c = fake_time_alice(s, h.path, clock);
 
     const auto token = c->token();
     REQUIRE(token);
@@ -102,9 +108,7 @@ TEST_CASE("on the fake clock an idle connection falls due for a keepalive PING a
     TestServer s;
     Home h;
     FakeClock clock;
-    auto c = fake_time_client(s, h.path, clock);
-    REQUIRE(c->register_user("alice", client::Password("pw")).ok);
-    REQUIRE(c->login("alice", client::Password("pw")).ok);
+    auto c = fake_time_alice(s, h.path, clock);
     CHECK(c->send_idle_ms() == 0);
     clock.advance(ui::kKeepaliveMs - 1);
     CHECK(c->send_idle_ms() == ui::kKeepaliveMs - 1);
