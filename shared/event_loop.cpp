@@ -30,7 +30,8 @@ void wake(int eventfd) {
 
 }  // namespace
 
-EventLoop::EventLoop() : backend_(std::make_unique<detail::PollBackend>()) {
+EventLoop::EventLoop(Clock clock)
+    : clock_(clock ? std::move(clock) : Clock(mono_ms)), backend_(std::make_unique<detail::PollBackend>()) {
     sigemptyset(&sigs_);
     sigemptyset(&old_sigmask_);
     wakefd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
@@ -98,7 +99,7 @@ bool EventLoop::has_fd(int fd) const {
 EventLoop::TimerId EventLoop::add_timer(std::chrono::milliseconds after, std::function<void()> fn) {
     // Negative delays would sort before timers already due in this pass.
     uint64_t ms = after.count() > 0 ? uint64_t(after.count()) : 0;
-    uint64_t due = mono_ms() + ms;
+    uint64_t due = now_ms() + ms;
     TimerId id = ++last_timer_;
     timers_.emplace(std::make_pair(due, id), std::move(fn));
     timer_due_.emplace(id, due);
@@ -194,7 +195,7 @@ void EventLoop::run_posted() {
 int EventLoop::next_timeout_ms() const {
     if (timers_.empty()) return -1;
     uint64_t due = timers_.begin()->first.first;
-    uint64_t now = mono_ms();
+    uint64_t now = now_ms();
     if (due <= now) return 0;
     return due - now > uint64_t(INT_MAX) ? INT_MAX : int(due - now);
 }
@@ -224,7 +225,7 @@ size_t EventLoop::fire_timers() {
     // than now, so they sort after every timer due now: stopping at the first
     // new id keeps a timer that re-arms itself with 0 ms from spinning here.
     const TimerId last = last_timer_;
-    const uint64_t now = mono_ms();
+    const uint64_t now = now_ms();
     size_t fired = 0;
     while (!timers_.empty()) {
         auto it = timers_.begin();

@@ -45,7 +45,11 @@ public:
     using IoFn = std::function<void(uint32_t events)>;
     using TimerId = uint64_t;
 
-    EventLoop();
+    // Monotonic milliseconds, read for every timer: mono_ms (shared/clock.hpp)
+    // unless a test hands in a fake one, so it can drive timers without waiting.
+    using Clock = std::function<uint64_t()>;
+
+    explicit EventLoop(Clock clock = {});
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
@@ -64,6 +68,9 @@ public:
     TimerId add_timer(std::chrono::milliseconds after, std::function<void()> fn);
     void cancel_timer(TimerId id);
     size_t timer_count() const { return timers_.size(); }
+    // The loop's clock: what its timers are due by. Code on the loop that
+    // measures time (the client's connection) reads it too.
+    uint64_t now_ms() const { return clock_(); }
 
     // Blocks signo in the calling thread (call before starting any other
     // thread) and delivers it through the loop's signalfd. A later call for
@@ -124,6 +131,7 @@ private:
     void drain_signals();
     void run_posted();
 
+    Clock clock_;
     std::unique_ptr<detail::PollBackend> backend_;
     std::vector<std::unique_ptr<FdEntry>> fds_;  // indexed by fd, stable addresses
     std::vector<std::unique_ptr<FdEntry>> graveyard_;  // removed while maybe running

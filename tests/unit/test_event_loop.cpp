@@ -16,6 +16,7 @@
 #include "shared/clock.hpp"
 #include "shared/event_loop.hpp"
 #include "shared/unique_fd.hpp"
+#include "tests/fake_clock.hpp"
 
 using namespace tacit;
 using namespace std::chrono_literals;
@@ -86,6 +87,25 @@ TEST_CASE("timers fire in due order, ties in insertion order") {
     loop.run();
     CHECK(order == std::vector<int>{1, 2, 10, 20, 30});
     CHECK(mono_ms() - start >= 30);
+}
+
+TEST_CASE("on a fake clock a timer fires when the clock reaches its due time, not before", "[fake_time]") {
+    test::FakeClock clock;
+    EventLoop loop(clock.fn());  // run_once(0) never waits: no guard timer
+    std::vector<int> fired;
+    loop.add_timer(15000ms, [&] { fired.push_back(15); });
+    loop.add_timer(25000ms, [&] { fired.push_back(25); });
+    CHECK(loop.now_ms() == clock.now());
+    loop.run_once(0);
+    clock.advance(14999);
+    loop.run_once(0);
+    CHECK(fired.empty());
+    clock.advance(1);
+    loop.run_once(0);
+    CHECK(fired == std::vector<int>{15});
+    clock.advance(10000);
+    loop.run_once(0);
+    CHECK(fired == std::vector<int>{15, 25});
 }
 
 TEST_CASE("cancelled timers do not fire, also when cancelled by a timer due in the same pass") {

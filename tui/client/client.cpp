@@ -396,7 +396,7 @@ Result Client::ping(uint64_t* rtt_us) {
     return guarded([&] { return impl_->wait(impl_->ping(rtt_us)); });
 }
 uint64_t Client::send_idle_ms() const {
-    return impl_->conn ? mono_ms() - impl_->conn->last_send_ms() : 0;
+    return impl_->conn ? impl_->loop.now_ms() - impl_->conn->last_send_ms() : 0;
 }
 bool Client::pump() {
     try {

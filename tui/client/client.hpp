@@ -40,6 +40,9 @@ struct Options {
     // The local store's first LMDB map size (0: its default); the map grows
     // on demand, so only tests set this, to reach growth with little data.
     size_t store_initial_map = 0;
+    // The core loop's monotonic clock (empty: mono_ms). Tests hand in a fake
+    // one to drive request timeouts and keepalive without waiting.
+    std::function<uint64_t()> clock;
 };
 
 class SecureConn;

@@ -52,7 +52,7 @@ struct Client::Impl {
     // Declared in this order so that they die in reverse: the worker joins
     // its thread first (its job may write into a suspended frame), then the
     // connection, then the frames, then the loop that ran them.
-    EventLoop loop;
+    EventLoop loop{opt.clock};
     Lane lane{loop};  // outlives the frames holding or awaiting its turn
     TaskScope tasks;
     Worker worker{tasks.resumer(loop)};

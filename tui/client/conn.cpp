@@ -5,7 +5,6 @@
 
 #include <cerrno>
 
-#include "shared/clock.hpp"
 #include "shared/protocol.hpp"
 
 namespace tacit::client {
@@ -127,7 +126,7 @@ void Conn::request(Bytes body, uint8_t want, const Nonce& nonce, Signers s, Done
         done(Answer{std::nullopt, state_ == State::Closed ? "not connected" : "connection not ready"});
         return;
     }
-    queue_.push_back(Pending{want, nonce, mono_ms() + uint64_t(timeout_ms_), std::move(done), false});
+    queue_.push_back(Pending{want, nonce, loop_.now_ms() + uint64_t(timeout_ms_), std::move(done), false});
     if (queue_.size() == 1) arm_timer();
     seal_and_write(std::move(body), s);
 }
@@ -161,7 +160,7 @@ void Conn::write(ByteView frame) {
     if (!fd_) return;
     out_.insert(out_.end(), frame.begin(), frame.end());
     flush();
-    last_send_ms_ = mono_ms();
+    last_send_ms_ = loop_.now_ms();
 }
 
 void Conn::flush() {
@@ -199,7 +198,7 @@ void Conn::renew2_request(Bytes body, DoneFn done) {
         return;
     }
     queue_.push_back(Pending{uint8_t(proto::reply_type(proto::RENEW2)), renew_->offer.nonce,
-                             mono_ms() + uint64_t(timeout_ms_), std::move(done), true});
+                             loop_.now_ms() + uint64_t(timeout_ms_), std::move(done), true});
     if (queue_.size() == 1) arm_timer();
     seal_and_write(std::move(body), {});
     if (state_ == State::Open) state_ = State::Renew2Sent;
@@ -355,7 +354,7 @@ Result Conn::check_error(const Frame& f, const Nonce& nonce) {
 
 void Conn::arm_timer() {
     if (queue_.empty() || timer_) return;
-    uint64_t now = mono_ms(), due = queue_.front().due_ms;
+    uint64_t now = loop_.now_ms(), due = queue_.front().due_ms;
     timer_ = loop_.add_timer(std::chrono::milliseconds(due > now ? due - now : 0), [this] {
         timer_ = 0;
         close("server did not answer in time");

@@ -8,7 +8,9 @@
 // an ERROR echoing another nonce), a frame that fails to open, or a head
 // that waits past the timeout leaves the stream untrustworthy: the
 // connection closes and every waiting request fails. NOTIFY (and the ERROR
-// answering a reply-less UPDATE2) go to the unsolicited handler.
+// answering a reply-less UPDATE2) go to the unsolicited handler. Every time
+// here (due times, the last send) is the loop's clock, EventLoop::now_ms, so
+// a test with a fake clock drives the timeouts.
 //
 // States, each with what it allows (noise.c style; there are no flags):
 //   Connecting     worker connects; nothing to send
