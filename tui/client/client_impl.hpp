@@ -163,6 +163,7 @@ struct Client::Impl {
     Task<Result> fetch_loop();
     // tui/client/prekeys.cpp: after login (publish_prekeys, awaited in
     // the login's turn) and on NOTIFY prekeys-low (start_prekey_upload).
+    bool claim_prekey_upload();
     void start_prekey_upload();
     Task<void> publish_prekeys();
     Task<Result> upload_prekeys();

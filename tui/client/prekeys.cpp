@@ -2,8 +2,8 @@
 // a pool of one-time prekeys on the server, their private halves in the
 // encrypted local store. Every private key is committed to disk before its
 // public half is uploaded, so a crash never leaves the server handing out
-// a prekey this client cannot use. Sessions under X3DH and the ratchet are
-// not wired in yet: these keys are published, not yet used.
+// a prekey this client cannot use. Direct messages open their X3DH
+// sessions with them (dm_sessions.hpp).
 //
 // Local store secrets (sealed like every secret, local_store.hpp):
 //   "prekey spk"     u32 id | u64 created | priv[32]
@@ -79,18 +79,23 @@ std::optional<crypto::X25519Key> stored_opk(LocalStore& store, uint32_t id) {
     return crypto::X25519Key::from_private(*s);
 }
 
-void Client::Impl::start_prekey_upload() {
-    if (prekeys != Prekeys::Idle || !store || !self.token_) return;
+// One upload at a time, and only when logged in with a store: true when
+// the caller now owns the upload (upload_prekeys sets it Idle again).
+bool Client::Impl::claim_prekey_upload() {
+    if (prekeys != Prekeys::Idle || !store || !self.token_) return false;
     prekeys = Prekeys::Uploading;
-    background(upload_prekeys(), "could not upload prekeys");
+    return true;
+}
+
+void Client::Impl::start_prekey_upload() {
+    if (claim_prekey_upload()) background(upload_prekeys(), "could not upload prekeys");
 }
 
 // After login, in the login's own turn of the lane (lane.hpp), so the
 // prekeys are on the server when login returns. A failure is reported,
 // never a failed login.
 Task<void> Client::Impl::publish_prekeys() {
-    if (prekeys != Prekeys::Idle || !store || !self.token_) co_return;
-    prekeys = Prekeys::Uploading;
+    if (!claim_prekey_upload()) co_return;
     std::string failed;
     try {
         auto uploading = upload_prekeys();

@@ -24,17 +24,14 @@ Line to_line(const client::ChatMessage& m) {
         l.text = group_line(m.body, m.group, m.verified);
     } else if (m.body.empty() && !m.problem.empty()) {
         l.text = "[could not decrypt: " + m.problem + "]";
-    } else if (!l.verified && !m.problem.empty()) {
+    } else {
+        // /me (action.hpp): drawn "* from text", marked like any other line.
+        const auto act = action_text(m.body);
+        l.action = act.has_value();
+        l.text = act ? std::string(*act) : m.body;
         // Marked, and why: a bad signature, or a group stamp the chain
         // does not back (tacit(1), THE SCREEN).
-        auto act = action_text(m.body);
-        l.action = act.has_value();
-        l.text = "[unverified: " + m.problem + "] " + std::string(act ? *act : m.body);
-    } else if (auto act = action_text(m.body)) {
-        l.action = true;
-        l.text = std::string(*act);
-    } else {
-        l.text = m.body;
+        if (!l.verified && !m.problem.empty()) l.text = "[unverified: " + m.problem + "] " + l.text;
     }
     // The time shown is the sender's; when it is far from the arrival,
     // say when it really came (tacit(1), THE SCREEN).

@@ -93,9 +93,13 @@ std::vector<Row> format_inline(const Line& l, const LineFormat& f) {
 
 std::vector<Row> format_line(const Line& line, const LineFormat& f) {
     // An action reads "* alice waves": the star in the nick column.
-    const Line act = line.action ? Line{line.time_ms, std::string(1, '*'), line.from + " " + line.text,
-                                        line.verified, line.system, line.mention, false}
-                                 : Line{};
+    Line act;
+    if (line.action) {
+        act = line;
+        act.from = std::string(1, '*');  // not = "*": GCC 12 -O2 gives a false string warning
+        act.text = line.from + " " + line.text;
+        act.action = false;
+    }
     const Line& l = line.action ? act : line;
     const int width = std::max(1, f.width);
     const int time_w = f.show_time ? 6 : 0;                   // "14:05 "
