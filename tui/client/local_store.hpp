@@ -2,16 +2,35 @@
 // secrets, in one LMDB environment per (server, user). The only client file
 // that includes lmdb.h is local_store.cpp.
 //
-// At rest: every message (all ChatMessage fields), pinned bundle, secret,
-// setting and the key-check record is sealed with AES-256-GCM under
-// HKDF-SHA256(file_key, salt empty, "tacit v1 history"), a random 12-byte IV
-// per record, AAD = db name | 0x00 | the record's LMDB key (so a value can't
-// be moved to another key or another db). The ids index (duplicates) is
-// keyed by HMAC-SHA256(HKDF(file_key, "tacit v1 history index"), sender |
-// 0x00 | msg_id), so msg ids and senders are not in it (schema 2). Honest
-// limit: the other LMDB keys are plaintext, so conversation, contact, group
-// and setting names and message times are visible to someone who reads the
-// files; bodies and headers are not. Group membership values aren't sealed.
+// At rest (schema 3): a copied store without the key shows sizes only.
+// Every value is sealed with AES-256-GCM under HKDF-SHA256(file_key, salt
+// empty, "tacit v1 history"), a random 12-byte IV per record, AAD = db name
+// | 0x00 | the record's LMDB key, so a value can't be moved to another key
+// or another db. Every key that would hold a name is
+// HMAC-SHA256(index key, db name | 0x00 | name): contacts, groups, secrets
+// ("dm sessions PEER" too), settings, convs, and the ids index (name =
+// sender | 0x00 | msg_id). history keys are HMAC(index key, "history" |
+// 0x00 | conversation)[16] | be64 position, positions in arrival order;
+// times, senders and ids are inside the sealed records. The values that
+// must be listed (conversations, groups, settings) carry their names
+// sealed. Left in the clear: the DB names, meta's check/schema/counter/
+// index record names, the schema number and the insertion counter (how
+// many messages were stored: a size), and which messages share a
+// conversation (their common tag), with its length.
+//
+// The index key is 32 random bytes sealed in meta/index, not derived from
+// file_key. Decided so: the password never reaches this class (file_key is
+// the random store key that account.cpp wraps with the password, so a
+// password change rewraps store.key and touches nothing here); rekey(), a
+// change of file_key itself, then re-seals records but keeps every index,
+// which it could not rebuild anyway (an HMAC can't be undone, and pinned
+// keys and secrets are looked up by name, never listed). The cost: someone
+// who once held an old file_key can still test guessed names against the
+// index of a later copy; that person has read every name of that time.
+//
+// Upgrading from schema 0-2 rewrites every table into new pages and then
+// overwrites LMDB's free pages (local_store.cpp, scrub), so the old
+// plaintext keys do not survive in the file either.
 //
 // Wrong key: the constructor checks file_key against a sealed check record
 // and throws std::runtime_error, so a wrong password never gets as far as
@@ -106,14 +125,15 @@ public:
     void erase_secret(const std::string& name);
 
     // ---- per-account settings (a conversation's notify level, ...): small
-    // text values, sealed like the rest; the names are LMDB keys, so visible
-    // like conversation names. A value that fails authentication is left out.
+    // text values, sealed with their names like the rest (the LMDB key is an
+    // HMAC). A value that fails authentication is left out.
     void put_setting(const std::string& name, std::string_view value);
     void erase_setting(const std::string& name);
     std::map<std::string, std::string> settings();
 
-    // Re-seals everything under a new file_key in one transaction (the file
-    // key follows the password, so passwd must call this or lose history).
+    // Re-seals everything under a new file_key in one transaction; the
+    // index key (above) is kept, so no index is rebuilt. A password change
+    // does not need this: account.cpp rewraps the store key instead.
     void rekey(ByteView new_file_key);
 
 private:
