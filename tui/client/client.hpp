@@ -43,6 +43,9 @@ struct Options {
     // The core loop's monotonic clock (empty: mono_ms). Tests hand in a fake
     // one to drive request timeouts and keepalive without waiting.
     std::function<uint64_t()> clock;
+    // tacit --adopt: an account directory copied from elsewhere becomes the
+    // account's (tui/client/device.hpp) instead of being refused.
+    bool adopt = false;
 };
 
 class SecureConn;

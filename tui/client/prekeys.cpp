@@ -27,39 +27,46 @@ struct OwnSpk {
     crypto::X25519Key key;
 };
 
-// The stored signed prekey, or a new one committed first.
+// The stored signed prekey, or a new one committed first. In one store
+// transaction, so two terminals starting at once keep the same one.
 OwnSpk own_spk(LocalStore& store) {
-    if (auto s = store.get_secret(std::string(kSpkName)); s && s->size() == 44) {
-        Reader r(*s);
-        OwnSpk o;
-        o.id = r.u32();
-        o.created = r.u64();
-        o.key = crypto::X25519Key::from_private(r.raw_view(32));
-        return o;
-    }
-    OwnSpk o{1, uint64_t(wall_ms() / 1000), crypto::X25519Key::generate()};
-    Writer w;
-    w.reserve(44).u32(o.id).u64(o.created).raw(o.key.priv);
-    Bytes b = w.take();
-    store.put_secret(std::string(kSpkName), b);
-    wipe(b.data(), b.size());
+    OwnSpk o;
+    store.update_secrets([&](LocalStore::SecretTxn& t) {
+        if (auto s = t.get(std::string(kSpkName)); s && s->size() == 44) {
+            Reader r(*s);
+            o.id = r.u32();
+            o.created = r.u64();
+            o.key = crypto::X25519Key::from_private(r.raw_view(32));
+            return;
+        }
+        o = OwnSpk{1, uint64_t(wall_ms() / 1000), crypto::X25519Key::generate()};
+        Writer w;
+        w.reserve(44).u32(o.id).u64(o.created).raw(o.key.priv);
+        Bytes b = w.take();
+        t.put(std::string(kSpkName), b);
+        wipe(b.data(), b.size());
+    });
     return o;
 }
 
 // kBatch fresh one-time prekeys, their private halves and the next id
-// committed before they are returned for upload.
+// committed before they are returned for upload, in one store transaction:
+// two terminals topping up at once take different ids.
 std::vector<msg::PrekeyOpk> new_opks(LocalStore& store) {
-    uint32_t next = 1;
-    if (auto s = store.get_secret(std::string(kNextName)); s && s->size() == 4) next = get_u32be(s->data());
     std::vector<msg::PrekeyOpk> out;
-    for (size_t i = 0; i < kBatch; ++i, ++next) {
-        auto k = crypto::X25519Key::generate();
-        store.put_secret(opk_name(next), k.priv);
-        out.push_back(msg::PrekeyOpk{next, k.pub});
-    }
-    uint8_t b[4];
-    put_u32be(b, next);
-    store.put_secret(std::string(kNextName), ByteView(b, 4));
+    store.update_secrets([&](LocalStore::SecretTxn& t) {
+        out.clear();
+        uint32_t next = 1;
+        if (auto s = t.get(std::string(kNextName)); s && s->size() == 4) next = get_u32be(s->data());
+        for (size_t i = 0; i < kBatch; ++i, ++next) {
+            auto k = crypto::X25519Key::generate();
+            t.put(opk_name(next), k.priv);
+            out.push_back(msg::PrekeyOpk{next, k.pub});
+        }
+        uint8_t b[4];
+        put_u32be(b, next);
+        t.put(std::string(kNextName), ByteView(b, 4));
+    });
     return out;
 }
 
