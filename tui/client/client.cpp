@@ -200,7 +200,7 @@ Task<Result> Client::Impl::publish_first_prekeys(std::string user, UserIdentity 
     self.user_ = user;
     open_store(account(user));
     prekeys = Prekeys::Uploading;
-    auto uploading = upload_prekeys();
+    auto uploading = upload_prekeys(SpkRenewal::AsDue);
     auto up = co_await uploading;
     auto leaving = logout();
     auto out = co_await leaving;

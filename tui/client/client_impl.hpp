@@ -28,6 +28,7 @@
 #include "tui/client/dm_sessions.hpp"
 #include "tui/client/lane.hpp"
 #include "tui/client/password.hpp"
+#include "tui/client/signed_prekey.hpp"
 #include "tui/client/task.hpp"
 #include "tui/client/worker.hpp"
 
@@ -37,7 +38,6 @@ inline Nonce fresh_nonce() { return crypto::random_array<16>(); }
 
 // The private halves of this client's prekeys (tui/client/prekeys.cpp), by id.
 std::string opk_name(uint32_t id);
-std::optional<crypto::X25519Key> stored_spk(LocalStore& store, uint32_t id);
 std::optional<crypto::X25519Key> stored_opk(LocalStore& store, uint32_t id);
 // The local store secret marking a direct message as processed (dm.cpp).
 std::string dm_seen_name(const std::string& sender, const ratchet::Header& h);
@@ -79,6 +79,9 @@ struct Client::Impl {
     LocalStore::SecretChanges dm_basis;
     // One prekey upload at a time (tui/client/prekeys.cpp).
     enum class Prekeys { Idle, Uploading } prekeys = Prekeys::Idle;
+
+    // Seconds since the epoch, on Options::wall_clock when a test sets one.
+    uint64_t wall_s() const { return (opt.wall_clock ? opt.wall_clock() : wall_ms()) / 1000; }
 
     Impl(Client& c, Options o) : self(c), opt(std::move(o)), files(opt.data_dir) {
         auto p = parse_endpoint(opt.server, 7700);
@@ -170,8 +173,8 @@ struct Client::Impl {
     // the login's turn) and on NOTIFY prekeys-low (start_prekey_upload).
     bool claim_prekey_upload();
     void start_prekey_upload();
-    Task<void> publish_prekeys();
-    Task<Result> upload_prekeys();
+    Task<void> publish_prekeys(SpkRenewal renewal = SpkRenewal::AsDue);
+    Task<Result> upload_prekeys(SpkRenewal renewal);
     Task<Result> send_prekeys(const x3dh::SignedPrekey& spk, std::vector<msg::PrekeyOpk> opks, size_t* pool);
 
     template <class Rep, class Req>
@@ -231,7 +234,7 @@ struct Client::Impl {
     // RENEW1..3 with next as the key (the current one again for a password
     // change) and keys for the password; then logs in again. On success msg
     // is "", or why that login failed.
-    Task<Result> renew(UserIdentity next, PasswordKeys keys);
+    Task<Result> renew(UserIdentity next, PasswordKeys keys, SpkRenewal spk);
 
 
     // ------------------------------------------------------------ contacts

@@ -224,6 +224,7 @@ Task<std::vector<ChatMessage>> Client::Impl::commit_page(const std::vector<msg::
 
 Task<Result> Client::Impl::fetch_all() {
     size_t total = 0, shown = 0;
+    const uint64_t started = wall_s();
     for (int page = 0; page < 100000; ++page) {
         msg::Update1 u;
         u.token = *self.token_;
@@ -244,6 +245,10 @@ Task<Result> Client::Impl::fetch_all() {
         conn->send(msg::encode_body(a), {}, &a.nonce2);
         if (!d.more) break;
     }
+    // Emptied: signed prekeys retired before this fetch began have had
+    // their mail (signed_prekey.hpp), and a week-old one is replaced.
+    spk_mailbox_drained(*store, started, wall_s());
+    if (spk_due(*store, wall_s())) start_prekey_upload();
     auto res = Result::good(fmt::format("{} fetched", total));
     res.count = shown;
     co_return res;
