@@ -14,7 +14,7 @@ using namespace tacit;
 
 namespace {
 
-const char* kUsage = R"(usage: tacit [--server ADDR] [--server-key FILE] [--user NAME] [--config FILE] [--batch]
+const char* kUsage = R"(usage: tacit [--server ADDR] [--server-key FILE] [--user NAME] [--config FILE] [--batch] [--adopt]
 
 End-to-end encrypted chat in the terminal.
 
@@ -24,6 +24,8 @@ End-to-end encrypted chat in the terminal.
   --user NAME          account to log in as (default: `user` in the config; asked otherwise)
   --config FILE        configuration file (default $XDG_CONFIG_HOME/tacit/config)
   --batch              no screen: one command per line on stdin, one JSON object per line on stdout
+  --adopt              log in from a copy of the account directory (another host or place) and make it
+                       the account's; run no other copy afterwards
   -h, --help           show this help
   -V, --version        show the version
 )";
@@ -38,7 +40,7 @@ int main(int argc, char** argv) {
     }
     std::vector<std::string> args(argv + 1, argv + argc);
     std::string server, server_key, user, config_path = client::default_config_path();
-    bool batch_mode = false;
+    bool batch_mode = false, adopt = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const auto& a = args[i];
         auto val = [&]() -> std::string {
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
         else if (a == "--user") user = val();
         else if (a == "--config") config_path = val();
         else if (a == "--batch") batch_mode = true;
+        else if (a == "--adopt") adopt = true;
         else {
             fmt::print(stderr, "tacit: unknown option {} (see --help)\n", a);
             return 2;
@@ -77,6 +80,7 @@ int main(int argc, char** argv) {
     client::Options opt;
     opt.server = cfg.server;
     opt.server_key_file = cfg.server_key;
+    opt.adopt = adopt;
     if (batch_mode) return batch::run(opt);
     return ui::run_app(opt, cfg);
 }

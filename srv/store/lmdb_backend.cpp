@@ -274,6 +274,9 @@ private:
         wipe(same.data(), same.size());
         // An unchanged public_key is a password change alone (tacit-protocol(7)).
         r.key_changed = rec->public_key != c.public_key;
+        // Prekeys signed by (and set up against) the old key go with it; the
+        // client uploads new ones after logging in again (PREKEYS).
+        if (r.key_changed) t.drop_prekeys(c.user);
         rec->public_key = c.public_key;
         rec->key_version += 1;
         t.put_user(c.user, *rec);

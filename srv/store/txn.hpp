@@ -127,6 +127,8 @@ public:
     bool has_opk(std::string_view user, uint32_t id);
     size_t opk_count(std::string_view user);
     std::optional<x3dh::OneTimePrekey> take_opk(std::string_view user);
+    // The signed prekey and the whole pool (RENEW3 with a new key).
+    void drop_prekeys(std::string_view user);
 
     // The server secret behind decoy salts (tacit-protocol(7),
     // LOGIN); created by Store at start-up.

@@ -71,4 +71,25 @@ std::optional<x3dh::OneTimePrekey> Txn::take_opk(std::string_view user) {
     return o;
 }
 
+void Txn::drop_prekeys(std::string_view user) {
+    need_writable();
+    const ByteView name = name_key(user);
+    MDB_val sk = val(name);
+    int rc = mdb_del(t_, d_.spk, &sk, nullptr);
+    if (rc != MDB_NOTFOUND) check(rc, "delete signed prekey");
+    const Bytes prefix = opk_prefix(user);
+    MDB_cursor* raw = nullptr;
+    check(mdb_cursor_open(t_, d_.opk, &raw), "open cursor");
+    Cursor c(raw);
+    // Sought afresh after each delete (at most 200 of them): where a
+    // cursor stands after mdb_cursor_del is nothing to lean on.
+    for (;;) {
+        MDB_val k = val(prefix), v;
+        rc = mdb_cursor_get(c.get(), &k, &v, MDB_SET_RANGE);
+        if (rc == MDB_NOTFOUND || (rc == MDB_SUCCESS && !has_prefix(view(k), prefix))) return;
+        check(rc, "find one-time prekey");
+        check(mdb_cursor_del(c.get(), 0), "delete one-time prekey");
+    }
+}
+
 }  // namespace tacit::store

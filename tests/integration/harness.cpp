@@ -130,14 +130,21 @@ std::string TestServer::log() const {
 }
 
 TestClient::TestClient(const TestServer& s, const std::string& tag, bool unix_socket, size_t store_initial_map,
-                       int timeout_ms) {
+                       int timeout_ms)
+    : TestClient(s, tag, WithOptions{[&](client::Options& o) {
+          if (unix_socket) o.server = s.unix_addr();
+          o.timeout_ms = timeout_ms;
+          o.store_initial_map = store_initial_map;
+      }}) {}
+
+TestClient::TestClient(const TestServer& s, const std::string& tag, const WithOptions& with) {
     home = make_temp_dir("cli-" + tag);
     client::Options o;
-    o.server = unix_socket ? s.unix_addr() : s.addr();
+    o.server = s.addr();
     o.server_key_file = s.pub_file();
     o.data_dir = home + "/tacit";
-    o.timeout_ms = timeout_ms;
-    o.store_initial_map = store_initial_map;
+    o.timeout_ms = 10000;
+    with.tweak(o);
     c = std::make_unique<client::Client>(o);
     auto r = c->connect();
     INFO(r.msg);

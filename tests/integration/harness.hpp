@@ -61,6 +61,11 @@ struct TestClient {
     // timeout_ms: how long a request waits for its reply.
     TestClient(const TestServer& s, const std::string& tag, bool unix_socket = false, size_t store_initial_map = 0,
                int timeout_ms = 10000);
+    // With options of the test's own (a wall clock, --adopt) set by tweak.
+    struct WithOptions {
+        std::function<void(client::Options&)> tweak;
+    };
+    TestClient(const TestServer& s, const std::string& tag, const WithOptions& with);
     ~TestClient();
     client::Client& operator*() { return *c; }
     client::Client* operator->() { return c.get(); }

@@ -133,7 +133,9 @@ TEST_CASE("post-compromise security: bob's state copied at T opens nothing after
     round_trip(a, b, "before T");
 
     // T: the thief copies bob's identity file and local store.
-    TestClient stale(s, "bob-at-T");
+    // The copy is another place, so it is adopted (tacit --adopt), as a
+    // thief would: the device file is a guard against accidents, not thieves.
+    TestClient stale(s, "bob-at-T", TestClient::WithOptions{[](client::Options& o) { o.adopt = true; }});
     copy_dir(b.home, stale.home);
     REQUIRE(stale->open_local("bob", "pw").ok);
 

@@ -188,19 +188,25 @@ TEST_CASE("prekeys: the client core publishes its prekeys at login and tops up o
     CHECK(ids.insert(next.opk->id).second);
 }
 
-TEST_CASE("prekeys: after /rekey the signed prekey is signed by the new key", "[integration][prekeys][client]") {
+TEST_CASE("prekeys: after /rekey a new signed prekey, signed by the new key, and a new pool",
+          "[integration][prekeys][client]") {
     TestServer s;
     TestClient a(s, "alice");
     register_login(a, "alice");
     // Registration publishes (signed prekey, then the pool); login re-signs.
     REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK") == 3; }, 20000));
     REQUIRE(a->rekey().ok);
-    REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK") == 4; }, 20000));
+    // RENEW3 dropped the old prekeys: the signed prekey, then a new pool.
+    REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK") == 5; }, 20000));
+    CHECK(log_count(s, "prekey_upload user=alice status=OK pool=0") == 2);  // at registration and after RENEW3
     const auto alice = load_identity(s, a, "alice", "pw");
     FrameConn b(s);
     b.hello();
     REQUIRE(b.register_user("bob", "pw", pooled_identity(1)) == proto::OK);
     auto tb = b.login("bob", "pw", pooled_identity(1));
     REQUIRE(tb);
-    bundle_of(fetch(b, *tb, pooled_identity(1).sign, "alice"), alice.sign, "alice");
+    auto bundle = bundle_of(fetch(b, *tb, pooled_identity(1).sign, "alice"), alice.sign, "alice");
+    CHECK(bundle.spk.id == 2);
+    REQUIRE(bundle.opk);
+    CHECK(bundle.opk->id > 20);  // none of the pool published under the old key
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <stdexcept>
@@ -111,6 +112,41 @@ TEST_CASE("replace_file: explicit mode, and a planted link at the temporary name
     client::replace_file(f, as_bytes("two\n"), 0644);
     std::getline(std::ifstream(f), s);
     CHECK(s == "two");
+    // No temporary file is left behind.
+    size_t files = 0;
+    for (auto& e : std::filesystem::directory_iterator(t.path)) {
+        (void)e;
+        ++files;
+    }
+    CHECK(files == 3);  // identity.pub, victim and the planted link
+}
+
+TEST_CASE("replace_file: two processes replacing one file at once both succeed", "[paths]") {
+    test::TempDir t("replace-race");
+    const auto f = t.path + "/known_servers";
+    auto writer = [&](const char* text) {
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            try {
+                for (int i = 0; i < 300; ++i) client::replace_file(f, as_bytes(text), 0600);
+            } catch (...) {
+                ::_exit(1);
+            }
+            ::_exit(0);
+        }
+        return pid;
+    };
+    pid_t a = writer("a\n"), b = writer("b\n");
+    REQUIRE(a > 0);
+    REQUIRE(b > 0);
+    int sa = -1, sb = -1;
+    ::waitpid(a, &sa, 0);
+    ::waitpid(b, &sb, 0);
+    CHECK((WIFEXITED(sa) && WEXITSTATUS(sa) == 0));
+    CHECK((WIFEXITED(sb) && WEXITSTATUS(sb) == 0));
+    std::string s;
+    std::getline(std::ifstream(f), s);
+    CHECK((s == "a" || s == "b"));
 }
 
 TEST_CASE("disable_core_dumps: RLIMIT_CORE 0 and not dumpable", "[paths][core]") {

@@ -12,6 +12,7 @@
 #include "shared/protocol.hpp"
 #include "tui/client/account.hpp"
 #include "tui/client/client_impl.hpp"
+#include "tui/client/device.hpp"
 #include "tui/client/e2e.hpp"
 #include "tui/client/known_servers.hpp"
 #include "tui/client/local_store.hpp"
@@ -139,6 +140,19 @@ Task<std::optional<Client::Impl::Unlocked>> Client::Impl::unlock(Account acct, P
     auto keys = co_await deriving;
     auto ident = acct.open_identity(keys.file_key, err);
     if (!ident) co_return std::nullopt;
+    // Only the password's owner gets this far: a copy is refused (or
+    // adopted) before anything reaches the server or the store.
+    switch (check_device(acct.dir(), opt.adopt)) {
+    case DeviceCheck::Copied:
+        *err = Result::fail(proto::INTERNAL, copied_device_message(acct.dir()));
+        co_return std::nullopt;
+    case DeviceCheck::Adopted:
+        info("this copy of the account (" + acct.dir() + ") is now the account's; run no other copy of it");
+        break;
+    case DeviceCheck::Here:
+    case DeviceCheck::Created:
+        break;
+    }
     co_return Unlocked{std::move(*ident), std::move(keys)};
 }
 
@@ -167,6 +181,7 @@ Task<Result> Client::Impl::register_user(std::string user, Password password) {
     if (!r.ok()) co_return r.res;
     auto acct = account(user);
     acct.save_identity(ident, keys);
+    check_device(acct.dir(), false);
     acct.store_key(keys.file_key, true);
     auto publishing = publish_first_prekeys(user, std::move(ident), std::move(keys));
     auto p = co_await publishing;
@@ -185,7 +200,7 @@ Task<Result> Client::Impl::publish_first_prekeys(std::string user, UserIdentity 
     self.user_ = user;
     open_store(account(user));
     prekeys = Prekeys::Uploading;
-    auto uploading = upload_prekeys();
+    auto uploading = upload_prekeys(SpkRenewal::AsDue);
     auto up = co_await uploading;
     auto leaving = logout();
     auto out = co_await leaving;

@@ -43,6 +43,13 @@ struct Options {
     // The core loop's monotonic clock (empty: mono_ms). Tests hand in a fake
     // one to drive request timeouts and keepalive without waiting.
     std::function<uint64_t()> clock;
+    // The wall clock, milliseconds since the epoch (empty: wall_ms): the age
+    // of the signed prekey (tui/client/signed_prekey.hpp). Tests move it on
+    // by weeks.
+    std::function<uint64_t()> wall_clock;
+    // tacit --adopt: an account directory copied from elsewhere becomes the
+    // account's (tui/client/device.hpp) instead of being refused.
+    bool adopt = false;
 };
 
 class SecureConn;

@@ -28,6 +28,7 @@
 #include "tui/client/dm_sessions.hpp"
 #include "tui/client/lane.hpp"
 #include "tui/client/password.hpp"
+#include "tui/client/signed_prekey.hpp"
 #include "tui/client/task.hpp"
 #include "tui/client/worker.hpp"
 
@@ -37,7 +38,6 @@ inline Nonce fresh_nonce() { return crypto::random_array<16>(); }
 
 // The private halves of this client's prekeys (tui/client/prekeys.cpp), by id.
 std::string opk_name(uint32_t id);
-std::optional<crypto::X25519Key> stored_spk(LocalStore& store, uint32_t id);
 std::optional<crypto::X25519Key> stored_opk(LocalStore& store, uint32_t id);
 // The local store secret marking a direct message as processed (dm.cpp).
 std::string dm_seen_name(const std::string& sender, const ratchet::Header& h);
@@ -66,14 +66,22 @@ struct Client::Impl {
     std::deque<msg::Notify> notes;
     // One mailbox fetch at a time: NOTIFYs during a fetch ask for one more.
     enum class Fetch { Idle, Running, RunningAgain } fetch = Fetch::Idle;
-    // Ratchet sessions per peer (tui/client/dm.cpp): loaded from the local
-    // store on first use, the one copy both sending and fetching advance.
+    // Ratchet sessions per peer as the page being fetched advances them
+    // (tui/client/dm.cpp), loaded from the local store on first use in the
+    // page. Sending never uses them: it steps the stored state in one store
+    // transaction, as other terminals of the account do.
     std::map<std::string, DmSessions> dm;
     // What the page being fetched changed (sessions, seen messages, used
-    // prekeys): committed with that page's history, before its ack.
+    // prekeys): committed with that page's history, before its ack...
     LocalStore::SecretChanges dm_pending;
+    // ...only if the sessions it started from are still what the store
+    // holds (LocalStore::Conflict otherwise, and the page is opened again).
+    LocalStore::SecretChanges dm_basis;
     // One prekey upload at a time (tui/client/prekeys.cpp).
     enum class Prekeys { Idle, Uploading } prekeys = Prekeys::Idle;
+
+    // Seconds since the epoch, on Options::wall_clock when a test sets one.
+    uint64_t wall_s() const { return (opt.wall_clock ? opt.wall_clock() : wall_ms()) / 1000; }
 
     Impl(Client& c, Options o) : self(c), opt(std::move(o)), files(opt.data_dir) {
         auto p = parse_endpoint(opt.server, 7700);
@@ -165,8 +173,8 @@ struct Client::Impl {
     // the login's turn) and on NOTIFY prekeys-low (start_prekey_upload).
     bool claim_prekey_upload();
     void start_prekey_upload();
-    Task<void> publish_prekeys();
-    Task<Result> upload_prekeys();
+    Task<void> publish_prekeys(SpkRenewal renewal = SpkRenewal::AsDue);
+    Task<Result> upload_prekeys(SpkRenewal renewal);
     Task<Result> send_prekeys(const x3dh::SignedPrekey& spk, std::vector<msg::PrekeyOpk> opks, size_t* pool);
 
     template <class Rep, class Req>
@@ -226,7 +234,7 @@ struct Client::Impl {
     // RENEW1..3 with next as the key (the current one again for a password
     // change) and keys for the password; then logs in again. On success msg
     // is "", or why that login failed.
-    Task<Result> renew(UserIdentity next, PasswordKeys keys);
+    Task<Result> renew(UserIdentity next, PasswordKeys keys, SpkRenewal spk);
 
 
     // ------------------------------------------------------------ contacts
@@ -250,7 +258,7 @@ struct Client::Impl {
     // ------------------------------------------------------------ direct messages (dm.cpp)
     // The sessions held with peer (DmSessions::current picks by keys).
     DmSessions& dm_sessions(const std::string& peer);
-    void dm_forget();  // drops the cache and what a failed page left pending
+    void dm_forget();  // drops the page's sessions, what it left pending and their basis
     // Whether a secret exists, counting what dm_pending writes or erases.
     bool dm_has(const std::string& name);
     // enc_msg for fm, on the first session with `to` (set up with
@@ -258,6 +266,8 @@ struct Client::Impl {
     // before this returns, so before the message is sent.
     Task<std::optional<Bytes>> dm_seal(std::string to, UserBundle to_bundle, msg::FormattedMessage fm, Result* err);
     Task<Result> fetch_prekey_bundle(std::string user, x3dh::PrekeyBundle* out);
+    Task<Result> x3dh_initiate(std::string to, UserBundle to_bundle, std::optional<x3dh::Initiated>* out);
+    DmSessions dm_decode(const std::string& peer, const std::optional<Secret>& stored);
     // Opens st with a held session, or as X3DH's responder; the changes go
     // to dm_pending. Sets *problem when it does not open.
     std::optional<Secret> dm_open(const msg::Stored& st, const dm::Wire& w, const UserBundle& sender,
@@ -269,6 +279,8 @@ struct Client::Impl {
     void gone_unsigned(const std::string& g, const std::string& why);
 
     Task<Result> fetch_all();
+    Task<std::vector<ChatMessage>> open_page(const std::vector<msg::Stored>& page);
+    Task<std::vector<ChatMessage>> commit_page(const std::vector<msg::Stored>& page);
 
     // ------------------------------------------------------------ groups
     // Create, add and remove share one shape: request with the token and a

@@ -33,15 +33,21 @@ std::string dm_seen_name(const std::string& sender, const ratchet::Header& h) {
     return "dm seen " + to_hex(ByteView(d.data(), 16));
 }
 
+// The sessions with peer as stored (s: the stored value, if any).
+DmSessions Client::Impl::dm_decode(const std::string& peer, const std::optional<Secret>& s) {
+    if (!s) return {};
+    if (auto d = DmSessions::decode(*s)) return std::move(*d);
+    info("the ratchet sessions with " + peer + " are damaged; the next message starts anew");
+    return {};
+}
+
 DmSessions& Client::Impl::dm_sessions(const std::string& peer) {
     auto it = dm.find(peer);
     if (it == dm.end()) {
-        DmSessions loaded;
-        if (auto s = store->get_secret(sessions_name(peer))) {
-            if (auto d = DmSessions::decode(*s)) loaded = std::move(*d);
-            else info("the ratchet sessions with " + peer + " are damaged; the next message starts anew");
-        }
-        it = dm.emplace(peer, std::move(loaded)).first;
+        const auto name = sessions_name(peer);
+        auto stored = store->get_secret(name);
+        dm_basis.try_emplace(name, stored);
+        it = dm.emplace(peer, dm_decode(peer, stored)).first;
     }
     return it->second;
 }
@@ -49,6 +55,7 @@ DmSessions& Client::Impl::dm_sessions(const std::string& peer) {
 void Client::Impl::dm_forget() {
     dm.clear();
     dm_pending.clear();
+    dm_basis.clear();
 }
 
 bool Client::Impl::dm_has(const std::string& name) {
@@ -69,45 +76,71 @@ Task<Result> Client::Impl::fetch_prekey_bundle(std::string user, x3dh::PrekeyBun
     co_return r.res;
 }
 
+// Sealing steps the stored sessions inside one store transaction
+// (LocalStore::update_secrets): another terminal of the account sending to
+// the same peer at once waits for it, and then steps the state this one
+// wrote, so no two messages ever share a ratchet key. The X3DH set-up's
+// fetch happens before, outside the transaction; a session another
+// terminal set up meanwhile wins over the one it would add.
 Task<std::optional<Bytes>> Client::Impl::dm_seal(std::string to, UserBundle to_bundle, msg::FormattedMessage fm,
                                                  Result* err) {
     const UserBundle mine = id->bundle();
     const auto bid = bundles_id(mine, to_bundle);
-    if (!dm_sessions(to).current(bid)) {
-        x3dh::PrekeyBundle pb;
-        auto fetching = fetch_prekey_bundle(to, &pb);
-        auto r = co_await fetching;
-        if (!r.ok) {
-            *err = r;
-            co_return std::nullopt;
+    const auto name = sessions_name(to);
+    std::optional<x3dh::Initiated> init;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!init && !dm_decode(to, store->get_secret(name)).current(bid)) {
+            auto r = co_await x3dh_initiate(to, to_bundle, &init);
+            if (!r.ok) {
+                *err = r;
+                co_return std::nullopt;
+            }
         }
-        // initiate verifies spk_sig with the pinned RSA key (PREKEYS).
-        auto init = x3dh::initiate(id->box, {self.user_, mine}, {to, to_bundle}, pb);
-        if (!init) {
-            *err = Result::fail(proto::AUTH_FAILED,
-                                "the signed prekey of " + to + " does not verify with its pinned key");
-            co_return std::nullopt;
-        }
-        // A message that opened while the fetch was out may have set one up.
-        auto& now = dm_sessions(to);
-        if (!now.current(bid))
-            now.add_front(DmSession{bid, x3dh::first_message_id(init->header),
-                                    init->header,
-                                    ratchet::Session::initiator(init->sk, init->ad, init->spk_pub)});
+        enum class Step { NoSession, Broken, Sealed } step = Step::NoSession;
+        Bytes wire;
+        store->update_secrets([&](LocalStore::SecretTxn& t) {
+            step = Step::NoSession;
+            auto sessions = dm_decode(to, t.get(name));
+            if (!sessions.current(bid) && init)
+                sessions.add_front(DmSession{bid, x3dh::first_message_id(init->header), init->header,
+                                             ratchet::Session::initiator(init->sk, init->ad, init->spk_pub)});
+            auto* s = sessions.current(bid);
+            if (!s) return;  // a session another terminal held went meanwhile
+            auto sealed = s->ratchet.encrypt(signed_formatted(*id, fm, {}));
+            if (!sealed) {
+                step = Step::Broken;
+                return;
+            }
+            dm::Wire w;
+            w.init = s->pending_init;
+            w.ratchet = std::move(*sealed);
+            // Committed before the message leaves (tacit-protocol(7), Client state).
+            t.put(name, sessions.encode());
+            wire = w.encode();
+            step = Step::Sealed;
+        });
+        // A page being fetched started from the state before this step:
+        // its commit finds the change (dm_basis) and opens the page again.
+        if (step == Step::Sealed) co_return wire;
+        if (step == Step::Broken) break;
+        init.reset();
     }
-    auto& sessions = dm_sessions(to);
-    auto& s = *sessions.current(bid);
-    auto sealed = s.ratchet.encrypt(signed_formatted(*id, fm, {}));
-    if (!sealed) {
-        *err = Result::fail(proto::INTERNAL, "the ratchet session with " + to + " cannot send");
-        co_return std::nullopt;
-    }
-    dm::Wire w;
-    w.init = s.pending_init;
-    w.ratchet = std::move(*sealed);
-    // Committed before the message leaves (tacit-protocol(7), Client state).
-    store->put_secret(sessions_name(to), sessions.encode());
-    co_return w.encode();
+    *err = Result::fail(proto::INTERNAL, "the ratchet session with " + to + " cannot send");
+    co_return std::nullopt;
+}
+
+// PREKEY_FETCH and X3DH's initiator half, checked against the pinned key.
+Task<Result> Client::Impl::x3dh_initiate(std::string to, UserBundle to_bundle,
+                                         std::optional<x3dh::Initiated>* out) {
+    x3dh::PrekeyBundle pb;
+    auto fetching = fetch_prekey_bundle(to, &pb);
+    auto r = co_await fetching;
+    if (!r.ok) co_return r;
+    // initiate verifies spk_sig with the pinned RSA key (PREKEYS).
+    *out = x3dh::initiate(id->box, {self.user_, id->bundle()}, {to, to_bundle}, pb);
+    if (!*out)
+        co_return Result::fail(proto::AUTH_FAILED, "the signed prekey of " + to + " does not verify with its pinned key");
+    co_return r;
 }
 
 std::optional<Secret> Client::Impl::dm_open(const msg::Stored& st, const dm::Wire& w, const UserBundle& sender,
@@ -178,10 +211,12 @@ Result Client::Impl::probe_direct(const msg::Stored& st) {
     if (!sender) return Result::fail(proto::NO_SUCH_USER, "no key pinned for " + st.sender);
     auto kept = dm;
     auto kept_pending = dm_pending;
+    auto kept_basis = dm_basis;
     std::string problem;
     auto pt = dm_open(st, *w, *sender, &problem);
     dm = std::move(kept);
     dm_pending = std::move(kept_pending);
+    dm_basis = std::move(kept_basis);
     if (!pt) return Result::fail(proto::BAD_REQUEST, problem);
     auto o = parse_formatted(*pt, {}, self.user_, st, &problem);
     if (!o) return Result::fail(proto::BAD_REQUEST, problem);

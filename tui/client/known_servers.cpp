@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "tui/client/file_lock.hpp"
 #include "tui/client/paths.hpp"
 #include "tui/client/replace_file.hpp"
 
@@ -37,16 +38,23 @@ std::vector<std::string> addresses_pinned_to(const std::string& file, const Serv
 void remember_server(const std::string& file, const std::string& server, const ServerBundle& b) {
     auto slash = file.rfind('/');
     if (slash != std::string::npos) make_dirs(file.substr(0, slash));
+    // Other terminals of the account may be pinning another address now.
+    FileLock lock(file + ".lock");
+    auto pub = format_server_pub(b);
+    while (!pub.empty() && pub.back() == '\n') pub.pop_back();
+    const std::string entry = server + " " + pub;
     std::vector<std::string> keep;
+    bool present = false;
     {
         std::ifstream in(file);
         std::string line;
-        while (std::getline(in, line))
+        while (std::getline(in, line)) {
+            if (line == entry) present = true;
             if (line.compare(0, server.size() + 1, server + " ") != 0) keep.push_back(line);
+        }
     }
-    auto pub = format_server_pub(b);
-    while (!pub.empty() && pub.back() == '\n') pub.pop_back();
-    keep.push_back(server + " " + pub);
+    if (present) return;
+    keep.push_back(entry);
     std::string text;
     for (auto& l : keep) text += l + "\n";
     replace_file(file, as_bytes(text), 0600);

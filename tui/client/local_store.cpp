@@ -496,10 +496,29 @@ struct LocalStore::Impl {
         for (uint8_t b : *v) n = (n << 8) | b;
         return n;
     }
+    // A secret as txn t sees it (nullopt: absent or failing authentication),
+    // and whether it holds want.
+    std::optional<Secret> secret_in(Txn& t, const std::string& name) const;
+    bool secret_is(Txn& t, const std::string& name, const std::optional<Secret>& want) const;
     void migrate(Txn& t);
     void migrate_to_3(Txn& t, uint32_t from);
     void migrate_msgs(Txn& t);
     void migrate_names(Txn& t, MDB_dbi dbi, const char* db, OldValue kind, std::string_view drop = {});
+
+    // LocalStore::SecretTxn over one write transaction of this store.
+    struct SecretsIn final : SecretTxn {
+        const Impl& s;
+        Txn& t;
+        SecretsIn(const Impl& s, Txn& t) : s(s), t(t) {}
+        std::optional<Secret> get(const std::string& name) override { return s.secret_in(t, name); }
+        void put(const std::string& name, ByteView value) override {
+            const Bytes key = s.index(kSecrets, name_key(name, "secret name"));
+            t.put(s.secrets, key, s.seal(kSecrets, key, value));
+        }
+        void erase(const std::string& name) override {
+            t.del(s.secrets, s.index(kSecrets, name_key(name, "secret name")));
+        }
+    };
 };
 
 // Positions follow arrival (a sender's clock can't move its message). Mail
@@ -780,11 +799,19 @@ std::vector<ChatMessage> LocalStore::add(const std::vector<ChatMessage>& msgs, c
 
 std::vector<ChatMessage> LocalStore::add(const std::vector<ChatMessage>& msgs, const std::string& me,
                                          const SecretChanges& secrets) {
+    return add(msgs, me, secrets, {});
+}
+
+std::vector<ChatMessage> LocalStore::add(const std::vector<ChatMessage>& msgs, const std::string& me,
+                                         const SecretChanges& secrets, const SecretChanges& basis) {
     Impl& s = *impl_;
     std::vector<ChatMessage> fresh;
     for (auto& [name, value] : secrets) name_key(name, "secret name");  // throws before any write
+    for (auto& [name, value] : basis) name_key(name, "secret name");
     s.write([&](Txn& t) {
         fresh.clear();  // a retry after MAP_FULL starts over
+        for (auto& [name, value] : basis)
+            if (!s.secret_is(t, name, value)) throw Conflict("local store: another client changed " + name);
         for (auto& [name, value] : secrets) {
             const Bytes key = s.index(kSecrets, name);
             if (value) t.put(s.secrets, key, s.seal(kSecrets, key, *value));
@@ -931,15 +958,29 @@ void LocalStore::put_secret(const std::string& name, ByteView value) {
 }
 
 std::optional<Secret> LocalStore::get_secret(const std::string& name) {
-    Impl& s = *impl_;
-    const Bytes key = s.index(kSecrets, name_key(name, "secret name"));
-    std::optional<Bytes> rec;
-    {
-        Txn t = s.read();
-        rec = t.get(s.secrets, key);
-    }
+    Txn t = impl_->read();
+    return impl_->secret_in(t, name);
+}
+
+std::optional<Secret> LocalStore::Impl::secret_in(Txn& t, const std::string& name) const {
+    const Bytes key = index(kSecrets, name_key(name, "secret name"));
+    auto rec = t.get(secrets, key);
     if (!rec) return std::nullopt;
-    return s.open(kSecrets, key, *rec);
+    return open(kSecrets, key, *rec);
+}
+
+bool LocalStore::Impl::secret_is(Txn& t, const std::string& name, const std::optional<Secret>& want) const {
+    auto have = secret_in(t, name);
+    if (!have || !want) return !have && !want;
+    return ct_equal(have->view(), want->view());
+}
+
+void LocalStore::update_secrets(const std::function<void(SecretTxn&)>& fn) {
+    Impl& s = *impl_;
+    s.write([&](Txn& t) {
+        Impl::SecretsIn st(s, t);
+        fn(st);
+    });
 }
 
 void LocalStore::erase_secret(const std::string& name) {

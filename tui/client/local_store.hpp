@@ -52,9 +52,11 @@
 // of a newer version is refused rather than misread.
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -101,6 +103,17 @@ public:
     using SecretChanges = std::map<std::string, std::optional<Secret>>;
     std::vector<ChatMessage> add(const std::vector<ChatMessage>& msgs, const std::string& me,
                                  const SecretChanges& secrets);
+    // The same, but only if every secret named in basis still holds the
+    // value given there (nullopt: still absent); otherwise it writes nothing
+    // and throws Conflict. Another terminal of the account advanced the
+    // ratchet state these messages were opened with: the caller opens them
+    // again on the new state rather than overwrite it (a ratchet written
+    // back to an older state would reuse its message keys).
+    struct Conflict : std::runtime_error {
+        using std::runtime_error::runtime_error;
+    };
+    std::vector<ChatMessage> add(const std::vector<ChatMessage>& msgs, const std::string& me,
+                                 const SecretChanges& secrets, const SecretChanges& basis);
     // The last n of a conversation by (arrival, insertion), oldest first;
     // arrival is received_at, or sent_at where that is 0 (own messages).
     std::vector<ChatMessage> last(const std::string& conversation, size_t n);
@@ -123,6 +136,23 @@ public:
     void put_secret(const std::string& name, ByteView value);
     std::optional<Secret> get_secret(const std::string& name);
     void erase_secret(const std::string& name);
+    // Secrets read and written inside one write transaction, which holds
+    // LMDB's writer lock: every other process of the account waits, so a
+    // read-modify-write (a ratchet step, a prekey id) never interleaves
+    // with theirs. fn may run more than once (the map grew and the
+    // transaction started over); it must leave its results only in
+    // variables it assigns afresh each run. An exception from fn writes
+    // nothing and is thrown on.
+    class SecretTxn {
+    public:
+        virtual std::optional<Secret> get(const std::string& name) = 0;
+        virtual void put(const std::string& name, ByteView value) = 0;
+        virtual void erase(const std::string& name) = 0;
+
+    protected:
+        ~SecretTxn() = default;
+    };
+    void update_secrets(const std::function<void(SecretTxn&)>& fn);
 
     // ---- per-account settings (a conversation's notify level, ...): small
     // text values, sealed with their names like the rest (the LMDB key is an

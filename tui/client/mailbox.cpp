@@ -172,8 +172,59 @@ Task<ChatMessage> Client::Impl::open_group_stored(msg::Stored st) {
     co_return cm;
 }
 
+// Opens one page's messages; what they advance waits in dm_pending.
+Task<std::vector<ChatMessage>> Client::Impl::open_page(const std::vector<msg::Stored>& page) {
+    std::vector<ChatMessage> got;
+    for (auto& st : page) {
+        // One bad entry (a malformed field, a name that can't be a
+        // key) must cost only itself: throwing here would leave the
+        // page unacknowledged and fetched again forever.
+        std::string bad;
+        // open_stored may suspend, and the connection may be gone when
+        // it resumes; the page stays unacknowledged and comes again.
+        if (!conn) throw ConnError("not connected");
+        try {
+            // Kind 1 (system entries) is gone: membership comes from
+            // the signed records (tacit-protocol(7), STORED MESSAGES).
+            if (st.kind != proto::STORED_MESSAGE) throw WireError(WireError::Invalid, "not a message");
+            if (auto m = co_await open_stored(st)) got.push_back(std::move(*m));
+        } catch (const ConnError&) {
+            throw;
+        } catch (const std::exception& e) {
+            bad = e.what();
+        }
+        if (!bad.empty()) info(fmt::format("dropped message {} from the server: {}", st.id, bad));
+    }
+    co_return got;
+}
+
+// Opens a page and commits its history with the ratchet state it advanced
+// (Client state), before its ack, so nothing is lost if we die here.
+// Another terminal of the account may have stepped the same sessions
+// meanwhile (LocalStore::Conflict): the page is opened again on their
+// state; what that terminal already opened is then a duplicate here.
+Task<std::vector<ChatMessage>> Client::Impl::commit_page(const std::vector<msg::Stored>& page) {
+    constexpr int kAttempts = 8;
+    for (int attempt = 1;; ++attempt) {
+        // Whatever stops this page before its commit (a drop, a full disk,
+        // a conflict) leaves it unacknowledged: forget what it advanced.
+        struct Uncommitted {
+            Impl& i;
+            ~Uncommitted() { i.dm_forget(); }
+        } forget{*this};
+        auto opening = open_page(page);
+        auto got = co_await opening;
+        try {
+            co_return store->add(got, self.user_, dm_pending, dm_basis);
+        } catch (const LocalStore::Conflict&) {
+            if (attempt == kAttempts) throw;
+        }
+    }
+}
+
 Task<Result> Client::Impl::fetch_all() {
     size_t total = 0, shown = 0;
+    const uint64_t started = wall_s();
     for (int page = 0; page < 100000; ++page) {
         msg::Update1 u;
         u.token = *self.token_;
@@ -181,41 +232,8 @@ Task<Result> Client::Impl::fetch_all() {
         auto r = co_await ask<msg::Update1R>(u, {}, &msg::Update1R::nonce1);
         if (!r.ok()) co_return r.res;
         auto& d = *r.m;
-        // Whatever stops this page before its commit (a drop, a full disk)
-        // leaves it unacknowledged: forget what it advanced in memory.
-        struct Uncommitted {
-            Impl& i;
-            bool committed = false;
-            ~Uncommitted() {
-                if (!committed) i.dm_forget();
-            }
-        } uncommitted{*this};
-        std::vector<ChatMessage> got;
-        for (auto& st : d.messages) {
-            // One bad entry (a malformed field, a name that can't be a
-            // key) must cost only itself: throwing here would leave the
-            // page unacknowledged and fetched again forever.
-            std::string bad;
-            // open_stored may suspend, and the connection may be gone when
-            // it resumes; the page stays unacknowledged and comes again.
-            if (!conn) throw ConnError("not connected");
-            try {
-                // Kind 1 (system entries) is gone: membership comes from
-                // the signed records (tacit-protocol(7), STORED MESSAGES).
-                if (st.kind != proto::STORED_MESSAGE) throw WireError(WireError::Invalid, "not a message");
-                if (auto m = co_await open_stored(st)) got.push_back(std::move(*m));
-            } catch (const ConnError&) {
-                throw;
-            } catch (const std::exception& e) {
-                bad = e.what();
-            }
-            if (!bad.empty()) info(fmt::format("dropped message {} from the server: {}", st.id, bad));
-        }
-        // History commits before the ack, so nothing is lost if we die here.
-        // The ratchet state this page advanced commits with it (Client state).
-        auto fresh = store->add(got, self.user_, dm_pending);
-        dm_pending.clear();
-        uncommitted.committed = true;
+        auto committing = commit_page(d.messages);
+        auto fresh = co_await committing;
         for (auto& m : fresh) {
             ++shown;
             event(Event{Event::Kind::Message, m, m.group, {}, {}, {}, {}, 0});
@@ -227,6 +245,10 @@ Task<Result> Client::Impl::fetch_all() {
         conn->send(msg::encode_body(a), {}, &a.nonce2);
         if (!d.more) break;
     }
+    // Emptied: signed prekeys retired before this fetch began have had
+    // their mail (signed_prekey.hpp), and a week-old one is replaced.
+    spk_mailbox_drained(*store, started, wall_s());
+    if (spk_due(*store, wall_s())) start_prekey_upload();
     auto res = Result::good(fmt::format("{} fetched", total));
     res.count = shown;
     co_return res;

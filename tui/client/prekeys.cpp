@@ -5,8 +5,8 @@
 // a prekey this client cannot use. Direct messages open their X3DH
 // sessions with them (dm_sessions.hpp).
 //
-// Local store secrets (sealed like every secret, local_store.hpp):
-//   "prekey spk"     u32 id | u64 created | priv[32]
+// Local store secrets (sealed like every secret, local_store.hpp), besides
+// the signed prekey's (signed_prekey.hpp):
 //   "prekey opk ID"  priv[32]   (ID in decimal)
 //   "prekey next"    u32 the next one-time prekey id to hand out
 #include <fmt/core.h>
@@ -19,59 +19,32 @@ namespace tacit::client {
 namespace {
 
 constexpr size_t kBatch = 20;  // one-time prekeys per top-up, above proto::kPrekeyLowWater
-constexpr std::string_view kSpkName = "prekey spk", kNextName = "prekey next";
-
-struct OwnSpk {
-    uint32_t id = 0;
-    uint64_t created = 0;
-    crypto::X25519Key key;
-};
-
-// The stored signed prekey, or a new one committed first.
-OwnSpk own_spk(LocalStore& store) {
-    if (auto s = store.get_secret(std::string(kSpkName)); s && s->size() == 44) {
-        Reader r(*s);
-        OwnSpk o;
-        o.id = r.u32();
-        o.created = r.u64();
-        o.key = crypto::X25519Key::from_private(r.raw_view(32));
-        return o;
-    }
-    OwnSpk o{1, uint64_t(wall_ms() / 1000), crypto::X25519Key::generate()};
-    Writer w;
-    w.reserve(44).u32(o.id).u64(o.created).raw(o.key.priv);
-    Bytes b = w.take();
-    store.put_secret(std::string(kSpkName), b);
-    wipe(b.data(), b.size());
-    return o;
-}
+constexpr std::string_view kNextName = "prekey next";
 
 // kBatch fresh one-time prekeys, their private halves and the next id
-// committed before they are returned for upload.
+// committed before they are returned for upload, in one store transaction:
+// two terminals topping up at once take different ids.
 std::vector<msg::PrekeyOpk> new_opks(LocalStore& store) {
-    uint32_t next = 1;
-    if (auto s = store.get_secret(std::string(kNextName)); s && s->size() == 4) next = get_u32be(s->data());
     std::vector<msg::PrekeyOpk> out;
-    for (size_t i = 0; i < kBatch; ++i, ++next) {
-        auto k = crypto::X25519Key::generate();
-        store.put_secret(opk_name(next), k.priv);
-        out.push_back(msg::PrekeyOpk{next, k.pub});
-    }
-    uint8_t b[4];
-    put_u32be(b, next);
-    store.put_secret(std::string(kNextName), ByteView(b, 4));
+    store.update_secrets([&](LocalStore::SecretTxn& t) {
+        out.clear();
+        uint32_t next = 1;
+        if (auto s = t.get(std::string(kNextName)); s && s->size() == 4) next = get_u32be(s->data());
+        for (size_t i = 0; i < kBatch; ++i, ++next) {
+            auto k = crypto::X25519Key::generate();
+            t.put(opk_name(next), k.priv);
+            out.push_back(msg::PrekeyOpk{next, k.pub});
+        }
+        uint8_t b[4];
+        put_u32be(b, next);
+        t.put(std::string(kNextName), ByteView(b, 4));
+    });
     return out;
 }
 
 }  // namespace
 
 std::string opk_name(uint32_t id) { return fmt::format("prekey opk {}", id); }
-
-std::optional<crypto::X25519Key> stored_spk(LocalStore& store, uint32_t id) {
-    auto s = store.get_secret(std::string(kSpkName));
-    if (!s || s->size() != 44 || get_u32be(s->data()) != id) return std::nullopt;
-    return crypto::X25519Key::from_private(s->view().subspan(12, 32));
-}
 
 std::optional<crypto::X25519Key> stored_opk(LocalStore& store, uint32_t id) {
     auto s = store.get_secret(opk_name(id));
@@ -88,17 +61,17 @@ bool Client::Impl::claim_prekey_upload() {
 }
 
 void Client::Impl::start_prekey_upload() {
-    if (claim_prekey_upload()) background(upload_prekeys(), "could not upload prekeys");
+    if (claim_prekey_upload()) background(upload_prekeys(SpkRenewal::AsDue), "could not upload prekeys");
 }
 
 // After login, in the login's own turn of the lane (lane.hpp), so the
 // prekeys are on the server when login returns. A failure is reported,
 // never a failed login.
-Task<void> Client::Impl::publish_prekeys() {
+Task<void> Client::Impl::publish_prekeys(SpkRenewal renewal) {
     if (!claim_prekey_upload()) co_return;
     std::string failed;
     try {
-        auto uploading = upload_prekeys();
+        auto uploading = upload_prekeys(renewal);
         auto r = co_await uploading;
         if (!r.ok) failed = r.msg;
     } catch (const std::exception& e) {
@@ -107,14 +80,15 @@ Task<void> Client::Impl::publish_prekeys() {
     if (!failed.empty()) info("could not upload prekeys: " + failed);
 }
 
-// Publishes the signed prekey; tops up the pool when the server holds
-// fewer than proto::kPrekeyLowWater one-time prekeys.
-Task<Result> Client::Impl::upload_prekeys() {
+// Publishes the signed prekey (a new one when due, or with
+// SpkRenewal::Now); tops up the pool when the server holds fewer than
+// proto::kPrekeyLowWater one-time prekeys.
+Task<Result> Client::Impl::upload_prekeys(SpkRenewal renewal) {
     struct Done {
         Prekeys& p;
         ~Done() { p = Prekeys::Idle; }
     } done{prekeys};
-    auto own = own_spk(*store);
+    auto own = current_spk(*store, wall_s(), renewal);
     auto spk = x3dh::sign_prekey(id->sign, self.user_, own.id, own.created, own.key.pub);
     size_t pool = 0;
     auto first = send_prekeys(spk, {}, &pool);

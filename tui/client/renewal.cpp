@@ -14,7 +14,7 @@ Task<Result> Client::Impl::rekey() {
     const auto groups = store->groups();
     auto next = co_await generate_identity();
     PasswordKeys same{Secret(pw->auth.view()), Secret(pw->file_key.view()), pw->salt};
-    auto renewing = renew(std::move(next), std::move(same));
+    auto renewing = renew(std::move(next), std::move(same), SpkRenewal::Now);
     auto r = co_await renewing;
     if (!r.ok) co_return r;
     if (!r.msg.empty())  // not logged in again: nothing can be sent now
@@ -48,7 +48,7 @@ Task<Result> Client::Impl::passwd(Password old_password, Password new_password) 
     // before the random salt onto one (tacit-protocol(7), DIFFERENCES).
     auto deriving_new = derive(std::move(new_password), PasswordSalt::fresh());
     auto new_keys = co_await deriving_new;
-    auto renewing = renew(std::move(*same), std::move(new_keys));
+    auto renewing = renew(std::move(*same), std::move(new_keys), SpkRenewal::AsDue);
     auto r = co_await renewing;
     if (!r.ok) co_return r;
     co_return Result::good("password changed; your key is unchanged" + r.msg);
@@ -57,7 +57,7 @@ Task<Result> Client::Impl::passwd(Password old_password, Password new_password) 
 // RENEW1..3 with next as the key (the current one again for a password
 // change) and keys for the password; then logs in again. On success msg
 // is "", or why that login failed.
-Task<Result> Client::Impl::renew(UserIdentity next, PasswordKeys keys) {
+Task<Result> Client::Impl::renew(UserIdentity next, PasswordKeys keys, SpkRenewal spk) {
     if (!conn || !self.token_) co_return Result::fail(proto::AUTH_FAILED, "not logged in");
     const std::string user = self.user_;
     // Mail waiting now is wrapped for the old key, which is gone after
@@ -99,8 +99,10 @@ Task<Result> Client::Impl::renew(UserIdentity next, PasswordKeys keys) {
     if (!c.ok) co_return Result::good("; logging in again failed: " + c.msg);
     auto l = co_await do_login(user, *id, *pw);
     if (!l.ok) co_return Result::good("; logging in again failed: " + l.msg);
-    // The signed prekey on the server is signed by the old key: sign it anew.
-    auto publishing = publish_prekeys();
+    // A new key: a new signed prekey signed by it, and a new one-time pool
+    // (RENEW3 dropped the old prekeys on the server); the old private
+    // halves stay through the grace period (signed_prekey.hpp).
+    auto publishing = publish_prekeys(spk);
     co_await publishing;
     co_return Result::good("");
 }

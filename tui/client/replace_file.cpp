@@ -1,6 +1,8 @@
 #include "tui/client/replace_file.hpp"
 
 #include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,20 +20,33 @@ namespace {
 }
 }  // namespace
 
+// Unlinks the temporary file unless it was renamed into place.
+struct TmpFile {
+    std::string path;
+    bool placed = false;
+    ~TmpFile() {
+        if (!placed) ::unlink(path.c_str());
+    }
+};
+
 void replace_file(const std::string& path, ByteView data, mode_t mode) {
-    const auto tmp = path + ".tmp";
-    if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) fail("cannot remove", tmp);
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
-    if (!fd) fail("cannot create", tmp);
+    // A name of its own: another process of the account may be replacing
+    // the same file at this moment (two terminals and a bot on one host).
+    std::string name = path + ".XXXXXX";
+    UniqueFd fd(::mkostemp(name.data(), O_CLOEXEC));
+    if (!fd) fail("cannot create", name);
+    TmpFile tmp{name};
+    if (::fchmod(fd.get(), mode) != 0) fail("cannot chmod", name);
     while (!data.empty()) {
         ssize_t n = ::write(fd.get(), data.data(), data.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) fail("cannot write", tmp);
+        if (n <= 0) fail("cannot write", name);
         data = data.subspan(size_t(n));
     }
-    if (::fsync(fd.get()) != 0) fail("cannot sync", tmp);
-    if (::close(fd.release()) != 0) fail("cannot write", tmp);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot replace", path);
+    if (::fsync(fd.get()) != 0) fail("cannot sync", name);
+    if (::close(fd.release()) != 0) fail("cannot write", name);
+    if (std::rename(name.c_str(), path.c_str()) != 0) fail("cannot replace", path);
+    tmp.placed = true;
 }
 
 }  // namespace tacit::client

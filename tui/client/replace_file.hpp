@@ -7,9 +7,10 @@
 
 namespace tacit::client {
 
-// Replaces path with data, atomically: path.tmp is created with O_EXCL and
-// O_NOFOLLOW and the given mode (a stale one from a crash is removed first,
-// never followed), written, fsynced and renamed over path. Throws on failure.
+// Replaces path with data, atomically: a new file path.XXXXXX (mkostemp:
+// O_EXCL, a name no other process holds) gets the given mode, is written,
+// fsynced and renamed over path; on any failure it is removed. Throws on
+// failure.
 void replace_file(const std::string& path, ByteView data, mode_t mode);
 
 }  // namespace tacit::client

@@ -1,0 +1,112 @@
+// Signed-prekey rotation (issue 16 item 3, tacit-protocol(7) PREKEYS):
+// alice's client, on a wall clock the test moves on by weeks, replaces its
+// signed prekey when it is a week old and keeps the replaced one until a
+// fetch after the change has emptied the mailbox and 30 days have passed.
+// carol is a raw client: it fetches alice's bundles first and sends on them
+// later, as a peer with a bundle fetched before the change would.
+#include <catch2/catch.hpp>
+#include <atomic>
+
+#include "shared/clock.hpp"
+#include "shared/protocol.hpp"
+#include "tests/integration/harness.hpp"
+#include "tests/integration/raw_client.hpp"
+#include "tests/integration/raw_dm.hpp"
+#include "tests/integration/raw_frames.hpp"
+
+using namespace tacit;
+using namespace tacit::test;
+
+namespace {
+
+const std::vector<std::string> kLoose = {"--login-rate", "1000", "--register-rate", "1000",
+                                         "--prekey-fetch-rate", "1000"};
+constexpr uint64_t kDayMs = 86400ull * 1000;
+
+void relogin(TestClient& c, const std::string& user) {
+    if (c->connected()) REQUIRE(c->logout().ok);
+    REQUIRE(c->connect().ok);
+    auto r = c->login(user, "pw");
+    INFO("login " << user << ": " << r.msg);
+    REQUIRE(r.ok);
+}
+
+// The message from carol that alice's client shows next (after
+// a.events.clear()): opened, or undecryptable with its problem.
+client::ChatMessage next_from_carol(TestClient& a) {
+    auto find = [&]() -> const client::ChatMessage* {
+        for (auto& e : a.events)
+            if (e.kind == client::Event::Kind::Message && e.msg.from == "carol") return &e.msg;
+        return nullptr;
+    };
+    a.wait_until([&] { return find() != nullptr; }, 10000);
+    auto* m = find();
+    REQUIRE(m);
+    return *m;
+}
+
+}  // namespace
+
+TEST_CASE("signed prekey rotation: weekly, the old key kept through the grace period, then deleted",
+          "[integration][rotation]") {
+    TestServer s(kLoose);
+    std::atomic<uint64_t> wall{wall_ms()};
+    TestClient a(s, "alice", TestClient::WithOptions{[&](client::Options& o) {
+                     o.wall_clock = [&wall] { return wall.load(); };
+                 }});
+    TestClient c(s, "carol");
+    register_login(a, "alice");
+    register_login(c, "carol");
+    const auto carol_id = load_identity(s, c, "carol", "pw");
+    RawClient rc(s);
+    REQUIRE(rc.login("carol", "pw", carol_id).status == proto::OK);
+    auto bundle = UserBundle::decode(*rc.key_of("alice"));
+    REQUIRE(bundle);
+    RawDm within(rc, "alice", *bundle), late(rc, "alice", *bundle), first(rc, "alice", *bundle);
+    REQUIRE(first.init().spk_id == 1);
+
+    // Six days on: not due, the same key is published again.
+    wall += 6 * kDayMs;
+    relogin(a, "alice");
+    RawDm six(rc, "alice", *bundle);
+    CHECK(six.init().spk_id == 1);
+
+    // A week and a day: replaced at login.
+    wall += 2 * kDayMs;
+    relogin(a, "alice");
+    RawDm second(rc, "alice", *bundle);
+    CHECK(second.init().spk_id == 2);
+
+    // An init on the replaced key still opens, and one on the new key.
+    a.events.clear();
+    REQUIRE(rc.msg2("alice", first.seal("on the old key"), {}).status == proto::OK);
+    auto m = next_from_carol(a);
+    INFO(m.problem);
+    CHECK(m.body == "on the old key");
+    CHECK(m.verified);
+    a.events.clear();
+    REQUIRE(rc.msg2("alice", second.seal("on the new key"), {}).status == proto::OK);
+    m = next_from_carol(a);
+    INFO(m.problem);
+    CHECK(m.body == "on the new key");
+
+    // 29 days after the change the mailbox has been emptied, but the grace
+    // period has not passed: the old key still opens.
+    wall += 29 * kDayMs;
+    REQUIRE(a->update().ok);
+    a.events.clear();
+    REQUIRE(rc.msg2("alice", within.seal("within the grace period"), {}).status == proto::OK);
+    m = next_from_carol(a);
+    INFO(m.problem);
+    CHECK(m.body == "within the grace period");
+    CHECK(m.verified);
+
+    // Past 30 days and emptied again: the old private key is gone.
+    wall += 2 * kDayMs;
+    REQUIRE(a->update().ok);
+    a.events.clear();
+    REQUIRE(rc.msg2("alice", late.seal("after the grace period"), {}).status == proto::OK);
+    m = next_from_carol(a);
+    CHECK(m.body.empty());
+    CHECK(m.problem.find("signed prekey this client does not hold") != std::string::npos);
+}
