@@ -1,6 +1,7 @@
 // Key renewal on the live connection (tacit-protocol(7), KEY RENEWAL AND
 // RESUME): /rekey and /passwd, then logging in again.
 #include "tui/client/client_impl.hpp"
+#include "tui/client/retired_identity.hpp"
 
 namespace tacit::client {
 
@@ -12,6 +13,9 @@ Task<Result> Client::Impl::rekey() {
     auto old = account(self.user_).open_identity(pw->file_key, &err);
     if (!old) co_return err;
     const auto groups = store->groups();
+    // Kept before RENEW3 can commit: mail on its way under the old key
+    // still opens afterwards (retired_identity.hpp).
+    retire_identity(*store, *old, wall_s());
     auto next = co_await generate_identity();
     PasswordKeys same{Secret(pw->auth.view()), Secret(pw->file_key.view()), pw->salt};
     auto renewing = renew(std::move(next), std::move(same), SpkRenewal::Now);
