@@ -64,9 +64,9 @@ Task<Result> Client::Impl::passwd(Password old_password, Password new_password) 
 Task<Result> Client::Impl::renew(UserIdentity next, PasswordKeys keys, SpkRenewal spk) {
     if (!conn || !self.token_) co_return Result::fail(proto::AUTH_FAILED, "not logged in");
     const std::string user = self.user_;
-    // Mail waiting now is wrapped for the old key, which is gone after
-    // RENEW3: fetch it first. (Mail that lands during the exchange below
-    // still can't be opened with the new key.)
+    // Mail waiting now is for the old key: fetch it first. What lands
+    // during the exchange below opens under the retired identity
+    // (retired_identity.hpp).
     if (auto f = co_await fetch_all(); !f.ok) co_return f;
     // Step 1 and 2: a fresh session key on the live connection.
     msg::Renew1 r1;
