@@ -272,6 +272,8 @@ struct Client::Impl {
     // to dm_pending. Sets *problem when it does not open.
     std::optional<Secret> dm_open(const msg::Stored& st, const dm::Wire& w, const UserBundle& sender,
                                   std::string* problem);
+    std::optional<Secret> dm_open_as(const msg::Stored& st, const dm::Wire& w, const UserBundle& sender,
+                                     const crypto::X25519Key& own_box, const UserBundle& mine, std::string* problem);
     // tui/client/group_events.cpp: NOTIFY group-records and, at login,
     // GROUP_LIST make the client fetch the records newer than its chains.
     void group_noticed(const std::string& g, uint32_t head);

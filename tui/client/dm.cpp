@@ -14,6 +14,7 @@
 #include "shared/wire.hpp"
 #include "tui/client/client_impl.hpp"
 #include "tui/client/e2e.hpp"
+#include "tui/client/retired_identity.hpp"
 
 namespace tacit::client {
 
@@ -143,10 +144,23 @@ Task<Result> Client::Impl::x3dh_initiate(std::string to, UserBundle to_bundle,
     co_return r;
 }
 
+// Opens under the current identity, else under one /rekey replaced
+// (retired_identity.hpp): mail sent before the peer learned of the change.
+// The problem told is the current identity's.
 std::optional<Secret> Client::Impl::dm_open(const msg::Stored& st, const dm::Wire& w, const UserBundle& sender,
                                             std::string* problem) {
+    if (auto pt = dm_open_as(st, w, sender, id->box, id->bundle(), problem)) return pt;
+    for (auto& old : retired_identities(*store)) {
+        std::string ignored;
+        if (auto pt = dm_open_as(st, w, sender, old.box, old.bundle, &ignored)) return pt;
+    }
+    return std::nullopt;
+}
+
+std::optional<Secret> Client::Impl::dm_open_as(const msg::Stored& st, const dm::Wire& w, const UserBundle& sender,
+                                               const crypto::X25519Key& own_box, const UserBundle& mine,
+                                               std::string* problem) {
     auto& sessions = dm_sessions(st.sender);
-    const UserBundle mine = id->bundle();
     const auto bid = bundles_id(mine, sender);
     const uint64_t now = now_s();
     auto last = ratchet::DecryptStatus::AuthFailed;
@@ -185,7 +199,7 @@ std::optional<Secret> Client::Impl::dm_open(const msg::Stored& st, const dm::Wir
         if (dm_has(opk_name(*w.init->opk_id))) opk = stored_opk(*store, *w.init->opk_id);
         if (!opk) return undecryptable("its one-time prekey was used already, or never existed");
     }
-    auto resp = x3dh::respond(id->box, {self.user_, mine}, {st.sender, sender}, *w.init, *spk, opk ? &*opk : nullptr);
+    auto resp = x3dh::respond(own_box, {self.user_, mine}, {st.sender, sender}, *w.init, *spk, opk ? &*opk : nullptr);
     if (!resp) {
         if (w.init->ik != sender.box_pub) return undecryptable("its identity key is not the pinned key of " + st.sender);
         return undecryptable("X3DH fails");

@@ -1,6 +1,7 @@
 // Messages and the mailbox: sending (MSG1, MSG2), fetching pages (UPDATE1,
 // UPDATE2) one fetch at a time, and opening what they hold.
 #include "tui/client/client_impl.hpp"
+#include "tui/client/retired_identity.hpp"
 
 #include <fmt/core.h>
 
@@ -245,9 +246,10 @@ Task<Result> Client::Impl::fetch_all() {
         conn->send(msg::encode_body(a), {}, &a.nonce2);
         if (!d.more) break;
     }
-    // Emptied: signed prekeys retired before this fetch began have had
-    // their mail (signed_prekey.hpp), and a week-old one is replaced.
+    // Emptied: keys replaced before this fetch began have had their mail
+    // (retired_keys.hpp), and a week-old signed prekey is replaced.
     spk_mailbox_drained(*store, started, wall_s());
+    identities_drained(*store, started, wall_s());
     if (spk_due(*store, wall_s())) start_prekey_upload();
     auto res = Result::good(fmt::format("{} fetched", total));
     res.count = shown;

@@ -1,6 +1,7 @@
 // Key renewal on the live connection (tacit-protocol(7), KEY RENEWAL AND
 // RESUME): /rekey and /passwd, then logging in again.
 #include "tui/client/client_impl.hpp"
+#include "tui/client/retired_identity.hpp"
 
 namespace tacit::client {
 
@@ -12,6 +13,9 @@ Task<Result> Client::Impl::rekey() {
     auto old = account(self.user_).open_identity(pw->file_key, &err);
     if (!old) co_return err;
     const auto groups = store->groups();
+    // Kept before RENEW3 can commit: mail on its way under the old key
+    // still opens afterwards (retired_identity.hpp).
+    retire_identity(*store, *old, wall_s());
     auto next = co_await generate_identity();
     PasswordKeys same{Secret(pw->auth.view()), Secret(pw->file_key.view()), pw->salt};
     auto renewing = renew(std::move(next), std::move(same), SpkRenewal::Now);
@@ -60,9 +64,9 @@ Task<Result> Client::Impl::passwd(Password old_password, Password new_password) 
 Task<Result> Client::Impl::renew(UserIdentity next, PasswordKeys keys, SpkRenewal spk) {
     if (!conn || !self.token_) co_return Result::fail(proto::AUTH_FAILED, "not logged in");
     const std::string user = self.user_;
-    // Mail waiting now is wrapped for the old key, which is gone after
-    // RENEW3: fetch it first. (Mail that lands during the exchange below
-    // still can't be opened with the new key.)
+    // Mail waiting now is for the old key: fetch it first. What lands
+    // during the exchange below opens under the retired identity
+    // (retired_identity.hpp).
     if (auto f = co_await fetch_all(); !f.ok) co_return f;
     // Step 1 and 2: a fresh session key on the live connection.
     msg::Renew1 r1;

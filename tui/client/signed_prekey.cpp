@@ -5,6 +5,7 @@
 
 #include "shared/wire.hpp"
 #include "tui/client/local_store.hpp"
+#include "tui/client/retired_keys.hpp"
 
 namespace tacit::client {
 
@@ -14,8 +15,7 @@ const std::string kCurrent = "prekey spk", kRetired = "prekey spk retired";
 
 struct Retired {
     uint32_t id = 0;
-    uint64_t retired = 0;
-    bool drained = false;
+    Retirement when;
     crypto::X25519Key key;
 };
 
@@ -40,8 +40,8 @@ std::vector<Retired> decode_retired(const std::optional<Secret>& s) {
         for (size_t i = 0; i < n; ++i) {
             Retired k;
             k.id = r.u32();
-            k.retired = r.u64();
-            k.drained = r.u8() != 0;
+            k.when.at = r.u64();
+            k.when.drained = r.u8() != 0;
             k.key = crypto::X25519Key::from_private(r.raw_view(32));
             out.push_back(std::move(k));
         }
@@ -71,7 +71,7 @@ void put_retired(LocalStore::SecretTxn& t, const std::vector<Retired>& ks) {
     }
     Writer w;
     w.reserve(1 + ks.size() * 45).u8(uint8_t(ks.size()));
-    for (auto& k : ks) w.u32(k.id).u64(k.retired).u8(k.drained ? 1 : 0).raw(k.key.priv);
+    for (auto& k : ks) w.u32(k.id).u64(k.when.at).u8(k.when.drained ? 1 : 0).raw(k.key.priv);
     put_encoded(t, kRetired, w);
 }
 
@@ -94,7 +94,7 @@ OwnSpk current_spk(LocalStore& store, uint64_t now, SpkRenewal renewal) {
         OwnSpk next{cur ? cur->id + 1 : 1, now, crypto::X25519Key::generate()};
         if (cur) {
             auto retired = decode_retired(t.get(kRetired));
-            retired.push_back(Retired{cur->id, now, false, std::move(cur->key)});
+            retired.push_back(Retired{cur->id, Retirement{now, false}, std::move(cur->key)});
             if (retired.size() > kMaxRetiredSpks) retired.erase(retired.begin());
             put_retired(t, retired);
         }
@@ -111,11 +111,8 @@ void spk_mailbox_drained(LocalStore& store, uint64_t started, uint64_t now) {
     store.update_secrets([&](LocalStore::SecretTxn& t) {
         auto retired = decode_retired(t.get(kRetired));
         std::vector<Retired> keep;
-        for (auto& k : retired) {
-            if (k.retired <= started) k.drained = true;
-            const bool past_grace = now >= k.retired && now - k.retired >= kSpkGrace;
-            if (!(k.drained && past_grace)) keep.push_back(std::move(k));
-        }
+        for (auto& k : retired)
+            if (still_kept(k.when, started, now)) keep.push_back(std::move(k));
         put_retired(t, keep);
     });
 }

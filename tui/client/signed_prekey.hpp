@@ -1,8 +1,7 @@
 // The client's signed prekey over its life (tacit-protocol(7), PREKEYS):
 // made on first use, replaced weekly and by /rekey, and each replaced one
-// kept until the mailbox has been emptied once after its replacement and
-// kSpkGrace has passed, so an X3DH init made from a bundle fetched before
-// the change still opens.
+// kept through the grace period (retired_keys.hpp), so an X3DH init made
+// from a bundle fetched before the change still opens.
 //
 // Local store secrets (sealed like every secret, local_store.hpp):
 //   "prekey spk"          u32 id | u64 created | priv[32]
@@ -21,7 +20,6 @@ namespace tacit::client {
 class LocalStore;
 
 constexpr uint64_t kSpkLifetime = 7 * 86400;  // a signed prekey is replaced after a week
-constexpr uint64_t kSpkGrace = 30 * 86400;    // a replaced one is kept at least this long
 constexpr size_t kMaxRetiredSpks = 16;        // the oldest goes first past this
 
 struct OwnSpk {
@@ -38,9 +36,8 @@ enum class SpkRenewal { AsDue, Now };
 OwnSpk current_spk(LocalStore& store, uint64_t now, SpkRenewal renewal);
 // Whether current_spk would make a new one.
 bool spk_due(LocalStore& store, uint64_t now);
-// A fetch that started at `started` emptied the mailbox: every key retired
-// before then is drained, and the drained ones kSpkGrace past their
-// retirement are deleted.
+// A fetch that started at `started` emptied the mailbox: the replaced keys
+// past the grace period are deleted (retired_keys.hpp).
 void spk_mailbox_drained(LocalStore& store, uint64_t started, uint64_t now);
 // The private half of the signed prekey with this id, current or retired.
 std::optional<crypto::X25519Key> stored_spk(LocalStore& store, uint32_t id);
