@@ -18,7 +18,7 @@
 #include "shared/protocol.hpp"
 #include "tui/batch/stop_signals.hpp"
 #include "tui/ui/action.hpp"
-#include "tui/ui/backoff.hpp"
+#include "tui/client/backoff.hpp"
 #include "tui/ui/commands.hpp"
 #include "tui/ui/sanitize.hpp"
 
@@ -183,10 +183,10 @@ struct ScrubbedLine {
 StopSignals* stop = nullptr;
 bool stopping() { return stop && stop->caught(); }
 
-// When to reconnect: the screen's policy (ui/backoff.hpp), one for both.
-ui::ReconnectSchedule& reconnect_schedule() {
+// When to reconnect: the screen's policy (client/backoff.hpp), one for both.
+client::ReconnectSchedule& reconnect_schedule() {
     static std::mt19937 rng(std::random_device{}());
-    static ui::ReconnectSchedule s([] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); });
+    static client::ReconnectSchedule s([] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); });
     return s;
 }
 
@@ -214,7 +214,7 @@ void wait_events(Client& c, uint64_t ms) {
             }
             continue;
         }
-        const uint64_t nap = again.state() == ui::ReconnectSchedule::State::Waiting ? again.wait_ms(now) : 100;
+        const uint64_t nap = again.state() == client::ReconnectSchedule::State::Waiting ? again.wait_ms(now) : 100;
         ::poll(nullptr, 0, int(std::min<uint64_t>({std::max<uint64_t>(nap, 1), 100, end - now})));
     }
 }

@@ -49,6 +49,12 @@ class SecureConn;
 class Contacts;
 class History;
 
+// What the core is doing to get (back) in, one step at a time: a named
+// state the front ends show (the login form, the status bar), never a set
+// of flags. Idle: none of these is running.
+enum class Entry { Idle, Connecting, Registering, LoggingIn, Resuming };
+const char* entry_name(Entry e);  // "connecting", "making keys and registering", ...
+
 class Client {
 public:
     explicit Client(Options opt);
@@ -132,7 +138,8 @@ public:
     bool has_events() const { return !events_.empty(); }
 
     // ---- the asynchronous face (client_async.cpp), for the full-screen
-    // client: start() queues r and returns at once. Requests run one after
+    // client, login form included (req::Register, req::Login and
+    // req::Reconnect): start() queues r and returns at once. Requests run one after
     // another, in the order started, on the core's loop while pump() is
     // called; done gets the reply from deliver(), which the front end calls
     // after pump(), outside the core's loop (so done may ask again, or use
@@ -141,6 +148,11 @@ public:
     void start(Request r, ReplyFn done);
     void deliver();
     std::vector<PendingRequest> pending() const;  // the running one first
+    // The step a login, registration or reconnect is at (Idle otherwise).
+    Entry entry() const;
+    // The core loop's clock (Options::clock, else mono_ms), which
+    // PendingRequest::since_ms is read from.
+    uint64_t now_ms() const;
 
     // For tests: the session token (to try it from elsewhere).
     std::optional<Token> token() const { return token_; }

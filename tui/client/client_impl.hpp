@@ -74,6 +74,22 @@ struct Client::Impl {
     LocalStore::SecretChanges dm_pending;
     // One prekey upload at a time (tui/client/prekeys.cpp).
     enum class Prekeys { Idle, Uploading } prekeys = Prekeys::Idle;
+    // The step a connect, register, login or reconnect is at (client.hpp).
+    Entry entry = Entry::Idle;
+    // Holds entry at a step for as long as it lives (a coroutine's local:
+    // until that exchange ends or its frame is destroyed), then puts back
+    // the step it interrupted (login's connect goes back to LoggingIn).
+    class EntryStep {
+    public:
+        EntryStep(Impl& im, Entry step) : im_(im), was_(im.entry) { im.entry = step; }
+        ~EntryStep() { im_.entry = was_; }
+        EntryStep(const EntryStep&) = delete;
+        EntryStep& operator=(const EntryStep&) = delete;
+
+    private:
+        Impl& im_;
+        Entry was_;
+    };
 
     Impl(Client& c, Options o) : self(c), opt(std::move(o)), files(opt.data_dir) {
         auto p = parse_endpoint(opt.server, 7700);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The login form never waits on the network (issue 13 items 3 and 5;
+# tacit(1), THE SCREEN): tacitd is stopped with SIGSTOP after the form is
+# up, so it takes the login's bytes but answers nothing. While the login
+# waits, the form says so and counts, typing goes on, a resize lays the
+# card out again, and Ctrl-C quits at once; after SIGCONT the login
+# completes. A form that waited for the reply (Client::login) would sit
+# frozen until the server answered and fail the 2 s checks.
+source "$(dirname "$0")/lib.sh"
+
+keygen_and_start
+for u in alice bob; do
+    batch_as "$u" "register $u $u-password\nquit\n"
+    grep -q '"ok":true' "$TMP/$u.out" || fail "$u registers" "$(cat "$TMP/$u.out")"
+done
+
+# The column the card's title starts in (the card is centred).
+title_col() { screen "$1" | awk '{ i = index($0, "end-to-end encrypted chat"); if (i) { print i; exit } }'; }
+stars() { screen "$1" | grep -o -E '\*+' | awk '{ print length($0) }' | sort -n | tail -1; }
+
+start_client alice "TERM=xterm-256color" --server-key "$TMP/keys/server.pub" --user alice
+CHECK_SESSION=alice
+wait_for alice "password" || fail "alice sees the form" "$(dump alice)"
+was_col=$(title_col alice)
+
+kill -STOP "$SRV"
+type_line alice "alice-password"
+check "the form says the login waits, and counts" wait_for_re alice "logging in as alice: logging in [0-9]+s" 2
+check "the seconds go on" wait_for_re alice "logging in as alice: logging in [1-9][0-9]*s" 3
+keys alice -l "xyz"
+check "typing goes on while the server is silent" wait_until 2 eval '[ "$(stars alice)" = 17 ]'
+tm resize-window -t alice -x 80 -y 30
+check "a resize lays the card out again" wait_until 2 eval '[ -n "$(title_col alice)" ] && [ "$(title_col alice)" != "$was_col" ]'
+check "nothing failed meanwhile" eval '! has alice "failed"'
+
+kill -CONT "$SRV"
+check "after SIGCONT the login completes" wait_for alice "logged in as alice" 10
+
+# Quitting does not wait for the reply either.
+start_client bob "TERM=xterm-256color" --server-key "$TMP/keys/server.pub" --user bob
+CHECK_SESSION=bob
+wait_for bob "password" || fail "bob sees the form" "$(dump bob)"
+kill -STOP "$SRV"
+type_line bob "bob-password"
+check "bob's login waits" wait_for_re bob "logging in as bob: logging in [0-9]+s" 2
+keys bob C-c
+check "Ctrl-C quits while the login waits" wait_for bob "EXITED rc=0" 2
+kill -CONT "$SRV"
+
+finish
