@@ -54,19 +54,22 @@ void Client::Impl::unsolicited(const Frame& f) {
     loop.post([this] { take_notes(); });
 }
 
-const char* entry_name(Entry e) {
+const char* phase_name(Phase e) {
     switch (e) {
-        case Entry::Idle: return "idle";
-        case Entry::Connecting: return "connecting";
-        case Entry::Registering: return "making keys and registering";
-        case Entry::LoggingIn: return "logging in";
-        case Entry::Resuming: return "resuming the session";
+        case Phase::Idle: return "idle";
+        case Phase::Connecting: return "connecting";
+        case Phase::Registering: return "making keys and registering";
+        case Phase::LoggingIn: return "logging in";
+        case Phase::Resuming: return "resuming the session";
+        case Phase::Renew1: return "renewing keys (RENEW1)";
+        case Phase::Renew2: return "renewing keys (RENEW2)";
+        case Phase::Renew3: return "renewing keys (RENEW3)";
     }
     return "?";
 }
 
 Task<Result> Client::Impl::connect() {
-    EntryStep step(*this, Entry::Connecting);
+    PhaseStep step(*this, Phase::Connecting);
     const auto known_file = files.known_servers_file();
     if (!opt.server_key_file.empty()) {
         server = read_server_pub(opt.server_key_file);
@@ -162,7 +165,7 @@ Task<UserIdentity> Client::Impl::generate_identity() {
 Task<Result> Client::Impl::register_user(std::string user, Password password) {
     if (auto why = name_problem(user); !why.empty())
         co_return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
-    EntryStep step(*this, Entry::Registering);
+    PhaseStep step(*this, Phase::Registering);
     if (!conn) {
         // The server closed the pre-login connection (its login deadline
         // runs while the form is open): open a fresh one, as login does.
@@ -213,7 +216,7 @@ Task<Result> Client::Impl::publish_first_prekeys(std::string user, UserIdentity 
 Task<Result> Client::Impl::login(std::string user, Password password) {
     if (auto why = name_problem(user); !why.empty())
         co_return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
-    EntryStep step(*this, Entry::LoggingIn);
+    PhaseStep step(*this, Phase::LoggingIn);
     if (!conn) {
         // After logout (the server closes the connection) or a drop:
         // logging in again starts with a fresh connection.
@@ -260,7 +263,7 @@ Task<Result> Client::Impl::open_local(std::string user, Password password) {
 
 // LOGIN1, LOGIN2. ident and keys are the caller's and outlive the exchange.
 Task<Result> Client::Impl::do_login(std::string user, const UserIdentity& ident, const PasswordKeys& keys) {
-    EntryStep step(*this, Entry::LoggingIn);
+    PhaseStep step(*this, Phase::LoggingIn);
     msg::Login1 l1;
     l1.user = user;
     l1.nonce1 = fresh_nonce();
@@ -341,7 +344,7 @@ Task<Result> Client::Impl::reconnect() {
     auto c = co_await connect();
     if (!c.ok) co_return c;
     if (self.token_) {
-        EntryStep step(*this, Entry::Resuming);
+        PhaseStep step(*this, Phase::Resuming);
         std::string failed;
         bool resumed = false;
         auto resuming = Conn::make(tasks.resumer(loop), worker, ep, *server, opt.timeout_ms);
@@ -406,7 +409,7 @@ template <class F> Result guarded(F&& f) {
 
 Result Client::connect() { return guarded([&] { return impl_->wait(impl_->connect()); }); }
 bool Client::connected() const { return impl_->conn != nullptr; }
-Entry Client::entry() const { return impl_->entry; }
+Phase Client::phase() const { return impl_->phase; }
 uint64_t Client::now_ms() const { return impl_->loop.now_ms(); }
 int Client::fd() const { return impl_->conn ? impl_->conn->fd() : -1; }
 std::string Client::server_fingerprint() const {

@@ -29,6 +29,14 @@
 
 namespace tacit::client {
 
+// What the core's connection is doing, one step at a time: a named state
+// the front ends show (the login form, the status bar), never a set of
+// flags. Idle: none of these is running. Renew1..3: the steps of key
+// renewal (/rekey, /passwd; tacit-protocol(7), KEY RENEWAL AND RESUME),
+// each entered just before its frame is sent.
+enum class Phase { Idle, Connecting, Registering, LoggingIn, Resuming, Renew1, Renew2, Renew3 };
+const char* phase_name(Phase p);  // "connecting", "making keys and registering", ...
+
 struct Options {
     std::string server = "127.0.0.1:7700";
     std::string server_key_file;  // pin explicitly (tacitd's server.pub)
@@ -43,17 +51,15 @@ struct Options {
     // The core loop's monotonic clock (empty: mono_ms). Tests hand in a fake
     // one to drive request timeouts and keepalive without waiting.
     std::function<uint64_t()> clock;
+    // Called on the core's loop whenever Client::phase() changes; the tests
+    // stop a real tacitd at a chosen step with it (a RENEW2 never answered).
+    std::function<void(Phase)> on_phase;
 };
 
 class SecureConn;
 class Contacts;
 class History;
 
-// What the core is doing to get (back) in, one step at a time: a named
-// state the front ends show (the login form, the status bar), never a set
-// of flags. Idle: none of these is running.
-enum class Entry { Idle, Connecting, Registering, LoggingIn, Resuming };
-const char* entry_name(Entry e);  // "connecting", "making keys and registering", ...
 
 class Client {
 public:
@@ -148,8 +154,8 @@ public:
     void start(Request r, ReplyFn done);
     void deliver();
     std::vector<PendingRequest> pending() const;  // the running one first
-    // The step a login, registration or reconnect is at (Idle otherwise).
-    Entry entry() const;
+    // The step a login, registration, reconnect or renewal is at.
+    Phase phase() const;
     // The core loop's clock (Options::clock, else mono_ms), which
     // PendingRequest::since_ms is read from.
     uint64_t now_ms() const;

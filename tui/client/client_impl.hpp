@@ -49,6 +49,27 @@ struct Client::Impl {
     Endpoint ep;
     std::string server_name;
     std::optional<ServerBundle> server;
+    // The step a connect, register, login, reconnect or renewal is at
+    // (client.hpp). Before the frames: a frame's PhaseStep dies with it.
+    Phase phase = Phase::Idle;
+    void phase_to(Phase p) {
+        phase = p;
+        if (opt.on_phase) opt.on_phase(p);
+    }
+    // Holds the phase at a step for as long as it lives (a coroutine's
+    // local: until that exchange ends or its frame is destroyed), then puts
+    // back the step it interrupted (login's connect goes back to LoggingIn).
+    class PhaseStep {
+    public:
+        PhaseStep(Impl& im, Phase step) : im_(im), was_(im.phase) { im.phase_to(step); }
+        ~PhaseStep() { im_.phase_to(was_); }
+        PhaseStep(const PhaseStep&) = delete;
+        PhaseStep& operator=(const PhaseStep&) = delete;
+
+    private:
+        Impl& im_;
+        Phase was_;
+    };
     // Declared in this order so that they die in reverse: the worker joins
     // its thread first (its job may write into a suspended frame), then the
     // connection, then the frames, then the loop that ran them.
@@ -74,22 +95,6 @@ struct Client::Impl {
     LocalStore::SecretChanges dm_pending;
     // One prekey upload at a time (tui/client/prekeys.cpp).
     enum class Prekeys { Idle, Uploading } prekeys = Prekeys::Idle;
-    // The step a connect, register, login or reconnect is at (client.hpp).
-    Entry entry = Entry::Idle;
-    // Holds entry at a step for as long as it lives (a coroutine's local:
-    // until that exchange ends or its frame is destroyed), then puts back
-    // the step it interrupted (login's connect goes back to LoggingIn).
-    class EntryStep {
-    public:
-        EntryStep(Impl& im, Entry step) : im_(im), was_(im.entry) { im.entry = step; }
-        ~EntryStep() { im_.entry = was_; }
-        EntryStep(const EntryStep&) = delete;
-        EntryStep& operator=(const EntryStep&) = delete;
-
-    private:
-        Impl& im_;
-        Entry was_;
-    };
 
     Impl(Client& c, Options o) : self(c), opt(std::move(o)), files(opt.data_dir) {
         auto p = parse_endpoint(opt.server, 7700);

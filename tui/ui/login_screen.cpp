@@ -186,7 +186,7 @@ void submit(client::Client& c, LoginForm& f, Attempt& a) {
 // "logging in as alice: connecting 3s", while the request runs.
 std::string progress(const client::Client& c, const Attempt& a) {
     std::string text = (a.step == Step::Registering ? "registering " : "logging in as ") + a.user;
-    if (c.entry() != client::Entry::Idle) text += std::string(": ") + client::entry_name(c.entry());
+    if (c.phase() != client::Phase::Idle) text += std::string(": ") + client::phase_name(c.phase());
     const auto p = c.pending();
     if (!p.empty()) text += " " + std::to_string((c.now_ms() - p.front().since_ms) / 1000) + "s";
     return text + " ...";

@@ -138,8 +138,8 @@ void Session::notify_desktop(const std::string& conv, const Line& l) {
 void Session::maybe_reconnect() {
     using State = client::ReconnectSchedule::State;
     if (reconnect_.state() == State::Attempting) {
-        const auto step = c_.entry();
-        set_connection(step == client::Entry::Idle ? "reconnecting..." : std::string(client::entry_name(step)) + "...");
+        const auto step = c_.phase();
+        set_connection(step == client::Phase::Idle ? "reconnecting..." : std::string(client::phase_name(step)) + "...");
         return;
     }
     if (c_.connected()) {
