@@ -90,10 +90,9 @@ TEST_CASE("a session the server dropped resumes with the same token, and nothing
     REQUIRE(sent.ok);
 
     REQUIRE(pump_until(*c, [&] { return !c->connected(); }, 10000));
-    const auto events = c->take_events();
-    CHECK(std::any_of(events.begin(), events.end(), [](const client::Event& e) {
-        return e.kind == client::Event::Kind::Disconnected && e.text.find("disconnected") != std::string::npos;
-    }));
+    const auto dropped = events_of<client::ev::Disconnected>(c->take_events());
+    REQUIRE(dropped.size() == 1);
+    CHECK(dropped[0].text.find("disconnected") != std::string::npos);
     // bob is idle too: once tacitd has dropped him, a fresh connection gives
     // him a second to work in.
     auto bob_fresh = [&] {

@@ -27,7 +27,7 @@ void Client::Impl::attach(std::shared_ptr<Conn> c) {
     conn->on_closed([this, raw](const std::string& why) {
         if (conn.get() != raw) return;
         conn.reset();
-        event(Event{Event::Kind::Disconnected, {}, {}, "disconnected from " + server_name + ": " + why, {}, {}, {}, 0});
+        event(ev::Disconnected{"disconnected from " + server_name + ": " + why});
     });
     conn->on_unsolicited([this](const Frame& f) { unsolicited(f); });
 }
@@ -360,7 +360,7 @@ Task<Result> Client::Impl::reconnect() {
         if (resumed) {
             quiet_drop();
             attach(std::move(resuming));
-            event(Event{Event::Kind::Reconnected, {}, {}, "session resumed", {}, {}, {}, 0});
+            event(ev::Reconnected{"session resumed"});
             co_await catch_up_groups();
             co_await fetch_all();
             co_return Result::good("session resumed");
@@ -372,7 +372,7 @@ Task<Result> Client::Impl::reconnect() {
     if (id && pw) {
         auto l = co_await do_login(self.user_, *id, *pw);
         if (!l.ok) co_return l;
-        event(Event{Event::Kind::Reconnected, {}, {}, "logged in again", {}, {}, {}, 0});
+        event(ev::Reconnected{"logged in again"});
         auto publishing = publish_prekeys();
         co_await publishing;
         co_await catch_up_groups();

@@ -11,15 +11,9 @@
 #include "shared/protocol.hpp"
 #include "tui/client/client.hpp"
 #include "tui/client/client_impl.hpp"
+#include "tui/client/overload.hpp"
 
 namespace tacit::client {
-
-namespace {
-template <class... F> struct Overload : F... {
-    using F::operator()...;
-};
-template <class... F> Overload(F...) -> Overload<F...>;
-}  // namespace
 
 std::string describe(const Request& r) {
     return std::visit(Overload{

@@ -127,8 +127,7 @@ struct Client::Impl {
         }
     }
     void info(std::string text) {
-        Event e{Event::Kind::Info, {}, {}, std::move(text), {}, {}, {}, 0};
-        event(std::move(e));
+        event(ev::Info{std::move(text)});
     }
     // The user's files on the connected server; connect() has pinned its key.
     Account account(const std::string& user) const {

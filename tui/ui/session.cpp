@@ -57,7 +57,8 @@ void Session::restore() {
     load_ignored();  // before any line: theirs are not shown
     std::set<std::string> fresh;
     for (const auto& e : pending)
-        if (e.kind == client::Event::Kind::Message || e.kind == client::Event::Kind::Group) fresh.insert(e.msg.id);
+        if (auto* m = std::get_if<client::ev::Message>(&e)) fresh.insert(m->msg.id);
+        else if (auto* g = std::get_if<client::ev::Group>(&e)) fresh.insert(g->msg.id);
     auto convs = c_.conversations();
     // Groups left or removed from stay in the history (/search) but not in the lists.
     const auto groups = c_.groups();
@@ -81,7 +82,7 @@ void Session::restore() {
         // A pre-login connection the server closed (at its login deadline,
         // while the form was open) was replaced before this login; its
         // Disconnected is stale once we are connected.
-        if (e.kind == client::Event::Kind::Disconnected && c_.connected()) continue;
+        if (std::holds_alternative<client::ev::Disconnected>(e) && c_.connected()) continue;
         on_event(e);
     }
 }

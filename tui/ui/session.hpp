@@ -64,6 +64,7 @@ private:
     void drain_events();
     void on_event(const client::Event& e);
     void on_message(const client::ChatMessage& m);
+    void on_group(const client::ev::Group& e);
     void refresh_online();
     void refresh_groups(const std::string& changed = "");
     void count_active_group();
@@ -83,7 +84,7 @@ private:
     void finish_passwd();
     void key_blocked(const std::string& target, const std::string& text, const std::string& typed);
     void accepted_key(const std::string& user);
-    void warn_key_change(const client::Event& e);
+    void warn_key_change(const client::ev::KeyChanged& e);
     void show_fingerprint(const std::string& user);
     void show_search(const std::string& text);
 
