@@ -4,7 +4,9 @@
 # up, so it takes the login's bytes but answers nothing. While the login
 # waits, the form says so and counts, typing goes on, a resize lays the
 # card out again, and Ctrl-C quits at once; after SIGCONT the login
-# completes. A form that waited for the reply (Client::login) would sit
+# completes. The first connect is the same: against a stopped tacitd the
+# card counts, q gives up (exit 1), and SIGCONT brings the form. A form
+# that waited for the reply (Client::login, Client::connect) would sit
 # frozen until the server answered and fail the 2 s checks.
 source "$(dirname "$0")/lib.sh"
 
@@ -46,5 +48,20 @@ check "bob's login waits" wait_for_re bob "logging in as bob: logging in [0-9]+s
 keys bob C-c
 check "Ctrl-C quits while the login waits" wait_for bob "EXITED rc=0" 2
 kill -CONT "$SRV"
+
+# The first connect, against a stopped tacitd: the HELLO waits.
+for u in carol dave; do batch_as "$u" "register $u $u-password\nquit\n"; done
+kill -STOP "$SRV"
+start_client carol "TERM=xterm-256color" --server-key "$TMP/keys/server.pub" --user carol
+CHECK_SESSION=carol
+check "the connect card counts while the server is silent" wait_for_re carol "Connecting to .* [1-9][0-9]*s" 4
+start_client dave "TERM=xterm-256color" --server-key "$TMP/keys/server.pub" --user dave
+CHECK_SESSION=dave
+wait_for_re dave "Connecting to .* [0-9]+s" 4 || fail "dave's connect waits" "$(dump dave)"
+keys dave q
+check "q gives up on a silent server at once (exit 1)" wait_for dave "EXITED rc=1" 2
+kill -CONT "$SRV"
+CHECK_SESSION=carol
+check "after SIGCONT the connect completes and the form is up" wait_for carol "password" 10
 
 finish

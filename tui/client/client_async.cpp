@@ -30,6 +30,7 @@ std::string describe(const Request& r) {
                           // The slow parts run on the worker: say what they are.
                           [](const req::Rekey&) { return std::string("/rekey: new keys"); },
                           [](const req::Passwd&) { return std::string("/passwd: deriving keys"); },
+                          [](const req::Connect&) { return std::string("connecting"); },
                           [](const req::Register& q) { return "registering " + q.user; },
                           [](const req::Login& q) { return "logging in as " + q.user; },
                           [](const req::Reconnect&) { return std::string("reconnecting"); },
@@ -92,8 +93,8 @@ void Client::Requests::finish(Outcome rep) {
 // Each exchange is made into a named Task first (task.hpp: GCC 12).
 Task<Outcome> Client::Requests::run(Client& c, Request r) {
     auto& im = *c.impl_;
-    if (std::holds_alternative<req::Register>(r) || std::holds_alternative<req::Login>(r) ||
-        std::holds_alternative<req::Reconnect>(r)) {
+    if (std::holds_alternative<req::Connect>(r) || std::holds_alternative<req::Register>(r) ||
+        std::holds_alternative<req::Login>(r) || std::holds_alternative<req::Reconnect>(r)) {
         auto t = get_in(c, std::move(r));
         co_return co_await std::move(t);
     }
@@ -149,7 +150,10 @@ Task<Outcome> Client::Requests::run(Client& c, Request r) {
 Task<Outcome> Client::Requests::get_in(Client& c, Request r) {
     auto& im = *c.impl_;
     Outcome out;
-    if (auto* q = std::get_if<req::Register>(&r)) {
+    if (std::holds_alternative<req::Connect>(r)) {
+        auto t = im.connect();
+        out.result = co_await std::move(t);
+    } else if (auto* q = std::get_if<req::Register>(&r)) {
         auto t = im.register_user(q->user, std::move(q->password));
         out.result = co_await std::move(t);
     } else if (auto* q = std::get_if<req::Login>(&r)) {

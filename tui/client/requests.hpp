@@ -46,8 +46,9 @@ struct Rekey {};
 struct Passwd {
     Password old_password, new_password;
 };
-// Getting in: these three need no login (login and register open a
-// connection first if the server closed the pre-login one).
+// Getting in: these need no login (login and register open a connection
+// first if the server closed the pre-login one).
+struct Connect {};  // pin check (TOFU: Options::confirm_new_server) and HELLO
 struct Register {
     std::string user;
     Password password;
@@ -61,7 +62,8 @@ struct Reconnect {};
 
 using Request = std::variant<req::Send, req::GroupSend, req::Who, req::GroupCreate, req::GroupAdd,
                              req::GroupRemove, req::GroupMembers, req::AcceptKey, req::LookUp, req::Ping,
-                             req::Rekey, req::Passwd, req::Register, req::Login, req::Reconnect>;
+                             req::Rekey, req::Passwd, req::Connect, req::Register, req::Login,
+                             req::Reconnect>;
 
 struct Outcome {
     Result result;

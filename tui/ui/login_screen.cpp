@@ -1,5 +1,6 @@
 #include "tui/ui/login_screen.hpp"
 
+#include <memory>
 #include <optional>
 
 #include "shared/net.hpp"
@@ -97,22 +98,45 @@ Card form_card(const Terminal& t, LoginForm& f, const std::string& server, const
     return c;
 }
 
-// Connected, or why not: the user gave up on an unreachable or changed
-// server, or refused to pin an unknown key (no notice then: they just chose).
-LoginOutcome connect_loop(Terminal& t, CardScreen& s, client::Client& c, const std::string& server,
-                          const bool& key_declined) {
+// One connect (req::Connect) on the core's loop, drawn while it runs: the
+// card counts the seconds and Ctrl-C or q gives up (nullopt). The TOFU
+// question (confirm_server) comes up from inside pump() when needed.
+std::optional<client::Result> connect_once(Terminal& t, CardScreen& s, client::Client& c, const std::string& server) {
+    auto reply = std::make_shared<std::optional<client::Result>>();
+    c.start(client::req::Connect{}, [reply](client::Outcome o) { *reply = std::move(o.result); });
     for (;;) {
+        const auto p = c.pending();
+        const uint64_t secs = p.empty() ? 0 : (c.now_ms() - p.front().since_ms) / 1000;
         Card card;
         card.begin(t);
         header(card, "connecting");
-        card.para("Connecting to " + server + " ...", Style::System);
+        card.para("Connecting to " + server + " ... " + std::to_string(secs) + "s", Style::System);
+        card.blank();
+        card.line("q: quit", Style::Dim);
         s.show(card);
-        auto r = c.connect();
-        if (r.ok) return LoginOutcome::LoggedIn;
+        auto in = wait_input(t, 50);
+        c.pump();
+        c.deliver();
+        if (*reply) return **reply;
+        if (!in || in->is_paste) continue;
+        const Key& k = in->key;
+        if (k.is_ctrl('c') || (k.is_plain_char() && (k.ch == 'q' || k.ch == 'Q'))) return std::nullopt;
+    }
+}
+
+// Connected, or why not: the user gave up on an unreachable, silent or
+// changed server, or refused to pin an unknown key (no notice then: they
+// just chose).
+LoginOutcome connect_loop(Terminal& t, CardScreen& s, client::Client& c, const std::string& server,
+                          const bool& key_declined) {
+    for (;;) {
+        auto r = connect_once(t, s, c, server);
+        if (!r) return LoginOutcome::NoServer;
+        if (r->ok) return LoginOutcome::LoggedIn;
         c.disconnect();  // a refused connect can leave a half-made connection behind
         if (key_declined) return LoginOutcome::KeyDeclined;
-        const bool key_changed = r.status == proto::KEY_CHANGED;
-        if (!notice(t, s, key_changed ? "SERVER KEY CHANGED" : "cannot connect", r.msg, !key_changed))
+        const bool key_changed = r->status == proto::KEY_CHANGED;
+        if (!notice(t, s, key_changed ? "SERVER KEY CHANGED" : "cannot connect", r->msg, !key_changed))
             return key_changed ? LoginOutcome::KeyChanged : LoginOutcome::NoServer;
     }
 }
@@ -163,12 +187,14 @@ struct Attempt {
     // A registration's password, kept (in wiping memory) for the login
     // after it: the fields may be edited while the registration runs.
     std::optional<client::Password> then_login;
-    std::optional<client::Result> reply;  // set by deliver(), read by the loop
+    // Set by the reply handler in deliver(), read by the loop; shared, so a
+    // reply delivered after the form has gone writes nowhere harmful.
+    std::shared_ptr<std::optional<client::Result>> reply = std::make_shared<std::optional<client::Result>>();
 };
 
 void start(client::Client& c, Attempt& a, Step step, client::Request r) {
     a.step = step;
-    c.start(std::move(r), [&a](client::Outcome o) { a.reply = std::move(o.result); });
+    c.start(std::move(r), [reply = a.reply](client::Outcome o) { *reply = std::move(o.result); });
 }
 
 void submit(client::Client& c, LoginForm& f, Attempt& a) {
@@ -196,8 +222,8 @@ std::string progress(const client::Client& c, const Attempt& a) {
 // in, or a server key that does not match), nullopt to go on.
 std::optional<LoginOutcome> finished(Terminal& t, CardScreen& s, client::Client& c, LoginForm& f, Attempt& a,
                                      const bool& key_declined) {
-    auto r = std::move(*a.reply);
-    a.reply.reset();
+    auto r = std::move(**a.reply);
+    a.reply->reset();
     const Step was = a.step;
     a.step = Step::Editing;
     if (key_declined) return LoginOutcome::KeyDeclined;
@@ -245,7 +271,7 @@ LoginOutcome run_login(Terminal& t, client::Client& c, const client::Options& op
         // request reopens it without a word; only a failure is shown.
         c.pump();
         c.deliver();
-        if (a.reply)
+        if (*a.reply)
             if (auto o = finished(t, s, c, f, a, key_declined)) return *o;
         if (!in) continue;
         if (in->is_paste) {
