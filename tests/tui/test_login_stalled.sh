@@ -4,7 +4,8 @@
 # up, so it takes the login's bytes but answers nothing. While the login
 # waits, the form says so and counts, typing goes on, a resize lays the
 # card out again, and Ctrl-C quits at once; after SIGCONT the login
-# completes. The first connect is the same: against a stopped tacitd the
+# completes, and /quit does not wait for a silent server. The first
+# connect is the same: against a stopped tacitd the
 # card counts, q gives up (exit 1), and SIGCONT brings the form. A form
 # that waited for the reply (Client::login, Client::connect) would sit
 # frozen until the server answered and fail the 2 s checks.
@@ -37,6 +38,16 @@ check "nothing failed meanwhile" eval '! has alice "failed"'
 
 kill -CONT "$SRV"
 check "after SIGCONT the login completes" wait_for alice "logged in as alice" 10
+
+# Quitting never waits on a silent server either: LOGOUT goes out at once,
+# ahead of the outstanding /who, and the server gets a second to close.
+sleep 1  # login's own requests (ONLINE, group counts) answered first
+kill -STOP "$SRV"
+type_line alice "/who"
+check "the /who waits" wait_for_re alice "waiting . /who [0-9]+s" 2
+type_line alice "/quit"
+check "/quit with a request outstanding on a silent server exits within 3 s" wait_for alice "EXITED rc=0" 3
+kill -CONT "$SRV"
 
 # Quitting does not wait for the reply either.
 start_client bob "TERM=xterm-256color" --server-key "$TMP/keys/server.pub" --user bob

@@ -1,5 +1,6 @@
 #include "tui/client/client.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <coroutine>
 #include <fmt/core.h>
@@ -443,6 +444,22 @@ Result Client::login(const std::string& u, Password p) {
     return guarded([&] { return impl_->wait(impl_->login(u, std::move(p))); });
 }
 Result Client::logout() { return guarded([&] { return impl_->wait(impl_->logout()); }); }
+void Client::logout_at_exit(int wait_ms) {
+    auto& im = *impl_;
+    if (im.conn && token_) {
+        msg::Logout m;
+        m.token = *token_;
+        auto c = im.conn;
+        c->on_closed(nullptr);
+        c->send(msg::encode_body(m), im.signed_by_me());
+        // Real time, not the loop's clock: this bounds how long quitting takes.
+        for (const uint64_t end = mono_ms() + uint64_t(std::max(0, wait_ms));
+             c->state() != Conn::State::Closed && mono_ms() < end;)
+            im.loop.run_once(50);
+    }
+    im.quiet_drop();
+    im.forget_token();
+}
 Result Client::who(std::vector<std::string>* users) {
     NEED_LOGIN();
     return guarded([&] { return impl_->wait(impl_->who(users)); });

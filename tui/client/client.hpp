@@ -94,6 +94,11 @@ public:
     Result register_user(const std::string& user, Password password);
     Result login(const std::string& user, Password password);
     Result logout();
+    // Leaving the program: LOGOUT goes out at once, ahead of whatever is
+    // outstanding (which is given up), and the server has at most wait_ms
+    // of real time to close the connection; it is closed either way. So
+    // quitting never waits on a silent server for a request's timeout.
+    void logout_at_exit(int wait_ms);
     Result who(std::vector<std::string>* users);
     Result rekey();  // new keys, same password
     // New password, same keys: old_password must open the identity file

@@ -299,7 +299,7 @@ int Session::run() {
     loop.set_before_sleep([this, &loop] { end_of_pass(loop); });
     restore();
     loop.run();
-    if (c_.connected()) c_.logout();
+    c_.logout_at_exit(1000);
     return 0;
 }
 
