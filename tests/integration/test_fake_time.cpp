@@ -86,3 +86,44 @@ TEST_CASE("on the fake clock an idle connection falls due for a keepalive PING a
     CHECK(c->send_idle_ms() == 0);
     CHECK_FALSE(ui::ping_due(c->send_idle_ms(), ui::kKeepaliveMs));
 }
+
+TEST_CASE("on the fake clock a login never answered fails at the timeout, its phase back to Idle; the retry logs in",
+          "[integration][fake_time][login]") {
+    TestServer s;
+    Home h;
+    FakeClock clock;
+    std::vector<client::Phase> seen;
+    auto c = fake_time_client(s, h.path, clock, [&](client::Phase p) { seen.push_back(p); });
+    REQUIRE(c->register_user("alice", client::Password("pw")).ok);
+    REQUIRE(c->connect().ok);  // registering logged out: the form's fresh connection
+    REQUIRE(stop_process(s.pid()));
+    seen.clear();
+    std::optional<client::Outcome> login;
+    c->start(client::req::Login{"alice", client::Password("pw")}, [&](client::Outcome o) { login = std::move(o); });
+    // PBKDF2 runs on the worker in real time; then LOGIN1 goes out and waits.
+    pump_until(*c, [] { return false; }, 500);
+    CHECK(c->phase() == client::Phase::LoggingIn);
+    REQUIRE(c->pending().size() == 1);
+    CHECK(c->pending()[0].what == "logging in as alice");
+    const auto t = run_to_timeout(*c, clock, [&] { return login.has_value(); });
+    REQUIRE(::kill(s.pid(), SIGCONT) == 0);
+    CHECK_FALSE(t.early);
+    REQUIRE(t.on_time);
+    INFO(login->result.msg);
+    CHECK_FALSE(login->result.ok);
+    CHECK(login->result.msg.find("did not answer in time") != std::string::npos);
+    CHECK(c->phase() == client::Phase::Idle);
+    CHECK_FALSE(c->logged_in());
+    // LoggingIn was entered once (login, then do_login inside it).
+    CHECK(seen.front() == client::Phase::LoggingIn);
+    CHECK(seen.back() == client::Phase::Idle);
+
+    // The retry opens a fresh connection itself and logs in.
+    login.reset();
+    c->start(client::req::Login{"alice", client::Password("pw")}, [&](client::Outcome o) { login = std::move(o); });
+    REQUIRE(pump_until(*c, [&] { return login.has_value(); }));
+    INFO(login->result.msg);
+    CHECK(login->result.ok);
+    CHECK(c->logged_in());
+    CHECK(c->phase() == client::Phase::Idle);
+}
