@@ -169,8 +169,7 @@ void TestClient::pump_once(int ms) {
 
 std::vector<client::ChatMessage> TestClient::messages() const {
     std::vector<client::ChatMessage> v;
-    for (auto& e : events)
-        if (e.kind == client::Event::Kind::Message) v.push_back(e.msg);
+    for (auto& m : events_of<client::ev::Message>(events)) v.push_back(m.msg);
     return v;
 }
 

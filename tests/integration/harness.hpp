@@ -78,6 +78,15 @@ struct TestClient {
     std::unique_ptr<client::Client> c;
 };
 
+// The events of one kind (client::ev::Message, ...) that c has seen, in order.
+template <class E> std::vector<E> events_of(const std::vector<client::Event>& events) {
+    std::vector<E> v;
+    for (const auto& e : events)
+        if (auto* x = std::get_if<E>(&e)) v.push_back(*x);
+    return v;
+}
+template <class E> std::vector<E> events_of(const TestClient& c) { return events_of<E>(c.events); }
+
 // Registers (if needed) and logs in; REQUIREs success.
 void register_login(TestClient& c, const std::string& user, const std::string& pw = "pw");
 

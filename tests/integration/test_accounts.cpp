@@ -607,7 +607,7 @@ TEST_CASE("who follows logins, logouts and dropped connections", "[integration][
 
     auto last_presence = [&]() -> int {
         for (auto it = a.events.rbegin(); it != a.events.rend(); ++it)
-            if (it->kind == client::Event::Kind::Presence) return int(it->count);
+            if (auto* p = std::get_if<client::ev::Presence>(&*it)) return int(p->count);
         return -1;
     };
     REQUIRE(a.wait_until([&] { return last_presence() == 3; }, 5000));

@@ -29,7 +29,7 @@ TEST_CASE("a request the stopped server never answers times out; the client goes
     REQUIRE_FALSE(p.ok);
     REQUIRE_FALSE(a->connected());
     bool disconnected = false;
-    for (auto& e : a->take_events()) disconnected |= e.kind == client::Event::Kind::Disconnected;
+    for (auto& e : a->take_events()) disconnected |= std::holds_alternative<client::ev::Disconnected>(e);
     REQUIRE(disconnected);
 
     auto rc = a->reconnect();

@@ -7,54 +7,11 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/fake_clock.hpp"
-#include "tests/integration/harness.hpp"
+#include "tests/integration/fake_time.hpp"
 #include "tui/ui/keepalive.hpp"
 
 using namespace tacit;
 using namespace tacit::test;
-
-namespace {
-
-std::unique_ptr<client::Client> fake_time_client(const TestServer& s, const std::string& home, const FakeClock& clock) {
-    client::Options o;
-    o.server = s.addr();
-    o.server_key_file = s.pub_file();
-    o.data_dir = home + "/tacit";
-    o.timeout_ms = 15000;
-    o.clock = clock.fn();
-    auto c = std::make_unique<client::Client>(o);
-    auto r = c->connect();
-    INFO(r.msg);
-    REQUIRE(r.ok);
-    return c;
-}
-
-// fake_time_client, registered and logged in as alice.
-std::unique_ptr<client::Client> fake_time_alice(const TestServer& s, const std::string& home, const FakeClock& clock) {
-    auto c = fake_time_client(s, home, clock);
-    REQUIRE(c->register_user("alice", client::Password("pw")).ok);
-    REQUIRE(c->login("alice", client::Password("pw")).ok);
-    return c;
-}
-
-// Pumps the core (real time, at most limit_ms) until pred().
-template <class P> bool pump_until(client::Client& c, P pred, int limit_ms = 5000) {
-    for (int waited = 0; waited < limit_ms; waited += 20) {
-        c.pump();
-        c.deliver();
-        if (pred()) return true;
-        usleep(20000);
-    }
-    return pred();
-}
-
-struct Home {
-    std::string path = make_temp_dir("fake-time");
-    ~Home() { remove_tree(path); }
-};
-
-}  // namespace
 
 TEST_CASE("on the fake clock a reply that never comes fails at the timeout, not before; the queue goes on",
           "[integration][fake_time]") {
@@ -77,14 +34,12 @@ TEST_CASE("on the fake clock a reply that never comes fails at the timeout, not 
     // The Who takes its turn of the lane (lane.hpp) through the loop, and
     // its due time starts when it is sent: let it go out before the clock moves.
     pump_until(*c, [] { return false; }, 200);
-    clock.advance(14999);
     // A second of real time with the clock just short of the timeout: nothing fails.
-    const bool early = pump_until(*c, [&] { return !order.empty(); }, 1000);
-    clock.advance(1);
-    const bool failed = pump_until(*c, [&] { return who.has_value(); });
+    const auto t = run_to_timeout(*c, clock, [&] { return !order.empty(); });
     REQUIRE(::kill(s.pid(), SIGCONT) == 0);
-    CHECK_FALSE(early);
-    REQUIRE(failed);
+    CHECK_FALSE(t.early);
+    REQUIRE(t.on_time);
+    REQUIRE(who.has_value());
     INFO(who->result.msg);
     CHECK_FALSE(who->result.ok);
     CHECK(who->result.msg.find("did not answer in time") != std::string::npos);
@@ -130,4 +85,45 @@ TEST_CASE("on the fake clock an idle connection falls due for a keepalive PING a
     CHECK(c->connected());
     CHECK(c->send_idle_ms() == 0);
     CHECK_FALSE(ui::ping_due(c->send_idle_ms(), ui::kKeepaliveMs));
+}
+
+TEST_CASE("on the fake clock a login never answered fails at the timeout, its phase back to Idle; the retry logs in",
+          "[integration][fake_time][login]") {
+    TestServer s;
+    Home h;
+    FakeClock clock;
+    std::vector<client::Phase> seen;
+    auto c = fake_time_client(s, h.path, clock, [&](client::Phase p) { seen.push_back(p); });
+    REQUIRE(c->register_user("alice", client::Password("pw")).ok);
+    REQUIRE(c->connect().ok);  // registering logged out: the form's fresh connection
+    REQUIRE(stop_process(s.pid()));
+    seen.clear();
+    std::optional<client::Outcome> login;
+    c->start(client::req::Login{"alice", client::Password("pw")}, [&](client::Outcome o) { login = std::move(o); });
+    // PBKDF2 runs on the worker in real time; then LOGIN1 goes out and waits.
+    pump_until(*c, [] { return false; }, 500);
+    CHECK(c->phase() == client::Phase::LoggingIn);
+    REQUIRE(c->pending().size() == 1);
+    CHECK(c->pending()[0].what == "logging in as alice");
+    const auto t = run_to_timeout(*c, clock, [&] { return login.has_value(); });
+    REQUIRE(::kill(s.pid(), SIGCONT) == 0);
+    CHECK_FALSE(t.early);
+    REQUIRE(t.on_time);
+    INFO(login->result.msg);
+    CHECK_FALSE(login->result.ok);
+    CHECK(login->result.msg.find("did not answer in time") != std::string::npos);
+    CHECK(c->phase() == client::Phase::Idle);
+    CHECK_FALSE(c->logged_in());
+    // LoggingIn was entered once (login, then do_login inside it).
+    CHECK(seen.front() == client::Phase::LoggingIn);
+    CHECK(seen.back() == client::Phase::Idle);
+
+    // The retry opens a fresh connection itself and logs in.
+    login.reset();
+    c->start(client::req::Login{"alice", client::Password("pw")}, [&](client::Outcome o) { login = std::move(o); });
+    REQUIRE(pump_until(*c, [&] { return login.has_value(); }));
+    INFO(login->result.msg);
+    CHECK(login->result.ok);
+    CHECK(c->logged_in());
+    CHECK(c->phase() == client::Phase::Idle);
 }

@@ -98,8 +98,8 @@ private:
 
 std::vector<std::string> warnings(const TestClient& c, const std::string& g) {
     std::vector<std::string> v;
-    for (auto& e : c.events)
-        if (e.kind == client::Event::Kind::GroupWarning && e.group == g) v.push_back(e.text);
+    for (auto& w : events_of<client::ev::GroupWarning>(c))
+        if (w.group == g) v.push_back(w.text);
     return v;
 }
 
@@ -530,7 +530,7 @@ TEST_CASE("/rekey records the new key in each group, signed by the old and the n
     std::string now;
     ok(b->contact_fingerprint("alice", &now));
     CHECK(now == after);
-    for (auto& e : b.events) CHECK(e.kind != client::Event::Kind::KeyChanged);
+    CHECK(events_of<client::ev::KeyChanged>(b).empty());
     // And bob's own group message still reaches alice, under her new key.
     ok(b->group_send("ops", "got it"));
     REQUIRE(a.wait_until([&] { return message_with(a, "got it").has_value(); }));

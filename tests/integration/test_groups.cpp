@@ -62,8 +62,8 @@ void status(const client::Result& r, uint8_t want) {
 // The group events a client has seen for group g, by text.
 Names group_texts(const TestClient& c, const std::string& g) {
     Names v;
-    for (auto& e : c.events)
-        if (e.kind == client::Event::Kind::Group && e.group == g) v.push_back(e.text);
+    for (auto& e : events_of<client::ev::Group>(c))
+        if (e.group == g) v.push_back(e.text);
     return v;
 }
 
@@ -76,8 +76,8 @@ void expect_event(TestClient& c, const std::string& g, const std::string& text, 
         auto v = group_texts(c, g);
         return std::find(v.begin(), v.end(), text) != v.end();
     }));
-    for (auto& e : c.events)
-        if (e.kind == client::Event::Kind::Group && e.text == text) {
+    for (auto& e : events_of<client::ev::Group>(c))
+        if (e.text == text) {
             INFO(e.msg.problem);
             REQUIRE(e.msg.verified == user_signed);
             if (!user_signed) REQUIRE(e.msg.problem.find("no user signature") != std::string::npos);
@@ -474,7 +474,8 @@ TEST_CASE("an offline member catches up at login from the signed records; change
     expect_event(b, "side", "added alice bob");
     expect_event(b, "crew", "removed alice bob");
     REQUIRE(b->groups() == Names{"side"});
-    for (auto& e : b.events) REQUIRE(e.msg.problem.find("no user signature") == std::string::npos);
+    for (auto& e : events_of<client::ev::Group>(b)) REQUIRE(e.msg.problem.find("no user signature") == std::string::npos);
+    for (auto& e : events_of<client::ev::Message>(b)) REQUIRE(e.msg.problem.find("no user signature") == std::string::npos);
 
     // Online, a change reaches a member by NOTIFY group-records alone.
     ok(a->group_add("side", "carol"));

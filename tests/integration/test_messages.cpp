@@ -55,13 +55,6 @@ void send_ok(TestClient& c, const std::string& to, const std::string& body) {
     REQUIRE(r.ok);
 }
 
-std::vector<client::Event> of_kind(const TestClient& c, client::Event::Kind k) {
-    std::vector<client::Event> v;
-    for (auto& e : c.events)
-        if (e.kind == k) v.push_back(e);
-    return v;
-}
-
 std::vector<json> parse_lines(const std::vector<std::string>& lines) {
     std::vector<json> v;
     for (auto& l : lines) v.push_back(json::parse(l));
@@ -440,7 +433,7 @@ TEST_CASE("a contact's changed key is flagged until accepted", "[integration][me
     REQUIRE(r.status == proto::KEY_CHANGED);
     REQUIRE(r.msg.find("accept-key bob") != std::string::npos);
     for (auto& e : a->take_events()) a.events.push_back(e);
-    auto kc = of_kind(a, client::Event::Kind::KeyChanged);
+    auto kc = events_of<client::ev::KeyChanged>(a);
     REQUIRE_FALSE(kc.empty());
     REQUIRE(kc.back().user == "bob");
     REQUIRE(kc.back().old_fingerprint == pinned_fp);
@@ -672,7 +665,7 @@ TEST_CASE("passwd checks the current password and keeps the key: contacts see no
         return false;
     }));
     for (auto& e : b->take_events()) b.events.push_back(e);
-    REQUIRE(of_kind(b, client::Event::Kind::KeyChanged).empty());
+    REQUIRE(events_of<client::ev::KeyChanged>(b).empty());
     std::string now;
     REQUIRE(b->contact_fingerprint("alice", &now).ok);
     REQUIRE(now == pinned);
@@ -708,7 +701,7 @@ TEST_CASE("batch passwd OLD NEW: a wrong OLD is refused and the right one keeps 
     REQUIRE(b.wait_until([&] { return b.messages().size() == 2; }));
     REQUIRE(b.messages()[1].body == "still me");
     REQUIRE(b.messages()[1].verified);
-    REQUIRE(of_kind(b, client::Event::Kind::KeyChanged).empty());
+    REQUIRE(events_of<client::ev::KeyChanged>(b).empty());
 
     // The new password (with its space) logs in; the old one does not.
     auto second = parse_lines(run_batch(s, home, "login alice pw\nlogin alice new pass\nquit\n"));

@@ -1,10 +1,8 @@
-// The curses-free parts the session uses: reconnection backoff, OSC
-// notifications, turning client records into lines, colour choice.
+// The curses-free parts the session uses: OSC notifications, turning client records into lines, colour choice.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 
-#include "tui/ui/backoff.hpp"
 #include "tui/ui/describe.hpp"
 #include "tui/ui/keepalive.hpp"
 #include "tui/ui/online_refresh.hpp"
@@ -14,55 +12,6 @@
 
 using namespace tacit::ui;
 using tacit::client::ChatMessage;
-
-TEST_CASE("backoff doubles to a cap, with jitter in [d/2, d]", "[ui][backoff]") {
-    Backoff b(500, 8000);
-    CHECK(b.next(0.999) <= 500);
-    CHECK(b.next(0.0) == 500);  // second attempt: nominal 1000, lowest jitter
-    CHECK(b.next(0.5) == 1000 + 500);  // nominal 2000 -> 1000 + 500
-    CHECK(b.next(1.0) == 4000);
-    for (int i = 0; i < 50; ++i) {
-        uint64_t d = b.next(0.3);
-        CHECK(d >= 4000);
-        CHECK(d <= 8000);
-    }
-    CHECK(b.attempts() == 54);
-    b.reset();
-    CHECK(b.attempts() == 0);
-    CHECK(b.next(1.0) == 500);
-    CHECK(b.next(-3.0) == 500);  // out-of-range jitter is clamped
-}
-
-TEST_CASE("reconnect schedule, on fake time: one backoff delay per attempt, reset when connected", "[ui][backoff]") {
-    double jitter = 0.0;  // the lowest: each delay is half its nominal value
-    ReconnectSchedule s([&] { return jitter; }, Backoff(1000, 8000));
-    CHECK(s.state() == ReconnectSchedule::State::Connected);
-    CHECK(s.wait_ms(5) == 0);
-    // The link drops at t=10 000: the first attempt waits 500 ms.
-    CHECK_FALSE(s.due(10000));
-    CHECK(s.state() == ReconnectSchedule::State::Waiting);
-    CHECK(s.due_ms() == 10500);
-    CHECK(s.wait_ms(10100) == 400);
-    CHECK_FALSE(s.due(10499));  // asking again schedules nothing new
-    CHECK(s.due(10500));
-    // Each failure doubles the delay, to the cap.
-    s.failed(10600);
-    CHECK(s.due_ms() == 10600 + 1000);
-    s.failed(11600);
-    CHECK(s.due_ms() == 11600 + 2000);
-    jitter = 0.999;
-    for (int i = 0; i < 10; ++i) s.failed(20000);
-    CHECK(s.due_ms() <= 20000 + 8000);
-    CHECK(s.due_ms() >= 20000 + 7990);
-    CHECK(s.attempts() == 13);
-    // Connected again: the next drop starts from the shortest delay.
-    s.connected();
-    CHECK(s.state() == ReconnectSchedule::State::Connected);
-    CHECK(s.attempts() == 0);
-    jitter = 0.0;
-    CHECK_FALSE(s.due(50000));
-    CHECK(s.due_ms() == 50500);
-}
 
 TEST_CASE("OSC notification text cannot end or split the sequence", "[ui][notify]") {
     std::string s = osc_notification("tacit bob", "hi\x07\x1b]0;x\x1b\\; there", false, false);

@@ -18,7 +18,8 @@
 #include "shared/protocol.hpp"
 #include "tui/batch/stop_signals.hpp"
 #include "tui/ui/action.hpp"
-#include "tui/ui/backoff.hpp"
+#include "tui/client/backoff.hpp"
+#include "tui/client/overload.hpp"
 #include "tui/ui/commands.hpp"
 #include "tui/ui/sanitize.hpp"
 
@@ -78,42 +79,43 @@ json history_json(const client::ChatMessage& m) {
     return j;
 }
 
+// A group record as its JSON line; signed_by: whose verified record this
+// is, null when only the server says so (tacit(1), BATCH MODE).
+json group_json(const client::ev::Group& g) {
+    const std::string text = clean(g.text);
+    std::istringstream ss(text);
+    std::string what, actor, subject;
+    ss >> what >> actor >> subject;
+    json j = {{"event", "group"}, {"group", clean(g.group)}, {"what", what}, {"actor", actor},
+              {"subject", subject}, {"text", text}, {"verified", g.msg.verified},
+              {"signed_by", g.msg.verified ? json(actor) : json(nullptr)}};
+    if (!g.msg.problem.empty()) j["problem"] = clean(g.msg.problem);
+    return j;
+}
+
 void emit_events(Client& c) {
-    for (auto& e : c.take_events()) {
-        e.text = clean(e.text);
-        switch (e.kind) {
-        case Event::Kind::Message: emit(message_json(e.msg)); break;
-        case Event::Kind::Group: {
-            std::istringstream ss(e.text);
-            std::string ev, actor, subject;
-            ss >> ev >> actor >> subject;
-            // signed_by: whose verified record this is; null when only the
-            // server says so (tacit(1), BATCH MODE).
-            json j = {{"event", "group"}, {"group", clean(e.group)}, {"what", ev}, {"actor", actor},
-                      {"subject", subject}, {"text", e.text}, {"verified", e.msg.verified},
-                      {"signed_by", e.msg.verified ? json(actor) : json(nullptr)}};
-            if (!e.msg.problem.empty()) j["problem"] = clean(e.msg.problem);
-            emit(j);
-            break;
-        }
-        case Event::Kind::Presence: {
-            // The NOTIFY carries only a count; the page promises the names.
-            std::vector<std::string> users;
-            if (c.who(&users).ok) emit({{"event", "presence"}, {"users", clean_all(users)}});
-            break;
-        }
-        case Event::Kind::KeyChanged:
-            emit({{"event", "key_changed"}, {"user", clean(e.user)}, {"old", e.old_fingerprint},
-                  {"new", e.fingerprint}});
-            break;
-        case Event::Kind::Disconnected: emit({{"event", "disconnected"}, {"reason", e.text}}); break;
-        case Event::Kind::Reconnected: emit({{"event", "reconnected"}, {"msg", e.text}}); break;
-        case Event::Kind::Info: emit({{"event", "info"}, {"msg", e.text}}); break;
-        case Event::Kind::GroupWarning:
-            emit({{"event", "group_warning"}, {"group", clean(e.group)}, {"msg", clean(e.text)}});
-            break;
-        }
-    }
+    namespace ev = client::ev;
+    for (auto& e : c.take_events())
+        std::visit(client::Overload{
+                       [](const ev::Message& m) { emit(message_json(m.msg)); },
+                       [](const ev::Group& g) { emit(group_json(g)); },
+                       [&c](const ev::Presence&) {
+                           // The NOTIFY carries only a count; the page promises the names.
+                           std::vector<std::string> users;
+                           if (c.who(&users).ok) emit({{"event", "presence"}, {"users", clean_all(users)}});
+                       },
+                       [](const ev::KeyChanged& k) {
+                           emit({{"event", "key_changed"}, {"user", clean(k.user)}, {"old", k.old_fingerprint},
+                                 {"new", k.fingerprint}});
+                       },
+                       [](const ev::Disconnected& d) { emit({{"event", "disconnected"}, {"reason", clean(d.text)}}); },
+                       [](const ev::Reconnected& r) { emit({{"event", "reconnected"}, {"msg", clean(r.text)}}); },
+                       [](const ev::Info& i) { emit({{"event", "info"}, {"msg", clean(i.text)}}); },
+                       [](const ev::GroupWarning& w) {
+                           emit({{"event", "group_warning"}, {"group", clean(w.group)}, {"msg", clean(w.text)}});
+                       },
+                   },
+                   e);
 }
 
 json reply(const std::string& cmd, const Result& r) {
@@ -183,10 +185,10 @@ struct ScrubbedLine {
 StopSignals* stop = nullptr;
 bool stopping() { return stop && stop->caught(); }
 
-// When to reconnect: the screen's policy (ui/backoff.hpp), one for both.
-ui::ReconnectSchedule& reconnect_schedule() {
+// When to reconnect: the screen's policy (client/backoff.hpp), one for both.
+client::ReconnectSchedule& reconnect_schedule() {
     static std::mt19937 rng(std::random_device{}());
-    static ui::ReconnectSchedule s([] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); });
+    static client::ReconnectSchedule s([] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); });
     return s;
 }
 
@@ -214,7 +216,7 @@ void wait_events(Client& c, uint64_t ms) {
             }
             continue;
         }
-        const uint64_t nap = again.state() == ui::ReconnectSchedule::State::Waiting ? again.wait_ms(now) : 100;
+        const uint64_t nap = again.state() == client::ReconnectSchedule::State::Waiting ? again.wait_ms(now) : 100;
         ::poll(nullptr, 0, int(std::min<uint64_t>({std::max<uint64_t>(nap, 1), 100, end - now})));
     }
 }

@@ -1,5 +1,6 @@
 #include "tui/client/client.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <coroutine>
 #include <fmt/core.h>
@@ -28,7 +29,7 @@ void Client::Impl::attach(std::shared_ptr<Conn> c) {
     conn->on_closed([this, raw](const std::string& why) {
         if (conn.get() != raw) return;
         conn.reset();
-        event(Event{Event::Kind::Disconnected, {}, {}, "disconnected from " + server_name + ": " + why, {}, {}, {}, 0});
+        event(ev::Disconnected{"disconnected from " + server_name + ": " + why});
     });
     conn->on_unsolicited([this](const Frame& f) { unsolicited(f); });
 }
@@ -55,7 +56,22 @@ void Client::Impl::unsolicited(const Frame& f) {
     loop.post([this] { take_notes(); });
 }
 
+const char* phase_name(Phase e) {
+    switch (e) {
+        case Phase::Idle: return "idle";
+        case Phase::Connecting: return "connecting";
+        case Phase::Registering: return "making keys and registering";
+        case Phase::LoggingIn: return "logging in";
+        case Phase::Resuming: return "resuming the session";
+        case Phase::Renew1: return "renewing keys (RENEW1)";
+        case Phase::Renew2: return "renewing keys (RENEW2)";
+        case Phase::Renew3: return "renewing keys (RENEW3)";
+    }
+    return "?";
+}
+
 Task<Result> Client::Impl::connect() {
+    PhaseStep step(*this, Phase::Connecting);
     const auto known_file = files.known_servers_file();
     if (!opt.server_key_file.empty()) {
         server = read_server_pub(opt.server_key_file);
@@ -164,7 +180,13 @@ Task<UserIdentity> Client::Impl::generate_identity() {
 Task<Result> Client::Impl::register_user(std::string user, Password password) {
     if (auto why = name_problem(user); !why.empty())
         co_return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
-    if (!conn) co_return Result::fail(proto::INTERNAL, "not connected");
+    PhaseStep step(*this, Phase::Registering);
+    if (!conn) {
+        // The server closed the pre-login connection (its login deadline
+        // runs while the form is open): open a fresh one, as login does.
+        auto c = co_await connect();
+        if (!c.ok) co_return c;
+    }
     // A random salt per account (tacit-protocol(7), PASSWORDS), kept in
     // the identity file's header.
     auto deriving = derive(std::move(password), PasswordSalt::fresh());
@@ -210,6 +232,7 @@ Task<Result> Client::Impl::publish_first_prekeys(std::string user, UserIdentity 
 Task<Result> Client::Impl::login(std::string user, Password password) {
     if (auto why = name_problem(user); !why.empty())
         co_return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
+    PhaseStep step(*this, Phase::LoggingIn);
     if (!conn) {
         // After logout (the server closes the connection) or a drop:
         // logging in again starts with a fresh connection.
@@ -256,6 +279,7 @@ Task<Result> Client::Impl::open_local(std::string user, Password password) {
 
 // LOGIN1, LOGIN2. ident and keys are the caller's and outlive the exchange.
 Task<Result> Client::Impl::do_login(std::string user, const UserIdentity& ident, const PasswordKeys& keys) {
+    PhaseStep step(*this, Phase::LoggingIn);
     msg::Login1 l1;
     l1.user = user;
     l1.nonce1 = fresh_nonce();
@@ -336,6 +360,7 @@ Task<Result> Client::Impl::reconnect() {
     auto c = co_await connect();
     if (!c.ok) co_return c;
     if (self.token_) {
+        PhaseStep step(*this, Phase::Resuming);
         std::string failed;
         bool resumed = false;
         auto resuming = Conn::make(tasks.resumer(loop), worker, ep, *server, opt.timeout_ms);
@@ -351,7 +376,7 @@ Task<Result> Client::Impl::reconnect() {
         if (resumed) {
             quiet_drop();
             attach(std::move(resuming));
-            event(Event{Event::Kind::Reconnected, {}, {}, "session resumed", {}, {}, {}, 0});
+            event(ev::Reconnected{"session resumed"});
             co_await catch_up_groups();
             co_await fetch_all();
             co_return Result::good("session resumed");
@@ -363,7 +388,7 @@ Task<Result> Client::Impl::reconnect() {
     if (id && pw) {
         auto l = co_await do_login(self.user_, *id, *pw);
         if (!l.ok) co_return l;
-        event(Event{Event::Kind::Reconnected, {}, {}, "logged in again", {}, {}, {}, 0});
+        event(ev::Reconnected{"logged in again"});
         auto publishing = publish_prekeys();
         co_await publishing;
         co_await catch_up_groups();
@@ -400,6 +425,8 @@ template <class F> Result guarded(F&& f) {
 
 Result Client::connect() { return guarded([&] { return impl_->wait(impl_->connect()); }); }
 bool Client::connected() const { return impl_->conn != nullptr; }
+Phase Client::phase() const { return impl_->phase; }
+uint64_t Client::now_ms() const { return impl_->loop.now_ms(); }
 int Client::fd() const { return impl_->conn ? impl_->conn->fd() : -1; }
 std::string Client::server_fingerprint() const {
     return impl_->server ? fingerprint(impl_->server->encode()) : std::string();
@@ -432,6 +459,22 @@ Result Client::login(const std::string& u, Password p) {
     return guarded([&] { return impl_->wait(impl_->login(u, std::move(p))); });
 }
 Result Client::logout() { return guarded([&] { return impl_->wait(impl_->logout()); }); }
+void Client::logout_at_exit(int wait_ms) {
+    auto& im = *impl_;
+    if (im.conn && token_) {
+        msg::Logout m;
+        m.token = *token_;
+        auto c = im.conn;
+        c->on_closed(nullptr);
+        c->send(msg::encode_body(m), im.signed_by_me());
+        // Real time, not the loop's clock: this bounds how long quitting takes.
+        for (const uint64_t end = mono_ms() + uint64_t(std::max(0, wait_ms));
+             c->state() != Conn::State::Closed && mono_ms() < end;)
+            im.loop.run_once(50);
+    }
+    im.quiet_drop();
+    im.forget_token();
+}
 Result Client::who(std::vector<std::string>* users) {
     NEED_LOGIN();
     return guarded([&] { return impl_->wait(impl_->who(users)); });

@@ -29,6 +29,14 @@
 
 namespace tacit::client {
 
+// What the core's connection is doing, one step at a time: a named state
+// the front ends show (the login form, the status bar), never a set of
+// flags. Idle: none of these is running. Renew1..3: the steps of key
+// renewal (/rekey, /passwd; tacit-protocol(7), KEY RENEWAL AND RESUME),
+// each entered just before its frame is sent.
+enum class Phase { Idle, Connecting, Registering, LoggingIn, Resuming, Renew1, Renew2, Renew3 };
+const char* phase_name(Phase p);  // "connecting", "making keys and registering", ...
+
 struct Options {
     std::string server = "127.0.0.1:7700";
     std::string server_key_file;  // pin explicitly (tacitd's server.pub)
@@ -50,11 +58,15 @@ struct Options {
     // tacit --adopt: an account directory copied from elsewhere becomes the
     // account's (tui/client/device.hpp) instead of being refused.
     bool adopt = false;
+    // Called on the core's loop whenever Client::phase() changes; the tests
+    // stop a real tacitd at a chosen step with it (a RENEW2 never answered).
+    std::function<void(Phase)> on_phase;
 };
 
 class SecureConn;
 class Contacts;
 class History;
+
 
 class Client {
 public:
@@ -89,6 +101,11 @@ public:
     Result register_user(const std::string& user, Password password);
     Result login(const std::string& user, Password password);
     Result logout();
+    // Leaving the program: LOGOUT goes out at once, ahead of whatever is
+    // outstanding (which is given up), and the server has at most wait_ms
+    // of real time to close the connection; it is closed either way. So
+    // quitting never waits on a silent server for a request's timeout.
+    void logout_at_exit(int wait_ms);
     Result who(std::vector<std::string>* users);
     Result rekey();  // new keys, same password
     // New password, same keys: old_password must open the identity file
@@ -139,7 +156,8 @@ public:
     bool has_events() const { return !events_.empty(); }
 
     // ---- the asynchronous face (client_async.cpp), for the full-screen
-    // client: start() queues r and returns at once. Requests run one after
+    // client, login form included (req::Register, req::Login and
+    // req::Reconnect): start() queues r and returns at once. Requests run one after
     // another, in the order started, on the core's loop while pump() is
     // called; done gets the reply from deliver(), which the front end calls
     // after pump(), outside the core's loop (so done may ask again, or use
@@ -148,6 +166,11 @@ public:
     void start(Request r, ReplyFn done);
     void deliver();
     std::vector<PendingRequest> pending() const;  // the running one first
+    // The step a login, registration, reconnect or renewal is at.
+    Phase phase() const;
+    // The core loop's clock (Options::clock, else mono_ms), which
+    // PendingRequest::since_ms is read from.
+    uint64_t now_ms() const;
 
     // For tests: the session token (to try it from elsewhere).
     std::optional<Token> token() const { return token_; }

@@ -7,20 +7,13 @@
 // a NOTIFY started, so none interleaves with a mailbox fetch.
 #include <deque>
 
-#include "shared/clock.hpp"
 #include "shared/names.hpp"
 #include "shared/protocol.hpp"
 #include "tui/client/client.hpp"
 #include "tui/client/client_impl.hpp"
+#include "tui/client/overload.hpp"
 
 namespace tacit::client {
-
-namespace {
-template <class... F> struct Overload : F... {
-    using F::operator()...;
-};
-template <class... F> Overload(F...) -> Overload<F...>;
-}  // namespace
 
 std::string describe(const Request& r) {
     return std::visit(Overload{
@@ -37,6 +30,10 @@ std::string describe(const Request& r) {
                           // The slow parts run on the worker: say what they are.
                           [](const req::Rekey&) { return std::string("/rekey: new keys"); },
                           [](const req::Passwd&) { return std::string("/passwd: deriving keys"); },
+                          [](const req::Connect&) { return std::string("connecting"); },
+                          [](const req::Register& q) { return "registering " + q.user; },
+                          [](const req::Login& q) { return "logging in as " + q.user; },
+                          [](const req::Reconnect&) { return std::string("reconnecting"); },
                       },
                       r);
 }
@@ -58,6 +55,7 @@ struct Client::Requests {
     void next();
     void finish(Outcome rep);
     static Task<Outcome> run(Client& c, Request r);
+    static Task<Outcome> get_in(Client& c, Request r);
     static Outcome failure(std::exception_ptr e);
 };
 
@@ -77,7 +75,7 @@ Outcome Client::Requests::failure(std::exception_ptr e) {
 void Client::Requests::next() {
     if (running || queue.empty()) return;
     running = true;
-    queue.front().since_ms = mono_ms();
+    queue.front().since_ms = c.now_ms();
     // In the lane (lane.hpp), behind any fetch or upload a NOTIFY started.
     auto t = c.impl_->in_lane(run(c, std::move(queue.front().r)));
     c.impl_->tasks.spawn(std::move(t), [this](std::variant<std::exception_ptr, Outcome> v) {
@@ -95,6 +93,11 @@ void Client::Requests::finish(Outcome rep) {
 // Each exchange is made into a named Task first (task.hpp: GCC 12).
 Task<Outcome> Client::Requests::run(Client& c, Request r) {
     auto& im = *c.impl_;
+    if (std::holds_alternative<req::Connect>(r) || std::holds_alternative<req::Register>(r) ||
+        std::holds_alternative<req::Login>(r) || std::holds_alternative<req::Reconnect>(r)) {
+        auto t = get_in(c, std::move(r));
+        co_return co_await std::move(t);
+    }
     if (!im.conn) co_return Outcome{Result::fail(proto::INTERNAL, "not connected"), {}};
     if (!c.token_) co_return Outcome{Result::fail(proto::AUTH_FAILED, "log in first"), {}};
     Outcome out;
@@ -143,10 +146,30 @@ Task<Outcome> Client::Requests::run(Client& c, Request r) {
     co_return out;
 }
 
+// The requests that need no login: they open the connection themselves.
+Task<Outcome> Client::Requests::get_in(Client& c, Request r) {
+    auto& im = *c.impl_;
+    Outcome out;
+    if (std::holds_alternative<req::Connect>(r)) {
+        auto t = im.connect();
+        out.result = co_await std::move(t);
+    } else if (auto* q = std::get_if<req::Register>(&r)) {
+        auto t = im.register_user(q->user, std::move(q->password));
+        out.result = co_await std::move(t);
+    } else if (auto* q = std::get_if<req::Login>(&r)) {
+        auto t = im.login(q->user, std::move(q->password));
+        out.result = co_await std::move(t);
+    } else {
+        auto t = im.reconnect();
+        out.result = co_await std::move(t);
+    }
+    co_return out;
+}
+
 void Client::start(Request r, ReplyFn done) {
     if (!requests_) requests_ = std::make_shared<Requests>(*this);
     auto what = describe(r);
-    requests_->queue.push_back(Requests::Item{std::move(r), std::move(done), std::move(what), mono_ms()});
+    requests_->queue.push_back(Requests::Item{std::move(r), std::move(done), std::move(what), now_ms()});
     requests_->next();
 }
 

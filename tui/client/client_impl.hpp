@@ -49,6 +49,27 @@ struct Client::Impl {
     Endpoint ep;
     std::string server_name;
     std::optional<ServerBundle> server;
+    // The step a connect, register, login, reconnect or renewal is at
+    // (client.hpp). Before the frames: a frame's PhaseStep dies with it.
+    Phase phase = Phase::Idle;
+    void phase_to(Phase p) {
+        phase = p;
+        if (opt.on_phase) opt.on_phase(p);
+    }
+    // Holds the phase at a step for as long as it lives (a coroutine's
+    // local: until that exchange ends or its frame is destroyed), then puts
+    // back the step it interrupted (login's connect goes back to LoggingIn).
+    class PhaseStep {
+    public:
+        PhaseStep(Impl& im, Phase step) : im_(im), was_(im.phase) { im.phase_to(step); }
+        ~PhaseStep() { im_.phase_to(was_); }
+        PhaseStep(const PhaseStep&) = delete;
+        PhaseStep& operator=(const PhaseStep&) = delete;
+
+    private:
+        Impl& im_;
+        Phase was_;
+    };
     // Declared in this order so that they die in reverse: the worker joins
     // its thread first (its job may write into a suspended frame), then the
     // connection, then the frames, then the loop that ran them.
@@ -114,8 +135,7 @@ struct Client::Impl {
         }
     }
     void info(std::string text) {
-        Event e{Event::Kind::Info, {}, {}, std::move(text), {}, {}, {}, 0};
-        event(std::move(e));
+        event(ev::Info{std::move(text)});
     }
     // The user's files on the connected server; connect() has pinned its key.
     Account account(const std::string& user) const {

@@ -38,7 +38,7 @@ std::optional<UserBundle> Client::Impl::checked_key(const std::string& user, con
     }
     if (*pinned != current) {
         key_changes[user] = current;
-        Event e{Event::Kind::KeyChanged, {}, {}, {}, user, fingerprint(current), fingerprint(*pinned), 0};
+        Event e = ev::KeyChanged{user, fingerprint(current), fingerprint(*pinned)};
         event(std::move(e));
         *err = Result::fail(proto::KEY_CHANGED,
                             fmt::format("the key of {} changed from {} to {}; verify it, then accept-key {}",

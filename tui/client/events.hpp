@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace tacit::client {
@@ -29,21 +30,41 @@ inline bool clock_skewed(const ChatMessage& m) {
     return d > kSkewMarkMs;
 }
 
-struct Event {
-    enum class Kind {
-        Message,      // msg
-        Group,        // group, text ("added alice carol"), actor, subject
-        Presence,     // count
-        KeyChanged,   // user, fingerprint (new), old_fingerprint
-        Disconnected, // text
-        Reconnected,
-        Info,         // text
-        GroupWarning, // group, text: the server's member list differs from the chain's
-    } kind;
+// One struct per kind of event; a front end visits the variant
+// (tui/client/overload.hpp), so a new kind is a compile error wherever it
+// is not handled.
+namespace ev {
+struct Message {
     ChatMessage msg;
-    std::string group, text, user, fingerprint, old_fingerprint;
+};
+// A verified group record as a line: text ("added alice carol"), the user
+// it is about; msg carries its signer's check (verified, problem, sent_at).
+struct Group {
+    std::string group, text, subject;
+    ChatMessage msg;
+};
+struct Presence {  // NOTIFY presence: only a count; ask ONLINE for the names
     uint32_t count = 0;
 };
+struct KeyChanged {
+    std::string user, fingerprint, old_fingerprint;  // fingerprint: the new key's
+};
+struct Disconnected {
+    std::string text;
+};
+struct Reconnected {
+    std::string text;  // "session resumed", "logged in again"
+};
+struct Info {
+    std::string text;
+};
+struct GroupWarning {  // the server's member list differs from the chain's
+    std::string group, text;
+};
+}  // namespace ev
+
+using Event = std::variant<ev::Message, ev::Group, ev::Presence, ev::KeyChanged, ev::Disconnected, ev::Reconnected,
+                           ev::Info, ev::GroupWarning>;
 
 // The outcome of one command: status is a proto::Status (or KEY_CHANGED).
 struct Result {

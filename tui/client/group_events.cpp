@@ -44,7 +44,7 @@ void Client::Impl::record_event(const group::Record& r) {
         if (in || out) store->set_group(r.group, in);
     }
     if (r.kind == group::Kind::Dissolve) store->set_group(r.group, false);
-    Event e{Event::Kind::Group, cm, r.group, cm.body, r.subject, {}, {}, 0};
+    Event e = ev::Group{r.group, cm.body, r.subject, cm};
     event(std::move(e));
 }
 
@@ -116,7 +116,7 @@ void Client::Impl::gone_unsigned(const std::string& g, const std::string& why) {
     cm.body = "gone " + self.user_ + " " + self.user_;  // EVENT ACTOR SUBJECT, as the records' lines
     cm.problem = "no user signature: only the server says so (" + why + ")";
     if (store->add({cm}, self.user_).empty()) return;
-    Event e{Event::Kind::Group, cm, g, cm.body, self.user_, {}, {}, 0};
+    Event e = ev::Group{g, cm.body, self.user_, cm};
     event(std::move(e));
 }
 

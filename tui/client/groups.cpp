@@ -90,7 +90,7 @@ Task<Result> Client::Impl::group_simple(uint8_t type, std::string g, std::string
 }
 
 void Client::Impl::group_warning(const std::string& g, std::string text) {
-    Event e{Event::Kind::GroupWarning, {}, g, std::move(text), {}, {}, {}, 0};
+    Event e = ev::GroupWarning{g, std::move(text)};
     event(std::move(e));
 }
 

@@ -18,7 +18,7 @@ void Client::Impl::take_notes() {
         if (n.what == proto::NOTIFY_MAIL) mail = true;
         if (n.what == proto::NOTIFY_GROUP_RECORDS && self.token_) group_noticed(n.group, n.count);
         if (n.what == proto::NOTIFY_PREKEYS_LOW) start_prekey_upload();
-        if (n.what == proto::NOTIFY_PRESENCE) event(Event{Event::Kind::Presence, {}, {}, {}, {}, {}, {}, n.count});
+        if (n.what == proto::NOTIFY_PRESENCE) event(ev::Presence{n.count});
     }
     if (mail && self.token_) start_fetch();
 }
@@ -237,7 +237,7 @@ Task<Result> Client::Impl::fetch_all() {
         auto fresh = co_await committing;
         for (auto& m : fresh) {
             ++shown;
-            event(Event{Event::Kind::Message, m, m.group, {}, {}, {}, {}, 0});
+            event(ev::Message{m});
         }
         total += d.messages.size();
         msg::Update2 a;

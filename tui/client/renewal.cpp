@@ -69,16 +69,19 @@ Task<Result> Client::Impl::renew(UserIdentity next, PasswordKeys keys, SpkRenewa
     // (retired_identity.hpp).
     if (auto f = co_await fetch_all(); !f.ok) co_return f;
     // Step 1 and 2: a fresh session key on the live connection.
+    PhaseStep step(*this, Phase::Renew1);
     msg::Renew1 r1;
     r1.token = *self.token_;
     r1.nonce = fresh_nonce();
     auto a1 = co_await ask<msg::Renew1R>(r1, {}, &msg::Renew1R::nonce);
     if (!a1.ok()) co_return a1.res;
+    phase_to(Phase::Renew2);
     auto a2 = co_await conn->renew2(*self.token_);
     if (!a2.ok()) co_return a2.res;
     if (!conn || !conn->finish_renew(a2.m->server_random, a2.m->server_eph_pub, a2.m->nonce))
         throw ConnError("key renewal reply does not match");
     // Step 3: the key and password, signed by the old key and the new.
+    phase_to(Phase::Renew3);
     msg::Renew3 r3;
     r3.token = *self.token_;
     r3.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
@@ -96,6 +99,7 @@ Task<Result> Client::Impl::renew(UserIdentity next, PasswordKeys keys, SpkRenewa
     id = std::move(next);
     pw = std::move(keys);
     // RENEW3 ended every session; log in again here, so the user need not.
+    phase_to(Phase::Idle);  // connect and do_login name their own steps
     quiet_drop();
     forget_token();
     auto c = co_await connect();

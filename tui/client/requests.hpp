@@ -46,11 +46,24 @@ struct Rekey {};
 struct Passwd {
     Password old_password, new_password;
 };
+// Getting in: these need no login (login and register open a connection
+// first if the server closed the pre-login one).
+struct Connect {};  // pin check (TOFU: Options::confirm_new_server) and HELLO
+struct Register {
+    std::string user;
+    Password password;
+};
+struct Login {
+    std::string user;
+    Password password;
+};
+struct Reconnect {};
 }  // namespace req
 
 using Request = std::variant<req::Send, req::GroupSend, req::Who, req::GroupCreate, req::GroupAdd,
                              req::GroupRemove, req::GroupMembers, req::AcceptKey, req::LookUp, req::Ping,
-                             req::Rekey, req::Passwd>;
+                             req::Rekey, req::Passwd, req::Connect, req::Register, req::Login,
+                             req::Reconnect>;
 
 struct Outcome {
     Result result;
@@ -65,7 +78,7 @@ std::string describe(const Request& r);
 // One outstanding request, for the status bar.
 struct PendingRequest {
     std::string what;
-    uint64_t since_ms;  // mono_ms() when it was started
+    uint64_t since_ms;  // Client::now_ms() when it was started
     bool running;       // false: queued behind another
 };
 

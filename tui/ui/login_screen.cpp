@@ -1,5 +1,7 @@
 #include "tui/ui/login_screen.hpp"
 
+#include <memory>
+#include <optional>
 
 #include "shared/net.hpp"
 #include "shared/protocol.hpp"
@@ -96,22 +98,45 @@ Card form_card(const Terminal& t, LoginForm& f, const std::string& server, const
     return c;
 }
 
-// Connected, or why not: the user gave up on an unreachable or changed
-// server, or refused to pin an unknown key (no notice then: they just chose).
-LoginOutcome connect_loop(Terminal& t, CardScreen& s, client::Client& c, const std::string& server,
-                          const bool& key_declined) {
+// One connect (req::Connect) on the core's loop, drawn while it runs: the
+// card counts the seconds and Ctrl-C or q gives up (nullopt). The TOFU
+// question (confirm_server) comes up from inside pump() when needed.
+std::optional<client::Result> connect_once(Terminal& t, CardScreen& s, client::Client& c, const std::string& server) {
+    auto reply = std::make_shared<std::optional<client::Result>>();
+    c.start(client::req::Connect{}, [reply](client::Outcome o) { *reply = std::move(o.result); });
     for (;;) {
+        const auto p = c.pending();
+        const uint64_t secs = p.empty() ? 0 : (c.now_ms() - p.front().since_ms) / 1000;
         Card card;
         card.begin(t);
         header(card, "connecting");
-        card.para("Connecting to " + server + " ...", Style::System);
+        card.para("Connecting to " + server + " ... " + std::to_string(secs) + "s", Style::System);
+        card.blank();
+        card.line("q: quit", Style::Dim);
         s.show(card);
-        auto r = c.connect();
-        if (r.ok) return LoginOutcome::LoggedIn;
+        auto in = wait_input(t, 50);
+        c.pump();
+        c.deliver();
+        if (*reply) return **reply;
+        if (!in || in->is_paste) continue;
+        const Key& k = in->key;
+        if (k.is_ctrl('c') || (k.is_plain_char() && (k.ch == 'q' || k.ch == 'Q'))) return std::nullopt;
+    }
+}
+
+// Connected, or why not: the user gave up on an unreachable, silent or
+// changed server, or refused to pin an unknown key (no notice then: they
+// just chose).
+LoginOutcome connect_loop(Terminal& t, CardScreen& s, client::Client& c, const std::string& server,
+                          const bool& key_declined) {
+    for (;;) {
+        auto r = connect_once(t, s, c, server);
+        if (!r) return LoginOutcome::NoServer;
+        if (r->ok) return LoginOutcome::LoggedIn;
         c.disconnect();  // a refused connect can leave a half-made connection behind
         if (key_declined) return LoginOutcome::KeyDeclined;
-        const bool key_changed = r.status == proto::KEY_CHANGED;
-        if (!notice(t, s, key_changed ? "SERVER KEY CHANGED" : "cannot connect", r.msg, !key_changed))
+        const bool key_changed = r->status == proto::KEY_CHANGED;
+        if (!notice(t, s, key_changed ? "SERVER KEY CHANGED" : "cannot connect", r->msg, !key_changed))
             return key_changed ? LoginOutcome::KeyChanged : LoginOutcome::NoServer;
     }
 }
@@ -148,14 +173,106 @@ bool confirm_server(Terminal& t, const std::string& server, const std::string& f
     }
 }
 
+namespace {
+
+// What the form is waiting for, one exchange at a time (a named state, not
+// flags). The request runs on the client core's loop (Client::start), so
+// the form goes on taking keys, resizing and quitting while the server is
+// slow or silent; the reply comes back through deliver().
+enum class Step { Editing, Registering, LoggingIn };
+
+struct Attempt {
+    Step step = Step::Editing;
+    std::string user;
+    // A registration's password, kept (in wiping memory) for the login
+    // after it: the fields may be edited while the registration runs.
+    std::optional<client::Password> then_login;
+    // Set by the reply handler in deliver(), read by the loop; shared, so a
+    // reply delivered after the form has gone writes nowhere harmful.
+    std::shared_ptr<std::optional<client::Result>> reply = std::make_shared<std::optional<client::Result>>();
+};
+
+void start(client::Client& c, Attempt& a, Step step, client::Request r) {
+    a.step = step;
+    c.start(std::move(r), [reply = a.reply](client::Outcome o) { *reply = std::move(o.result); });
+}
+
+void submit(client::Client& c, LoginForm& f, Attempt& a) {
+    if (a.step != Step::Editing) return;  // one at a time; the form says what waits
+    a.user = f.user();
+    const std::string& typed = f.password().value();
+    if (f.mode() == LoginForm::Mode::Register) {
+        a.then_login.emplace(typed);
+        start(c, a, Step::Registering, client::req::Register{a.user, typed});
+    } else {
+        start(c, a, Step::LoggingIn, client::req::Login{a.user, typed});
+    }
+}
+
+// "logging in as alice: connecting 3s", while the request runs.
+std::string progress(const client::Client& c, const Attempt& a) {
+    std::string text = (a.step == Step::Registering ? "registering " : "logging in as ") + a.user;
+    if (c.phase() != client::Phase::Idle) text += std::string(": ") + client::phase_name(c.phase());
+    const auto p = c.pending();
+    if (!p.empty()) text += " " + std::to_string((c.now_ms() - p.front().since_ms) / 1000) + "s";
+    return text + " ...";
+}
+
+// The reply to the form's request: the outcome once the form is done (logged
+// in, or a server key that does not match), nullopt to go on.
+std::optional<LoginOutcome> finished(Terminal& t, CardScreen& s, client::Client& c, LoginForm& f, Attempt& a,
+                                     const bool& key_declined) {
+    auto r = std::move(**a.reply);
+    a.reply->reset();
+    const Step was = a.step;
+    a.step = Step::Editing;
+    if (key_declined) return LoginOutcome::KeyDeclined;
+    // Only the server's key: a connect the request reopened found it changed.
+    if (r.status == proto::KEY_CHANGED) {
+        notice(t, s, "SERVER KEY CHANGED", r.msg, false);
+        return LoginOutcome::KeyChanged;
+    }
+    if (was == Step::Registering) {
+        auto pw = std::move(*a.then_login);
+        a.then_login.reset();
+        if (!r.ok) {
+            f.retry("registration failed: " + r.msg +
+                    (r.status == proto::USER_EXISTS ? " (Ctrl-R to log in instead)" : ""));
+            return std::nullopt;
+        }
+        f.set_mode(LoginForm::Mode::Login);  // registered: from now on it is a login
+        start(c, a, Step::LoggingIn, client::req::Login{a.user, std::move(pw)});
+        return std::nullopt;
+    }
+    if (r.ok) {
+        f.clear_passwords();
+        return LoginOutcome::LoggedIn;
+    }
+    f.retry("login failed: " + r.msg);
+    return std::nullopt;
+}
+
+}  // namespace
+
 LoginOutcome run_login(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg,
                        const bool& key_declined) {
     CardScreen s(t);
     if (auto o = connect_loop(t, s, c, opt.server, key_declined); o != LoginOutcome::LoggedIn) return o;
     LoginForm f(cfg.user, [&](const std::string& u) { return c.has_local_account(u); });
+    Attempt a;
     for (;;) {
+        if (a.step != Step::Editing) f.set_message(progress(c, a), false);
         s.show(form_card(t, f, opt.server, c.server_fingerprint()));
-        auto in = wait_input(t, 1000);
+        // While a request runs, wake often: its reply (and the worker's
+        // PBKDF2 or key generation) comes back through the core's loop.
+        auto in = wait_input(t, a.step == Step::Editing ? 1000 : 50);
+        // Also while editing: a pre-login connection the server closes (its
+        // login deadline, tacitd(8) --login-deadline) is noticed, and the
+        // request reopens it without a word; only a failure is shown.
+        c.pump();
+        c.deliver();
+        if (*a.reply)
+            if (auto o = finished(t, s, c, f, a, key_declined)) return *o;
         if (!in) continue;
         if (in->is_paste) {
             f.paste(in->text);
@@ -163,33 +280,7 @@ LoginOutcome run_login(Terminal& t, client::Client& c, const client::Options& op
         }
         auto out = f.handle_key(in->key);
         if (out == LoginForm::Outcome::Quit) return LoginOutcome::Quit;
-        if (out != LoginForm::Outcome::Submit) continue;
-
-        const std::string user = f.user();
-        const bool reg = f.mode() == LoginForm::Mode::Register;
-        f.set_message(reg ? "registering " + user + " (making keys) ..." : "logging in as " + user + " ...", false);
-        s.show(form_card(t, f, opt.server, c.server_fingerprint()));
-        // The server may have closed the connection meanwhile (its login
-        // deadline, tacitd(8) --login-deadline, runs while the form is
-        // open): reopen it without a word; only a failure is shown.
-        c.pump();
-        if (!c.connected())
-            if (auto o = connect_loop(t, s, c, opt.server, key_declined); o != LoginOutcome::LoggedIn) return o;
-        if (reg) {
-            auto r = c.register_user(user, f.password().value());
-            if (!r.ok) {
-                f.retry("registration failed: " + r.msg +
-                        (r.status == proto::USER_EXISTS ? " (Ctrl-R to log in instead)" : ""));
-                continue;
-            }
-            f.set_mode(LoginForm::Mode::Login);  // registered: from now on it is a login
-        }
-        auto r = c.login(user, f.password().value());
-        if (r.ok) {
-            f.clear_passwords();
-            return LoginOutcome::LoggedIn;
-        }
-        f.retry("login failed: " + r.msg);
+        if (out == LoginForm::Outcome::Submit) submit(c, f, a);
     }
 }
 

@@ -57,7 +57,8 @@ void Session::restore() {
     load_ignored();  // before any line: theirs are not shown
     std::set<std::string> fresh;
     for (const auto& e : pending)
-        if (e.kind == client::Event::Kind::Message || e.kind == client::Event::Kind::Group) fresh.insert(e.msg.id);
+        if (auto* m = std::get_if<client::ev::Message>(&e)) fresh.insert(m->msg.id);
+        else if (auto* g = std::get_if<client::ev::Group>(&e)) fresh.insert(g->msg.id);
     auto convs = c_.conversations();
     // Groups left or removed from stay in the history (/search) but not in the lists.
     const auto groups = c_.groups();
@@ -81,7 +82,7 @@ void Session::restore() {
         // A pre-login connection the server closed (at its login deadline,
         // while the form was open) was replaced before this login; its
         // Disconnected is stale once we are connected.
-        if (e.kind == client::Event::Kind::Disconnected && c_.connected()) continue;
+        if (std::holds_alternative<client::ev::Disconnected>(e) && c_.connected()) continue;
         on_event(e);
     }
 }
@@ -98,8 +99,8 @@ int Session::poll_timeout() const {
     // generation, PBKDF2) come back through the core's own loop, and the
     // status bar's count of seconds moves.
     if (!c_.pending().empty()) return 100;
-    if (reconnect_.state() != ReconnectSchedule::State::Waiting) return 1000;
-    return static_cast<int>(std::min<uint64_t>(1000, reconnect_.wait_ms(mono_ms())));
+    if (reconnect_.state() != client::ReconnectSchedule::State::Waiting) return 1000;
+    return static_cast<int>(std::min<uint64_t>(1000, reconnect_.wait_ms(c_.now_ms())));
 }
 
 void Session::draw() {
@@ -132,20 +133,32 @@ void Session::notify_desktop(const std::string& conv, const Line& l) {
     }
 }
 
+// The attempt is a request (req::Reconnect) like any other, so the screen
+// goes on while it connects, resumes or logs in again; the schedule's
+// Attempting state keeps a second one from starting beside it.
 void Session::maybe_reconnect() {
+    using State = client::ReconnectSchedule::State;
+    if (reconnect_.state() == State::Attempting) {
+        const auto step = c_.phase();
+        set_connection(step == client::Phase::Idle ? "reconnecting..." : std::string(client::phase_name(step)) + "...");
+        return;
+    }
     if (c_.connected()) {
         reconnect_.connected();
         set_connection("connected");
         return;
     }
-    if (!reconnect_.due(mono_ms())) {
-        uint64_t secs = (reconnect_.wait_ms(mono_ms()) + 999) / 1000;
+    if (!reconnect_.due(c_.now_ms())) {
+        uint64_t secs = (reconnect_.wait_ms(c_.now_ms()) + 999) / 1000;
         set_connection("offline, retry in " + std::to_string(secs) + "s");
         return;
     }
     set_connection("reconnecting...");
-    draw();
-    auto r = c_.reconnect();
+    reconnect_.attempting();
+    c_.start(client::req::Reconnect{}, [this](client::Outcome o) { reconnected(o.result); });
+}
+
+void Session::reconnected(const client::Result& r) {
     if (r.ok && c_.connected()) {
         reconnect_.connected();
         set_connection("connected");
@@ -158,7 +171,7 @@ void Session::maybe_reconnect() {
     // (connect_tcp's refusal is not a ConnError); drop it so connected()
     // stays false and sends keep going to the input line.
     c_.disconnect();
-    reconnect_.failed(mono_ms());
+    reconnect_.failed(c_.now_ms());
     if (reconnect_.attempts() <= 3 || reconnect_.attempts() % 10 == 0)
         model_.add_system(kStatusKey, "reconnect failed (attempt " + std::to_string(reconnect_.attempts()) +
                                           "): " + r.msg, wall_ms());
@@ -178,7 +191,7 @@ void Session::show_pending() {
     const auto p = c_.pending();
     std::string text;
     if (!p.empty()) {
-        const uint64_t secs = (mono_ms() - p.front().since_ms) / 1000;
+        const uint64_t secs = (c_.now_ms() - p.front().since_ms) / 1000;
         static constexpr const char* kSpin[] = {"|", "/", "-", "\\"};
         text = std::string(kSpin[(mono_ms() / 250) % 4]) + " " + p.front().what + " " + std::to_string(secs) + "s";
         if (p.size() > 1) text += " +" + std::to_string(p.size() - 1);
@@ -286,7 +299,7 @@ int Session::run() {
     loop.set_before_sleep([this, &loop] { end_of_pass(loop); });
     restore();
     loop.run();
-    if (c_.connected()) c_.logout();
+    c_.logout_at_exit(1000);
     return 0;
 }
 

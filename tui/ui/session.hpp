@@ -20,9 +20,9 @@
 
 #include "shared/clock.hpp"
 #include "shared/event_loop.hpp"
+#include "tui/client/backoff.hpp"
 #include "tui/client/client.hpp"
 #include "tui/client/config.hpp"
-#include "tui/ui/backoff.hpp"
 #include "tui/ui/model.hpp"
 #include "tui/ui/online_refresh.hpp"
 #include "tui/ui/panes.hpp"
@@ -50,6 +50,7 @@ private:
     void handle_key(const Key& k);
     void handle_action(const Action& a, size_t was_active);
     void maybe_reconnect();
+    void reconnected(const client::Result& r);
     void keep_alive();
     void set_connection(const std::string& state);
     void notify_desktop(const std::string& conv, const Line& l);
@@ -63,6 +64,7 @@ private:
     void drain_events();
     void on_event(const client::Event& e);
     void on_message(const client::ChatMessage& m);
+    void on_group(const client::ev::Group& e);
     void refresh_online();
     void refresh_groups(const std::string& changed = "");
     void count_active_group();
@@ -82,7 +84,7 @@ private:
     void finish_passwd();
     void key_blocked(const std::string& target, const std::string& text, const std::string& typed);
     void accepted_key(const std::string& user);
-    void warn_key_change(const client::Event& e);
+    void warn_key_change(const client::ev::KeyChanged& e);
     void show_fingerprint(const std::string& user);
     void show_search(const std::string& text);
 
@@ -96,7 +98,7 @@ private:
     uint64_t ping_every_ms_;     // keepalive.hpp
     OnlineRefresh online_;       // online_refresh.hpp
     std::mt19937 rng_;
-    ReconnectSchedule reconnect_{[this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }};
+    client::ReconnectSchedule reconnect_{[this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }};
     std::map<std::string, int> members_;  // group -> member count (cache; -1: not counted)
     std::string counted_for_;             // the window count_active_group last saw
     std::set<std::string> counting_;      // groups whose count is being asked for

@@ -3,6 +3,7 @@
 
 #include "shared/protocol.hpp"
 #include "tui/ui/describe.hpp"
+#include "tui/client/overload.hpp"
 #include "tui/ui/session.hpp"
 
 namespace tacit::ui {
@@ -21,44 +22,46 @@ void Session::on_message(const client::ChatMessage& m) {
 }
 
 void Session::on_event(const client::Event& e) {
-    using K = client::Event::Kind;
-    switch (e.kind) {
-        case K::Message: on_message(e.msg); break;
-        case K::Group: {
-            Line l;
-            l.time_ms = e.msg.sent_at_ms ? e.msg.sent_at_ms : wall_ms();
-            l.system = true;
-            l.verified = e.msg.verified;
-            l.text = group_line(e.text, e.group, e.msg.verified);
-            // Added by someone else: who it was is in the line; leaving is one command away.
-            if (e.user == c_.user() && e.text.rfind("added ", 0) == 0)
-                l.text += "; /group leave #" + e.group + " to leave it";
-            l.mention = e.user == c_.user();  // about you: rings as a mention does
-            const std::string key = "#" + e.group;
-            if (model_.add_message(key, l)) notify_desktop(key, l);
-            refresh_groups(e.group);
-            break;
-        }
-        case K::Presence: online_.stale(); break;
-        case K::KeyChanged: warn_key_change(e); break;
-        case K::Disconnected:
-            set_connection("disconnected");
-            model_.add_system(kStatusKey, e.text + "; reconnecting", wall_ms());
-            break;
-        case K::Reconnected:
-            model_.add_system(kStatusKey, "reconnected: " + e.text, wall_ms());
-            break;
-        case K::Info: model_.add_system(kStatusKey, e.text, wall_ms()); break;
-        case K::GroupWarning:
-            model_.add_system("#" + e.group, "warning: " + e.text, wall_ms());
-            model_.add_system(kStatusKey, "warning: #" + e.group + ": " + e.text, wall_ms());
-            break;
-    }
+    namespace ev = client::ev;
+    std::visit(client::Overload{
+                   [this](const ev::Message& m) { on_message(m.msg); },
+                   [this](const ev::Group& g) { on_group(g); },
+                   [this](const ev::Presence&) { online_.stale(); },
+                   [this](const ev::KeyChanged& k) { warn_key_change(k); },
+                   [this](const ev::Disconnected& d) {
+                       set_connection("disconnected");
+                       model_.add_system(kStatusKey, d.text + "; reconnecting", wall_ms());
+                   },
+                   [this](const ev::Reconnected& r) {
+                       model_.add_system(kStatusKey, "reconnected: " + r.text, wall_ms());
+                   },
+                   [this](const ev::Info& i) { model_.add_system(kStatusKey, i.text, wall_ms()); },
+                   [this](const ev::GroupWarning& w) {
+                       model_.add_system("#" + w.group, "warning: " + w.text, wall_ms());
+                       model_.add_system(kStatusKey, "warning: #" + w.group + ": " + w.text, wall_ms());
+                   },
+               },
+               e);
+}
+
+void Session::on_group(const client::ev::Group& e) {
+    Line l;
+    l.time_ms = e.msg.sent_at_ms ? e.msg.sent_at_ms : wall_ms();
+    l.system = true;
+    l.verified = e.msg.verified;
+    l.text = group_line(e.text, e.group, e.msg.verified);
+    // Added by someone else: who it was is in the line; leaving is one command away.
+    if (e.subject == c_.user() && e.text.rfind("added ", 0) == 0)
+        l.text += "; /group leave #" + e.group + " to leave it";
+    l.mention = e.subject == c_.user();  // about you: rings as a mention does
+    const std::string key = "#" + e.group;
+    if (model_.add_message(key, l)) notify_desktop(key, l);
+    refresh_groups(e.group);
 }
 
 // One warning per change: the core reports a change again for every
 // message and send it affects.
-void Session::warn_key_change(const client::Event& e) {
+void Session::warn_key_change(const client::ev::KeyChanged& e) {
     auto& kc = extras_.key_changed;
     if (std::find(kc.begin(), kc.end(), e.user) == kc.end()) kc.push_back(e.user);
     model_.mark_dirty(kPaneStatus);

@@ -1,11 +1,12 @@
 // Reconnection delays: exponential with jitter, so a server that restarts
 // is not hit by every client in the same millisecond. ReconnectSchedule is
-// the one policy both front ends follow (the screen and batch mode).
+// the one policy both front ends follow (the screen and batch mode); it is
+// in the client core so that the tests drive it on the core's fake clock.
 #pragma once
 #include <cstdint>
 #include <functional>
 
-namespace tacit::ui {
+namespace tacit::client {
 
 class Backoff {
 public:
@@ -23,19 +24,23 @@ private:
 };
 
 // When to try again after the connection dropped. Times are the caller's
-// (steady ms; tests pass fake ones), the jitter comes from unit (values in
-// [0, 1)). States:
-//   Connected  nothing scheduled
-//   Waiting    the link is down; an attempt is due at due_ms()
+// (Client::now_ms(); tests pass fake ones), the jitter comes from unit
+// (values in [0, 1)). States:
+//   Connected   nothing scheduled
+//   Waiting     the link is down; an attempt is due at due_ms()
+//   Attempting  an attempt runs (asynchronously: req::Reconnect); none is
+//               due until it has failed or connected
 class ReconnectSchedule {
 public:
-    enum class State { Connected, Waiting };
+    enum class State { Connected, Waiting, Attempting };
     explicit ReconnectSchedule(std::function<double()> unit, Backoff backoff = Backoff())
         : unit_(std::move(unit)), backoff_(backoff) {}
 
     // The link is down at now_ms: the first call schedules an attempt one
-    // backoff delay away. Whether it is due.
+    // backoff delay away. Whether it is due (never while Attempting).
     bool due(uint64_t now_ms);
+    // An attempt has started; its end is failed() or connected().
+    void attempting() { state_ = State::Attempting; }
     // The attempt failed at now_ms: the next one waits longer.
     void failed(uint64_t now_ms);
     // Connected again (by an attempt or otherwise): the delays start over.
@@ -54,4 +59,4 @@ private:
     uint64_t due_ms_ = 0;
 };
 
-}  // namespace tacit::ui
+}  // namespace tacit::client

@@ -1,8 +1,8 @@
-#include "tui/ui/backoff.hpp"
+#include "tui/client/backoff.hpp"
 
 #include <algorithm>
 
-namespace tacit::ui {
+namespace tacit::client {
 
 uint64_t Backoff::next(double unit) {
     uint64_t d = base_;
@@ -14,6 +14,7 @@ uint64_t Backoff::next(double unit) {
 }
 
 bool ReconnectSchedule::due(uint64_t now_ms) {
+    if (state_ == State::Attempting) return false;
     if (state_ == State::Connected) {
         state_ = State::Waiting;
         due_ms_ = now_ms + backoff_.next(unit_());
@@ -32,4 +33,4 @@ void ReconnectSchedule::connected() {
     backoff_.reset();
 }
 
-}  // namespace tacit::ui
+}  // namespace tacit::client
