@@ -115,6 +115,16 @@ register_client() {
     wait_for "$name" "logged in as $name" 20
 }
 
+# login_client NAME ENVS: NAME's existing account (password NAME-password)
+# started again with ENVS ("TERM=... TZ=...") and logged in through the
+# form; true once connected.
+login_client() {
+    start_client "$1" "$2" --server-key "$TMP/keys/server.pub" --user "$1"
+    wait_for "$1" "password" || return 1
+    type_line "$1" "$1-password"
+    wait_for "$1" "[connected]" 20
+}
+
 # batch_as NAME LINES: LINES (printf %b escapes) through one `tacit --batch`
 # run with NAME's data dir, pinned to the server's key; the JSON lines are
 # appended to $TMP/NAME.out.

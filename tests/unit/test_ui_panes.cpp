@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <ctime>
+#include <optional>
+
 #include "tui/ui/panes.hpp"
 #include "tui/ui/width.hpp"
 
@@ -220,4 +224,98 @@ TEST_CASE("title: member count in the singular", "[ui][panes]") {
     m.set_groups({{"solo", 1}});
     m.open("#solo");
     CHECK(text_of(title_row(m, Extras{}, 80)).find("group \u00B7 1 member \u00B7") != std::string::npos);
+}
+
+TEST_CASE("a day-change row between lines of different local days", "[ui][panes]") {
+    // UTC for this test only: the days are the local ones.
+    struct Zone {
+        std::optional<std::string> was;
+        Zone() {
+            if (const char* z = std::getenv("TZ")) was = z;
+            setenv("TZ", "UTC", 1);
+            tzset();
+        }
+        ~Zone() {
+            if (was) setenv("TZ", was->c_str(), 1);
+            else unsetenv("TZ");
+            tzset();
+        }
+    } utc;
+    Model m = model();
+    m.open("alice");
+    const uint64_t evening = 1764888000000ull;  // 2025-12-04 22:40 UTC, a Thursday
+    auto at = [&](uint64_t t, std::string text) {
+        Line l = msg("alice", std::move(text));
+        l.time_ms = t;
+        m.add_message("alice", l, Arrival::History);
+    };
+    at(evening, "late");
+    at(evening + 60'000, "still the same day");
+    at(evening + 2 * 3600'000, "after midnight");
+    auto rows = message_rows(m, Glyphs::unicode(), 6, 60);
+    REQUIRE(rows.size() == 6);
+    CHECK(text_of(rows[2]).find("late") != std::string::npos);
+    CHECK(text_of(rows[3]).find("still the same day") != std::string::npos);
+    CHECK(text_of(rows[4]) == "-- day changed to Fri 2025-12-05 --");
+    CHECK(any_style(rows[4], Style::Dim));
+    CHECK(text_of(rows[5]).find("after midnight") != std::string::npos);
+    // The extra row counts when PgUp works out how far it can go: "late",
+    // the day row and "after midnight" fill 3 rows, and scrolling up one
+    // line would leave "still the same day" and "late" a row short.
+    m.add_message("alice", msg("alice", "newest"), Arrival::History);
+    m.find("alice")->lines.back().time_ms = evening + 2 * 3600'000;
+    m.find("alice")->lines.erase(m.find("alice")->lines.begin() + 1);
+    CHECK(top_scroll(m, Glyphs::unicode(), 3, 60) == 1);
+    CHECK(date_ymd(evening) == "2025-12-04");
+}
+
+TEST_CASE("/search results: picked with Up/Down, Enter shows the message in its conversation", "[ui][panes]") {
+    Model m = model();
+    m.set_page_size(6);
+    m.open("bob");
+    for (int i = 0; i < 30; ++i) {
+        Line l = msg("bob", "line " + std::to_string(i));
+        l.id = "id" + std::to_string(i);
+        m.add_message("bob", l, Arrival::History);
+    }
+    m.open("");  // the status window
+    m.show_hits({{"bob", "id3", "  2025-12-04 10:00 [bob] bob: line 3"},
+                 {"bob", "id20", "  2025-12-04 10:01 [bob] bob: line 20"}});
+    REQUIRE(m.focus() == Focus::Results);
+    CHECK(m.selection(Focus::Results) == 1);  // the newest
+    auto cursor_on = [&](std::string_view text) {
+        for (const auto& r : message_rows(m, Glyphs::unicode(), 6, 70))
+            if (text_of(r).find(text) != std::string::npos) return any_style(r, Style::Cursor);
+        return false;
+    };
+    CHECK(cursor_on("line 20"));
+    m.handle_key(Key::special(KeyCode::Up));
+    CHECK(m.selection(Focus::Results) == 0);
+    CHECK(cursor_on("line 3"));
+    CHECK_FALSE(cursor_on("line 20"));
+    Action a = m.handle_key(Key::special(KeyCode::Enter));
+    CHECK(a.kind == Action::Kind::Opened);
+    CHECK(a.target == "bob");
+    CHECK(a.line_id == "id3");
+    CHECK(m.focus() == Focus::Input);
+    REQUIRE(m.show_line(a.line_id));
+    CHECK(m.active().marked == "id3");
+    bool shown = false;
+    for (const auto& r : message_rows(m, Glyphs::unicode(), 6, 70))
+        if (text_of(r).find("line 3") != std::string::npos) shown = any_style(r, Style::Highlight);
+    CHECK(shown);
+    CHECK_FALSE(m.show_line("nosuch"));
+    // Leaving the window drops the mark; switching windows drops the results' focus.
+    m.select(0);
+    m.show_hits({{"bob", "id4", "  x"}});
+    REQUIRE(m.focus() == Focus::Results);
+    m.select(1);
+    CHECK(m.focus() == Focus::Input);
+    CHECK(m.active().marked.empty());
+    // Typing while the results have the focus goes to the input line.
+    m.select(0);
+    m.show_hits({{"bob", "id5", "  y"}});
+    m.handle_key(Key::chr(U'h'));
+    CHECK(m.focus() == Focus::Input);
+    CHECK(m.editor().text() == "h");
 }

@@ -326,8 +326,16 @@ const std::vector<CommandInfo>& command_table() {
                   {"Change your password: you are asked for the current one, which must open your identity file, "
                    "then for the new one twice. Your key pair stays the same, so your contacts see no key change; "
                    "only its file is sealed again under the new password. Esc cancels."}),
-        described(row("search", Both, K::Search, {{T::Text}}, "TEXT", "search the local message history"),
-                  {"Search the local message history."}, {"/search lunch"}),
+        described(row("search", Both, K::Search, {{T::Text}}, "TEXT",
+                      "search the local message history; Enter on a result goes to it"),
+                  {"Search the local message history. The results, the newest 50 at most, show in the active "
+                   "window, each with the date and time it was sent, its conversation and its sender, and they take "
+                   "the focus with the newest picked: Up and Down pick another, and Enter opens its conversation "
+                   "scrolled back to the message, which stays highlighted until you leave the window. Esc, Tab, "
+                   "typing, or leaving the window gives the keys back to the input line. A message that is not "
+                   "among the lines its window holds (after /clear, or older than the last 300) is not shown; a "
+                   "notice says so."},
+                  {"/search lunch"}),
         described(row("notify", S, K::Notify, {}, "[all|mentions|none|default] [USER|#GROUP]",
                       "what rings the bell in a conversation; alone, show it", parse_notify),
                   {"Set what rings the bell in a conversation (see Notifications); the default conversation is the "

@@ -64,6 +64,10 @@ size_t Model::open(std::string_view raw_key) {
 
 void Model::select(size_t i) {
     if (i >= convs_.size()) return;
+    if (i != active_) {
+        convs_[active_].marked.clear();  // a jump's mark lasts while you stay
+        if (focus_ == Focus::Results) set_focus(Focus::Input);  // the results stay behind
+    }
     active_ = sel_conv_ = i;
     Conversation& c = convs_[i];
     c.unread = 0;
@@ -97,6 +101,7 @@ void Model::clear_active() {
     c.lines.clear();
     c.scroll = 0;
     c.cleared = true;
+    if (focus_ == Focus::Results) set_focus(Focus::Input);
     dirty_ |= kPaneMessages | kPaneStatus;
 }
 
@@ -219,6 +224,7 @@ size_t Model::selection(Focus list) const {
         case Focus::Conversations: return sel_conv_;
         case Focus::Online: return sel_online_;
         case Focus::Groups: return sel_group_;
+        case Focus::Results: return sel_hit_;
         default: return 0;
     }
 }
@@ -298,6 +304,7 @@ Action Model::handle_key(const Key& k) {
     if (k.code == KeyCode::PageUp) { scroll_up(); return {}; }
     if (k.code == KeyCode::PageDown) { scroll_down(); return {}; }
     if (k.code == KeyCode::Escape) { set_focus(Focus::Input); return {}; }
+    if (focus_ == Focus::Results) return handle_hit_key(k);
     if (k.code == KeyCode::BackTab) {
         set_focus(static_cast<Focus>((static_cast<int>(focus_) + 3) % 4));
         return {};
@@ -338,7 +345,7 @@ Action Model::handle_list_key(const Key& k) {
         if (key.empty()) return {};
         open(key);
         set_focus(Focus::Input);
-        return {Action::Kind::Opened, convs_[active_].key, {}, {}};
+        return {Action::Kind::Opened, convs_[active_].key, {}, {}, {}};
     }
     // Typing in a list goes back to the input line, so no keystroke is lost.
     if (k.is_plain_char()) {
@@ -355,12 +362,12 @@ Action Model::submit_input() {
     if (blank(line)) {
         const std::string why = "not sent: the line is blank";
         add_system({}, why);
-        return {Action::Kind::Error, {}, {}, why};
+        return {Action::Kind::Error, {}, {}, why, {}};
     }
     ParseResult r = parse_command(line, active_key());
     if (!r.ok) {
         add_system({}, r.error);
-        return {Action::Kind::Error, {}, {}, r.error};
+        return {Action::Kind::Error, {}, {}, r.error, {}};
     }
     return apply_local(r.command);
 }
@@ -417,7 +424,7 @@ Action Model::apply_local(const Command& c) {
             break;
         default: break;
     }
-    return {Action::Kind::Command, {}, c, {}};
+    return {Action::Kind::Command, {}, c, {}, {}};
 }
 
 }  // namespace tacit::ui

@@ -32,6 +32,8 @@ struct Line {
     bool system = false;
     bool mention = false;
     bool action = false;  // /me: drawn "* from text"
+    std::string id;       // the message's msg_id (hex); "" for notices
+    int hit = -1;         // a /search result line: its index in Model::hits()
 };
 
 // What the bell last rang for in a conversation since you looked at it: a
@@ -49,6 +51,7 @@ struct Conversation {
     Rung rung = Rung::Nothing;
     int scroll = 0;  // lines scrolled up from the bottom; 0 follows new lines
     bool cleared = false;  // /clear: the history is not loaded into it again
+    std::string marked;    // the id of the line a /search result jumped to, drawn highlighted
     bool is_group() const { return !key.empty() && key[0] == '#'; }
 };
 
@@ -65,7 +68,16 @@ struct Status {
     std::string server, user, connection, key_state;
 };
 
-enum class Focus { Input, Conversations, Online, Groups };
+// Tab and Shift-Tab cycle through the first four; Results holds the focus
+// after a /search that found something, until Enter, Esc, Tab or typing.
+enum class Focus { Input, Conversations, Online, Groups, Results };
+
+// A /search result: the conversation and message Enter jumps to.
+struct Hit {
+    std::string key;  // "bob" or "#ops"
+    std::string id;   // the message's msg_id
+    std::string text; // the result line: date, time, conversation, sender, text
+};
 
 // Panes the view must redraw.
 enum Pane : unsigned {
@@ -79,6 +91,7 @@ struct Action {
     std::string target;  // Opened: the conversation key
     Command command;     // Command (local ones like /query are applied already)
     std::string error;   // Error: also shown as a system line
+    std::string line_id; // Opened from a /search result: the message to show (show_line)
 };
 
 // Whole-word, ASCII case-insensitive match of name in text.
@@ -126,6 +139,15 @@ public:
     size_t active_index() const { return active_; }
     std::string active_key() const;  // "" for the status window
 
+    // /search results, added to the active window with the focus on them
+    // (when there are any): Up and Down pick one, Enter opens its
+    // conversation (Action Opened with line_id). show_line() then scrolls
+    // the active conversation to that message and marks it; false when it
+    // is not among the lines loaded.
+    void show_hits(std::vector<Hit> hits);
+    const std::vector<Hit>& hits() const { return hits_; }
+    bool show_line(std::string_view id);
+
     // Side lists.
     void set_online(std::vector<std::string> users);
     void set_user_online(std::string_view user, bool online);
@@ -167,6 +189,8 @@ public:
 
 private:
     Action handle_list_key(const Key& k);
+    Action handle_hit_key(const Key& k);
+    void scroll_to(Conversation& c, size_t line);
     Action apply_local(const Command& c);
     void append(Conversation& c, Line line);
     Conversation& find_or_add(const std::string& key);
@@ -178,7 +202,9 @@ private:
     size_t active_ = 0;
     std::vector<std::string> online_;
     std::vector<GroupInfo> groups_;
-    size_t sel_conv_ = 0, sel_online_ = 0, sel_group_ = 0;
+    size_t sel_conv_ = 0, sel_online_ = 0, sel_group_ = 0, sel_hit_ = 0;
+    std::vector<Hit> hits_;
+    std::string hits_in_;  // the window the results are in
     Focus focus_ = Focus::Input;
     Status status_;
     LineEditor editor_;

@@ -257,7 +257,13 @@ void Session::handle_key(const Key& k) {
 
 void Session::handle_action(const Action& a, size_t was_active) {
     switch (a.kind) {
-        case Action::Kind::Opened: load_history(a.target); break;
+        case Action::Kind::Opened:
+            load_history(a.target);
+            if (!a.line_id.empty() && !model_.show_line(a.line_id))
+                model_.add_system({}, "that message is not among the lines shown here (/clear, or older than the "
+                                      "last " + std::to_string(kHistoryLines) + "); /search still finds it",
+                                  wall_ms());
+            break;
         case Action::Kind::Command:
             if (a.command.kind == CommandKind::Query) open_query(a.command.args[0], was_active);
             else run_command(a.command);

@@ -127,13 +127,16 @@ void Session::show_search(const std::string& text) {
     model_.add_system({}, "search \"" + text + "\": " + std::to_string(found.size()) + " found" +
                               (shown < found.size() ? ", newest " + std::to_string(shown) + " shown" : ""),
                       wall_ms());
+    std::vector<Hit> hits;
     for (size_t i = found.size() - shown; i < found.size(); ++i) {
         const auto& m = found[i];
         Line l = to_line(m);
-        model_.add_system({}, "  " + clock_hhmm(m.sent_at_ms) + " [" + conversation_of(m, c_.user()) + "] " +
-                                  (l.system ? "" : l.action ? "* " + l.from + " " : l.from + ": ") + l.text,
-                      wall_ms());
+        const std::string key = conversation_of(m, c_.user());
+        hits.push_back({key, m.id,
+                        "  " + date_ymd(m.sent_at_ms) + " " + clock_hhmm(m.sent_at_ms) + " [" + key + "] " +
+                            (l.system ? "" : l.action ? "* " + l.from + " " : l.from + ": ") + l.text});
     }
+    model_.show_hits(std::move(hits));
 }
 
 void Session::finish_passwd() {
