@@ -52,6 +52,10 @@ has_re() { screen "$1" | grep -E -q -- "$2"; }
 # wait_for SESSION TEXT [SECONDS]
 wait_for() { wait_until "${3:-10}" has "$1" "$2"; }
 wait_for_re() { wait_until "${3:-10}" has_re "$1" "$2"; }
+# The text column of SESSION's messages pane, its wrapped rows joined into
+# one line; pane_says SESSION TEXT finds TEXT across the wrapping.
+pane_text() { screen "$1" | sed -n 's/^.*│ //p' | tr -s ' \n' '  '; }
+pane_says() { pane_text "$1" | grep -F -q -- "$2"; }
 # The screen, indented, for FAIL messages.
 dump() { echo; screen "$1" | sed 's/^/    | /'; }
 

@@ -262,7 +262,8 @@ const std::vector<std::string_view> kGroupAbout = {
     "Conversations and Groups lists, with a notice in the status window; its history stays in the local store, "
     "where /search finds it.",
     "/group members [group]",
-    "List the members, as the group's signed records name them.",
+    "List the members, as the group's signed records name them; the owner, who created the group, is marked "
+    "‘(owner)’. Ownership cannot be transferred: the owner stays the owner until the group is dissolved.",
     "Every membership change shows in the group's window as a line such as ‘alice added carol to #ops [signed "
     "by alice]’: the client read it from the change's record, signed by the user who made it, and checked that "
     "signature. When you are added, the line says who added you and ends with ‘/group leave #ops to leave "

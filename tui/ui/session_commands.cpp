@@ -213,7 +213,11 @@ void Session::run_command(const Command& c) {
             const std::string g = a[0];
             c_.start(client::req::GroupMembers{g}, [this, g](client::Outcome rep) {
                 if (!rep.result.ok) return report(rep.result, "/group members");
-                model_.add_system({}, "#" + g + ": " + counted(rep.names.size(), "member") + ": " + join(rep.names),
+                // The owner is for good (no transfer; tacit(1) Commands).
+                auto shown = rep.names;
+                for (auto& n : shown)
+                    if (n == rep.owner) n += " (owner)";
+                model_.add_system({}, "#" + g + ": " + counted(rep.names.size(), "member") + ": " + join(shown),
                                   wall_ms());
                 members_[g] = static_cast<int>(rep.names.size());
                 publish_groups();
