@@ -319,3 +319,48 @@ TEST_CASE("/search results: picked with Up/Down, Enter shows the message in its 
     CHECK(m.focus() == Focus::Input);
     CHECK(m.editor().text() == "h");
 }
+
+TEST_CASE("read state: the marker, counts rebuilt from the last line read, Alt-A", "[ui][panes]") {
+    Model m = model();
+    auto say = [&](std::string key, std::string from, std::string text, std::string id, Arrival a) {
+        Line l = msg(std::move(from), std::move(text));
+        l.id = std::move(id);
+        m.add_message(key, l, a);
+    };
+    for (auto* k : {"bob", "carol", "dave"}) m.add_window(k);
+    say("bob", "bob", "b1", "b1", Arrival::History);
+    say("bob", "me", "mine", "m1", Arrival::History);
+    say("bob", "bob", "b2", "b2", Arrival::History);
+    say("bob", "bob", "b3 me?", "b3", Arrival::History);  // mentions me
+    say("carol", "carol", "c1", "c1", Arrival::History);
+    m.restore_read("bob", "b1");
+    m.restore_read("carol", "c1");
+    m.restore_read("dave", "");
+    const auto& cs = m.conversations();
+    REQUIRE(cs.size() == 4);
+    CHECK(cs[1].key == "bob");  // the order the windows were added in
+    CHECK(cs[1].unread == 2);   // b2 and b3; my own line does not count
+    CHECK(cs[1].mention);
+    CHECK(cs[2].unread == 0);
+    // Opened at login: nothing is read until a key.
+    m.select(1, Look::AtFirstKey);
+    CHECK(m.active().unread == 2);
+    auto rows = message_rows(m, Glyphs::unicode(), 6, 60);
+    CHECK(text_of(rows[1]).find("b1") != std::string::npos);
+    CHECK(text_of(rows[2]) == "-- read marker --");
+    m.seen_active();
+    CHECK(m.active().unread == 0);
+    CHECK(m.active().seen_id == "b3");
+    CHECK(m.active().marker_id == "b1");  // it moves when you leave
+    m.select(2);
+    CHECK(cs[1].marker_id == "b3");
+    // Alt-A: a mention first, wherever it is, then activity; none left: stay.
+    say("dave", "dave", "d1", "d1", Arrival::Live);
+    say("bob", "bob", "hey me", "b4", Arrival::Live);
+    m.handle_key(Key::alt_key('a'));
+    CHECK(m.active().key == "bob");
+    m.handle_key(Key::alt_key('a'));
+    CHECK(m.active().key == "dave");
+    CHECK_FALSE(m.next_activity());
+    CHECK(m.active().key == "dave");
+}

@@ -414,7 +414,7 @@ std::vector<std::string> help_lines(std::string_view topic) {
     if (t.empty()) {
         for (const auto& c : command_table())
             if (offers(c, Front::Screen)) out.push_back(usage(c, Front::Screen) + "  -  " + std::string(c.help));
-        out.push_back("Keys: Tab complete/focus, Alt-1..9 or Ctrl-N/P switch, PgUp/PgDn scroll");
+        out.push_back("Keys: Tab complete/focus, Alt-1..9 or Ctrl-N/P switch, Alt-A next with activity, PgUp/PgDn scroll");
         out.push_back("/help COMMAND explains one command, with examples");
         return out;
     }

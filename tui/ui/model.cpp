@@ -62,18 +62,20 @@ size_t Model::open(std::string_view raw_key) {
     return active_;
 }
 
-void Model::select(size_t i) {
+void Model::select(size_t i, Look look) {
     if (i >= convs_.size()) return;
     if (i != active_) {
-        convs_[active_].marked.clear();  // a jump's mark lasts while you stay
+        Conversation& left = convs_[active_];
+        left.marked.clear();  // a jump's mark lasts while you stay
+        if (look == Look::Now) {
+            mark_read(left);
+            left.marker_id = left.seen_id;  // what comes next is new to you
+        }
         if (focus_ == Focus::Results) set_focus(Focus::Input);  // the results stay behind
     }
     active_ = sel_conv_ = i;
-    Conversation& c = convs_[i];
-    c.unread = 0;
-    c.mention = c.activity = false;
-    c.rung = Rung::Nothing;
     dirty_ |= kPaneConvList | kPaneMessages | kPaneStatus;
+    if (look == Look::Now) mark_read(convs_[i]);
 }
 
 void Model::next() { select((active_ + 1) % convs_.size()); }
@@ -299,6 +301,7 @@ Action Model::handle_key(const Key& k) {
         select(k.ch == '0' ? 9 : k.ch - '1');  // Alt-0 is the tenth, as in irssi
         return {};
     }
+    if (k.is_alt('a')) { next_activity(); return {}; }
     if (k.is_ctrl('n')) { next(); return {}; }
     if (k.is_ctrl('p')) { prev(); return {}; }
     if (k.code == KeyCode::PageUp) { scroll_up(); return {}; }

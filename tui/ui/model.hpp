@@ -52,8 +52,18 @@ struct Conversation {
     int scroll = 0;  // lines scrolled up from the bottom; 0 follows new lines
     bool cleared = false;  // /clear: the history is not loaded into it again
     std::string marked;    // the id of the line a /search result jumped to, drawn highlighted
+    // Read state, by message id (kept in the local store, so it survives a
+    // restart): seen_id is the newest line you have looked at; the read
+    // marker is drawn under marker_id, where seen_id was when you last left
+    // the window, so the lines below it are the ones new to you.
+    std::string seen_id;
+    std::string marker_id;
     bool is_group() const { return !key.empty() && key[0] == '#'; }
 };
+
+// Switching to a window looks at it (its unread marks go) unless it is
+// the window opened at login, which waits for a key (Model::seen_active).
+enum class Look { Now, AtFirstKey };
 
 // Live lines may ring and count as unread; history loaded from the local
 // store does neither.
@@ -110,7 +120,7 @@ public:
     size_t open(std::string_view key);
     bool add_message(std::string_view key, Line line, Arrival arrival = Arrival::Live);
     void add_system(std::string_view key, std::string_view text, uint64_t time_ms = 0);  // "" = active
-    void select(size_t index);
+    void select(size_t index, Look look = Look::Now);
     void next();
     void prev();
     void close_active();  // the status window cannot be closed
@@ -131,8 +141,18 @@ public:
     // Words that count as a mention (whole words, ASCII case-insensitive).
     void set_highlights(std::vector<std::string> words) { highlights_ = std::move(words); }
     const std::vector<std::string>& highlights() const { return highlights_; }
-    // The user pressed a key: the active conversation may ring again.
-    void seen_active() { convs_[active_].rung = Rung::Nothing; }
+    // The user pressed a key: the active conversation may ring again, and
+    // what it shows is read.
+    void seen_active();
+    // Alt-A: the next window after the active one with a mention, else with
+    // activity (muted ones have none); false when there is none.
+    bool next_activity();
+    // At login, after the history is in: the window's read state from the
+    // local store, and its unread count and marks from the lines after
+    // seen_id (all of them when seen_id is "" or no longer loaded).
+    void restore_read(std::string_view key, std::string seen_id);
+    // A window in the list without switching to it (restoring the order).
+    void add_window(std::string_view key);
     Conversation* find(std::string_view key);
     const std::vector<Conversation>& conversations() const { return convs_; }
     const Conversation& active() const { return convs_[active_]; }
@@ -191,6 +211,8 @@ private:
     Action handle_list_key(const Key& k);
     Action handle_hit_key(const Key& k);
     void scroll_to(Conversation& c, size_t line);
+    void mark_read(Conversation& c);
+    bool counts_as_unread(const Line& l) const;
     Action apply_local(const Command& c);
     void append(Conversation& c, Line line);
     Conversation& find_or_add(const std::string& key);

@@ -236,8 +236,9 @@ LineFormat message_format(const Model& m, const Glyphs& g, int width) {
     return f;
 }
 // Line i's rows, after a day-change row when its day is not the one of the
-// line before; a /search result being picked, and the line a result jumped
-// to, stand out.
+// line before, and after the read marker when the line before is the one
+// it sits under; a /search result being picked, and the line a result
+// jumped to, stand out.
 std::vector<Row> line_rows(const Model& m, size_t i, const LineFormat& f) {
     const Conversation& c = m.active();
     const Line& l = c.lines[i];
@@ -254,6 +255,8 @@ std::vector<Row> line_rows(const Model& m, size_t i, const LineFormat& f) {
         }
     if (i > 0 && l.time_ms && c.lines[i - 1].time_ms && date_ymd(l.time_ms) != date_ymd(c.lines[i - 1].time_ms))
         rows.insert(rows.begin(), day_row(l.time_ms, f.width));
+    if (i > 0 && !c.marker_id.empty() && c.lines[i - 1].id == c.marker_id)
+        rows.insert(rows.begin(), std::move(Row().add("-- read marker --", Style::Separator).fit(f.width)));
     return rows;
 }
 }  // namespace

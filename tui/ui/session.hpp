@@ -57,6 +57,9 @@ private:
     void save_level(const std::string& key);
     void load_ignored();
     void save_ignored(const std::string& user);
+    void restore_windows(const std::map<std::string, std::string>& saved);
+    void save_read_state();
+    void keep_setting(const std::string& name, const std::string& value);
     int poll_timeout() const;
 
     // session_events.cpp
@@ -97,6 +100,9 @@ private:
     OnlineRefresh online_;       // online_refresh.hpp
     std::mt19937 rng_;
     ReconnectSchedule reconnect_{[this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }};
+    // Settings as the local store has them (keep_setting); none until
+    // restore() has read them, so nothing is written over them before.
+    std::optional<std::map<std::string, std::string>> saved_;
     std::map<std::string, int> members_;  // group -> member count (cache; -1: not counted)
     std::string counted_for_;             // the window count_active_group last saw
     std::set<std::string> counting_;      // groups whose count is being asked for
