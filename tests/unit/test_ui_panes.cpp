@@ -364,3 +364,14 @@ TEST_CASE("read state: the marker, counts rebuilt from the last line read, Alt-A
     CHECK_FALSE(m.next_activity());
     CHECK(m.active().key == "dave");
 }
+
+TEST_CASE("terminal title: the unread count of the windows not muted", "[ui][panes]") {
+    Model m = model();
+    CHECK(terminal_title(m) == "tacit");
+    m.add_message("bob", msg("bob", "one"));
+    m.add_message("bob", msg("bob", "two"));
+    m.add_message("#ops", msg("carol", "three"));
+    CHECK(terminal_title(m) == "tacit: 3 unread");
+    m.set_level("#ops", NotifyLevel::None);
+    CHECK(terminal_title(m) == "tacit: 2 unread");
+}

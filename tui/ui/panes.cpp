@@ -261,6 +261,13 @@ std::vector<Row> line_rows(const Model& m, size_t i, const LineFormat& f) {
 }
 }  // namespace
 
+std::string terminal_title(const Model& m) {
+    size_t unread = 0;
+    for (const auto& c : m.conversations())
+        if (!m.muted(c.key)) unread += static_cast<size_t>(std::max(0, c.unread));
+    return unread ? "tacit: " + num(unread) + " unread" : "tacit";
+}
+
 int top_scroll(const Model& m, const Glyphs& g, int height, int width) {
     if (height <= 0 || width <= 0) return 0;
     const Conversation& c = m.active();

@@ -171,6 +171,14 @@ void Session::draw() {
     if (model_.take_bell() && cfg_.notify != "none") t_.bell();
     if (!osc_pending_.empty()) t_.write_raw(osc_pending_);
     osc_pending_.clear();
+    if (auto title = terminal_title(model_); title != title_) {
+        t_.write_raw((title_.empty() ? std::string(kSaveTitle) : std::string()) + osc_title(title));
+        title_ = std::move(title);
+    }
+}
+
+Session::~Session() {
+    if (!title_.empty()) t_.write_raw(kRestoreTitle);
 }
 
 // For a line the model rang the bell for.

@@ -35,6 +35,9 @@ namespace tacit::ui {
 class Session {
 public:
     Session(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg);
+    ~Session();  // puts the terminal's title back
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
     int run();
 
     static constexpr size_t kHistoryLines = 300;
@@ -111,6 +114,7 @@ private:
     bool quit_ = false;        // /quit, or SIGTERM, SIGHUP, SIGINT: the loop stops at the pass's end
     int watched_fd_ = -1;      // the server socket the loop watches (watch_server)
     EventLoop::TimerId wake_ = 0;
+    std::string title_;        // the terminal title last written ("": none yet)
     std::string osc_pending_;  // desktop notifications to write after drawing
     // A message a key change kept from being sent, until /accept-key.
     struct HeldDraft {
