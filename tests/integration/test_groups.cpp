@@ -203,6 +203,12 @@ TEST_CASE("group rules, failure statuses and membership notifications", "[integr
     ok(a->group_add("ops", "carol"));
     for (auto* x : {&a, &b, &c}) expect_event(*x, "ops", "added alice carol");
     REQUIRE(members(c, "ops") == (Names{"alice", "bob", "carol"}));
+    // Every member reads the same owner from the signed records: the creator.
+    for (auto* x : {&a, &b, &c}) {
+        std::string owner;
+        ok((*x)->group_members("ops", &m, &owner));
+        REQUIRE(owner == "alice");
+    }
     // carol never saw "added alice bob": it happened before she joined.
     auto ct = group_texts(c, "ops");
     REQUIRE(std::find(ct.begin(), ct.end(), "added alice bob") == ct.end());

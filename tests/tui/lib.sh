@@ -52,6 +52,10 @@ has_re() { screen "$1" | grep -E -q -- "$2"; }
 # wait_for SESSION TEXT [SECONDS]
 wait_for() { wait_until "${3:-10}" has "$1" "$2"; }
 wait_for_re() { wait_until "${3:-10}" has_re "$1" "$2"; }
+# The text column of SESSION's messages pane, its wrapped rows joined into
+# one line; pane_says SESSION TEXT finds TEXT across the wrapping.
+pane_text() { screen "$1" | sed -n 's/^.*│ //p' | tr -s ' \n' '  '; }
+pane_says() { pane_text "$1" | grep -F -q -- "$2"; }
 # The screen, indented, for FAIL messages.
 dump() { echo; screen "$1" | sed 's/^/    | /'; }
 
@@ -113,6 +117,16 @@ register_client() {
     type_line "$name" "$name-password"
     type_line "$name" "$name-password"
     wait_for "$name" "logged in as $name" 20
+}
+
+# login_client NAME ENVS: NAME's existing account (password NAME-password)
+# started again with ENVS ("TERM=... TZ=...") and logged in through the
+# form; true once connected.
+login_client() {
+    start_client "$1" "$2" --server-key "$TMP/keys/server.pub" --user "$1"
+    wait_for "$1" "password" || return 1
+    type_line "$1" "$1-password"
+    wait_for "$1" "[connected]" 20
 }
 
 # batch_as NAME LINES: LINES (printf %b escapes) through one `tacit --batch`

@@ -56,7 +56,8 @@ check "the new password logs in" wait_for alice "[connected]" 20
 
 # ---------------------------------------------------------------- key change
 
-# bob's conversation is the active one after the restart.
+# The restart opens the window last used, the status window; bob's is 2.
+keys alice M-2
 bob "rekey\nsend alice k1\nsend alice k2\nsend alice k3\nsend alice k4\nsend alice k5\n"
 check "messages signed with bob's new key arrive" wait_for alice "k5" 20
 warnings=$(screen alice | grep -c -E "WARNING: the key of bob changed|KEY CHANGED: bob's key")

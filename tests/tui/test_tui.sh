@@ -225,7 +225,8 @@ if wait_for bob "[connected]" 20 && has bob "#ops" && [ "$(widest bob)" -le 100 
 else
     fail "TERM=screen (8 colours) logs in and draws" "$(dump bob)"
 fi
-keys alice M-2
+# Window numbers are those of the last run (tacit(1), Unread state): name it.
+type_line alice "/query #ops"
 wait_until 5 has_re alice "^ #ops " > /dev/null
 type_line bob "/msg alice ping alice"
 if wait_for_re alice "Act: [0-9]" 10 && ! has alice "ping alice"; then

@@ -3,7 +3,9 @@
 // manual page, in its own section.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "tui/ui/commands.hpp"
@@ -24,6 +26,25 @@ std::string man_section(const std::string& title) {
     REQUIRE(at != std::string::npos);
     auto end = text.find("\n.Sh ", at + 1);
     return text.substr(at, end - at);
+}
+// tacit(1) as mandoc renders it for a terminal, overstrike removed, every
+// run of white space (no-break spaces too) made one space: the text /help COMMAND quotes.
+std::string rendered_page() {
+    std::unique_ptr<FILE, int (*)(FILE*)> p(
+        popen("LC_ALL=C.UTF-8 MANWIDTH= mandoc -Tutf8 -O width=1000 man/tacit.1 | LC_ALL=C.UTF-8 col -b", "r"), pclose);
+    REQUIRE(p);
+    std::string out;
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, p.get())) > 0;) out.append(buf, n);
+    // \~ (a no-break space, U+00A0) reads as a space too.
+    for (size_t at; (at = out.find("\xc2\xa0")) != std::string::npos;) out.replace(at, 2, " ");
+    std::string flat;
+    for (char c : out) {
+        bool space = c == ' ' || c == '\t' || c == '\n';
+        if (!space) flat += c;
+        else if (!flat.empty() && flat.back() != ' ') flat += ' ';
+    }
+    return flat;
 }
 }  // namespace
 
@@ -85,5 +106,31 @@ TEST_CASE("every command of the table is on the manual page, in its front end's 
             CHECK((batch_mode.find(".It Ic " + name + "\n") != std::string::npos ||
                    batch_mode.find(".It Ic " + name + " ") != std::string::npos ||
                    batch_mode.find(" Ic " + name + "\n") != std::string::npos));
+    }
+}
+
+TEST_CASE("/help COMMAND says what tacit(1) says, examples included", "[ui][commands]") {
+    const auto page = rendered_page();
+    const auto screen_at = page.find(" THE SCREEN ");
+    const auto batch_at = page.find(" BATCH MODE ");
+    REQUIRE(screen_at != std::string::npos);
+    REQUIRE(batch_at > screen_at);
+    const auto screen = page.substr(screen_at, batch_at - screen_at);
+    for (const auto& c : command_table()) {
+        if (!offers(c, Front::Screen)) continue;
+        INFO(c.name);
+        CHECK_FALSE(c.about.empty());
+        for (auto para : c.about) CHECK(screen.find(" " + std::string(para) + " ") != std::string::npos);
+        // A command that takes words shows how to type them.
+        if (!c.usage.empty()) CHECK_FALSE(c.examples.empty());
+        if (c.examples.empty()) continue;
+        std::string shown = c.examples.size() == 1 ? "Example:" : "Examples:";
+        for (auto e : c.examples) shown += " " + std::string(e);
+        CHECK(screen.find(std::string(c.about.back()) + " " + shown + " ") != std::string::npos);
+
+        const auto lines = help_lines(c.name);
+        CHECK(lines.front() == usage(c, Front::Screen));
+        CHECK(lines.size() == 1 + c.about.size() + 1 + c.examples.size());
+        CHECK(lines.back() == "    " + std::string(c.examples.empty() ? "" : c.examples.back()));
     }
 }

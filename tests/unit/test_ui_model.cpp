@@ -310,8 +310,8 @@ TEST_CASE("command table drives help", "[ui][model][commands]") {
         CHECK_FALSE(c.help.empty());
         if (!offers(c, Front::Screen)) continue;
         ++screen;
-        CHECK(help_lines(c.name).size() == 1);
-        CHECK(help_lines("/" + std::string(c.name)).front().rfind(usage(c, Front::Screen), 0) == 0);
+        CHECK(help_lines(c.name).size() > 1);  // the usage, then the description
+        CHECK(help_lines("/" + std::string(c.name)).front() == usage(c, Front::Screen));
     }
     CHECK(screen >= 14);
     CHECK(help_lines("nosuch").front().find("no such") != std::string::npos);

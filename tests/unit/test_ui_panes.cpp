@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <ctime>
+#include <optional>
+
 #include "tui/ui/panes.hpp"
 #include "tui/ui/width.hpp"
 
@@ -220,4 +224,154 @@ TEST_CASE("title: member count in the singular", "[ui][panes]") {
     m.set_groups({{"solo", 1}});
     m.open("#solo");
     CHECK(text_of(title_row(m, Extras{}, 80)).find("group \u00B7 1 member \u00B7") != std::string::npos);
+}
+
+TEST_CASE("a day-change row between lines of different local days", "[ui][panes]") {
+    // UTC for this test only: the days are the local ones.
+    struct Zone {
+        std::optional<std::string> was;
+        Zone() {
+            if (const char* z = std::getenv("TZ")) was = z;
+            setenv("TZ", "UTC", 1);
+            tzset();
+        }
+        ~Zone() {
+            if (was) setenv("TZ", was->c_str(), 1);
+            else unsetenv("TZ");
+            tzset();
+        }
+    } utc;
+    Model m = model();
+    m.open("alice");
+    const uint64_t evening = 1764888000000ull;  // 2025-12-04 22:40 UTC, a Thursday
+    auto at = [&](uint64_t t, std::string text) {
+        Line l = msg("alice", std::move(text));
+        l.time_ms = t;
+        m.add_message("alice", l, Arrival::History);
+    };
+    at(evening, "late");
+    at(evening + 60'000, "still the same day");
+    at(evening + 2 * 3600'000, "after midnight");
+    auto rows = message_rows(m, Glyphs::unicode(), 6, 60);
+    REQUIRE(rows.size() == 6);
+    CHECK(text_of(rows[2]).find("late") != std::string::npos);
+    CHECK(text_of(rows[3]).find("still the same day") != std::string::npos);
+    CHECK(text_of(rows[4]) == "-- day changed to Fri 2025-12-05 --");
+    CHECK(any_style(rows[4], Style::Dim));
+    CHECK(text_of(rows[5]).find("after midnight") != std::string::npos);
+    // The extra row counts when PgUp works out how far it can go: "late",
+    // the day row and "after midnight" fill 3 rows, and scrolling up one
+    // line would leave "still the same day" and "late" a row short.
+    m.add_message("alice", msg("alice", "newest"), Arrival::History);
+    m.find("alice")->lines.back().time_ms = evening + 2 * 3600'000;
+    m.find("alice")->lines.erase(m.find("alice")->lines.begin() + 1);
+    CHECK(top_scroll(m, Glyphs::unicode(), 3, 60) == 1);
+    CHECK(date_ymd(evening) == "2025-12-04");
+}
+
+TEST_CASE("/search results: picked with Up/Down, Enter shows the message in its conversation", "[ui][panes]") {
+    Model m = model();
+    m.set_page_size(6);
+    m.open("bob");
+    for (int i = 0; i < 30; ++i) {
+        Line l = msg("bob", "line " + std::to_string(i));
+        l.id = "id" + std::to_string(i);
+        m.add_message("bob", l, Arrival::History);
+    }
+    m.open("");  // the status window
+    m.show_hits({{"bob", "id3", "  2025-12-04 10:00 [bob] bob: line 3"},
+                 {"bob", "id20", "  2025-12-04 10:01 [bob] bob: line 20"}});
+    REQUIRE(m.focus() == Focus::Results);
+    CHECK(m.selection(Focus::Results) == 1);  // the newest
+    auto cursor_on = [&](std::string_view text) {
+        for (const auto& r : message_rows(m, Glyphs::unicode(), 6, 70))
+            if (text_of(r).find(text) != std::string::npos) return any_style(r, Style::Cursor);
+        return false;
+    };
+    CHECK(cursor_on("line 20"));
+    m.handle_key(Key::special(KeyCode::Up));
+    CHECK(m.selection(Focus::Results) == 0);
+    CHECK(cursor_on("line 3"));
+    CHECK_FALSE(cursor_on("line 20"));
+    Action a = m.handle_key(Key::special(KeyCode::Enter));
+    CHECK(a.kind == Action::Kind::Opened);
+    CHECK(a.target == "bob");
+    CHECK(a.line_id == "id3");
+    CHECK(m.focus() == Focus::Input);
+    REQUIRE(m.show_line(a.line_id));
+    CHECK(m.active().marked == "id3");
+    bool shown = false;
+    for (const auto& r : message_rows(m, Glyphs::unicode(), 6, 70))
+        if (text_of(r).find("line 3") != std::string::npos) shown = any_style(r, Style::Highlight);
+    CHECK(shown);
+    CHECK_FALSE(m.show_line("nosuch"));
+    // Leaving the window drops the mark; switching windows drops the results' focus.
+    m.select(0);
+    m.show_hits({{"bob", "id4", "  x"}});
+    REQUIRE(m.focus() == Focus::Results);
+    m.select(1);
+    CHECK(m.focus() == Focus::Input);
+    CHECK(m.active().marked.empty());
+    // Typing while the results have the focus goes to the input line.
+    m.select(0);
+    m.show_hits({{"bob", "id5", "  y"}});
+    m.handle_key(Key::chr(U'h'));
+    CHECK(m.focus() == Focus::Input);
+    CHECK(m.editor().text() == "h");
+}
+
+TEST_CASE("read state: the marker, counts rebuilt from the last line read, Alt-A", "[ui][panes]") {
+    Model m = model();
+    auto say = [&](std::string key, std::string from, std::string text, std::string id, Arrival a) {
+        Line l = msg(std::move(from), std::move(text));
+        l.id = std::move(id);
+        m.add_message(key, l, a);
+    };
+    for (auto* k : {"bob", "carol", "dave"}) m.add_window(k);
+    say("bob", "bob", "b1", "b1", Arrival::History);
+    say("bob", "me", "mine", "m1", Arrival::History);
+    say("bob", "bob", "b2", "b2", Arrival::History);
+    say("bob", "bob", "b3 me?", "b3", Arrival::History);  // mentions me
+    say("carol", "carol", "c1", "c1", Arrival::History);
+    m.restore_read("bob", "b1");
+    m.restore_read("carol", "c1");
+    m.restore_read("dave", "");
+    const auto& cs = m.conversations();
+    REQUIRE(cs.size() == 4);
+    CHECK(cs[1].key == "bob");  // the order the windows were added in
+    CHECK(cs[1].unread == 2);   // b2 and b3; my own line does not count
+    CHECK(cs[1].mention);
+    CHECK(cs[2].unread == 0);
+    // Opened at login: nothing is read until a key.
+    m.select(1, Look::AtFirstKey);
+    CHECK(m.active().unread == 2);
+    auto rows = message_rows(m, Glyphs::unicode(), 6, 60);
+    CHECK(text_of(rows[1]).find("b1") != std::string::npos);
+    CHECK(text_of(rows[2]) == "-- read marker --");
+    m.seen_active();
+    CHECK(m.active().unread == 0);
+    CHECK(m.active().seen_id == "b3");
+    CHECK(m.active().marker_id == "b1");  // it moves when you leave
+    m.select(2);
+    CHECK(cs[1].marker_id == "b3");
+    // Alt-A: a mention first, wherever it is, then activity; none left: stay.
+    say("dave", "dave", "d1", "d1", Arrival::Live);
+    say("bob", "bob", "hey me", "b4", Arrival::Live);
+    m.handle_key(Key::alt_key('a'));
+    CHECK(m.active().key == "bob");
+    m.handle_key(Key::alt_key('a'));
+    CHECK(m.active().key == "dave");
+    CHECK_FALSE(m.next_activity());
+    CHECK(m.active().key == "dave");
+}
+
+TEST_CASE("terminal title: the unread count of the windows not muted", "[ui][panes]") {
+    Model m = model();
+    CHECK(terminal_title(m) == "tacit");
+    m.add_message("bob", msg("bob", "one"));
+    m.add_message("bob", msg("bob", "two"));
+    m.add_message("#ops", msg("carol", "three"));
+    CHECK(terminal_title(m) == "tacit: 3 unread");
+    m.set_level("#ops", NotifyLevel::None);
+    CHECK(terminal_title(m) == "tacit: 2 unread");
 }

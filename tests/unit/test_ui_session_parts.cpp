@@ -31,6 +31,12 @@ TEST_CASE("OSC notification text cannot end or split the sequence", "[ui][notify
     CHECK(tm == "\x1bPtmux;\x1b\x1b]777;notify;t;b\x07\x1b\\");
 
     CHECK(osc_safe(std::string(500, 'a')).size() < 300);
+
+    // The title: network text (a conversation name) cannot end it early.
+    std::string title = osc_title("tacit\x07\x1b]2;evil");
+    CHECK(title.rfind("\x1b]2;tacit", 0) == 0);
+    CHECK(std::count(title.begin(), title.end(), '\x07') == 1);
+    CHECK(std::count(title.begin(), title.end(), '\x1b') == 1);
 }
 
 TEST_CASE("client records become lines and conversation keys", "[ui][describe]") {

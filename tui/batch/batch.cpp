@@ -329,9 +329,11 @@ bool run_command(Client& c, const std::string& cmd, const ui::Command& p) {
         }
         case K::GroupMembers: {
             std::vector<std::string> m;
-            auto res = c.group_members(a[0], &m);
+            std::string owner;
+            auto res = c.group_members(a[0], &m, &owner);
             auto j = reply(cmd, res);
             j["members"] = clean_all(m);
+            if (res.ok) j["owner"] = clean(owner);
             emit(j);
             break;
         }

@@ -564,9 +564,9 @@ Result Client::group_send(const std::string& g, const std::string& body) {
     NEED_LOGIN();
     return guarded([&] { return impl_->wait(impl_->group_send(g, body)); });
 }
-Result Client::group_members(const std::string& g, std::vector<std::string>* members) {
+Result Client::group_members(const std::string& g, std::vector<std::string>* members, std::string* owner) {
     NEED_LOGIN();
-    return guarded([&] { return impl_->wait(impl_->group_members(g, members)); });
+    return guarded([&] { return impl_->wait(impl_->group_members(g, members, owner)); });
 }
 std::vector<std::string> Client::groups() {
     return impl_->from_store([](LocalStore& s) { return s.groups(); });

@@ -144,7 +144,9 @@ public:
     Result group_remove(const std::string& g, const std::string& user);
     Result group_leave(const std::string& g) { return group_remove(g, user_); }
     Result group_send(const std::string& g, const std::string& body);
-    Result group_members(const std::string& g, std::vector<std::string>* members);
+    // The members in name order; owner, when given, gets the one who created
+    // the group, which stays so until it is dissolved (no transfer).
+    Result group_members(const std::string& g, std::vector<std::string>* members, std::string* owner = nullptr);
     std::vector<std::string> groups();  // groups I know I'm in (from the signed records)
 
     // ---- per-account settings in the local store (the TUI's notify levels)

@@ -64,11 +64,11 @@ Outcome Client::Requests::failure(std::exception_ptr e) {
     try {
         std::rethrow_exception(e);
     } catch (const ConnError& x) {
-        return {Result::fail(proto::INTERNAL, std::string("connection: ") + x.what()), {}};
+        return {Result::fail(proto::INTERNAL, std::string("connection: ") + x.what()), {}, {}};
     } catch (const WireError& x) {
-        return {Result::fail(proto::BAD_REQUEST, std::string("malformed reply: ") + x.what()), {}};
+        return {Result::fail(proto::BAD_REQUEST, std::string("malformed reply: ") + x.what()), {}, {}};
     } catch (const std::exception& x) {
-        return {Result::fail(proto::INTERNAL, x.what()), {}};
+        return {Result::fail(proto::INTERNAL, x.what()), {}, {}};
     }
 }
 
@@ -98,8 +98,8 @@ Task<Outcome> Client::Requests::run(Client& c, Request r) {
         auto t = get_in(c, std::move(r));
         co_return co_await std::move(t);
     }
-    if (!im.conn) co_return Outcome{Result::fail(proto::INTERNAL, "not connected"), {}};
-    if (!c.token_) co_return Outcome{Result::fail(proto::AUTH_FAILED, "log in first"), {}};
+    if (!im.conn) co_return Outcome{Result::fail(proto::INTERNAL, "not connected"), {}, {}};
+    if (!c.token_) co_return Outcome{Result::fail(proto::AUTH_FAILED, "log in first"), {}, {}};
     Outcome out;
     if (auto* q = std::get_if<req::Send>(&r)) {
         auto t = im.send(q->to, q->body);
@@ -120,14 +120,14 @@ Task<Outcome> Client::Requests::run(Client& c, Request r) {
         auto t = im.group_simple(proto::GROUP_REMOVE, q->group, q->user);
         out.result = co_await std::move(t);
     } else if (auto* q = std::get_if<req::GroupMembers>(&r)) {
-        auto t = im.group_members(q->group, &out.names);
+        auto t = im.group_members(q->group, &out.names, &out.owner);
         out.result = co_await std::move(t);
     } else if (auto* q = std::get_if<req::AcceptKey>(&r)) {
         auto t = im.accept_key(q->user);
         out.result = co_await std::move(t);
     } else if (auto* q = std::get_if<req::LookUp>(&r)) {
         if (auto why = name_problem(q->user); !why.empty())
-            co_return Outcome{Result::fail(proto::BAD_REQUEST, "invalid user name: " + why), {}};
+            co_return Outcome{Result::fail(proto::BAD_REQUEST, "invalid user name: " + why), {}, {}};
         Result err;
         auto t = im.fetch_key(q->user, &err);
         auto key = co_await std::move(t);

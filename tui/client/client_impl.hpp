@@ -335,7 +335,7 @@ struct Client::Impl {
 
     Task<Result> group_send(std::string g, std::string body);
 
-    Task<Result> group_members(std::string g, std::vector<std::string>* members);
+    Task<Result> group_members(std::string g, std::vector<std::string>* members, std::string* owner);
 
     // ------------------------------------------------------------ reconnect
     Task<Result> reconnect();

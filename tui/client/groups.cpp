@@ -177,7 +177,7 @@ Task<Result> Client::Impl::group_send(std::string g, std::string body) {
 }
 
 // The members the group's verified chain names (not the server's list).
-Task<Result> Client::Impl::group_members(std::string g, std::vector<std::string>* members) {
+Task<Result> Client::Impl::group_members(std::string g, std::vector<std::string>* members, std::string* owner) {
     auto r = co_await sync_chain(g);
     if (!r.ok) co_return r;
     // A removed member reads the chain up to its removal (GROUP_FETCH);
@@ -187,6 +187,7 @@ Task<Result> Client::Impl::group_members(std::string g, std::vector<std::string>
     members->clear();
     for (const auto& m : chains.at(g).members()) members->push_back(m.user);
     std::sort(members->begin(), members->end());
+    if (owner) *owner = chains.at(g).owner();
     co_return Result::good(fmt::format("{} member{}", members->size(), members->size() == 1 ? "" : "s"));
 }
 

@@ -68,6 +68,7 @@ using Request = std::variant<req::Send, req::GroupSend, req::Who, req::GroupCrea
 struct Outcome {
     Result result;
     std::vector<std::string> names;  // Who: the users online; GroupMembers: the members
+    std::string owner;               // GroupMembers: the group's owner
 };
 
 using ReplyFn = std::function<void(Outcome)>;

@@ -237,39 +237,138 @@ constexpr ArgSpec kOpt(T t, bool active = false) { return {t, Arity::Optional, a
 
 CommandInfo row(std::string_view name, Front f, K k, std::vector<ArgSpec> args, std::string_view usage,
                 std::string_view help, CustomParse custom = nullptr, std::string_view alone = {}) {
-    return {name, f, k, std::move(args), usage, help, custom, alone};
+    return {name, f, k, std::move(args), usage, help, custom, alone, {}, {}};
 }
+
+CommandInfo described(CommandInfo c, std::vector<std::string_view> about, std::vector<std::string_view> examples = {}) {
+    c.about = std::move(about);
+    c.examples = std::move(examples);
+    return c;
+}
+
+// /group's sub-commands each have their entry in tacit(1), then a paragraph
+// on the lines membership changes show.
+const std::vector<std::string_view> kGroupAbout = {
+    "/group create group [user ...]",
+    "Create a group, which you own, and add the users given. The outcome for each user, such as an unknown name, "
+    "is shown in the new group's window.",
+    "/group add group user ...",
+    "Add members; only the owner can.",
+    "/group remove group user",
+    "Remove a member; only the owner can.",
+    "/group leave [group]",
+    "Leave a group; the default is the active group conversation. The owner can leave only as the last member, "
+    "which dissolves the group. A group you leave, are removed from, or that is dissolved leaves the "
+    "Conversations and Groups lists, with a notice in the status window; its history stays in the local store, "
+    "where /search finds it.",
+    "/group members [group]",
+    "List the members, as the group's signed records name them; the owner, who created the group, is marked "
+    "‘(owner)’. Ownership cannot be transferred: the owner stays the owner until the group is dissolved.",
+    "Every membership change shows in the group's window as a line such as ‘alice added carol to #ops [signed "
+    "by alice]’: the client read it from the change's record, signed by the user who made it, and checked that "
+    "signature. When you are added, the line says who added you and ends with ‘/group leave #ops to leave "
+    "it’. A line that ends ‘[no user signature]’ is the server's word alone: at login the server no "
+    "longer lists a group you were in and shows no signed record of your removal (a dissolved group, or a server "
+    "that hides one), and the line reads ‘bob is no longer a member of #ops (the server no longer lists it) "
+    "[no user signature]’. When you are removed, you see the owner's signed remove record, as ‘alice "
+    "removed bob from #ops [signed by alice]’. Changes made while you were offline show when you next log in: "
+    "the client asks the server for your groups' latest records.",
+};
 
 }  // namespace
 
 // Screen rows first, in /help's order; batch rows in tacit(1)'s.
 const std::vector<CommandInfo>& command_table() {
     static const std::vector<CommandInfo> table = {
-        row("msg", S, K::Msg, {{T::Target}, {T::Text}}, "USER|#GROUP TEXT", "send one message without switching conversation"),
-        row("query", S, K::Query, {{T::Target}}, "USER|#GROUP", "open a conversation and switch to it"),
-        row("me", S, K::Me, {}, "TEXT", "send an action: /me waves shows \"* you waves\"", parse_me),
-        row("close", S, K::Close, {}, "", "close the active conversation window"),
-        row("clear", S, K::Clear, {}, "", "clear this window's lines from the screen (the history stays)"),
-        row("who", Both, K::Who, {}, "", "list the users online"),
-        row("group", S, K::GroupCreate, {}, "create|add|remove|leave|members GROUP [USER...]", "manage groups",
-         parse_group),
-        row("fingerprint", Both, K::Fingerprint, {kOpt(T::User)}, "[USER]",
-         "show your key fingerprint, or USER's pinned one"),
-        row("accept-key", Both, K::AcceptKey, {{T::User}}, "USER", "trust USER's new key after checking its fingerprint"),
-        row("rekey", Both, K::Rekey, {}, "", "make a new key pair and publish it"),
-        row("passwd", S, K::Passwd, {}, "", "change your password (you will be prompted)", nullptr,
-         "type /passwd alone; you will be asked for the passwords"),
-        row("search", Both, K::Search, {{T::Text}}, "TEXT", "search the local message history"),
-        row("notify", S, K::Notify, {}, "[all|mentions|none|default] [USER|#GROUP]",
-         "what rings the bell in a conversation; alone, show it", parse_notify),
-        row("mute", S, K::Mute, {kOpt(T::Target, true)}, "[USER|#GROUP]",
-         "no bell or highlight for a conversation (/notify none)"),
-        row("unmute", S, K::Unmute, {kOpt(T::Target, true)}, "[USER|#GROUP]", "undo /mute (/notify default)"),
-        row("ignore", S, K::Ignore, {kOpt(T::User)}, "[USER]",
-         "hide USER's messages (kept in the history, never rung); alone, list who is ignored"),
-        row("unignore", S, K::Unignore, {{T::User}}, "USER", "show USER's new messages again"),
-        row("help", S, K::Help, {kOpt(T::Word)}, "[COMMAND]", "list commands, or explain one"),
-        row("quit", Both, K::Quit, {}, "", "leave tacit"),
+        described(row("msg", S, K::Msg, {{T::Target}, {T::Text}}, "USER|#GROUP TEXT",
+                      "send one message without switching conversation"),
+                  {"Send one message without switching conversation."},
+                  {"/msg bob lunch at noon?", "/msg #ops the build is green"}),
+        described(row("query", S, K::Query, {{T::Target}}, "USER|#GROUP", "open a conversation and switch to it"),
+                  {"Open a conversation and switch to it. A user the server does not know, or a group you are not "
+                   "in, is refused with a notice and no window is opened."},
+                  {"/query bob", "/query #ops"}),
+        described(row("me", S, K::Me, {}, "TEXT", "send an action: /me waves shows \"* you waves\"", parse_me),
+                  {"Send an action to the active conversation: it shows as ‘* alice text’ (a star in the "
+                   "nick column, then your name and the text), as in IRC. On the wire it is an ordinary message "
+                   "whose body is IRC's CTCP ACTION form, byte 0x01, ‘ACTION ’, the text, byte 0x01 "
+                   "(tacit-protocol(7), END-TO-END PAYLOAD); a client that does not know the form shows the body "
+                   "as it is, the control bytes as ‘^A’. Refused in the status window, which has no "
+                   "conversation."},
+                  {"/me waves"}),
+        described(row("close", S, K::Close, {}, "", "close the active conversation window"),
+                  {"Close the active conversation window."}),
+        described(row("clear", S, K::Clear, {}, "", "clear this window's lines from the screen (the history stays)"),
+                  {"Clear the active window's lines from the screen. The local history keeps them: /search finds "
+                   "them, and the next start shows them again; until then the window is not filled from the "
+                   "history again."}),
+        described(row("who", Both, K::Who, {}, "", "list the users online"), {"List the users online."}),
+        described(row("group", S, K::GroupCreate, {}, "create|add|remove|leave|members GROUP [USER...]",
+                      "manage groups", parse_group),
+                  kGroupAbout,
+                  {"/group create ops bob carol", "/group add ops dave", "/group remove ops dave",
+                   "/group leave #ops", "/group members ops"}),
+        described(row("fingerprint", Both, K::Fingerprint, {kOpt(T::User)}, "[USER]",
+                      "show your key fingerprint, or USER's pinned one"),
+                  {"Show your own key fingerprint, or the one pinned for user."}, {"/fingerprint", "/fingerprint bob"}),
+        described(row("accept-key", Both, K::AcceptKey, {{T::User}}, "USER",
+                      "trust USER's new key after checking its fingerprint"),
+                  {"Trust user's new key after you have checked its fingerprint with them; see SECURITY NOTES. A "
+                   "message that the key change kept from being sent comes back into the input line; Enter sends "
+                   "it."},
+                  {"/accept-key bob"}),
+        described(row("rekey", Both, K::Rekey, {}, "", "make a new key pair and publish it"),
+                  {"Make a new key pair and publish it; you stay logged in with it. Everyone who has your old key "
+                   "pinned sees that it changed. In each of your groups the change is recorded, signed by your old "
+                   "key and the new one, so the other members take the new key from the group's signed records "
+                   "without a key change to accept; the reply names a group where that failed."}),
+        described(row("passwd", S, K::Passwd, {}, "", "change your password (you will be prompted)", nullptr,
+                      "type /passwd alone; you will be asked for the passwords"),
+                  {"Change your password: you are asked for the current one, which must open your identity file, "
+                   "then for the new one twice. Your key pair stays the same, so your contacts see no key change; "
+                   "only its file is sealed again under the new password. Esc cancels."}),
+        described(row("search", Both, K::Search, {{T::Text}}, "TEXT",
+                      "search the local message history; Enter on a result goes to it"),
+                  {"Search the local message history. The results, the newest 50 at most, show in the active "
+                   "window, each with the date and time it was sent, its conversation and its sender, and they take "
+                   "the focus with the newest picked: Up and Down pick another, and Enter opens its conversation "
+                   "scrolled back to the message, which stays highlighted until you leave the window. Esc, Tab, "
+                   "typing, or leaving the window gives the keys back to the input line. A message that is not "
+                   "among the lines its window holds (after /clear, or older than the last 300) is not shown; a "
+                   "notice says so."},
+                  {"/search lunch"}),
+        described(row("notify", S, K::Notify, {}, "[all|mentions|none|default] [USER|#GROUP]",
+                      "what rings the bell in a conversation; alone, show it", parse_notify),
+                  {"Set what rings the bell in a conversation (see Notifications); the default conversation is the "
+                   "active one, and default goes back to the default level. Without a level, show the "
+                   "conversation's level; in the status window, list the levels set."},
+                  {"/notify", "/notify mentions", "/notify all #ops", "/notify default bob"}),
+        described(row("mute", S, K::Mute, {kOpt(T::Target, true)}, "[USER|#GROUP]",
+                      "no bell or highlight for a conversation (/notify none)"),
+                  {"/notify none: no bell or highlight for a conversation; the default is the active one. Each "
+                   "/mute and /unmute answers with a notice naming the level now in force."},
+                  {"/mute", "/mute #ops"}),
+        described(row("unmute", S, K::Unmute, {kOpt(T::Target, true)}, "[USER|#GROUP]", "undo /mute (/notify default)"),
+                  {"/notify default: back to the default level, all for a direct conversation, mentions for a "
+                   "group."},
+                  {"/unmute #ops"}),
+        described(row("ignore", S, K::Ignore, {kOpt(T::User)}, "[USER]",
+                      "hide USER's messages (kept in the history, never rung); alone, list who is ignored"),
+                  {"Hide user's messages, in direct conversations and groups alike: they are still received and "
+                   "kept in the local history (/search finds them), but are not shown, not counted as unread and "
+                   "never ring or notify; those already on the screen leave it. Membership lines about the user "
+                   "still show. Client-side only: the user is not told. The list is kept in the local store's "
+                   "settings, so it survives a restart. Alone, lists the users ignored."},
+                  {"/ignore", "/ignore mallory"}),
+        described(row("unignore", S, K::Unignore, {{T::User}}, "USER", "show USER's new messages again"),
+                  {"Show user's new messages again; those received while ignored are shown from the history at "
+                   "the next start."},
+                  {"/unignore mallory"}),
+        described(row("help", S, K::Help, {kOpt(T::Word)}, "[COMMAND]", "list commands, or explain one"),
+                  {"List the commands, or explain one: with a command, its whole description, as this page gives "
+                   "it, and examples."},
+                  {"/help", "/help group"}),
+        described(row("quit", Both, K::Quit, {}, "", "leave tacit"), {"Leave tacit."}),
         row("exit", B, K::Quit, {}, "", "leave tacit"),
         row("ping", B, K::Ping, {}, "", "round trip to the server"),
         row("register", B, K::Register, {{T::Word}, {T::Text}}, "NAME PASSWORD", "create and register an identity"),
@@ -312,11 +411,19 @@ std::vector<std::string> help_lines(std::string_view topic) {
     std::vector<std::string> out;
     std::string t(topic);
     if (!t.empty() && t[0] == '/') t.erase(0, 1);
-    for (const auto& c : command_table())
-        if (offers(c, Front::Screen) && (t.empty() || c.name == t))
-            out.push_back(usage(c, Front::Screen) + "  -  " + std::string(c.help));
-    if (out.empty()) out.push_back("no such command: /" + t);
-    else if (t.empty()) out.push_back("Keys: Tab complete/focus, Alt-1..9 or Ctrl-N/P switch, PgUp/PgDn scroll");
+    if (t.empty()) {
+        for (const auto& c : command_table())
+            if (offers(c, Front::Screen)) out.push_back(usage(c, Front::Screen) + "  -  " + std::string(c.help));
+        out.push_back("Keys: Tab complete/focus, Alt-1..9 or Ctrl-N/P switch, Alt-A next with activity, PgUp/PgDn scroll");
+        out.push_back("/help COMMAND explains one command, with examples");
+        return out;
+    }
+    const CommandInfo* c = lookup(t, Front::Screen);
+    if (!c) return {"no such command: /" + t + " (/help lists them)"};
+    out.push_back(usage(*c, Front::Screen));
+    for (auto p : c->about) out.push_back("  " + std::string(p));
+    if (!c->examples.empty()) out.push_back(c->examples.size() == 1 ? "  Example:" : "  Examples:");
+    for (auto e : c->examples) out.push_back("    " + std::string(e));
     return out;
 }
 

@@ -99,6 +99,11 @@ struct CommandInfo {
     std::string_view help;   // one line
     CustomParse custom = nullptr;
     std::string_view alone;  // the reason given for extra words, where "usage" would not say it
+    // /help COMMAND: the paragraphs of the command's entry in tacit(1) THE
+    // SCREEN, as mandoc renders them, and lines to type; a unit test holds
+    // the page to them (tests/unit/test_commands.cpp).
+    std::vector<std::string_view> about;
+    std::vector<std::string_view> examples;
 };
 
 const std::vector<CommandInfo>& command_table();
@@ -127,7 +132,8 @@ ParseResult parse_batch_command(std::string_view line);
 // Protocol names: 1..32 bytes of [a-z0-9_.-], starting with a letter.
 bool valid_name(std::string_view name);
 
-// Lines for /help (all commands) or /help CMD.
+// Lines for /help (all commands: usage and help line) or /help CMD (usage,
+// the whole description, the examples).
 std::vector<std::string> help_lines(std::string_view topic = {});
 
 }  // namespace tacit::ui

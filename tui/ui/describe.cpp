@@ -16,6 +16,7 @@ std::string conversation_of(const client::ChatMessage& m, const std::string& me)
 Line to_line(const client::ChatMessage& m) {
     Line l;
     l.time_ms = m.sent_at_ms;
+    l.id = m.id;
     l.from = m.from;
     l.verified = m.verified || m.outgoing;
     if (m.from.empty()) {

@@ -42,13 +42,28 @@ int nick_hue(std::string_view nick) {
     return static_cast<int>(h % kNickHues);
 }
 
-std::string clock_hhmm(uint64_t time_ms) {
+
+namespace {
+std::string local_time(uint64_t time_ms, const char* format) {
     std::time_t t = static_cast<std::time_t>(time_ms / 1000);
     std::tm tm{};
-    if (!localtime_r(&t, &tm)) return "--:--";
-    char buf[8];
-    std::strftime(buf, sizeof buf, "%H:%M", &tm);
-    return buf;
+    if (!localtime_r(&t, &tm)) return "?";
+    char buf[32];
+    return std::strftime(buf, sizeof buf, format, &tm) ? buf : "?";
+}
+}  // namespace
+
+std::string clock_hhmm(uint64_t time_ms) {
+    auto s = local_time(time_ms, "%H:%M");
+    return s == "?" ? "--:--" : s;
+}
+
+std::string date_ymd(uint64_t time_ms) { return local_time(time_ms, "%Y-%m-%d"); }
+
+Row day_row(uint64_t time_ms, int width) {
+    Row r;
+    r.add("-- day changed to " + local_time(time_ms, "%a %Y-%m-%d") + " --", Style::Dim);
+    return std::move(r.fit(std::max(0, width)));
 }
 
 namespace {

@@ -49,6 +49,9 @@ int nick_hue(std::string_view nick);
 
 // "14:05" in local time.
 std::string clock_hhmm(uint64_t time_ms);
+// "2026-12-04" in local time: /search results, and the key days are told
+// apart by.
+std::string date_ymd(uint64_t time_ms);
 
 struct LineFormat {
     int width = 80;
@@ -63,6 +66,10 @@ struct LineFormat {
 //   "              │ under itself"
 // otherwise inline: "bob✓ text that wraps" / "under the nick".
 std::vector<Row> format_line(const Line& line, const LineFormat& f);
+
+// The line drawn between two lines of different local days, as WeeChat
+// does: "-- day changed to Fri 2026-12-04 --".
+Row day_row(uint64_t time_ms, int width);
 
 // The nick column for a conversation: its longest sender, within bounds.
 int nick_column(const Conversation& c, int pane_width);

@@ -62,14 +62,20 @@ size_t Model::open(std::string_view raw_key) {
     return active_;
 }
 
-void Model::select(size_t i) {
+void Model::select(size_t i, Look look) {
     if (i >= convs_.size()) return;
+    if (i != active_) {
+        Conversation& left = convs_[active_];
+        left.marked.clear();  // a jump's mark lasts while you stay
+        if (look == Look::Now) {
+            mark_read(left);
+            left.marker_id = left.seen_id;  // what comes next is new to you
+        }
+        if (focus_ == Focus::Results) set_focus(Focus::Input);  // the results stay behind
+    }
     active_ = sel_conv_ = i;
-    Conversation& c = convs_[i];
-    c.unread = 0;
-    c.mention = c.activity = false;
-    c.rung = Rung::Nothing;
     dirty_ |= kPaneConvList | kPaneMessages | kPaneStatus;
+    if (look == Look::Now) mark_read(convs_[i]);
 }
 
 void Model::next() { select((active_ + 1) % convs_.size()); }
@@ -97,6 +103,7 @@ void Model::clear_active() {
     c.lines.clear();
     c.scroll = 0;
     c.cleared = true;
+    if (focus_ == Focus::Results) set_focus(Focus::Input);
     dirty_ |= kPaneMessages | kPaneStatus;
 }
 
@@ -219,6 +226,7 @@ size_t Model::selection(Focus list) const {
         case Focus::Conversations: return sel_conv_;
         case Focus::Online: return sel_online_;
         case Focus::Groups: return sel_group_;
+        case Focus::Results: return sel_hit_;
         default: return 0;
     }
 }
@@ -293,11 +301,13 @@ Action Model::handle_key(const Key& k) {
         select(k.ch == '0' ? 9 : k.ch - '1');  // Alt-0 is the tenth, as in irssi
         return {};
     }
+    if (k.is_alt('a')) { next_activity(); return {}; }
     if (k.is_ctrl('n')) { next(); return {}; }
     if (k.is_ctrl('p')) { prev(); return {}; }
     if (k.code == KeyCode::PageUp) { scroll_up(); return {}; }
     if (k.code == KeyCode::PageDown) { scroll_down(); return {}; }
     if (k.code == KeyCode::Escape) { set_focus(Focus::Input); return {}; }
+    if (focus_ == Focus::Results) return handle_hit_key(k);
     if (k.code == KeyCode::BackTab) {
         set_focus(static_cast<Focus>((static_cast<int>(focus_) + 3) % 4));
         return {};
@@ -338,7 +348,7 @@ Action Model::handle_list_key(const Key& k) {
         if (key.empty()) return {};
         open(key);
         set_focus(Focus::Input);
-        return {Action::Kind::Opened, convs_[active_].key, {}, {}};
+        return {Action::Kind::Opened, convs_[active_].key, {}, {}, {}};
     }
     // Typing in a list goes back to the input line, so no keystroke is lost.
     if (k.is_plain_char()) {
@@ -355,12 +365,12 @@ Action Model::submit_input() {
     if (blank(line)) {
         const std::string why = "not sent: the line is blank";
         add_system({}, why);
-        return {Action::Kind::Error, {}, {}, why};
+        return {Action::Kind::Error, {}, {}, why, {}};
     }
     ParseResult r = parse_command(line, active_key());
     if (!r.ok) {
         add_system({}, r.error);
-        return {Action::Kind::Error, {}, {}, r.error};
+        return {Action::Kind::Error, {}, {}, r.error, {}};
     }
     return apply_local(r.command);
 }
@@ -417,7 +427,7 @@ Action Model::apply_local(const Command& c) {
             break;
         default: break;
     }
-    return {Action::Kind::Command, {}, c, {}};
+    return {Action::Kind::Command, {}, c, {}, {}};
 }
 
 }  // namespace tacit::ui

@@ -32,6 +32,8 @@ struct Line {
     bool system = false;
     bool mention = false;
     bool action = false;  // /me: drawn "* from text"
+    std::string id;       // the message's msg_id (hex); "" for notices
+    int hit = -1;         // a /search result line: its index in Model::hits()
 };
 
 // What the bell last rang for in a conversation since you looked at it: a
@@ -49,8 +51,19 @@ struct Conversation {
     Rung rung = Rung::Nothing;
     int scroll = 0;  // lines scrolled up from the bottom; 0 follows new lines
     bool cleared = false;  // /clear: the history is not loaded into it again
+    std::string marked;    // the id of the line a /search result jumped to, drawn highlighted
+    // Read state, by message id (kept in the local store, so it survives a
+    // restart): seen_id is the newest line you have looked at; the read
+    // marker is drawn under marker_id, where seen_id was when you last left
+    // the window, so the lines below it are the ones new to you.
+    std::string seen_id;
+    std::string marker_id;
     bool is_group() const { return !key.empty() && key[0] == '#'; }
 };
+
+// Switching to a window looks at it (its unread marks go) unless it is
+// the window opened at login, which waits for a key (Model::seen_active).
+enum class Look { Now, AtFirstKey };
 
 // Live lines may ring and count as unread; history loaded from the local
 // store does neither.
@@ -65,7 +78,16 @@ struct Status {
     std::string server, user, connection, key_state;
 };
 
-enum class Focus { Input, Conversations, Online, Groups };
+// Tab and Shift-Tab cycle through the first four; Results holds the focus
+// after a /search that found something, until Enter, Esc, Tab or typing.
+enum class Focus { Input, Conversations, Online, Groups, Results };
+
+// A /search result: the conversation and message Enter jumps to.
+struct Hit {
+    std::string key;  // "bob" or "#ops"
+    std::string id;   // the message's msg_id
+    std::string text; // the result line: date, time, conversation, sender, text
+};
 
 // Panes the view must redraw.
 enum Pane : unsigned {
@@ -79,6 +101,7 @@ struct Action {
     std::string target;  // Opened: the conversation key
     Command command;     // Command (local ones like /query are applied already)
     std::string error;   // Error: also shown as a system line
+    std::string line_id; // Opened from a /search result: the message to show (show_line)
 };
 
 // Whole-word, ASCII case-insensitive match of name in text.
@@ -97,7 +120,7 @@ public:
     size_t open(std::string_view key);
     bool add_message(std::string_view key, Line line, Arrival arrival = Arrival::Live);
     void add_system(std::string_view key, std::string_view text, uint64_t time_ms = 0);  // "" = active
-    void select(size_t index);
+    void select(size_t index, Look look = Look::Now);
     void next();
     void prev();
     void close_active();  // the status window cannot be closed
@@ -118,13 +141,32 @@ public:
     // Words that count as a mention (whole words, ASCII case-insensitive).
     void set_highlights(std::vector<std::string> words) { highlights_ = std::move(words); }
     const std::vector<std::string>& highlights() const { return highlights_; }
-    // The user pressed a key: the active conversation may ring again.
-    void seen_active() { convs_[active_].rung = Rung::Nothing; }
+    // The user pressed a key: the active conversation may ring again, and
+    // what it shows is read.
+    void seen_active();
+    // Alt-A: the next window after the active one with a mention, else with
+    // activity (muted ones have none); false when there is none.
+    bool next_activity();
+    // At login, after the history is in: the window's read state from the
+    // local store, and its unread count and marks from the lines after
+    // seen_id (all of them when seen_id is "" or no longer loaded).
+    void restore_read(std::string_view key, std::string seen_id);
+    // A window in the list without switching to it (restoring the order).
+    void add_window(std::string_view key);
     Conversation* find(std::string_view key);
     const std::vector<Conversation>& conversations() const { return convs_; }
     const Conversation& active() const { return convs_[active_]; }
     size_t active_index() const { return active_; }
     std::string active_key() const;  // "" for the status window
+
+    // /search results, added to the active window with the focus on them
+    // (when there are any): Up and Down pick one, Enter opens its
+    // conversation (Action Opened with line_id). show_line() then scrolls
+    // the active conversation to that message and marks it; false when it
+    // is not among the lines loaded.
+    void show_hits(std::vector<Hit> hits);
+    const std::vector<Hit>& hits() const { return hits_; }
+    bool show_line(std::string_view id);
 
     // Side lists.
     void set_online(std::vector<std::string> users);
@@ -167,6 +209,10 @@ public:
 
 private:
     Action handle_list_key(const Key& k);
+    Action handle_hit_key(const Key& k);
+    void scroll_to(Conversation& c, size_t line);
+    void mark_read(Conversation& c);
+    bool counts_as_unread(const Line& l) const;
     Action apply_local(const Command& c);
     void append(Conversation& c, Line line);
     Conversation& find_or_add(const std::string& key);
@@ -178,7 +224,9 @@ private:
     size_t active_ = 0;
     std::vector<std::string> online_;
     std::vector<GroupInfo> groups_;
-    size_t sel_conv_ = 0, sel_online_ = 0, sel_group_ = 0;
+    size_t sel_conv_ = 0, sel_online_ = 0, sel_group_ = 0, sel_hit_ = 0;
+    std::vector<Hit> hits_;
+    std::string hits_in_;  // the window the results are in
     Focus focus_ = Focus::Input;
     Status status_;
     LineEditor editor_;

@@ -12,6 +12,8 @@ std::string osc_safe(std::string_view text, int max_cells) {
     return truncate_to_width(s, max_cells, true);
 }
 
+std::string osc_title(std::string_view title) { return "\x1b]2;" + osc_safe(title) + "\x07"; }
+
 std::string osc_notification(std::string_view title, std::string_view body, bool osc9, bool tmux) {
     std::string seq = osc9 ? "\x1b]9;" + osc_safe(title) + ": " + osc_safe(body) + "\x07"
                            : "\x1b]777;notify;" + osc_safe(title) + ";" + osc_safe(body) + "\x07";

@@ -13,6 +13,13 @@ namespace tacit::ui {
 // allow-passthrough option).
 std::string osc_notification(std::string_view title, std::string_view body, bool osc9, bool tmux);
 
+// OSC 2, the terminal's title, with text made safe as below. Not wrapped
+// for tmux: tmux takes it as the pane's title (and passes it on to the
+// outer terminal with its set-titles option).
+std::string osc_title(std::string_view title);
+// XTWINOPS: save the title before the first osc_title, put it back at exit.
+inline constexpr std::string_view kSaveTitle = "\x1b[22;2t", kRestoreTitle = "\x1b[23;2t";
+
 // The text as it may appear inside an OSC string: sanitized, ';' replaced
 // (OSC 777 separates fields with it), at most max_cells wide.
 std::string osc_safe(std::string_view text, int max_cells = 200);

@@ -145,7 +145,8 @@ InputRow input_row(Model& m, const Extras& x, int width) {
         return out;
     }
     std::string p = "[" + conversation_label(m.active().key) + "] ";
-    if (m.focus() != Focus::Input) p = "[Tab/Esc: back to input] ";
+    if (m.focus() == Focus::Results) p = "[Enter: go to it, Esc: back] ";
+    else if (m.focus() != Focus::Input) p = "[Tab/Esc: back to input] ";
     p = truncate_to_width(p, std::max(0, width / 3));
     r.add(p, Style::Prompt);
     int room = std::max(1, width - display_width(p));
@@ -234,7 +235,38 @@ LineFormat message_format(const Model& m, const Glyphs& g, int width) {
     f.glyphs = g;
     return f;
 }
+// Line i's rows, after a day-change row when its day is not the one of the
+// line before, and after the read marker when the line before is the one
+// it sits under; a /search result being picked, and the line a result
+// jumped to, stand out.
+std::vector<Row> line_rows(const Model& m, size_t i, const LineFormat& f) {
+    const Conversation& c = m.active();
+    const Line& l = c.lines[i];
+    auto rows = format_line(l, f);
+    Style mark = Style::Normal;
+    if (m.focus() == Focus::Results && l.hit >= 0 && static_cast<size_t>(l.hit) == m.selection(Focus::Results))
+        mark = Style::Cursor;
+    else if (!l.id.empty() && l.id == c.marked)
+        mark = Style::Highlight;
+    if (mark != Style::Normal)
+        for (auto& r : rows) {
+            r.fill = mark;
+            for (auto& seg : r.segs) seg.style = mark;
+        }
+    if (i > 0 && l.time_ms && c.lines[i - 1].time_ms && date_ymd(l.time_ms) != date_ymd(c.lines[i - 1].time_ms))
+        rows.insert(rows.begin(), day_row(l.time_ms, f.width));
+    if (i > 0 && !c.marker_id.empty() && c.lines[i - 1].id == c.marker_id)
+        rows.insert(rows.begin(), std::move(Row().add("-- read marker --", Style::Separator).fit(f.width)));
+    return rows;
+}
 }  // namespace
+
+std::string terminal_title(const Model& m) {
+    size_t unread = 0;
+    for (const auto& c : m.conversations())
+        if (!m.muted(c.key)) unread += static_cast<size_t>(std::max(0, c.unread));
+    return unread ? "tacit: " + num(unread) + " unread" : "tacit";
+}
 
 int top_scroll(const Model& m, const Glyphs& g, int height, int width) {
     if (height <= 0 || width <= 0) return 0;
@@ -242,7 +274,7 @@ int top_scroll(const Model& m, const Glyphs& g, int height, int width) {
     const LineFormat f = message_format(m, g, width);
     // The first lines, oldest first, until they fill the pane.
     size_t rows = 0, i = 0;
-    while (i < c.lines.size() && rows < static_cast<size_t>(height)) rows += format_line(c.lines[i++], f).size();
+    while (i < c.lines.size() && rows < static_cast<size_t>(height)) rows += line_rows(m, i++, f).size();
     return static_cast<int>(c.lines.size() - i);
 }
 
@@ -255,7 +287,7 @@ std::vector<Row> message_rows(const Model& m, const Glyphs& g, int height, int w
     int last = total - 1 - std::clamp(c.scroll, 0, std::max(0, total - 1));
     std::vector<Row> acc;  // built newest first, reversed at the end
     for (int i = last; i >= 0 && static_cast<int>(acc.size()) < height; --i) {
-        auto lr = format_line(c.lines[static_cast<size_t>(i)], f);
+        auto lr = line_rows(m, static_cast<size_t>(i), f);
         for (auto it = lr.rbegin(); it != lr.rend() && static_cast<int>(acc.size()) < height; ++it)
             acc.push_back(std::move(*it));
     }

@@ -38,6 +38,10 @@ std::vector<Row> message_rows(const Model& m, const Glyphs& g, int height, int w
 // with the first line of the conversation on the top row.
 int top_scroll(const Model& m, const Glyphs& g, int height, int width);
 
+// The terminal's title: "tacit", or "tacit: 3 unread" counting the unread
+// messages of the windows that are not muted.
+std::string terminal_title(const Model& m);
+
 // Display name of a conversation key ("(status)" for the status window).
 std::string conversation_label(const std::string& key);
 

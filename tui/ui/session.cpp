@@ -50,11 +50,53 @@ void Session::save_ignored(const std::string& user) {
     if (!r.ok) model_.add_system({}, "the ignore list is not saved: " + r.msg, wall_ms());
 }
 
+// Window numbers stay as they were: "windows" lists the keys in order
+// (tacit(1), FILES), and windows whose history was kept come back there;
+// a group you are no longer in does not.
+void Session::restore_windows(const std::map<std::string, std::string>& saved) {
+    saved_ = saved;
+    const auto groups = c_.groups();
+    std::string_view list = (*saved_)["windows"];
+    while (!list.empty()) {
+        const size_t comma = std::min(list.find(','), list.size());
+        const std::string key(list.substr(0, comma));
+        list.remove_prefix(std::min(comma + 1, list.size()));
+        const bool group = !key.empty() && key[0] == '#';
+        const std::string name = group ? key.substr(1) : key;
+        if (valid_name(name) && (!group || std::find(groups.begin(), groups.end(), name) != groups.end()))
+            model_.add_window(key);
+    }
+}
+
+// What to keep for the next start: the read state of each window, the
+// window order and the window in use, written when they change.
+void Session::save_read_state() {
+    if (!c_.logged_in() || !saved_) return;
+    std::string windows;
+    for (const auto& c : model_.conversations()) {
+        if (c.key == kStatusKey) continue;
+        windows += (windows.empty() ? "" : ",") + c.key;
+        if (!c.seen_id.empty()) keep_setting("read:" + c.key, c.seen_id);
+    }
+    keep_setting("windows", windows);
+    keep_setting("active", model_.active().key);
+}
+
+void Session::keep_setting(const std::string& name, const std::string& value) {
+    auto& was = (*saved_)[name];
+    if (was == value) return;
+    was = value;  // a failure is told once, not every pass
+    auto r = c_.set_setting(name, value);
+    if (!r.ok) model_.add_system(kStatusKey, "the window state is not saved: " + r.msg, wall_ms());
+}
+
 void Session::restore() {
     // Mail fetched during login is in the history already and also queued
     // as events; keep it out of the restored part so it arrives as new.
     auto pending = c_.take_events();
     load_ignored();  // before any line: theirs are not shown
+    const auto saved = c_.settings();
+    restore_windows(saved);
     std::set<std::string> fresh;
     for (const auto& e : pending)
         if (auto* m = std::get_if<client::ev::Message>(&e)) fresh.insert(m->msg.id);
@@ -69,8 +111,17 @@ void Session::restore() {
         for (const auto& m : c_.history(key, kHistoryLines))
             if (!fresh.count(m.id)) model_.add_message(key, to_line(m), Arrival::History);
     }
-    for (size_t i = 0; i < model_.conversations().size(); ++i) model_.select(i);
-    model_.select(model_.conversations().size() > 1 ? 1 : 0);
+    // Unread as you left them, and the window you last used, with nothing
+    // marked read until you press a key.
+    const auto last = saved.find("active");
+    size_t at = model_.conversations().size() > 1 && !(last != saved.end() && last->second == kStatusKey) ? 1 : 0;
+    for (size_t i = 1; i < model_.conversations().size(); ++i) {
+        const std::string key = model_.conversations()[i].key;
+        auto it = saved.find("read:" + key);
+        model_.restore_read(key, it == saved.end() ? "" : it->second);
+        if (last != saved.end() && last->second == key) at = i;
+    }
+    model_.select(at, Look::AtFirstKey);
     model_.take_bell();
     load_levels();
     model_.add_system(kStatusKey, "logged in as " + c_.user() + " on " + opt_.server, wall_ms());
@@ -121,6 +172,14 @@ void Session::draw() {
     if (model_.take_bell() && cfg_.notify != "none") t_.bell();
     if (!osc_pending_.empty()) t_.write_raw(osc_pending_);
     osc_pending_.clear();
+    if (auto title = terminal_title(model_); title != title_) {
+        t_.write_raw((title_.empty() ? std::string(kSaveTitle) : std::string()) + osc_title(title));
+        title_ = std::move(title);
+    }
+}
+
+Session::~Session() {
+    if (!title_.empty()) t_.write_raw(kRestoreTitle);
 }
 
 // For a line the model rang the bell for.
@@ -270,7 +329,13 @@ void Session::handle_key(const Key& k) {
 
 void Session::handle_action(const Action& a, size_t was_active) {
     switch (a.kind) {
-        case Action::Kind::Opened: load_history(a.target); break;
+        case Action::Kind::Opened:
+            load_history(a.target);
+            if (!a.line_id.empty() && !model_.show_line(a.line_id))
+                model_.add_system({}, "that message is not among the lines shown here (/clear, or older than the "
+                                      "last " + std::to_string(kHistoryLines) + "); /search still finds it",
+                                  wall_ms());
+            break;
         case Action::Kind::Command:
             if (a.command.kind == CommandKind::Query) open_query(a.command.args[0], was_active);
             else run_command(a.command);
@@ -323,6 +388,7 @@ void Session::end_of_pass(EventLoop& loop) {
         maybe_reconnect();
         if (!quit_ && c_.logged_in()) count_active_group();
     }
+    save_read_state();
     if (quit_) {
         loop.stop();
         return;

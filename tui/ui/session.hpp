@@ -35,6 +35,9 @@ namespace tacit::ui {
 class Session {
 public:
     Session(Terminal& t, client::Client& c, const client::Options& opt, const client::Config& cfg);
+    ~Session();  // puts the terminal's title back
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
     int run();
 
     static constexpr size_t kHistoryLines = 300;
@@ -58,6 +61,9 @@ private:
     void save_level(const std::string& key);
     void load_ignored();
     void save_ignored(const std::string& user);
+    void restore_windows(const std::map<std::string, std::string>& saved);
+    void save_read_state();
+    void keep_setting(const std::string& name, const std::string& value);
     int poll_timeout() const;
 
     // session_events.cpp
@@ -99,6 +105,9 @@ private:
     OnlineRefresh online_;       // online_refresh.hpp
     std::mt19937 rng_;
     client::ReconnectSchedule reconnect_{[this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }};
+    // Settings as the local store has them (keep_setting); none until
+    // restore() has read them, so nothing is written over them before.
+    std::optional<std::map<std::string, std::string>> saved_;
     std::map<std::string, int> members_;  // group -> member count (cache; -1: not counted)
     std::string counted_for_;             // the window count_active_group last saw
     std::set<std::string> counting_;      // groups whose count is being asked for
@@ -107,6 +116,7 @@ private:
     bool quit_ = false;        // /quit, or SIGTERM, SIGHUP, SIGINT: the loop stops at the pass's end
     int watched_fd_ = -1;      // the server socket the loop watches (watch_server)
     EventLoop::TimerId wake_ = 0;
+    std::string title_;        // the terminal title last written ("": none yet)
     std::string osc_pending_;  // desktop notifications to write after drawing
     // A message a key change kept from being sent, until /accept-key.
     struct HeldDraft {

@@ -127,13 +127,16 @@ void Session::show_search(const std::string& text) {
     model_.add_system({}, "search \"" + text + "\": " + std::to_string(found.size()) + " found" +
                               (shown < found.size() ? ", newest " + std::to_string(shown) + " shown" : ""),
                       wall_ms());
+    std::vector<Hit> hits;
     for (size_t i = found.size() - shown; i < found.size(); ++i) {
         const auto& m = found[i];
         Line l = to_line(m);
-        model_.add_system({}, "  " + clock_hhmm(m.sent_at_ms) + " [" + conversation_of(m, c_.user()) + "] " +
-                                  (l.system ? "" : l.action ? "* " + l.from + " " : l.from + ": ") + l.text,
-                      wall_ms());
+        const std::string key = conversation_of(m, c_.user());
+        hits.push_back({key, m.id,
+                        "  " + date_ymd(m.sent_at_ms) + " " + clock_hhmm(m.sent_at_ms) + " [" + key + "] " +
+                            (l.system ? "" : l.action ? "* " + l.from + " " : l.from + ": ") + l.text});
     }
+    model_.show_hits(std::move(hits));
 }
 
 void Session::finish_passwd() {
@@ -210,7 +213,11 @@ void Session::run_command(const Command& c) {
             const std::string g = a[0];
             c_.start(client::req::GroupMembers{g}, [this, g](client::Outcome rep) {
                 if (!rep.result.ok) return report(rep.result, "/group members");
-                model_.add_system({}, "#" + g + ": " + counted(rep.names.size(), "member") + ": " + join(rep.names),
+                // The owner is for good (no transfer; tacit(1) Commands).
+                auto shown = rep.names;
+                for (auto& n : shown)
+                    if (n == rep.owner) n += " (owner)";
+                model_.add_system({}, "#" + g + ": " + counted(rep.names.size(), "member") + ": " + join(shown),
                                   wall_ms());
                 members_[g] = static_cast<int>(rep.names.size());
                 publish_groups();
