@@ -2,7 +2,8 @@
 // a pool of one-time prekeys on the server, their private halves in the
 // encrypted local store. Every private key is committed to disk before its
 // public half is uploaded, so a crash never leaves the server handing out
-// a prekey this client cannot use. Direct messages open their X3DH
+// a prekey this client cannot use (a new account's first prekeys are the
+// exception, FirstPrekeys). Direct messages open their X3DH
 // sessions with them (dm_sessions.hpp).
 //
 // Local store secrets (sealed like every secret, local_store.hpp):
@@ -21,11 +22,13 @@ namespace {
 constexpr size_t kBatch = 20;  // one-time prekeys per top-up, above proto::kPrekeyLowWater
 constexpr std::string_view kSpkName = "prekey spk", kNextName = "prekey next";
 
-struct OwnSpk {
-    uint32_t id = 0;
-    uint64_t created = 0;
-    crypto::X25519Key key;
-};
+void save_spk(LocalStore& store, const OwnSpk& o) {
+    Writer w;
+    w.reserve(44).u32(o.id).u64(o.created).raw(o.key.priv);
+    Bytes b = w.take();
+    store.put_secret(std::string(kSpkName), b);
+    wipe(b.data(), b.size());
+}
 
 // The stored signed prekey, or a new one committed first.
 OwnSpk own_spk(LocalStore& store) {
@@ -38,12 +41,28 @@ OwnSpk own_spk(LocalStore& store) {
         return o;
     }
     OwnSpk o{1, uint64_t(wall_ms() / 1000), crypto::X25519Key::generate()};
-    Writer w;
-    w.reserve(44).u32(o.id).u64(o.created).raw(o.key.priv);
-    Bytes b = w.take();
-    store.put_secret(std::string(kSpkName), b);
-    wipe(b.data(), b.size());
+    save_spk(store, o);
     return o;
+}
+
+// keys numbered from first on, and the next id after them, committed.
+void save_opks(LocalStore& store, uint32_t first, const std::vector<crypto::X25519Key>& keys) {
+    for (size_t i = 0; i < keys.size(); ++i) store.put_secret(opk_name(first + uint32_t(i)), keys[i].priv);
+    uint8_t b[4];
+    put_u32be(b, first + uint32_t(keys.size()));
+    store.put_secret(std::string(kNextName), ByteView(b, 4));
+}
+
+std::vector<crypto::X25519Key> fresh_opks() {
+    std::vector<crypto::X25519Key> keys;
+    for (size_t i = 0; i < kBatch; ++i) keys.push_back(crypto::X25519Key::generate());
+    return keys;
+}
+
+std::vector<msg::PrekeyOpk> public_halves(uint32_t first, const std::vector<crypto::X25519Key>& keys) {
+    std::vector<msg::PrekeyOpk> out;
+    for (size_t i = 0; i < keys.size(); ++i) out.push_back(msg::PrekeyOpk{first + uint32_t(i), keys[i].pub});
+    return out;
 }
 
 // kBatch fresh one-time prekeys, their private halves and the next id
@@ -51,16 +70,9 @@ OwnSpk own_spk(LocalStore& store) {
 std::vector<msg::PrekeyOpk> new_opks(LocalStore& store) {
     uint32_t next = 1;
     if (auto s = store.get_secret(std::string(kNextName)); s && s->size() == 4) next = get_u32be(s->data());
-    std::vector<msg::PrekeyOpk> out;
-    for (size_t i = 0; i < kBatch; ++i, ++next) {
-        auto k = crypto::X25519Key::generate();
-        store.put_secret(opk_name(next), k.priv);
-        out.push_back(msg::PrekeyOpk{next, k.pub});
-    }
-    uint8_t b[4];
-    put_u32be(b, next);
-    store.put_secret(std::string(kNextName), ByteView(b, 4));
-    return out;
+    auto keys = fresh_opks();
+    save_opks(store, next, keys);
+    return public_halves(next, keys);
 }
 
 }  // namespace
@@ -77,6 +89,19 @@ std::optional<crypto::X25519Key> stored_opk(LocalStore& store, uint32_t id) {
     auto s = store.get_secret(opk_name(id));
     if (!s || s->size() != 32) return std::nullopt;
     return crypto::X25519Key::from_private(*s);
+}
+
+FirstPrekeys FirstPrekeys::generate() {
+    return FirstPrekeys{OwnSpk{1, uint64_t(wall_ms() / 1000), crypto::X25519Key::generate()}, fresh_opks()};
+}
+
+msg::PrekeySet FirstPrekeys::signed_by(const crypto::PkKey& sign, const std::string& user) const {
+    return msg::PrekeySet{x3dh::sign_prekey(sign, user, spk.id, spk.created, spk.key.pub), public_halves(1, opks)};
+}
+
+void FirstPrekeys::commit(LocalStore& store) const {
+    save_spk(store, spk);
+    save_opks(store, 1, opks);
 }
 
 // One upload at a time, and only when logged in with a store: true when
@@ -130,11 +155,7 @@ Task<Result> Client::Impl::send_prekeys(const x3dh::SignedPrekey& spk, std::vect
     msg::PrekeyUpload m;
     m.token = *self.token_;
     m.nonce = fresh_nonce();
-    m.spk_id = spk.id;
-    m.spk_created = spk.created;
-    m.spk_pub = spk.pub;
-    m.spk_sig = spk.sig;
-    m.opks = std::move(opks);
+    m.prekeys = msg::PrekeySet{spk, std::move(opks)};
     auto r = co_await ask<msg::PrekeyUploadR>(m, signed_by_me(), &msg::PrekeyUploadR::nonce);
     if (r.ok()) *pool = r.m->pool;
     co_return r.res;
