@@ -4,6 +4,7 @@ namespace tacit::msg {
 
 void Register::encode(Writer& w) const {
     w.str(user).blob(pass).blob(public_key).nonce(nonce);
+    prekeys.encode(w);
 }
 Register Register::decode(Reader& r) {
     Register m;
@@ -11,6 +12,7 @@ Register Register::decode(Reader& r) {
     m.pass = r.blob(limit::kPass);
     m.public_key = r.blob(limit::kPublicKey);
     m.nonce = r.nonce();
+    m.prekeys = PrekeySet::decode(r);
     return m;
 }
 

@@ -4,9 +4,13 @@
 // Field order in every struct is wire order.
 #pragma once
 #include "shared/messages_common.hpp"
+#include "shared/messages_prekey.hpp"
 
 namespace tacit::msg {
 
+// REGISTER (0x10): str user | blob pass | blob public_key | nonce |
+// prekey set (messages_prekey.hpp) | sig. The first prekeys come with the
+// account, so it is reachable by X3DH from the moment it exists.
 struct Register {
     static constexpr uint8_t type = proto::REGISTER;
     static constexpr int sigs = 1;  // by the key inside
@@ -14,6 +18,7 @@ struct Register {
     Bytes pass;
     Bytes public_key;
     Nonce nonce{};
+    PrekeySet prekeys;  // spk signed by the key inside, like the request
     void encode(Writer&) const;
     static Register decode(Reader&);
     bool operator==(const Register&) const = default;

@@ -8,20 +8,18 @@ constexpr size_t kMaxBundleBlob = 1024;
 constexpr size_t kOpkItem = 4 + 32;
 }  // namespace
 
-void PrekeyUpload::encode(Writer& w) const {
-    w.token(token).nonce(nonce).u32(spk_id).u64(spk_created).raw(spk_pub).sig(spk_sig);
+void PrekeySet::encode(Writer& w) const {
+    w.u32(spk.id).u64(spk.created).raw(spk.pub).sig(spk.sig);
     if (opks.size() > 65535) throw WireError(WireError::TooLarge, "too many one-time prekeys");
     w.u16(uint16_t(opks.size()));
     for (const auto& o : opks) w.u32(o.id).raw(o.pub);
 }
-PrekeyUpload PrekeyUpload::decode(Reader& r) {
-    PrekeyUpload m;
-    m.token = r.token();
-    m.nonce = r.nonce();
-    m.spk_id = r.u32();
-    m.spk_created = r.u64();
-    m.spk_pub = r.fixed<32>();
-    m.spk_sig = read_sig(r);
+PrekeySet PrekeySet::decode(Reader& r) {
+    PrekeySet m;
+    m.spk.id = r.u32();
+    m.spk.created = r.u64();
+    m.spk.pub = r.fixed<32>();
+    m.spk.sig = read_sig(r);
     const uint16_t n = r.u16();
     // Each item is 36 bytes: a count the frame cannot hold fails before
     // anything is allocated.
@@ -33,6 +31,18 @@ PrekeyUpload PrekeyUpload::decode(Reader& r) {
         o.pub = r.fixed<32>();
         m.opks.push_back(o);
     }
+    return m;
+}
+
+void PrekeyUpload::encode(Writer& w) const {
+    w.token(token).nonce(nonce);
+    prekeys.encode(w);
+}
+PrekeyUpload PrekeyUpload::decode(Reader& r) {
+    PrekeyUpload m;
+    m.token = r.token();
+    m.nonce = r.nonce();
+    m.prekeys = PrekeySet::decode(r);
     return m;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "shared/messages_common.hpp"
+#include "shared/x3dh.hpp"
 
 namespace tacit::msg {
 
@@ -14,18 +15,24 @@ struct PrekeyOpk {
     bool operator==(const PrekeyOpk&) const = default;
 };
 
-// PREKEY_UPLOAD (0x25): token | nonce | u32 spk_id | u64 spk_created |
-// spk_pub[32] | sig spk_sig | u16 n | n x (u32 opk_id | opk_pub[32]) | sig
+// The prekeys PREKEY_UPLOAD and REGISTER carry, in the same bytes:
+//   u32 spk_id | u64 spk_created | spk_pub[32] | sig spk_sig | u16 n |
+//   n x (u32 opk_id | opk_pub[32])
+struct PrekeySet {
+    x3dh::SignedPrekey spk;
+    std::vector<PrekeyOpk> opks;
+    void encode(Writer&) const;
+    static PrekeySet decode(Reader&);
+    bool operator==(const PrekeySet&) const = default;
+};
+
+// PREKEY_UPLOAD (0x25): token | nonce | prekey set | sig
 struct PrekeyUpload {
     static constexpr uint8_t type = proto::PREKEY_UPLOAD;
     static constexpr int sigs = 1;
     Token token{};
     Nonce nonce{};
-    uint32_t spk_id = 0;
-    uint64_t spk_created = 0;
-    Array<32> spk_pub{};
-    Bytes spk_sig;
-    std::vector<PrekeyOpk> opks;
+    PrekeySet prekeys;
     void encode(Writer&) const;
     static PrekeyUpload decode(Reader&);
     bool operator==(const PrekeyUpload&) const = default;

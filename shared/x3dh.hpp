@@ -67,6 +67,7 @@ struct SignedPrekey {
     uint64_t created = 0;  // Unix seconds, chosen by the owner
     Array<32> pub{};
     Bytes sig;
+    bool operator==(const SignedPrekey&) const = default;
 };
 
 struct OneTimePrekey {

@@ -55,6 +55,14 @@ bool Ctx::verify(const crypto::PkKey& key, size_t signed_len, ByteView sig) cons
 
 void Ctx::verify_then(const crypto::PkKey& key, Bytes input, Bytes sig, std::function<void(Ctx&, bool)> k,
                       KeyCopy copy) {
+    std::vector<SigCheck> one;
+    one.push_back(SigCheck{std::move(input), std::move(sig)});
+    verify_all_then(key, std::move(one), [k = std::move(k)](Ctx& ctx, size_t failed) { k(ctx, failed == 1); },
+                    copy);
+}
+
+void Ctx::verify_all_then(const crypto::PkKey& key, std::vector<SigCheck> checks,
+                          std::function<void(Ctx&, size_t)> k, KeyCopy copy) {
     auto later = hold();
     const uint64_t ticket = g_next_barrier++;
     Preverified b;
@@ -64,20 +72,24 @@ void Ctx::verify_then(const crypto::PkKey& key, Bytes input, Bytes sig, std::fun
     conn.held.push_front(std::move(b));
     // A worker verifies with a parsed copy of the key of its own: mbedTLS
     // contexts are not shared between threads.
-    s_.pool.run_later([s = &s_, later, ticket, der = key.public_der(), input = std::move(input), sig = std::move(sig),
-                       k = std::move(k), copy](const ServerIdentity&) -> CryptoPool::Done {
-        bool ok = false;
+    s_.pool.run_later([s = &s_, later, ticket, der = key.public_der(), checks = std::move(checks), k = std::move(k),
+                       copy](const ServerIdentity&) -> CryptoPool::Done {
+        size_t failed = 0;
         try {
-            ok = copy == KeyCopy::Fresh ? verify_with_fresh_key(der, input, sig)
-                                        : verify_with_cached_key(der, input, sig);
+            for (; failed < checks.size(); ++failed) {
+                const auto& c = checks[failed];
+                if (!(copy == KeyCopy::Fresh ? verify_with_fresh_key(der, c.input, c.sig)
+                                             : verify_with_cached_key(der, c.input, c.sig)))
+                    break;
+            }
         } catch (const std::exception& e) {
             fmt::print(stderr, "tacitd: verifying failed: {}\n", e.what());
         }
-        return [s, later, ticket, ok, k] {
+        return [s, later, ticket, failed, all = checks.size(), k] {
             Connection* c = s->outbox.live(later->conn_id);
             if (!c) return;
-            count_prelogin_sig(*c, ok);
-            resume(*later, [&](Ctx& ctx) { k(ctx, ok); });
+            count_prelogin_sig(*c, failed == all);
+            resume(*later, [&](Ctx& ctx) { k(ctx, failed); });
             if (!(c = s->outbox.live(later->conn_id))) return;
             for (auto& p : c->held)
                 if (p.barrier == ticket) p.check = Preverified::Check::Done;

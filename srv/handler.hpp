@@ -89,6 +89,17 @@ public:
     enum class KeyCopy : uint8_t { Cached, Fresh };
     void verify_then(const crypto::PkKey& key, Bytes input, Bytes sig, std::function<void(Ctx&, bool ok)> k,
                      KeyCopy copy = KeyCopy::Cached);
+    // Several signatures by one key (REGISTER's own and its signed
+    // prekey's), checked in order on one worker as verify_then checks one,
+    // up to the first that fails: k gets that one's index, or
+    // checks.size() when all verify. The pre-login budget counts them as
+    // one signature, good only if all verify, so a peer cannot start the
+    // budget again with one good signature beside a bad one.
+    struct SigCheck {
+        Bytes input, sig;
+    };
+    void verify_all_then(const crypto::PkKey& key, std::vector<SigCheck> checks,
+                         std::function<void(Ctx&, size_t failed)> k, KeyCopy copy);
 
     // The one way a handler continues after a store operation
     // (store/operations.hpp): k runs with a Ctx for the same request once

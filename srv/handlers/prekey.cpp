@@ -15,6 +15,7 @@
 #include "srv/handler.hpp"
 #include "shared/names.hpp"
 #include "srv/handlers/delivery.hpp"
+#include "srv/handlers/prekey_check.hpp"
 
 namespace tacit::srv {
 
@@ -31,21 +32,34 @@ void answer_upload(Ctx& ctx, const Nonce& n, uint8_t st, std::string text, size_
     ctx.reply(msg::encode_body(r), true);
 }
 
-const char* kBadPrekeySig = "signed prekey signature does not verify under your key";
+}  // namespace
 
-// Why the upload's keys are unusable, or "": all but the signed prekey's
-// signature, which the pool checks after these.
-std::string bad_upload(const msg::PrekeyUpload& m, const x3dh::SignedPrekey& spk) {
-    if (m.opks.size() > proto::kMaxPrekeysPerUpload)
-        return "at most " + std::to_string(proto::kMaxPrekeysPerUpload) + " one-time prekeys per upload";
-    if (!crypto::x25519_pub_valid(spk.pub)) return "signed prekey is not a usable X25519 key";
-    for (const auto& o : m.opks)
-        if (!crypto::x25519_pub_valid(o.pub)) return "one-time prekey " + std::to_string(o.id) + " is not usable";
-    if (spk.sig.size() != x3dh::kRsaSigLen) return kBadPrekeySig;
+const char* const kBadPrekeySig = "signed prekey signature does not verify under your key";
+
+PrekeyProblem prekey_problem(const msg::PrekeySet& set) {
+    if (set.opks.size() > proto::kMaxPrekeysPerUpload)
+        return {proto::TOO_LARGE,
+                "at most " + std::to_string(proto::kMaxPrekeysPerUpload) + " one-time prekeys per upload"};
+    if (!crypto::x25519_pub_valid(set.spk.pub)) return {proto::BAD_REQUEST, "signed prekey is not a usable X25519 key"};
+    for (const auto& o : set.opks)
+        if (!crypto::x25519_pub_valid(o.pub))
+            return {proto::BAD_REQUEST, "one-time prekey " + std::to_string(o.id) + " is not usable"};
+    if (set.spk.sig.size() != x3dh::kRsaSigLen) return {proto::BAD_REQUEST, kBadPrekeySig};
     return {};
 }
 
-}  // namespace
+Bytes prekey_sig_input(const std::string& user, const msg::PrekeySet& set) {
+    return x3dh::signed_prekey_message(user, set.spk.id, set.spk.created, set.spk.pub);
+}
+
+store::PrekeyUpload prekey_write(const std::string& user, msg::PrekeySet set) {
+    store::PrekeyUpload up;
+    up.user = user;
+    up.spk = std::move(set.spk);
+    up.opks = std::move(set.opks);
+    up.max_pool = proto::kMaxPrekeyPool;
+    return up;
+}
 
 void handle_prekey_upload(Ctx& ctx) {
     auto d = msg::decode<msg::PrekeyUpload>(ctx.req.plaintext);
@@ -53,20 +67,12 @@ void handle_prekey_upload(Ctx& ctx) {
     const Nonce n = m.nonce;
     if (std::string why; check_signed(ctx, d, &why) != proto::OK)
         return answer_upload(ctx, n, proto::AUTH_FAILED, why, 0);
-    store::PrekeyUpload up;
-    up.user = ctx.user();
-    up.spk = x3dh::SignedPrekey{m.spk_id, m.spk_created, m.spk_pub, std::move(m.spk_sig)};
-    if (auto why = bad_upload(m, up.spk); !why.empty()) {
-        const uint8_t st = m.opks.size() > proto::kMaxPrekeysPerUpload ? proto::TOO_LARGE : proto::BAD_REQUEST;
-        return answer_upload(ctx, n, st, why, 0);
-    }
-    up.opks = std::move(m.opks);
-    up.max_pool = proto::kMaxPrekeyPool;
+    if (auto p = prekey_problem(m.prekeys); p.status != proto::OK) return answer_upload(ctx, n, p.status, p.why, 0);
     // The prekey's RSA-PSS verify is as costly as the request's, so it too
     // goes to the pool (x3dh::verify_prekey's input and key).
-    auto in = x3dh::signed_prekey_message(up.user, up.spk.id, up.spk.created, up.spk.pub);
-    Bytes sig = up.spk.sig;
-    auto shared = std::make_shared<store::PrekeyUpload>(std::move(up));
+    auto in = prekey_sig_input(ctx.user(), m.prekeys);
+    Bytes sig = m.prekeys.spk.sig;
+    auto shared = std::make_shared<store::PrekeyUpload>(prekey_write(ctx.user(), std::move(m.prekeys)));
     ctx.verify_then(*ctx.conn.session->key, std::move(in), std::move(sig), [n, shared](Ctx& ctx, bool ok) {
         if (!ok) return answer_upload(ctx, n, proto::BAD_REQUEST, kBadPrekeySig, 0);
         ctx.store().upload_prekeys(std::move(*shared), ctx.then<store::PrekeysStored>([n](Ctx& ctx,

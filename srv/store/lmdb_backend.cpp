@@ -35,11 +35,15 @@ class LmdbOperations final : public Operations {
 public:
     explicit LmdbOperations(const Options& o) : store_(o) {}
 
-    void register_user(std::string name, UserRec rec, Done<Outcome> done) override {
-        run(std::move(done), [&](Txn& t, Outcome&) -> uint8_t {
+    void register_user(std::string name, UserRec rec, std::optional<PrekeyUpload> prekeys,
+                       Done<Outcome> done) override {
+        run(std::move(done), [&](Txn& t, Outcome& r) -> uint8_t {
             if (t.get_user(name)) return proto::USER_EXISTS;
             t.put_user(name, rec);
-            return proto::OK;
+            PrekeysStored stored;
+            const uint8_t st = prekeys ? prekeys_in(t, *prekeys, stored) : uint8_t(proto::OK);
+            r.why = std::move(stored.why);
+            return st;  // not OK: the write is undone, the user with it
         });
         wipe(rec.verifier.data(), rec.verifier.size());
     }
@@ -95,19 +99,7 @@ public:
     }
 
     void upload_prekeys(PrekeyUpload up, Done<PrekeysStored> done) override {
-        run(std::move(done), [&](Txn& t, PrekeysStored& r) -> uint8_t {
-            size_t fresh = 0;
-            for (const auto& o : up.opks) fresh += t.has_opk(up.user, o.id) ? 0 : 1;
-            const size_t held = t.opk_count(up.user);
-            if (held + fresh > up.max_pool) {
-                r.why = "the server holds at most " + std::to_string(up.max_pool) + " one-time prekeys per user";
-                return proto::TOO_LARGE;
-            }
-            t.put_spk(up.user, up.spk);
-            for (const auto& o : up.opks) t.put_opk(up.user, o);
-            r.pool = held + fresh;
-            return proto::OK;
-        });
+        run(std::move(done), [&](Txn& t, PrekeysStored& r) { return prekeys_in(t, up, r); });
     }
 
     void fetch_prekeys(std::string target, bool with_opk, Done<PrekeysFetched> done) override {
@@ -256,6 +248,21 @@ private:
                                        }
                                        done(std::move(r));
                                    }});
+    }
+
+    // PREKEY_UPLOAD's write, and REGISTER's with the new user.
+    static uint8_t prekeys_in(Txn& t, const PrekeyUpload& up, PrekeysStored& r) {
+        size_t fresh = 0;
+        for (const auto& o : up.opks) fresh += t.has_opk(up.user, o.id) ? 0 : 1;
+        const size_t held = t.opk_count(up.user);
+        if (held + fresh > up.max_pool) {
+            r.why = "the server holds at most " + std::to_string(up.max_pool) + " one-time prekeys per user";
+            return proto::TOO_LARGE;
+        }
+        t.put_spk(up.user, up.spk);
+        for (const auto& o : up.opks) t.put_opk(up.user, o);
+        r.pool = held + fresh;
+        return proto::OK;
     }
 
     uint8_t replace_key_in(Txn& t, const KeyChange& c, KeyReplaced& r) {

@@ -170,8 +170,12 @@ public:
     virtual ~Operations() = default;
 
     // ---- writes
-    // USER_EXISTS if the name is taken.
-    virtual void register_user(std::string name, UserRec rec, Done<Outcome> done) = 0;
+    // USER_EXISTS if the name is taken. The user's first prekeys, if any,
+    // are stored in the same write, as upload_prekeys would (its refusals
+    // refuse the registration too), so no commit holds the user without
+    // them. tacitd always passes them; the store's own tests may not.
+    virtual void register_user(std::string name, UserRec rec, std::optional<PrekeyUpload> prekeys,
+                               Done<Outcome> done) = 0;
     // NO_SUCH_USER; AUTH_FAILED if the key version moved on.
     virtual void replace_key(KeyChange change, Done<KeyReplaced> done) = 0;
     // The owner becomes the first member. GROUP_EXISTS if the id was ever used, dissolved groups included.

@@ -68,6 +68,8 @@ void register_user(const Tacitd& srv, const BenchIdentity& bi, const std::string
     m.pass = bi.auth;
     m.public_key = bi.bundle;
     m.nonce = crypto::random_array<16>();
+    // REGISTER carries the first prekeys (tacit-protocol(7), REGISTER).
+    m.prekeys.spk = x3dh::sign_prekey(bi.id.sign, user, 1, 1700000000, crypto::X25519Key::generate().pub);
     auto pt = call(p, msg::encode_body(m), &bi.id.sign, msg::RegisterR::type);
     auto d = msg::decode<msg::RegisterR>(pt);
     if (d.m.status != proto::OK) throw std::runtime_error("register " + user + ": " + d.m.msg);

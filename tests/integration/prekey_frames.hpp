@@ -16,12 +16,7 @@ inline msg::PrekeyUpload prekey_upload_of(const Token& token, const crypto::PkKe
     msg::PrekeyUpload u;
     u.token = token;
     u.nonce = test_nonce();
-    auto spk = x3dh::sign_prekey(signer, user, 7, 1700000000, crypto::X25519Key::generate().pub);
-    u.spk_id = spk.id;
-    u.spk_created = spk.created;
-    u.spk_pub = spk.pub;
-    u.spk_sig = spk.sig;
-    for (size_t i = 0; i < n; ++i) u.opks.push_back({uint32_t(first_id + i), crypto::X25519Key::generate().pub});
+    u.prekeys = test_prekeys(signer, user, first_id, n);
     return u;
 }
 

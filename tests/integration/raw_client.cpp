@@ -1,5 +1,7 @@
 #include "tests/integration/raw_client.hpp"
 
+#include "tests/integration/raw_frames.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -147,6 +149,7 @@ msg::RegisterR RawClient::register_user(const std::string& u, const std::string&
     m.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
     m.public_key = ident.bundle().encode();
     m.nonce = crypto::random_array<16>();
+    m.prekeys = test_prekeys(ident.sign, u);
     auto f = call(msg::encode_body(m), &ident.sign);
     if (frame_type(f) == proto::ERROR) {
         // Refused before its signature verified: an unsigned ERROR

@@ -251,6 +251,7 @@ uint8_t FrameConn::register_user(const std::string& user, const std::string& pas
     m.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
     m.public_key = id.bundle().encode();
     m.nonce = test_nonce();
+    m.prekeys = test_prekeys(id.sign, user);
     auto o = call(msg::encode_body(m), &id.sign);
     if (o.closed || o.timeout) return proto::INTERNAL;
     if (o.status == proto::OK) note_account_salt(user, keys.salt);
@@ -274,6 +275,13 @@ const UserIdentity& pooled_identity(size_t i) {
 }
 
 Nonce test_nonce() { return crypto::random_array<16>(); }
+
+msg::PrekeySet test_prekeys(const crypto::PkKey& signer, const std::string& user, uint32_t first_id, size_t n) {
+    msg::PrekeySet set;
+    set.spk = x3dh::sign_prekey(signer, user, 7, 1700000000, crypto::X25519Key::generate().pub);
+    for (size_t i = 0; i < n; ++i) set.opks.push_back({uint32_t(first_id + i), crypto::X25519Key::generate().pub});
+    return set;
+}
 
 namespace {
 size_t status_kib(pid_t pid, const std::string& field) {

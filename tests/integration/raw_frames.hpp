@@ -107,6 +107,11 @@ const UserIdentity& pooled_identity(size_t i);
 
 // A fresh random nonce.
 Nonce test_nonce();
+// A prekey set as REGISTER and PREKEY_UPLOAD carry (tacit-protocol(7),
+// PREKEYS): a fresh signed prekey (id 7) signed by signer for user, and n
+// fresh one-time prekeys numbered from first_id.
+msg::PrekeySet test_prekeys(const crypto::PkKey& signer, const std::string& user, uint32_t first_id = 1,
+                            size_t n = 0);
 
 // VmRSS / VmHWM (peak RSS) of a process in KiB (0 if unknown).
 size_t rss_kib(pid_t pid);

@@ -56,8 +56,7 @@ struct GoodUsers {
     int sent = 0;
     std::vector<double> rtt_ms;
     int ping_failures = 0;
-    // Registered raw, so the client's registration login (which publishes
-    // prekeys) does not spend 127.0.0.1's login budget: one login each.
+    // Registered raw (register_shared): one login each.
     GoodUsers(const TestServer& s, const std::string& tag) : a(s, tag + "a"), b(s, tag + "b") {
         register_shared(s, a, {"alice"}, "pw");
         register_shared(s, b, {"bob"}, "pw");
@@ -185,6 +184,7 @@ Bytes register_with(FrameConn& c, const std::string& user, const UserIdentity& i
     b.rsa_der = der;
     m.public_key = b.encode();
     m.nonce = test_nonce();
+    m.prekeys.spk.sig = Bytes(384, 1);  // never looked at: the bundle is refused first
     Bytes body = msg::encode_body(m);
     Bytes sig(384);
     crypto::random_bytes(sig.data(), sig.size());
@@ -265,6 +265,7 @@ TEST_CASE("RSA keys: only e = 65537 and refused before any modexp; the register 
         m.pass = Bytes(proto::kPassLen, 1);
         m.public_key = id.bundle().encode();
         m.nonce = test_nonce();
+        m.prekeys = test_prekeys(id.sign, m.user);
         Bytes body = msg::encode_body(m);
         msg::append_sig(body, Bytes(384, 0x42));
         REQUIRE(c.write(c.seal(std::move(body))));

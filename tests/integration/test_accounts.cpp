@@ -454,8 +454,8 @@ TEST_CASE("an expired token is refused", "[integration][accounts]") {
 }
 
 TEST_CASE("login and registration are rate limited", "[integration][accounts]") {
-    // Registration logs in once to publish prekeys (tacit-protocol(7),
-    // DIRECT MESSAGES): that is login 1 of 3.
+    // Registration carries the prekeys (tacit-protocol(7), REGISTER) and
+    // does not log in.
     TestServer s({"--login-rate", "3", "--register-rate", "3"});
     TestClient a(s, "alice");
     REQUIRE(a->register_user("alice", "pw").ok);  // registration 1
@@ -464,6 +464,8 @@ TEST_CASE("login and registration are rate limited", "[integration][accounts]") 
     REQUIRE(a->login("alice", "pw").ok);  // login 1
     RawClient r1(s);
     REQUIRE(r1.login("alice", "pw", id).status == proto::OK);  // login 2
+    RawClient r3(s);
+    REQUIRE(r3.login("alice", "pw", id).status == proto::OK);  // login 3
     RawClient r2(s);
     auto l = r2.login("alice", "pw", id);
     REQUIRE(l.status == proto::RATE_LIMITED);
@@ -475,8 +477,8 @@ TEST_CASE("login and registration are rate limited", "[integration][accounts]") 
     REQUIRE_FALSE(r.ok);
     REQUIRE(r.status == proto::RATE_LIMITED);
     // The address is limited as well: another name from here gets the same.
-    RawClient r3(s);
-    REQUIRE(r3.login("someone", "pw", id).status == proto::RATE_LIMITED);
+    RawClient r4(s);
+    REQUIRE(r4.login("someone", "pw", id).status == proto::RATE_LIMITED);
 
     // Registrations: two more are allowed from this address, then refused.
     RawClient rr(s);

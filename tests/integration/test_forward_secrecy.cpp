@@ -10,6 +10,7 @@
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_client.hpp"
 #include "tests/integration/raw_dm.hpp"
+#include "tui/client/dm_seen.hpp"
 
 using namespace tacit;
 using namespace tacit::test;
@@ -76,6 +77,26 @@ void copy_dir(const std::string& from_dir, const std::string& to_dir) {
     fs::copy(from_dir, to_dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
 }
 
+// bob's client, and alice as a raw client with a session to bob whose
+// messages she can replay at will; both logged in.
+struct RawToBob {
+    TestServer s{kLoose};
+    TestClient a{s, "alice"}, b{s, "bob"};
+    std::optional<UserIdentity> alice_id;  // ra signs with it
+    RawClient ra{s};
+    std::optional<RawDm> dm;
+    RawToBob() {
+        register_login(a, "alice");
+        register_login(b, "bob");
+        alice_id.emplace(load_identity(s, a, "alice", "pw"));
+        REQUIRE(ra.login("alice", "pw", *alice_id).status == proto::OK);
+        auto bob_bundle = UserBundle::decode(*ra.key_of("bob"));
+        REQUIRE(bob_bundle);
+        dm.emplace(ra, "bob", *bob_bundle);
+    }
+    void deliver(const Bytes& enc_msg) { REQUIRE(ra.msg2("bob", enc_msg, {}).status == proto::OK); }
+};
+
 }  // namespace
 
 TEST_CASE("forward secrecy: a copy of the server's store opens nothing for bob's current state",
@@ -83,7 +104,8 @@ TEST_CASE("forward secrecy: a copy of the server's store opens nothing for bob's
     TestServer s(kLoose);
     TestClient a(s, "alice"), b(s, "bob");
     register_login(a, "alice");
-    REQUIRE(b->register_user("bob", "pw").ok);  // offline from here
+    REQUIRE(b->register_user("bob", "pw").ok);
+    b->disconnect();  // offline from here
     const auto bob_id = load_identity(s, b, "bob", "pw");
     for (int i = 0; i < 3; ++i) send_ok(a, "bob", fmt::format("while bob is offline {}", i));
 
@@ -171,16 +193,10 @@ TEST_CASE("post-compromise security: bob's state copied at T opens nothing after
 // "undecryptable" (its key is gone). A message a raw sender skips ahead of
 // arrives later out of order and still opens once.
 TEST_CASE("direct messages: replayed copies are dropped unshown, late ones open once", "[integration][fs]") {
-    TestServer s(kLoose);
-    TestClient a(s, "alice"), b(s, "bob");
-    register_login(a, "alice");
-    register_login(b, "bob");
-    const auto alice_id = load_identity(s, a, "alice", "pw");
-    RawClient ra(s);
-    REQUIRE(ra.login("alice", "pw", alice_id).status == proto::OK);
-    auto bob_bundle = UserBundle::decode(*ra.key_of("bob"));
-    REQUIRE(bob_bundle);
-    RawDm dm(ra, "bob", *bob_bundle);
+    RawToBob t;
+    auto& b = t.b;
+    auto& ra = t.ra;
+    auto& dm = *t.dm;
 
     auto first = dm.seal("first");
     auto late = dm.seal("sent second, delivered last");
@@ -211,4 +227,37 @@ TEST_CASE("direct messages: replayed copies are dropped unshown, late ones open 
     relogin(b, "bob");
     CHECK(b.messages().empty());
     CHECK(b->history("alice", 10).size() == 3);
+}
+
+// The seen markers are bounded (tui/client/dm_seen.hpp): past
+// kSeenPerSender newer messages from its sender, a message's marker is
+// gone. A replay of it is then not dropped unshown, but it is still
+// refused: its key was used, so it shows as undecryptable, never as its
+// text again. A replay of a message still marked is dropped as before.
+TEST_CASE("direct messages: pruned seen markers still refuse replays", "[integration][fs][seen]") {
+    RawToBob t;
+    auto& bob = t.b;
+    auto first = t.dm->seal("the first");
+    t.deliver(first);
+    REQUIRE(bob.wait_until([&] { return bob.messages().size() == 1; }));
+    Bytes last;
+    for (size_t i = 0; i < client::kSeenPerSender; ++i) t.deliver(last = t.dm->seal(fmt::format("later {}", i)));
+    REQUIRE(bob.wait_until([&] { return bob.messages().size() == client::kSeenPerSender + 1; }, 120000));
+    // Still marked: dropped unshown.
+    t.deliver(last);
+    REQUIRE(bob->update().ok);
+    bob.pump_once(200);
+    CHECK(bob.messages().size() == client::kSeenPerSender + 1);
+    // Pruned: refused as undecryptable, not shown as text a second time.
+    t.deliver(first);
+    REQUIRE(bob.wait_until([&] { return bob.messages().size() == client::kSeenPerSender + 2; }));
+    auto ms = bob.messages();
+    const auto& replay = ms.back();
+    INFO(replay.body << " / " << replay.problem);
+    CHECK_FALSE(replay.verified);
+    CHECK(replay.body.empty());
+    CHECK(replay.problem.find("does not decrypt") != std::string::npos);
+    size_t firsts = 0;
+    for (auto& m : ms) firsts += m.body == "the first";
+    CHECK(firsts == 1);
 }

@@ -67,7 +67,7 @@ struct Two {
 
 }  // namespace
 
-TEST_CASE("prekeys: upload, fetch once each, NO_PREKEYS, NO_SUCH_USER, durable across kill -9",
+TEST_CASE("prekeys: upload, fetch once each, NO_SUCH_USER, durable across kill -9",
           "[integration][prekeys]") {
     TestServer s({"--prekey-fetch-rate", "1000"});
     const auto& ka = pooled_identity(0).sign;
@@ -75,7 +75,8 @@ TEST_CASE("prekeys: upload, fetch once each, NO_PREKEYS, NO_SUCH_USER, durable a
     std::set<uint32_t> seen;
     {
         Two t(s, true);
-        CHECK(fetch(t.b, t.tb, kb, "alice").status == proto::NO_PREKEYS);
+        // REGISTER brought a signed prekey and no one-time prekeys.
+        CHECK_FALSE(bundle_of(fetch(t.b, t.tb, kb, "alice"), ka, "alice").opk);
         CHECK(fetch(t.b, t.tb, kb, "nobody").status == proto::NO_SUCH_USER);
         // A signed prekey signed by someone else's key is refused, and
         // nothing of that upload is stored.
@@ -83,7 +84,7 @@ TEST_CASE("prekeys: upload, fetch once each, NO_PREKEYS, NO_SUCH_USER, durable a
         CHECK(upload(t.a, forged, ka).status == proto::BAD_REQUEST);
         auto wrong_user = prekey_upload_of(t.ta, ka, "bob", 1, 3);
         CHECK(upload(t.a, wrong_user, ka).status == proto::BAD_REQUEST);
-        CHECK(fetch(t.b, t.tb, kb, "alice").status == proto::NO_PREKEYS);
+        CHECK_FALSE(bundle_of(fetch(t.b, t.tb, kb, "alice"), ka, "alice").opk);
 
         auto r = upload(t.a, prekey_upload_of(t.ta, ka, "alice", 1, 3), ka);
         REQUIRE(r.status == proto::OK);
@@ -125,7 +126,7 @@ TEST_CASE("prekeys: bounded uploads and pool", "[integration][prekeys]") {
     CHECK(upload(t.a, prekey_upload_of(t.ta, ka, "alice", 1000, 50), ka).pool == proto::kMaxPrekeyPool);
     // A bad one-time key refuses the whole upload.
     auto bad = prekey_upload_of(t.ta, ka, "alice", 5000, 2);
-    bad.opks[1].pub = Array<32>{};
+    bad.prekeys.opks[1].pub = Array<32>{};
     CHECK(upload(t.a, bad, ka).status == proto::BAD_REQUEST);
 }
 
@@ -193,12 +194,12 @@ TEST_CASE("prekeys: after /rekey a new signed prekey, signed by the new key, and
     TestServer s;
     TestClient a(s, "alice");
     register_login(a, "alice");
-    // Registration publishes (signed prekey, then the pool); login re-signs.
-    REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK") == 3; }, 20000));
+    // Registration brings the prekeys (no upload); login re-signs.
+    REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK") == 1; }, 20000));
     REQUIRE(a->rekey().ok);
     // RENEW3 dropped the old prekeys: the signed prekey, then a new pool.
-    REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK") == 5; }, 20000));
-    CHECK(log_count(s, "prekey_upload user=alice status=OK pool=0") == 2);  // at registration and after RENEW3
+    REQUIRE(a.wait_until([&] { return log_count(s, "prekey_upload user=alice status=OK") == 3; }, 20000));
+    CHECK(log_count(s, "prekey_upload user=alice status=OK pool=0") == 1);  // after RENEW3
     const auto alice = load_identity(s, a, "alice", "pw");
     FrameConn b(s);
     b.hello();

@@ -279,6 +279,7 @@ Bytes register_frame(FrameConn& c, const std::string& user, const UserIdentity& 
     m.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
     m.public_key = id.bundle().encode();
     m.nonce = test_nonce();
+    m.prekeys = test_prekeys(id.sign, user);
     return c.seal(msg::encode_body(m), &signer);
 }
 

@@ -58,7 +58,8 @@ Stored sample_stored(uint64_t id, uint8_t kind) {
 auto samples() {
     return std::make_tuple(
         HelloR{pattern<16>(1), pattern<32>(20), pattern<32>(60)},
-        Register{"alice", bytes_of(32, 3), bytes_of(400, 5), pattern<16>(100)},
+        Register{"alice", bytes_of(32, 3), bytes_of(400, 5), pattern<16>(100),
+                 PrekeySet{{9, 1700000000, pattern<32>(70), bytes_of(384, 6)}, {{5, pattern<32>(71)}}}},
         RegisterR{pattern<16>(100), "Welcome, alice.", proto::OK},
         Renew1{pattern<32>(7), pattern<16>(50)},
         Renew1R{pattern<16>(50)},
@@ -187,7 +188,9 @@ TEST_CASE("type numbers match tacit-protocol(7), MESSAGES", "[messages]") {
 }
 
 TEST_CASE("REGISTER bytes are exact", "[messages]") {
-    Register m{"alice", Bytes(32, 0xAA), {1, 2, 3}, pattern<16>(0x10)};
+    Register m{"alice", Bytes(32, 0xAA), {1, 2, 3}, pattern<16>(0x10),
+               PrekeySet{{0x01020304, 0x0A0B0C0D0E0F1011ull, pattern<32>(90), bytes_of(3, 8)},
+                         {{0x11223344, pattern<32>(1)}}}};
     Bytes body = encode_body(m);
     append_sig(body, Bytes{0xC1, 0xC2});
 
@@ -196,6 +199,11 @@ TEST_CASE("REGISTER bytes are exact", "[messages]") {
     want << std::initializer_list<uint8_t>{0x00, 0x00, 0x00, 0x20} << Bytes(32, 0xAA);
     want << std::initializer_list<uint8_t>{0x00, 0x00, 0x00, 0x03, 1, 2, 3};
     want << pattern<16>(0x10);
+    // The prekey set, as in PREKEY_UPLOAD.
+    want << std::initializer_list<uint8_t>{1, 2, 3, 4}
+         << std::initializer_list<uint8_t>{0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11} << pattern<32>(90)
+         << std::initializer_list<uint8_t>{0, 3} << bytes_of(3, 8) << std::initializer_list<uint8_t>{0, 1}
+         << std::initializer_list<uint8_t>{0x11, 0x22, 0x33, 0x44} << pattern<32>(1);
     want << std::initializer_list<uint8_t>{0x00, 0x02, 0xC1, 0xC2};
     CHECK(body == want);
 
@@ -218,8 +226,9 @@ TEST_CASE("LOGIN2_R bytes are exact", "[messages]") {
 }
 
 TEST_CASE("PREKEY_UPLOAD and PREKEY_FETCH_R bytes are exact", "[messages]") {
-    PrekeyUpload u{pattern<32>(33), pattern<16>(17), 0x01020304, 0x0A0B0C0D0E0F1011ull, pattern<32>(90),
-                   bytes_of(3, 8), {{0x11223344, pattern<32>(1)}}};
+    PrekeyUpload u{pattern<32>(33), pattern<16>(17),
+                   {{0x01020304, 0x0A0B0C0D0E0F1011ull, pattern<32>(90), bytes_of(3, 8)},
+                    {{0x11223344, pattern<32>(1)}}}};
     Bytes want{proto::PREKEY_UPLOAD};
     want << pattern<32>(33) << pattern<16>(17) << std::initializer_list<uint8_t>{1, 2, 3, 4}
          << std::initializer_list<uint8_t>{0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11} << pattern<32>(90)
@@ -232,7 +241,7 @@ TEST_CASE("PREKEY_UPLOAD and PREKEY_FETCH_R bytes are exact", "[messages]") {
     CHECK(encode_body(r) == want_r);
     // A count of one-time prekeys the frame cannot hold fails before allocating.
     PrekeyUpload none;
-    none.spk_sig = bytes_of(1, 1);
+    none.prekeys.spk.sig = bytes_of(1, 1);
     const size_t at = encode_body(none).size() - 2;
     Bytes huge = signed_body(none);
     CHECK_NOTHROW(decode<PrekeyUpload>(huge));
@@ -335,16 +344,16 @@ TEST_CASE("oversize fields are refused as TooLarge", "[messages]") {
         CHECK_NOTHROW(decode<Msg2R>(signed_body(Msg2R{std::string(1024, 'x'), 0, {}})));
     }
     SECTION("pass, proof, salt over 64 bytes") {
-        CHECK(too_large([] { decode<Register>(signed_body(Register{"a", Bytes(65), {}, {}})); }));
+        CHECK(too_large([] { decode<Register>(signed_body(Register{"a", Bytes(65), {}, {}, {}})); }));
         CHECK(too_large([] { decode<Login2>(signed_body(Login2{Bytes(65)})); }));
         CHECK(too_large([] { decode<Login1R>(signed_body(Login1R{{}, Bytes(65)})); }));
     }
     SECTION("public key over the bundle bound") {
         CHECK(too_large([] {
-            decode<Register>(signed_body(Register{"a", Bytes(32), Bytes(proto::kMaxBundle + 1), {}}));
+            decode<Register>(signed_body(Register{"a", Bytes(32), Bytes(proto::kMaxBundle + 1), {}, {}}));
         }));
-        CHECK_NOTHROW(
-            decode<Register>(signed_body(Register{"a", Bytes(32), Bytes(proto::kMaxBundle), {}})));
+        CHECK_NOTHROW(decode<Register>(
+            signed_body(Register{"a", Bytes(32), Bytes(proto::kMaxBundle), {}, PrekeySet{{1, 2, {}, Bytes(1)}, {}}})));
     }
     SECTION("a blob length is checked before the data is looked at") {
         // MSG2 announcing an enc_msg of 1 MiB + 1 with no data behind it.

@@ -59,7 +59,7 @@ UserRec user_rec(uint8_t seed) {
 }
 
 uint8_t reg(Env& e, const std::string& name, uint8_t seed) {
-    return finish<Outcome>(e, [&](Done<Outcome> d) { e->register_user(name, user_rec(seed), d); }).status;
+    return finish<Outcome>(e, [&](Done<Outcome> d) { e->register_user(name, user_rec(seed), std::nullopt, d); }).status;
 }
 
 template <class T> T read_now(std::function<void(Done<T>)> start) {
@@ -130,14 +130,17 @@ TEST_CASE("store ops: register completes after the pass commit, once per name", 
 TEST_CASE("store ops: writes of one pass complete in order, after one commit", "[store][ops]") {
     Env e;
     std::vector<std::string> order;
-    e->register_user("a", user_rec(1), [&](Outcome r) { order.push_back("a:" + std::to_string(r.status)); });
+    e->register_user("a", user_rec(1), std::nullopt,
+                     [&](Outcome r) { order.push_back("a:" + std::to_string(r.status)); });
     // A read in the same pass sees the write before it is durable.
     CHECK(get_user(e, "a"));
-    e->register_user("a", user_rec(2), [&](Outcome r) { order.push_back("a:" + std::to_string(r.status)); });
-    e->register_user("b", user_rec(3), [&](Outcome r) {
+    e->register_user("a", user_rec(2), std::nullopt,
+                     [&](Outcome r) { order.push_back("a:" + std::to_string(r.status)); });
+    e->register_user("b", user_rec(3), std::nullopt, [&](Outcome r) {
         order.push_back("b:" + std::to_string(r.status));
         // A callback may start more; it completes at the next pass.
-        e->register_user("c", user_rec(4), [&](Outcome r2) { order.push_back("c:" + std::to_string(r2.status)); });
+        e->register_user("c", user_rec(4), std::nullopt,
+                         [&](Outcome r2) { order.push_back("c:" + std::to_string(r2.status)); });
     });
     CHECK(order.empty());
     CHECK(e->finish_pass());

@@ -192,41 +192,25 @@ Task<Result> Client::Impl::register_user(std::string user, Password password) {
     auto deriving = derive(std::move(password), PasswordSalt::fresh());
     auto keys = co_await deriving;
     auto ident = co_await generate_identity();
+    const auto first = FirstPrekeys::generate();
     msg::Register m;
     m.user = user;
     m.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
     m.public_key = ident.bundle().encode();
     m.nonce = fresh_nonce();
+    m.prekeys = first.signed_by(ident.sign, user);
     auto awaiting = ask<msg::RegisterR>(m, Signers{&ident.sign, nullptr}, &msg::RegisterR::nonce);
     wipe(m.pass.data(), m.pass.size());
     auto r = co_await std::move(awaiting);
     if (!r.ok()) co_return r.res;
+    // The prekeys' private halves before the identity file: an identity
+    // on disk always has them.
     auto acct = account(user);
+    LocalStore fresh(acct.store_dir(), acct.store_key(keys.file_key, true), opt.store_initial_map);
+    first.commit(fresh);
     acct.save_identity(ident, keys);
     check_device(acct.dir(), false);
-    acct.store_key(keys.file_key, true);
-    auto publishing = publish_first_prekeys(user, std::move(ident), std::move(keys));
-    auto p = co_await publishing;
-    if (!p.ok) co_return Result::good(r.res.msg + "; prekeys not published yet: " + p.msg);
     co_return r.res;
-}
-
-// Others can start a session (X3DH) with an account only once it has
-// published prekeys, so a new account logs in once, uploads them and logs
-// out, and can be written to before its owner first logs in.
-Task<Result> Client::Impl::publish_first_prekeys(std::string user, UserIdentity ident, PasswordKeys keys) {
-    auto l = co_await do_login(user, ident, keys);
-    if (!l.ok) co_return l;
-    id = std::move(ident);
-    pw = std::move(keys);
-    self.user_ = user;
-    open_store(account(user));
-    prekeys = Prekeys::Uploading;
-    auto uploading = upload_prekeys(SpkRenewal::AsDue);
-    auto up = co_await uploading;
-    auto leaving = logout();
-    auto out = co_await leaving;
-    co_return up.ok ? out : up;
 }
 
 Task<Result> Client::Impl::login(std::string user, Password password) {

@@ -25,6 +25,7 @@
 #include "tui/client/local_store.hpp"
 #include "shared/direct_message.hpp"
 #include "shared/x3dh.hpp"
+#include "tui/client/dm_seen.hpp"
 #include "tui/client/dm_sessions.hpp"
 #include "tui/client/lane.hpp"
 #include "tui/client/password.hpp"
@@ -39,8 +40,23 @@ inline Nonce fresh_nonce() { return crypto::random_array<16>(); }
 // The private halves of this client's prekeys (tui/client/prekeys.cpp), by id.
 std::string opk_name(uint32_t id);
 std::optional<crypto::X25519Key> stored_opk(LocalStore& store, uint32_t id);
+
+// REGISTER's prekeys (tacit-protocol(7), REGISTER), drawn before the new
+// account has a local store: the signed prekey (id 1) and one-time
+// prekeys numbered from 1, committed once the server has the account.
+// A client that dies before has lost the new identity with them, so no
+// prekey the server holds is one a usable identity lacks.
+struct FirstPrekeys {
+    OwnSpk spk;
+    std::vector<crypto::X25519Key> opks;
+    static FirstPrekeys generate();
+    msg::PrekeySet signed_by(const crypto::PkKey& sign, const std::string& user) const;
+    void commit(LocalStore& store) const;
+};
+
 // The local store secret marking a direct message as processed (dm.cpp).
-std::string dm_seen_name(const std::string& sender, const ratchet::Header& h);
+Array<16> dm_seen_id(const std::string& sender, const ratchet::Header& h);
+std::string dm_seen_name(const Array<16>& id);
 
 struct Client::Impl {
     Client& self;
@@ -95,9 +111,11 @@ struct Client::Impl {
     // What the page being fetched changed (sessions, seen messages, used
     // prekeys): committed with that page's history, before its ack...
     LocalStore::SecretChanges dm_pending;
-    // ...only if the sessions it started from are still what the store
-    // holds (LocalStore::Conflict otherwise, and the page is opened again).
+    // ...only if the sessions and logs it started from are still what the
+    // store holds (LocalStore::Conflict otherwise, and the page is opened again).
     LocalStore::SecretChanges dm_basis;
+    // The processed-message logs per sender (dm_seen.hpp), kept like dm.
+    std::map<std::string, SeenLog> seen_logs;
     // One prekey upload at a time (tui/client/prekeys.cpp).
     enum class Prekeys { Idle, Uploading } prekeys = Prekeys::Idle;
 
@@ -229,7 +247,6 @@ struct Client::Impl {
     Task<Result> register_user(std::string user, Password password);
     Task<Result> open_local(std::string user, Password password);
     Result probe_direct(const msg::Stored& st);  // dm.cpp
-    Task<Result> publish_first_prekeys(std::string user, UserIdentity ident, PasswordKeys keys);
 
     Task<Result> login(std::string user, Password password);
 
@@ -278,7 +295,11 @@ struct Client::Impl {
     // ------------------------------------------------------------ direct messages (dm.cpp)
     // The sessions held with peer (DmSessions::current picks by keys).
     DmSessions& dm_sessions(const std::string& peer);
-    void dm_forget();  // drops the page's sessions, what it left pending and their basis
+    void dm_forget();  // drops the page's sessions and logs, what it left pending and their basis
+    SeenLog& dm_seen_log(const std::string& sender);
+    // Marks a processed message in dm_pending, with the markers its log
+    // prunes (dm_seen.hpp); at_ms is the item's received_at.
+    void dm_mark_seen(const std::string& sender, const Array<16>& id, uint64_t at_ms);
     // Whether a secret exists, counting what dm_pending writes or erases.
     bool dm_has(const std::string& name);
     // enc_msg for fm, on the first session with `to` (set up with

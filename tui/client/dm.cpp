@@ -4,10 +4,19 @@
 // keep (tui/client/dm_sessions.hpp).
 //
 // Local store secrets besides "dm sessions PEER":
-//   "dm first HEX"  an X3DH first_id accepted (a repeated one is refused)
+//   "dm first HEX"  u32 spk_id: an X3DH first_id accepted without a
+//                   one-time prekey, under that signed prekey (a repeated
+//                   one is refused). One with a one-time prekey needs no
+//                   marker: the prekey is erased in the commit that
+//                   stores its session, and a repeat then names a
+//                   prekey that is gone. So these grow only with the
+//                   sessions set up without one, and can go with their
+//                   signed prekey when it is replaced.
 //   "dm seen HEX"   the first 16 bytes of SHA-256(str "tacit v2 dm seen" |
 //                   str sender | dh_pub[32] | u32 n): a message processed,
-//                   dropped as a duplicate before any decryption
+//                   dropped as a duplicate before any decryption; pruned
+//                   by "dm seen log SENDER" (dm_seen.hpp, which says why
+//                   that keeps replays refused)
 #include <fmt/core.h>
 
 #include "shared/direct_message.hpp"
@@ -25,13 +34,48 @@ std::string first_name(const Array<32>& id) { return "dm first " + to_hex(id); }
 uint64_t now_s() { return uint64_t(wall_ms() / 1000); }
 const uint8_t kMark = 1;
 
+// cache[key], read from the store's secret `name` on first use in a page:
+// empty if there is none, or if it does not decode (then damaged runs).
+// What was read is the page's basis (Client::Impl::dm_basis).
+template <class T, class F>
+T& cached(std::map<std::string, T>& cache, const std::string& key, LocalStore& store, const std::string& name,
+          LocalStore::SecretChanges& basis, F damaged) {
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    T loaded;
+    auto s = store.get_secret(name);
+    if (s) {
+        if (auto d = T::decode(*s)) loaded = std::move(*d);
+        else damaged();
+    }
+    basis.try_emplace(name, std::move(s));
+    return cache.emplace(key, std::move(loaded)).first->second;
+}
+
 }  // namespace
 
-std::string dm_seen_name(const std::string& sender, const ratchet::Header& h) {
+Array<16> dm_seen_id(const std::string& sender, const ratchet::Header& h) {
     Writer w;
     w.str("tacit v2 dm seen").str(sender).raw(ratchet::duplicate_key(h));
     auto d = crypto::sha256(w.bytes());
-    return "dm seen " + to_hex(ByteView(d.data(), 16));
+    Array<16> id;
+    std::copy(d.begin(), d.begin() + 16, id.begin());
+    return id;
+}
+
+std::string dm_seen_name(const Array<16>& id) { return "dm seen " + to_hex(id); }
+
+std::string dm_seen_log_name(const std::string& sender) { return "dm seen log " + sender; }
+
+SeenLog& Client::Impl::dm_seen_log(const std::string& sender) {
+    // A damaged log loses only the pruning of the markers it named.
+    return cached(seen_logs, sender, *store, dm_seen_log_name(sender), dm_basis, [] {});
+}
+
+void Client::Impl::dm_mark_seen(const std::string& sender, const Array<16>& id, uint64_t at_ms) {
+    auto& log = dm_seen_log(sender);
+    for (const auto& old : log.add(id, at_ms)) dm_pending[dm_seen_name(old)] = std::nullopt;
+    dm_pending[dm_seen_name(id)] = Secret(ByteView(&kMark, 1));
+    dm_pending[dm_seen_log_name(sender)] = Secret(log.encode());
 }
 
 // The sessions with peer as stored (s: the stored value, if any).
@@ -43,18 +87,14 @@ DmSessions Client::Impl::dm_decode(const std::string& peer, const std::optional<
 }
 
 DmSessions& Client::Impl::dm_sessions(const std::string& peer) {
-    auto it = dm.find(peer);
-    if (it == dm.end()) {
-        const auto name = sessions_name(peer);
-        auto stored = store->get_secret(name);
-        dm_basis.try_emplace(name, stored);
-        it = dm.emplace(peer, dm_decode(peer, stored)).first;
-    }
-    return it->second;
+    return cached(dm, peer, *store, sessions_name(peer), dm_basis, [&] {
+        info("the ratchet sessions with " + peer + " are damaged; the next message starts anew");
+    });
 }
 
 void Client::Impl::dm_forget() {
     dm.clear();
+    seen_logs.clear();
     dm_pending.clear();
     dm_basis.clear();
 }
@@ -210,9 +250,15 @@ std::optional<Secret> Client::Impl::dm_open_as(const msg::Stored& st, const dm::
         return undecryptable(fmt::format("does not decrypt: {}", ratchet::describe(d.status)));
     sessions.add_front(DmSession{bid, first, std::nullopt, std::move(s)});
     dm_pending[sessions_name(st.sender)] = sessions.encode();
-    dm_pending[first_name(first)] = Secret(ByteView(&kMark, 1));
-    // The used one-time prekey goes in the same commit as its session.
-    if (w.init->opk_id) dm_pending[opk_name(*w.init->opk_id)] = std::nullopt;
+    // The used one-time prekey goes in the same commit as its session,
+    // and refuses a repeat in place of a marker.
+    if (w.init->opk_id) {
+        dm_pending[opk_name(*w.init->opk_id)] = std::nullopt;
+    } else {
+        uint8_t spk_id[4];
+        put_u32be(spk_id, w.init->spk_id);
+        dm_pending[first_name(first)] = Secret(ByteView(spk_id, 4));
+    }
     return std::move(d.plaintext);
 }
 

@@ -87,7 +87,6 @@ ChatMessage undecryptable(const msg::Stored& st, const std::string& me, std::str
     cm.problem = std::move(problem);
     return cm;
 }
-const uint8_t kSeenMark = 1;
 }  // namespace
 
 Task<std::optional<ChatMessage>> Client::Impl::open_stored(msg::Stored st) {
@@ -100,8 +99,8 @@ Task<std::optional<ChatMessage>> Client::Impl::open_stored(msg::Stored st) {
                                                        : "not under the ratchet (a wrapped-key envelope)");
     // Before any decryption: a second copy of a processed message is
     // dropped, never shown as undecryptable (its key is gone).
-    const auto seen = dm_seen_name(st.sender, w->header);
-    if (dm_has(seen)) co_return std::nullopt;
+    const auto seen = dm_seen_id(st.sender, w->header);
+    if (dm_has(dm_seen_name(seen))) co_return std::nullopt;
     Result err;
     std::optional<UserBundle> sender;
     if (auto p = store->pinned(st.sender)) sender = UserBundle::decode(*p);
@@ -127,7 +126,7 @@ Task<std::optional<ChatMessage>> Client::Impl::open_stored(msg::Stored st) {
         }
     }
     if (!pt) co_return undecryptable(st, self.user_, problem);
-    dm_pending[seen] = Secret(ByteView(&kSeenMark, 1));
+    dm_mark_seen(st.sender, seen, st.received_at_ms);
     auto o = parse_formatted(*pt, {}, self.user_, st, &problem);
     if (!o) co_return undecryptable(st, self.user_, problem);
     auto cm = to_chat(o->fm);

@@ -2,7 +2,8 @@
 // a pool of one-time prekeys on the server, their private halves in the
 // encrypted local store. Every private key is committed to disk before its
 // public half is uploaded, so a crash never leaves the server handing out
-// a prekey this client cannot use. Direct messages open their X3DH
+// a prekey this client cannot use (a new account's first prekeys are the
+// exception, FirstPrekeys). Direct messages open their X3DH
 // sessions with them (dm_sessions.hpp).
 //
 // Local store secrets (sealed like every secret, local_store.hpp), besides
@@ -21,23 +22,37 @@ namespace {
 constexpr size_t kBatch = 20;  // one-time prekeys per top-up, above proto::kPrekeyLowWater
 constexpr std::string_view kNextName = "prekey next";
 
+// keys numbered from first on, and the next id after them, written in t.
+void save_opks(LocalStore::SecretTxn& t, uint32_t first, const std::vector<crypto::X25519Key>& keys) {
+    for (size_t i = 0; i < keys.size(); ++i) t.put(opk_name(first + uint32_t(i)), keys[i].priv);
+    uint8_t b[4];
+    put_u32be(b, first + uint32_t(keys.size()));
+    t.put(std::string(kNextName), ByteView(b, 4));
+}
+
+std::vector<crypto::X25519Key> fresh_opks() {
+    std::vector<crypto::X25519Key> keys;
+    for (size_t i = 0; i < kBatch; ++i) keys.push_back(crypto::X25519Key::generate());
+    return keys;
+}
+
+std::vector<msg::PrekeyOpk> public_halves(uint32_t first, const std::vector<crypto::X25519Key>& keys) {
+    std::vector<msg::PrekeyOpk> out;
+    for (size_t i = 0; i < keys.size(); ++i) out.push_back(msg::PrekeyOpk{first + uint32_t(i), keys[i].pub});
+    return out;
+}
+
 // kBatch fresh one-time prekeys, their private halves and the next id
 // committed before they are returned for upload, in one store transaction:
 // two terminals topping up at once take different ids.
 std::vector<msg::PrekeyOpk> new_opks(LocalStore& store) {
+    auto keys = fresh_opks();
     std::vector<msg::PrekeyOpk> out;
     store.update_secrets([&](LocalStore::SecretTxn& t) {
-        out.clear();
         uint32_t next = 1;
         if (auto s = t.get(std::string(kNextName)); s && s->size() == 4) next = get_u32be(s->data());
-        for (size_t i = 0; i < kBatch; ++i, ++next) {
-            auto k = crypto::X25519Key::generate();
-            t.put(opk_name(next), k.priv);
-            out.push_back(msg::PrekeyOpk{next, k.pub});
-        }
-        uint8_t b[4];
-        put_u32be(b, next);
-        t.put(std::string(kNextName), ByteView(b, 4));
+        save_opks(t, next, keys);
+        out = public_halves(next, keys);
     });
     return out;
 }
@@ -50,6 +65,21 @@ std::optional<crypto::X25519Key> stored_opk(LocalStore& store, uint32_t id) {
     auto s = store.get_secret(opk_name(id));
     if (!s || s->size() != 32) return std::nullopt;
     return crypto::X25519Key::from_private(*s);
+}
+
+FirstPrekeys FirstPrekeys::generate() {
+    return FirstPrekeys{OwnSpk{1, uint64_t(wall_ms() / 1000), crypto::X25519Key::generate()}, fresh_opks()};
+}
+
+msg::PrekeySet FirstPrekeys::signed_by(const crypto::PkKey& sign, const std::string& user) const {
+    return msg::PrekeySet{x3dh::sign_prekey(sign, user, spk.id, spk.created, spk.key.pub), public_halves(1, opks)};
+}
+
+void FirstPrekeys::commit(LocalStore& store) const {
+    store.update_secrets([&](LocalStore::SecretTxn& t) {
+        put_spk(t, spk);
+        save_opks(t, 1, opks);
+    });
 }
 
 // One upload at a time, and only when logged in with a store: true when
@@ -104,11 +134,7 @@ Task<Result> Client::Impl::send_prekeys(const x3dh::SignedPrekey& spk, std::vect
     msg::PrekeyUpload m;
     m.token = *self.token_;
     m.nonce = fresh_nonce();
-    m.spk_id = spk.id;
-    m.spk_created = spk.created;
-    m.spk_pub = spk.pub;
-    m.spk_sig = spk.sig;
-    m.opks = std::move(opks);
+    m.prekeys = msg::PrekeySet{spk, std::move(opks)};
     auto r = co_await ask<msg::PrekeyUploadR>(m, signed_by_me(), &msg::PrekeyUploadR::nonce);
     if (r.ok()) *pool = r.m->pool;
     co_return r.res;

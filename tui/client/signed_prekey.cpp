@@ -58,12 +58,6 @@ void put_encoded(LocalStore::SecretTxn& t, const std::string& name, Writer& w) {
     wipe(b.data(), b.size());
 }
 
-void put_current(LocalStore::SecretTxn& t, const OwnSpk& o) {
-    Writer w;
-    w.reserve(44).u32(o.id).u64(o.created).raw(o.key.priv);
-    put_encoded(t, kCurrent, w);
-}
-
 void put_retired(LocalStore::SecretTxn& t, const std::vector<Retired>& ks) {
     if (ks.empty()) {
         t.erase(kRetired);
@@ -83,6 +77,12 @@ bool due(const std::optional<OwnSpk>& cur, uint64_t now) {
 
 }  // namespace
 
+void put_spk(LocalStore::SecretTxn& t, const OwnSpk& o) {
+    Writer w;
+    w.reserve(44).u32(o.id).u64(o.created).raw(o.key.priv);
+    put_encoded(t, kCurrent, w);
+}
+
 OwnSpk current_spk(LocalStore& store, uint64_t now, SpkRenewal renewal) {
     OwnSpk out;
     store.update_secrets([&](LocalStore::SecretTxn& t) {
@@ -98,7 +98,7 @@ OwnSpk current_spk(LocalStore& store, uint64_t now, SpkRenewal renewal) {
             if (retired.size() > kMaxRetiredSpks) retired.erase(retired.begin());
             put_retired(t, retired);
         }
-        put_current(t, next);
+        put_spk(t, next);
         out = std::move(next);
     });
     return out;

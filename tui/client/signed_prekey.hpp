@@ -14,10 +14,10 @@
 #include <optional>
 
 #include "shared/crypto.hpp"
+#include "tui/client/local_store.hpp"
 
 namespace tacit::client {
 
-class LocalStore;
 
 constexpr uint64_t kSpkLifetime = 7 * 86400;  // a signed prekey is replaced after a week
 constexpr size_t kMaxRetiredSpks = 16;        // the oldest goes first past this
@@ -34,6 +34,9 @@ enum class SpkRenewal { AsDue, Now };
 // is none, when it is kSpkLifetime old, or with SpkRenewal::Now; the one
 // it replaces is retired at now.
 OwnSpk current_spk(LocalStore& store, uint64_t now, SpkRenewal renewal);
+// Writes o as the current signed prekey in t: a new account's first one,
+// made before the account exists (client_impl.hpp, FirstPrekeys).
+void put_spk(LocalStore::SecretTxn& t, const OwnSpk& o);
 // Whether current_spk would make a new one.
 bool spk_due(LocalStore& store, uint64_t now);
 // A fetch that started at `started` emptied the mailbox: the replaced keys
