@@ -34,13 +34,13 @@ void relogin(TestClient& c, const std::string& user) {
 // The message from carol that alice's client shows next (after
 // a.events.clear()): opened, or undecryptable with its problem.
 client::ChatMessage next_from_carol(TestClient& a) {
-    auto find = [&]() -> const client::ChatMessage* {
-        for (auto& e : a.events)
-            if (e.kind == client::Event::Kind::Message && e.msg.from == "carol") return &e.msg;
-        return nullptr;
+    auto find = [&]() -> std::optional<client::ChatMessage> {
+        for (auto& e : events_of<client::ev::Message>(a))
+            if (e.msg.from == "carol") return e.msg;
+        return std::nullopt;
     };
-    a.wait_until([&] { return find() != nullptr; }, 10000);
-    auto* m = find();
+    a.wait_until([&] { return find().has_value(); }, 10000);
+    auto m = find();
     REQUIRE(m);
     return *m;
 }
