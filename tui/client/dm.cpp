@@ -19,12 +19,13 @@ namespace tacit::client {
 
 namespace {
 
-std::string sessions_name(const std::string& peer) { return "dm sessions " + peer; }
 std::string first_name(const Array<32>& id) { return "dm first " + to_hex(id); }
 uint64_t now_s() { return uint64_t(wall_ms() / 1000); }
 const uint8_t kMark = 1;
 
 }  // namespace
+
+std::string dm_sessions_name(const std::string& peer) { return "dm sessions " + peer; }
 
 std::string dm_seen_name(const std::string& sender, const ratchet::Header& h) {
     Writer w;
@@ -37,7 +38,7 @@ DmSessions& Client::Impl::dm_sessions(const std::string& peer) {
     auto it = dm.find(peer);
     if (it == dm.end()) {
         DmSessions loaded;
-        if (auto s = store->get_secret(sessions_name(peer))) {
+        if (auto s = store->get_secret(dm_sessions_name(peer))) {
             if (auto d = DmSessions::decode(*s)) loaded = std::move(*d);
             else info("the ratchet sessions with " + peer + " are damaged; the next message starts anew");
         }
@@ -69,35 +70,35 @@ Task<Result> Client::Impl::fetch_prekey_bundle(std::string user, x3dh::PrekeyBun
     co_return r.res;
 }
 
+Task<Result> Client::Impl::dm_ready(std::string to, UserBundle to_bundle) {
+    const auto bid = bundles_id(id->bundle(), to_bundle);
+    if (dm_sessions(to).current(bid)) co_return Result::good("");
+    x3dh::PrekeyBundle pb;
+    auto fetching = fetch_prekey_bundle(to, &pb);
+    auto r = co_await fetching;
+    if (!r.ok) co_return r;
+    // initiate verifies spk_sig with the pinned RSA key (PREKEYS).
+    auto init = x3dh::initiate(id->box, {self.user_, id->bundle()}, {to, to_bundle}, pb);
+    if (!init)
+        co_return Result::fail(proto::AUTH_FAILED, "the signed prekey of " + to + " does not verify with its pinned key");
+    // A message that opened while the fetch was out may have set one up.
+    auto& now = dm_sessions(to);
+    if (!now.current(bid))
+        now.add_front(DmSession{bid, x3dh::first_message_id(init->header), init->header,
+                                ratchet::Session::initiator(init->sk, init->ad, init->spk_pub)});
+    co_return Result::good("");
+}
+
 Task<std::optional<Bytes>> Client::Impl::dm_seal(std::string to, UserBundle to_bundle, msg::FormattedMessage fm,
                                                  Result* err) {
-    const UserBundle mine = id->bundle();
-    const auto bid = bundles_id(mine, to_bundle);
-    if (!dm_sessions(to).current(bid)) {
-        x3dh::PrekeyBundle pb;
-        auto fetching = fetch_prekey_bundle(to, &pb);
-        auto r = co_await fetching;
-        if (!r.ok) {
-            *err = r;
-            co_return std::nullopt;
-        }
-        // initiate verifies spk_sig with the pinned RSA key (PREKEYS).
-        auto init = x3dh::initiate(id->box, {self.user_, mine}, {to, to_bundle}, pb);
-        if (!init) {
-            *err = Result::fail(proto::AUTH_FAILED,
-                                "the signed prekey of " + to + " does not verify with its pinned key");
-            co_return std::nullopt;
-        }
-        // A message that opened while the fetch was out may have set one up.
-        auto& now = dm_sessions(to);
-        if (!now.current(bid))
-            now.add_front(DmSession{bid, x3dh::first_message_id(init->header),
-                                    init->header,
-                                    ratchet::Session::initiator(init->sk, init->ad, init->spk_pub)});
+    auto readying = dm_ready(to, to_bundle);
+    if (auto r = co_await readying; !r.ok) {
+        *err = r;
+        co_return std::nullopt;
     }
     auto& sessions = dm_sessions(to);
-    auto& s = *sessions.current(bid);
-    auto sealed = s.ratchet.encrypt(signed_formatted(*id, fm, {}));
+    auto& s = *sessions.current(bundles_id(id->bundle(), to_bundle));
+    auto sealed = s.ratchet.encrypt(signed_formatted(*id, fm));
     if (!sealed) {
         *err = Result::fail(proto::INTERNAL, "the ratchet session with " + to + " cannot send");
         co_return std::nullopt;
@@ -106,7 +107,7 @@ Task<std::optional<Bytes>> Client::Impl::dm_seal(std::string to, UserBundle to_b
     w.init = s.pending_init;
     w.ratchet = std::move(*sealed);
     // Committed before the message leaves (tacit-protocol(7), Client state).
-    store->put_secret(sessions_name(to), sessions.encode());
+    store->put_secret(dm_sessions_name(to), sessions.encode());
     co_return w.encode();
 }
 
@@ -130,7 +131,7 @@ std::optional<Secret> Client::Impl::dm_open(const msg::Stored& st, const dm::Wir
         sessions.list[i].ratchet = std::move(trial);
         sessions.list[i].pending_init.reset();  // the peer has the session: no more X3DH header
         sessions.move_front(i);
-        dm_pending[sessions_name(st.sender)] = sessions.encode();
+        dm_pending[dm_sessions_name(st.sender)] = sessions.encode();
         return std::move(d.plaintext);
     }
     auto undecryptable = [&](std::string why) -> std::optional<Secret> {
@@ -162,16 +163,16 @@ std::optional<Secret> Client::Impl::dm_open(const msg::Stored& st, const dm::Wir
     if (d.status != ratchet::DecryptStatus::Ok)
         return undecryptable(fmt::format("does not decrypt: {}", ratchet::describe(d.status)));
     sessions.add_front(DmSession{bid, first, std::nullopt, std::move(s)});
-    dm_pending[sessions_name(st.sender)] = sessions.encode();
+    dm_pending[dm_sessions_name(st.sender)] = sessions.encode();
     dm_pending[first_name(first)] = Secret(ByteView(&kMark, 1));
     // The used one-time prekey goes in the same commit as its session.
     if (w.init->opk_id) dm_pending[opk_name(*w.init->opk_id)] = std::nullopt;
     return std::move(d.plaintext);
 }
 
-Result Client::Impl::probe_direct(const msg::Stored& st) {
+Result Client::Impl::probe_stored(const msg::Stored& st) {
     auto w = dm::Wire::decode(st.enc_msg);
-    if (!w || !st.wrapped_key.empty()) return Result::fail(proto::BAD_REQUEST, "not a direct message under the ratchet");
+    if (!w || !st.wrapped_key.empty()) return Result::fail(proto::BAD_REQUEST, "not a message under the ratchet");
     auto p = store->pinned(st.sender);
     std::optional<UserBundle> sender;
     if (p) sender = UserBundle::decode(*p);
@@ -183,7 +184,7 @@ Result Client::Impl::probe_direct(const msg::Stored& st) {
     dm = std::move(kept);
     dm_pending = std::move(kept_pending);
     if (!pt) return Result::fail(proto::BAD_REQUEST, problem);
-    auto o = parse_formatted(*pt, {}, self.user_, st, &problem);
+    auto o = parse_formatted(*pt, self.user_, st, &problem);
     if (!o) return Result::fail(proto::BAD_REQUEST, problem);
     return Result::good(std::string(o->fm.body.begin(), o->fm.body.end()));
 }
