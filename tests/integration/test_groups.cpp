@@ -385,6 +385,19 @@ TEST_CASE("removed members and non-members get and post nothing; only ciphertext
     REQUIRE(br.msg == "carol is not a member of team");
     br = raw_batch(ra, "team", {"bob", "bob"}, "twice for bob");
     REQUIRE(br.status == proto::BAD_REQUEST);
+    // A part with a wrapped key (the old ECIES envelope's 80 bytes) spoils
+    // its batch: parts travel on the pairwise ratchet (GROUP MESSAGES).
+    {
+        msg::GroupMsg2Batch wk;
+        wk.nonce = crypto::random_array<16>();
+        wk.group = "team";
+        wk.parts.push_back(msg::Part{"bob", Bytes(200, 7), Bytes(80, 1)});
+        auto f = ra.call(msg::encode_body(wk), &ra.id->sign);
+        REQUIRE(frame_type(f) == msg::GroupMsg2BatchR::type);
+        auto d = msg::decode<msg::GroupMsg2BatchR>(f.pt);
+        REQUIRE(d.m.status == proto::BAD_REQUEST);
+        REQUIRE(d.m.msg == "part 1: a group message part carries no wrapped key (to bob)");
+    }
     // Control: the same path with valid targets is stored.
     br = raw_batch(ra, "team", {"bob"}, "raw but fine");
     REQUIRE(br.status == proto::OK);
