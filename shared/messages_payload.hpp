@@ -51,6 +51,13 @@ struct DecodedFormatted {
 // "tacit v1 msg" | fields_before_sig | blob wrapped_key
 Bytes formatted_sig_input(ByteView fields_before_sig, ByteView wrapped_key);
 
+// A group message's one signature, over the message as a whole, whoever
+// receives it (tacit-protocol(7), GROUP MESSAGES): "tacit v2 group msg" |
+// msg_id[16] | str sender | str group | u64 epoch | head[32] |
+// u64 sent_at_ms | blob body. The recipient is bound by the pairwise
+// ratchet session the copy travels on, not by the signature.
+Bytes group_sig_input(const FormattedMessage& fm);
+
 // "tacit v1 sys" | str recipient | u64 id | str group | u64 received_at_ms | str text
 Bytes system_sig_input(std::string_view recipient, uint64_t id, std::string_view group,
                        uint64_t received_at_ms, std::string_view text);

@@ -86,7 +86,6 @@ enum StoredKind : uint8_t { STORED_MESSAGE = 0, STORED_SYSTEM = 1 };
 constexpr size_t kMaxName = 32;
 constexpr size_t kMaxBody = 65536;          // formatted_message body
 constexpr size_t kMaxEncMsg = 65 * 1024;    // enc_msg refused above this (TOO_LARGE)
-constexpr size_t kWrappedKeyLen = 80;       // ECIES("wrap", pub, K'[32])
 constexpr size_t kMaxBundle = 2048;         // a user or server public bundle
 constexpr size_t kMaxSig = 1024;
 constexpr size_t kPassLen = 32;             // auth value on the wire

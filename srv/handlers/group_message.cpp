@@ -5,9 +5,9 @@
 //          list<(str user, blob public_key)> of the OTHER members | sig
 //       A non-member gets NOT_MEMBER and an empty list.
 //   GROUP_MSG2 (0x20): nonce_i | str group | str target | blob enc_msg |
-//       blob wrapped_key | sig -> GROUP_MSG2_R (0xA0): str msg | u8 status | nonce_i | sig
+//       blob wrapped_key (empty) | sig -> GROUP_MSG2_R (0xA0): str msg | u8 status | nonce_i | sig
 //   GROUP_MSG2_BATCH (0x21): nonce | str group | list<(str target, blob
-//       enc_msg, blob wrapped_key)> | sig -> GROUP_MSG2_BATCH_R (0xA1): str msg |
+//       enc_msg, blob wrapped_key (empty))> | sig -> GROUP_MSG2_BATCH_R (0xA1): str msg |
 //       u8 status | nonce | sig. One signature, one storage transaction, all
 //       or nothing; the msg names the part that failed.
 // Sender and targets must be members at the moment of the write (the same
@@ -39,9 +39,11 @@ std::string part_problem(const std::string& target, const Bytes& enc_msg, const 
         *st = proto::TOO_LARGE;
         return "message to " + target + " is larger than 65 KiB";
     }
-    if (wrapped_key.size() != proto::kWrappedKeyLen) {
+    // Each part travels on the sender's pairwise ratchet session with its
+    // target (tacit-protocol(7), GROUP MESSAGES) and wraps no key.
+    if (!wrapped_key.empty()) {
         *st = proto::BAD_REQUEST;
-        return "wrapped key for " + target + " must be 80 bytes";
+        return "a group message part carries no wrapped key (to " + target + ")";
     }
     return {};
 }

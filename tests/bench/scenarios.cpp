@@ -160,7 +160,7 @@ PhaseResult group_run(const Tacitd& srv, Peer& sender, const std::vector<Peer*>&
         m.group = group;
         for (size_t r = 0; r < members.size(); ++r) {
             m.parts.push_back(
-                msg::Part{members[r]->user, fake_enc_msg(b, enc_size), random_bytes(proto::kWrappedKeyLen)});
+                msg::Part{members[r]->user, fake_enc_msg(b, enc_size), Bytes{}});
             spec.targets[b].push_back(uint32_t(r));
         }
         spec.order.push_back({0, b, msg::encode_body(m)});

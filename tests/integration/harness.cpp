@@ -1,5 +1,7 @@
 #include "tests/integration/harness.hpp"
 
+#include "shared/crypto.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -8,6 +10,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <mbedtls/ctr_drbg.h>
 #include <chrono>
 #include <fmt/core.h>
 #include <cstdlib>
@@ -186,6 +189,25 @@ void register_login(TestClient& c, const std::string& user, const std::string& p
 std::vector<std::string> run_batch(const TestServer& s, const std::string& home,
                                    const std::string& input, int timeout_s) {
     return BatchRun(s, home, input, timeout_s).wait();
+}
+
+pid_t fork_client(const TestServer& s, const std::string& home, const std::function<int(client::Client&)>& body) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    // The child must not replay the parent's random stream.
+    mbedtls_ctr_drbg_reseed(static_cast<mbedtls_ctr_drbg_context*>(crypto::drbg_p_rng()), nullptr, 0);
+    int rc = 1;
+    try {
+        client::Options o;
+        o.server = s.addr();
+        o.server_key_file = s.pub_file();
+        o.data_dir = home + "/tacit";
+        o.timeout_ms = 10000;
+        client::Client c(o);
+        rc = body(c);
+    } catch (...) {
+    }
+    _exit(rc);
 }
 
 BatchRun::BatchRun(const TestServer& s, std::string home, const std::string& input, int timeout_s, uid_t uid,

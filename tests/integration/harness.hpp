@@ -4,6 +4,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,6 +87,12 @@ template <class E> std::vector<E> events_of(const std::vector<client::Event>& ev
     return v;
 }
 template <class E> std::vector<E> events_of(const TestClient& c) { return events_of<E>(c.events); }
+
+// Forks a child that runs body on a client core of home's account
+// directory (home/tacit), with a random stream of its own, and exits with
+// body's value (1 on an exception), never unwinding into the test
+// framework. Returns the child's pid, for kill -9 and waitpid.
+pid_t fork_client(const TestServer& s, const std::string& home, const std::function<int(client::Client&)>& body);
 
 // Registers (if needed) and logs in; REQUIREs success.
 void register_login(TestClient& c, const std::string& user, const std::string& pw = "pw");

@@ -25,7 +25,11 @@ RawDm::RawDm(RawClient& r, const std::string& to, const UserBundle& to_bundle) :
 Bytes RawDm::seal(const UserIdentity& signer, const std::string& claimed_from, const std::string& body,
                   const Array<16>& msg_id, uint64_t sent_at_ms) {
     auto fm = client::make_formatted(claimed_from, to_, "", body, msg_id, sent_at_ms);
-    auto sealed = session_->encrypt(client::signed_formatted(signer, fm, {}));
+    return wire(client::signed_formatted(signer, fm));
+}
+
+Bytes RawDm::wire(const Secret& pt) {
+    auto sealed = session_->encrypt(pt);
     REQUIRE(sealed);
     dm::Wire w;
     w.init = init_;
@@ -35,6 +39,13 @@ Bytes RawDm::seal(const UserIdentity& signer, const std::string& claimed_from, c
 
 Bytes RawDm::seal(const std::string& body) {
     return seal(*r_.id, r_.user, body, crypto::random_array<16>(), wall_ms());
+}
+
+Bytes RawDm::seal_group(const std::string& g, const msg::GroupStamp& stamp, const std::string& body,
+                        const Array<16>& msg_id) {
+    auto fm = client::make_formatted(r_.user, to_, g, body, msg_id, wall_ms());
+    fm.stamp = stamp;
+    return wire(Secret(fm.encode(client::group_signature(*r_.id, fm))));
 }
 
 }  // namespace tacit::test

@@ -23,11 +23,16 @@ public:
                const Array<16>& msg_id, uint64_t sent_at_ms);
     // The same, signed by r's identity, as r.
     Bytes seal(const std::string& body);
+    // A group message's copy for `to` (GROUP MESSAGES): r's one group
+    // signature, with the stamp the caller chooses.
+    Bytes seal_group(const std::string& g, const msg::GroupStamp& stamp, const std::string& body,
+                     const Array<16>& msg_id);
 
     ratchet::Session& session() { return *session_; }
     const x3dh::InitHeader& init() const { return init_; }
 
 private:
+    Bytes wire(const Secret& plaintext);  // sealed on the session, init header on
     RawClient& r_;
     std::string to_;
     x3dh::InitHeader init_;

@@ -192,7 +192,7 @@ TEST_CASE("authorization matrix: stranger, non-member, member, owner", "[integra
           {R(proto::GROUP_MSG1), proto::OK}}},
         {"GROUP_MSG2 g1 to a member",
          [&](Actor& r) {
-             msg::GroupMsg2 m{test_nonce(), "g1", other_member(r), random_bytes(200), random_bytes(80)};
+             msg::GroupMsg2 m{test_nonce(), "g1", other_member(r), random_bytes(200), Bytes{}};
              return msg::encode_body(m);
          },
          true,
@@ -202,7 +202,7 @@ TEST_CASE("authorization matrix: stranger, non-member, member, owner", "[integra
           {R(proto::GROUP_MSG2), proto::OK}}},
         {"GROUP_MSG2 g1 to a non-member",
          [](Actor&) {
-             msg::GroupMsg2 m{test_nonce(), "g1", "out", random_bytes(200), random_bytes(80)};
+             msg::GroupMsg2 m{test_nonce(), "g1", "out", random_bytes(200), Bytes{}};
              return msg::encode_body(m);
          },
          true,
@@ -215,8 +215,8 @@ TEST_CASE("authorization matrix: stranger, non-member, member, owner", "[integra
              msg::GroupMsg2Batch b;
              b.nonce = test_nonce();
              b.group = "g1";
-             b.parts.push_back(msg::Part{other_member(r), random_bytes(200), random_bytes(80)});
-             b.parts.push_back(msg::Part{"late", random_bytes(200), random_bytes(80)});
+             b.parts.push_back(msg::Part{other_member(r), random_bytes(200), Bytes{}});
+             b.parts.push_back(msg::Part{"late", random_bytes(200), Bytes{}});
              return msg::encode_body(b);
          },
          true,

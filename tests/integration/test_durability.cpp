@@ -13,7 +13,6 @@
 #include <chrono>
 #include <fmt/core.h>
 #include <map>
-#include <mbedtls/ctr_drbg.h>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -224,22 +223,7 @@ namespace {
 // connect, log in (which fetches the whole mailbox), exit. The parent kills
 // it at a moment of its choosing.
 pid_t spawn_fetcher(const TestServer& s, const std::string& home) {
-    pid_t pid = fork();
-    if (pid != 0) return pid;
-    // The child must not replay the parent's random stream.
-    mbedtls_ctr_drbg_reseed(static_cast<mbedtls_ctr_drbg_context*>(crypto::drbg_p_rng()), nullptr, 0);
-    int rc = 1;
-    try {
-        client::Options o;
-        o.server = s.addr();
-        o.server_key_file = s.pub_file();
-        o.data_dir = home + "/tacit";
-        o.timeout_ms = 10000;
-        client::Client c(o);
-        if (c.connect().ok && c.login("rick", "pw").ok) rc = 0;
-    } catch (...) {
-    }
-    _exit(rc);  // never unwind into the test framework
+    return fork_client(s, home, [](client::Client& c) { return c.connect().ok && c.login("rick", "pw").ok ? 0 : 1; });
 }
 
 }  // namespace

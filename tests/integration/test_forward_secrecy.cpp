@@ -1,7 +1,7 @@
 // Forward secrecy and post-compromise security of direct messages under
 // X3DH and the Double Ratchet (issue 15), against a real tacitd: the
 // decryption results of items a thief kept, checked through the client's
-// probe (Client::probe_direct), not bob's history (which keeps them).
+// probe (Client::probe_stored), not bob's history (which keeps them).
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fmt/core.h>
@@ -68,9 +68,9 @@ msg::Stored sent_while_away(const TestServer& s, TestClient& a, TestClient& b, c
     return items[0];
 }
 
-// Whether c's state opens st (Client::probe_direct), without storing it.
+// Whether c's state opens st (Client::probe_stored), without storing it.
 client::Result probe(TestClient& c, const msg::Stored& st) {
-    return c->probe_direct(st.id, st.sender, st.enc_msg, st.wrapped_key);
+    return c->probe_stored(st.id, st.sender, st.group, st.enc_msg, st.wrapped_key);
 }
 
 void copy_dir(const std::string& from_dir, const std::string& to_dir) {

@@ -15,9 +15,10 @@
 #include "shared/crypto.hpp"
 #include "shared/group_record.hpp"
 #include "shared/protocol.hpp"
+#include "tests/integration/client_steps.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_client.hpp"
-#include "tui/client/e2e.hpp"
+#include "tests/integration/raw_dm.hpp"
 
 using namespace tacit;
 using namespace tacit::test;
@@ -27,17 +28,6 @@ namespace {
 using Names = std::vector<std::string>;
 const std::vector<std::string> kLoose = {"--login-rate", "1000", "--register-rate", "1000", "--group-change-rate",
                                          "1000"};
-
-void ok(const client::Result& r) {
-    INFO(r.msg);
-    REQUIRE(r.ok);
-}
-
-void login_as(TestClient& c, const std::string& user) {
-    if (!c->connected()) ok(c->connect());
-    ok(c->login(user, "pw"));
-    for (auto& e : c->take_events()) c.events.push_back(std::move(e));
-}
 
 // The compromised server: edits its stopped store with LMDB itself.
 class RawStore {
@@ -298,11 +288,11 @@ uint8_t send_stamped(RawClient& r, const std::string& to, const Bytes& to_bundle
                      const std::string& body, const msg::GroupStamp& stamp) {
     auto b = UserBundle::decode(to_bundle);
     REQUIRE(b);
-    auto env = client::seal_envelope(*r.id, r.user, to, g, *b, body, crypto::random_array<16>(), wall_ms(), stamp);
+    RawDm dm(r, to, *b);
     msg::GroupMsg2Batch m;
     m.nonce = crypto::random_array<16>();
     m.group = g;
-    m.parts.push_back(msg::Part{to, std::move(env.enc_msg), std::move(env.wrapped_key)});
+    m.parts.push_back(msg::Part{to, dm.seal_group(g, stamp, body, crypto::random_array<16>()), {}});
     auto f = r.call(msg::encode_body(m), &r.id->sign);
     REQUIRE(frame_type(f) == msg::GroupMsg2BatchR::type);
     return msg::decode<msg::GroupMsg2BatchR>(f.pt).m.status;

@@ -496,10 +496,10 @@ TEST_CASE("NO_SUCH_USER and TOO_LARGE", "[integration][messages]") {
     REQUIRE(m2.status == proto::TOO_LARGE);
     REQUIRE(m2.msg.find("65 KiB") != std::string::npos);
     // A direct message wraps no key: neither a cut one nor the 80-byte
-    // group form is stored.
-    m2 = ra.msg2("bob", Bytes(100, 7), Bytes(proto::kWrappedKeyLen - 1, 1));
+    // form the old group envelope had is stored.
+    m2 = ra.msg2("bob", Bytes(100, 7), Bytes(79, 1));
     REQUIRE(m2.status == proto::BAD_REQUEST);
-    m2 = ra.msg2("bob", Bytes(100, 7), Bytes(proto::kWrappedKeyLen, 1));
+    m2 = ra.msg2("bob", Bytes(100, 7), Bytes(80, 1));
     REQUIRE(m2.status == proto::BAD_REQUEST);
     REQUIRE(m2.msg == "a direct message carries no wrapped key");
     m2 = ra.msg2("nobody", Bytes(100, 7), Bytes{});

@@ -50,7 +50,7 @@ Stored sample_stored(uint64_t id, uint8_t kind) {
     s.group = "ops";
     s.received_at_ms = 1700000000123ull + id;
     s.enc_msg = bytes_of(50 + id, uint8_t(id));
-    if (kind == proto::STORED_MESSAGE) s.wrapped_key = bytes_of(proto::kWrappedKeyLen, 9);
+    if (kind == proto::STORED_MESSAGE) s.wrapped_key = bytes_of(80, 9);
     return s;
 }
 

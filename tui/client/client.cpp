@@ -492,14 +492,16 @@ Result Client::update() {
 Result Client::open_local(const std::string& u, Password p) {
     return guarded([&] { return impl_->wait(impl_->open_local(u, std::move(p))); });
 }
-Result Client::probe_direct(uint64_t id, const std::string& sender, const Bytes& enc_msg, const Bytes& wrapped_key) {
+Result Client::probe_stored(uint64_t id, const std::string& sender, const std::string& group, const Bytes& enc_msg,
+                            const Bytes& wrapped_key) {
     if (!impl_->store || !impl_->id) return Result::fail(proto::AUTH_FAILED, "no account open");
     msg::Stored st;
     st.id = id;
     st.sender = sender;
+    st.group = group;
     st.enc_msg = enc_msg;
     st.wrapped_key = wrapped_key;
-    return guarded([&] { return impl_->probe_direct(st); });
+    return guarded([&] { return impl_->probe_stored(st); });
 }
 Result Client::accept_key(const std::string& u) {
     NEED_LOGIN();

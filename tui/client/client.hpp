@@ -124,11 +124,13 @@ public:
     // (for inspecting what this client holds, as the forward-secrecy tests
     // do). Logging in later works as usual.
     Result open_local(const std::string& user, Password password);
-    // Tries to decrypt a stored direct message (the server's STORED_MESSAGE
-    // fields: id, sender, enc_msg, wrapped_key) with the ratchet state held
-    // now, skipping the duplicate check and keeping no change: ok with the
-    // body in msg, or the reason it does not open.
-    Result probe_direct(uint64_t id, const std::string& sender, const Bytes& enc_msg, const Bytes& wrapped_key);
+    // Tries to decrypt a stored direct or group message (the server's
+    // STORED_MESSAGE fields: id, sender, group, enc_msg, wrapped_key) with
+    // the ratchet state held now, skipping the duplicate check, the group
+    // stamp and the signature, and keeping no change: ok with the body in
+    // msg, or the reason it does not open.
+    Result probe_stored(uint64_t id, const std::string& sender, const std::string& group, const Bytes& enc_msg,
+                        const Bytes& wrapped_key);
     Result accept_key(const std::string& user);
     // Whether the server knows user (NO_SUCH_USER if not); pins nothing.
     Result look_up(const std::string& user);

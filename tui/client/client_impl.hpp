@@ -57,6 +57,17 @@ struct FirstPrekeys {
 // The local store secret marking a direct message as processed (dm.cpp).
 Array<16> dm_seen_id(const std::string& sender, const ratchet::Header& h);
 std::string dm_seen_name(const Array<16>& id);
+// What a stored item's pairwise ratchet message opened to, direct and
+// group alike (mailbox.cpp).
+struct RatchetOpened {
+    enum class Outcome { Opened, Duplicate, Failed } outcome = Outcome::Failed;
+    Secret plaintext;         // Opened only
+    UserBundle sender;        // the key the session was set up with
+    bool unaccepted = false;  // under a new key of the sender not accepted yet
+    std::string problem;      // Failed only
+};
+// The local store secret holding the sessions with peer (dm_sessions.hpp).
+std::string dm_sessions_name(const std::string& peer);
 
 struct Client::Impl {
     Client& self;
@@ -246,7 +257,7 @@ struct Client::Impl {
 
     Task<Result> register_user(std::string user, Password password);
     Task<Result> open_local(std::string user, Password password);
-    Result probe_direct(const msg::Stored& st);  // dm.cpp
+    Result probe_stored(const msg::Stored& st);  // dm.cpp
 
     Task<Result> login(std::string user, Password password);
 
@@ -286,11 +297,11 @@ struct Client::Impl {
     // ------------------------------------------------------------ messages
     Task<Result> send(std::string to, std::string body);
 
-    // A direct message under the ratchet, or nullopt for a duplicate
+    // A direct or group message under the ratchet, or nullopt for a duplicate
     // (dropped unshown); an item that does not open is returned with its
     // problem and no text.
     Task<std::optional<ChatMessage>> open_stored(msg::Stored st);
-    Task<ChatMessage> open_group_stored(msg::Stored st);
+    Task<RatchetOpened> open_ratchet(msg::Stored st);
 
     // ------------------------------------------------------------ direct messages (dm.cpp)
     // The sessions held with peer (DmSessions::current picks by keys).
@@ -306,6 +317,9 @@ struct Client::Impl {
     // PREKEY_FETCH and X3DH if there is none); its new state is committed
     // before this returns, so before the message is sent.
     Task<std::optional<Bytes>> dm_seal(std::string to, UserBundle to_bundle, msg::FormattedMessage fm, Result* err);
+    // A session with `to` under these keys exists once this succeeds (set
+    // up with PREKEY_FETCH and X3DH if there was none; not yet committed).
+    Task<Result> dm_ready(std::string to, UserBundle to_bundle);
     Task<Result> fetch_prekey_bundle(std::string user, x3dh::PrekeyBundle* out);
     Task<Result> x3dh_initiate(std::string to, UserBundle to_bundle, std::optional<x3dh::Initiated>* out);
     DmSessions dm_decode(const std::string& peer, const std::optional<Secret>& stored);
@@ -355,6 +369,11 @@ struct Client::Impl {
     Task<Result> group_keys(std::string g, std::vector<msg::MemberKey>* out);
 
     Task<Result> group_send(std::string g, std::string body);
+    // group_fanout.cpp: fm (recipient unset) to every target on its pairwise
+    // session, sealed on the worker and committed in one transaction before
+    // the first batch leaves. *sent counts the members it went to.
+    using Targets = std::vector<std::pair<std::string, UserBundle>>;
+    Task<Result> group_fan_out(msg::FormattedMessage fm, Targets targets, size_t* sent);
 
     Task<Result> group_members(std::string g, std::vector<std::string>* members, std::string* owner);
 

@@ -29,7 +29,6 @@ namespace tacit::client {
 
 namespace {
 
-std::string sessions_name(const std::string& peer) { return "dm sessions " + peer; }
 std::string first_name(const Array<32>& id) { return "dm first " + to_hex(id); }
 uint64_t now_s() { return uint64_t(wall_ms() / 1000); }
 const uint8_t kMark = 1;
@@ -52,6 +51,8 @@ T& cached(std::map<std::string, T>& cache, const std::string& key, LocalStore& s
 }
 
 }  // namespace
+
+std::string dm_sessions_name(const std::string& peer) { return "dm sessions " + peer; }
 
 Array<16> dm_seen_id(const std::string& sender, const ratchet::Header& h) {
     Writer w;
@@ -87,7 +88,7 @@ DmSessions Client::Impl::dm_decode(const std::string& peer, const std::optional<
 }
 
 DmSessions& Client::Impl::dm_sessions(const std::string& peer) {
-    return cached(dm, peer, *store, sessions_name(peer), dm_basis, [&] {
+    return cached(dm, peer, *store, dm_sessions_name(peer), dm_basis, [&] {
         info("the ratchet sessions with " + peer + " are damaged; the next message starts anew");
     });
 }
@@ -117,37 +118,51 @@ Task<Result> Client::Impl::fetch_prekey_bundle(std::string user, x3dh::PrekeyBun
     co_return r.res;
 }
 
+// A session with `to` under the current keys of both, in the store: set
+// up with PREKEY_FETCH and X3DH if there is none. The fetch happens outside
+// any store transaction; a session another terminal of the account set up
+// meanwhile wins over the one this would add.
+Task<Result> Client::Impl::dm_ready(std::string to, UserBundle to_bundle) {
+    const auto bid = bundles_id(id->bundle(), to_bundle);
+    const auto name = dm_sessions_name(to);
+    if (dm_decode(to, store->get_secret(name)).current(bid)) co_return Result::good("");
+    std::optional<x3dh::Initiated> init;
+    auto initiating = x3dh_initiate(to, to_bundle, &init);
+    if (auto r = co_await initiating; !r.ok) co_return r;
+    store->update_secrets([&](LocalStore::SecretTxn& t) {
+        auto sessions = dm_decode(to, t.get(name));
+        if (sessions.current(bid)) return;
+        sessions.add_front(DmSession{bid, x3dh::first_message_id(init->header), init->header,
+                                     ratchet::Session::initiator(init->sk, init->ad, init->spk_pub)});
+        t.put(name, sessions.encode());
+    });
+    co_return Result::good("");
+}
+
 // Sealing steps the stored sessions inside one store transaction
 // (LocalStore::update_secrets): another terminal of the account sending to
 // the same peer at once waits for it, and then steps the state this one
-// wrote, so no two messages ever share a ratchet key. The X3DH set-up's
-// fetch happens before, outside the transaction; a session another
-// terminal set up meanwhile wins over the one it would add.
+// wrote, so no two messages ever share a ratchet key. A page being fetched
+// started from the state before this step: its commit finds the change
+// (dm_basis) and opens the page again.
 Task<std::optional<Bytes>> Client::Impl::dm_seal(std::string to, UserBundle to_bundle, msg::FormattedMessage fm,
                                                  Result* err) {
-    const UserBundle mine = id->bundle();
-    const auto bid = bundles_id(mine, to_bundle);
-    const auto name = sessions_name(to);
-    std::optional<x3dh::Initiated> init;
+    const auto bid = bundles_id(id->bundle(), to_bundle);
+    const auto name = dm_sessions_name(to);
     for (int attempt = 0; attempt < 2; ++attempt) {
-        if (!init && !dm_decode(to, store->get_secret(name)).current(bid)) {
-            auto r = co_await x3dh_initiate(to, to_bundle, &init);
-            if (!r.ok) {
-                *err = r;
-                co_return std::nullopt;
-            }
+        auto readying = dm_ready(to, to_bundle);
+        if (auto r = co_await readying; !r.ok) {
+            *err = r;
+            co_return std::nullopt;
         }
         enum class Step { NoSession, Broken, Sealed } step = Step::NoSession;
         Bytes wire;
         store->update_secrets([&](LocalStore::SecretTxn& t) {
             step = Step::NoSession;
             auto sessions = dm_decode(to, t.get(name));
-            if (!sessions.current(bid) && init)
-                sessions.add_front(DmSession{bid, x3dh::first_message_id(init->header), init->header,
-                                             ratchet::Session::initiator(init->sk, init->ad, init->spk_pub)});
             auto* s = sessions.current(bid);
-            if (!s) return;  // a session another terminal held went meanwhile
-            auto sealed = s->ratchet.encrypt(signed_formatted(*id, fm, {}));
+            if (!s) return;  // another terminal's session went meanwhile
+            auto sealed = s->ratchet.encrypt(signed_formatted(*id, fm));
             if (!sealed) {
                 step = Step::Broken;
                 return;
@@ -160,11 +175,8 @@ Task<std::optional<Bytes>> Client::Impl::dm_seal(std::string to, UserBundle to_b
             wire = w.encode();
             step = Step::Sealed;
         });
-        // A page being fetched started from the state before this step:
-        // its commit finds the change (dm_basis) and opens the page again.
         if (step == Step::Sealed) co_return wire;
         if (step == Step::Broken) break;
-        init.reset();
     }
     *err = Result::fail(proto::INTERNAL, "the ratchet session with " + to + " cannot send");
     co_return std::nullopt;
@@ -217,7 +229,7 @@ std::optional<Secret> Client::Impl::dm_open_as(const msg::Stored& st, const dm::
         sessions.list[i].ratchet = std::move(trial);
         sessions.list[i].pending_init.reset();  // the peer has the session: no more X3DH header
         sessions.move_front(i);
-        dm_pending[sessions_name(st.sender)] = sessions.encode();
+        dm_pending[dm_sessions_name(st.sender)] = sessions.encode();
         return std::move(d.plaintext);
     }
     auto undecryptable = [&](std::string why) -> std::optional<Secret> {
@@ -249,7 +261,7 @@ std::optional<Secret> Client::Impl::dm_open_as(const msg::Stored& st, const dm::
     if (d.status != ratchet::DecryptStatus::Ok)
         return undecryptable(fmt::format("does not decrypt: {}", ratchet::describe(d.status)));
     sessions.add_front(DmSession{bid, first, std::nullopt, std::move(s)});
-    dm_pending[sessions_name(st.sender)] = sessions.encode();
+    dm_pending[dm_sessions_name(st.sender)] = sessions.encode();
     // The used one-time prekey goes in the same commit as its session,
     // and refuses a repeat in place of a marker.
     if (w.init->opk_id) {
@@ -262,9 +274,9 @@ std::optional<Secret> Client::Impl::dm_open_as(const msg::Stored& st, const dm::
     return std::move(d.plaintext);
 }
 
-Result Client::Impl::probe_direct(const msg::Stored& st) {
+Result Client::Impl::probe_stored(const msg::Stored& st) {
     auto w = dm::Wire::decode(st.enc_msg);
-    if (!w || !st.wrapped_key.empty()) return Result::fail(proto::BAD_REQUEST, "not a direct message under the ratchet");
+    if (!w || !st.wrapped_key.empty()) return Result::fail(proto::BAD_REQUEST, "not a message under the ratchet");
     auto p = store->pinned(st.sender);
     std::optional<UserBundle> sender;
     if (p) sender = UserBundle::decode(*p);
@@ -278,7 +290,7 @@ Result Client::Impl::probe_direct(const msg::Stored& st) {
     dm_pending = std::move(kept_pending);
     dm_basis = std::move(kept_basis);
     if (!pt) return Result::fail(proto::BAD_REQUEST, problem);
-    auto o = parse_formatted(*pt, {}, self.user_, st, &problem);
+    auto o = parse_formatted(*pt, self.user_, st, &problem);
     if (!o) return Result::fail(proto::BAD_REQUEST, problem);
     return Result::good(std::string(o->fm.body.begin(), o->fm.body.end()));
 }

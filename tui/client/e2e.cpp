@@ -7,10 +7,6 @@
 
 namespace tacit::client {
 
-namespace {
-const Array<12> kZeroIv{};  // K' encrypts exactly one message
-}
-
 msg::FormattedMessage make_formatted(const std::string& me_name, const std::string& to, const std::string& group,
                                      const std::string& body, const Array<16>& msg_id, uint64_t sent_at_ms) {
     msg::FormattedMessage fm;
@@ -23,55 +19,25 @@ msg::FormattedMessage make_formatted(const std::string& me_name, const std::stri
     return fm;
 }
 
-Secret signed_formatted(const UserIdentity& me, const msg::FormattedMessage& fm, ByteView wrapped) {
+Secret signed_formatted(const UserIdentity& me, const msg::FormattedMessage& fm) {
     Writer w;
     fm.encode_unsigned(w);
-    auto sig = me.sign.sign(msg::formatted_sig_input(w.bytes(), wrapped));
+    auto sig = me.sign.sign(msg::formatted_sig_input(w.bytes(), {}));
     return Secret(fm.encode(sig));
 }
 
-Envelope seal_envelope(const UserIdentity& me, const std::string& me_name, const std::string& to,
-                       const std::string& group, const UserBundle& to_bundle,
-                       const std::string& body, const Array<16>& msg_id, uint64_t sent_at_ms,
-                       const msg::GroupStamp& stamp) {
-    SecretArray<32> k;
-    crypto::random_bytes(k.data(), 32);
-    auto wrapped = crypto::ecies_seal("wrap", to_bundle.box_pub, k).ct;
-    auto fm = make_formatted(me_name, to, group, body, msg_id, sent_at_ms);
-    fm.stamp = stamp;  // on the wire only when group is set
-    Secret pt = signed_formatted(me, fm, wrapped);
-    Envelope e;
-    e.enc_msg = crypto::gcm_seal(k, kZeroIv, {}, pt);
-    e.wrapped_key = std::move(wrapped);
-    e.record = to_chat(fm);
-    e.record.outgoing = true;
-    e.record.verified = true;
-    return e;
+Bytes group_signature(const UserIdentity& me, const msg::FormattedMessage& fm) {
+    return me.sign.sign(msg::group_sig_input(fm));
 }
 
-std::optional<OpenedEnvelope> open_envelope(const UserIdentity& me, const std::string& me_name,
-                                            const msg::Stored& st, std::string* problem) {
+std::optional<OpenedEnvelope> parse_formatted(const Secret& pt, const std::string& me_name, const msg::Stored& st,
+                                              std::string* problem) {
     // The server names the sender; a name that isn't one (empty, say) is a
     // hostile or broken server, and must not reach the key lookups.
     if (!name_problem(st.sender).empty()) {
         *problem = "the server gave an invalid sender name";
         return std::nullopt;
     }
-    auto k = crypto::ecies_open("wrap", me.box, st.wrapped_key);
-    if (!k || k->size() != 32) {
-        *problem = "message key does not unwrap";
-        return std::nullopt;
-    }
-    auto pt = crypto::gcm_open(*k, kZeroIv, {}, st.enc_msg);
-    if (!pt) {
-        *problem = "message does not decrypt (tampered)";
-        return std::nullopt;
-    }
-    return parse_formatted(*pt, st.wrapped_key, me_name, st, problem);
-}
-
-std::optional<OpenedEnvelope> parse_formatted(const Secret& pt, ByteView wrapped, const std::string& me_name,
-                                              const msg::Stored& st, std::string* problem) {
     try {
         auto d = msg::FormattedMessage::decode(pt);
         if (d.m.sender != st.sender || d.m.recipient != me_name || d.m.group != st.group) {
@@ -79,7 +45,8 @@ std::optional<OpenedEnvelope> parse_formatted(const Secret& pt, ByteView wrapped
             return std::nullopt;
         }
         OpenedEnvelope o;
-        o.sig_input = msg::formatted_sig_input(pt.view().first(d.signed_len), wrapped);
+        o.sig_input = d.m.group.empty() ? msg::formatted_sig_input(pt.view().first(d.signed_len), {})
+                                        : msg::group_sig_input(d.m);
         o.sig = std::move(d.sig);
         o.fm = std::move(d.m);
         return o;

@@ -1,7 +1,7 @@
 // Groups: create, add, remove (one signed request each, carrying the
 // actor's signed record) and sending to every member the verified chain
-// names (group_chains.cpp; GROUP_MSG1 only to compare, then sealed parts
-// in batches).
+// names (group_chains.cpp; GROUP_MSG1 only to compare, then the pairwise
+// fan-out of group_fanout.cpp).
 #include "tui/client/client_impl.hpp"
 
 #include <fmt/core.h>
@@ -133,7 +133,7 @@ Task<Result> Client::Impl::group_send(std::string g, std::string body) {
     skip.insert(skip.end(), diff.key_differs.begin(), diff.key_differs.end());
     // Every key is checked before anything is sent: no part goes out to a
     // member whose key changed until the user accepts it.
-    std::vector<std::pair<std::string, UserBundle>> targets;
+    Targets targets;
     for (const auto& mem : chain.members()) {
         if (mem.user == self.user_ || std::find(skip.begin(), skip.end(), mem.user) != skip.end()) continue;
         Result err;
@@ -141,37 +141,19 @@ Task<Result> Client::Impl::group_send(std::string g, std::string body) {
         if (!b) co_return err;
         targets.emplace_back(mem.user, *b);
     }
+    const size_t n_targets = targets.size();
     // Where our verified chain stands: recipients judge the message by it.
-    const auto stamp = stamp_of(chain);
-    auto msg_id = crypto::random_array<16>();
-    auto now = wall_ms();
-    ChatMessage record;
-    record.id = to_hex(msg_id);
-    record.from = self.user_;
-    record.group = g;
-    record.sent_at_ms = now;
-    record.body = body;
+    auto fm = make_formatted(self.user_, "", g, body, crypto::random_array<16>(), wall_ms());
+    fm.stamp = stamp_of(chain);
+    size_t sent = 0;
+    auto fanning = group_fan_out(fm, std::move(targets), &sent);
+    if (auto fr = co_await fanning; !fr.ok) co_return fr;
+    ChatMessage record = to_chat(fm);
     record.outgoing = record.verified = true;
-    // One frame per ~768 KiB of parts; each frame is all or nothing.
-    size_t i = 0;
-    while (i < targets.size()) {
-        msg::GroupMsg2Batch b;
-        b.nonce = fresh_nonce();
-        b.group = g;
-        size_t bytes = 0;
-        while (i < targets.size() && (b.parts.empty() || bytes < 768 * 1024)) {
-            auto env = seal_envelope(*id, self.user_, targets[i].first, g, targets[i].second, body, msg_id,
-                                     now, stamp);
-            bytes += env.enc_msg.size() + env.wrapped_key.size() + 64;
-            b.parts.push_back(msg::Part{targets[i].first, std::move(env.enc_msg), std::move(env.wrapped_key)});
-            ++i;
-        }
-        auto rr = co_await ask<msg::GroupMsg2BatchR>(b, signed_by_me(), &msg::GroupMsg2BatchR::nonce);
-        if (!rr.ok()) co_return rr.res;
-    }
     store->add({record}, self.user_);
-    auto res = Result::good(fmt::format("sent to {} member{}{}", targets.size(), targets.size() == 1 ? "" : "s",
-                                        skip.empty() ? "" : fmt::format(" (not to {}: see the warning)", skip.size())));
+    const size_t missed = skip.size() + (n_targets - sent);
+    auto res = Result::good(fmt::format("sent to {} member{}{}", sent, sent == 1 ? "" : "s",
+                                        missed == 0 ? "" : fmt::format(" (not to {}: see the warning)", missed)));
     res.id = record.id;
     co_return res;
 }

@@ -87,28 +87,53 @@ ChatMessage undecryptable(const msg::Stored& st, const std::string& me, std::str
     cm.problem = std::move(problem);
     return cm;
 }
+// The ratchet already proves which identity sent it; the RSA signature
+// inside is kept for non-repudiation (DIRECT MESSAGES, GROUP MESSAGES).
+ChatMessage opened_chat(const RatchetOpened& r, const OpenedEnvelope& o, const msg::Stored& st) {
+    auto cm = to_chat(o.fm);
+    cm.received_at_ms = st.received_at_ms;
+    if (r.unaccepted) cm.problem = "sent with a new key of " + cm.from + " that is not accepted yet";
+    else if (verify_envelope(o, r.sender)) cm.verified = true;
+    else cm.problem = "signature does not verify with the pinned key of " + cm.from;
+    return cm;
+}
 }  // namespace
 
-Task<std::optional<ChatMessage>> Client::Impl::open_stored(msg::Stored st) {
-    if (!name_problem(st.sender).empty()) throw WireError(WireError::Invalid, "invalid sender name");
-    if (!st.group.empty()) co_return co_await open_group_stored(std::move(st));
+Task<RatchetOpened> Client::Impl::open_ratchet(msg::Stored st) {
+    RatchetOpened out;
     auto w = dm::Wire::decode(st.enc_msg);
-    if (!w || !st.wrapped_key.empty())
-        co_return undecryptable(st, self.user_,
-                                st.wrapped_key.empty() ? "malformed direct message"
-                                                       : "not under the ratchet (a wrapped-key envelope)");
+    if (!w || !st.wrapped_key.empty()) {
+        out.problem = st.wrapped_key.empty() ? "malformed message" : "not under the ratchet (a wrapped-key envelope)";
+        co_return out;
+    }
     // Before any decryption: a second copy of a processed message is
     // dropped, never shown as undecryptable (its key is gone).
     const auto seen = dm_seen_id(st.sender, w->header);
-    if (dm_has(dm_seen_name(seen))) co_return std::nullopt;
+    if (dm_has(dm_seen_name(seen))) {
+        out.outcome = RatchetOpened::Outcome::Duplicate;
+        co_return out;
+    }
     Result err;
     std::optional<UserBundle> sender;
     if (auto p = store->pinned(st.sender)) sender = UserBundle::decode(*p);
     else if (auto k = co_await fetch_key(st.sender, &err)) sender = checked_key(st.sender, *k, &err);
-    if (!sender) co_return undecryptable(st, self.user_, "no key for " + st.sender + ": " + err.msg);
-    std::string problem;
-    auto pt = dm_open(st, *w, *sender, &problem);
-    bool unaccepted = false;
+    if (!sender) {
+        out.problem = "no key for " + st.sender + ": " + err.msg;
+        co_return out;
+    }
+    auto pt = dm_open(st, *w, *sender, &out.problem);
+    if (!pt && w->init && w->init->ik != sender->box_pub && !st.group.empty()) {
+        // A group's records may vouch for the new key (a rekeyed record):
+        // fetching them moves the pin, with nothing to accept.
+        auto syncing = sync_chain(st.group);
+        auto synced = co_await syncing;
+        std::optional<UserBundle> pinned;
+        if (auto p = store->pinned(st.sender); synced.ok && p) pinned = UserBundle::decode(*p);
+        if (pinned && pinned->box_pub == w->init->ik) {
+            sender = pinned;
+            pt = dm_open(st, *w, *sender, &out.problem);
+        }
+    }
     if (!pt && w->init && w->init->ik != sender->box_pub) {
         // A new session under another identity key: the sender changed
         // keys. Say so, and open it with the new key as before the
@@ -121,53 +146,39 @@ Task<std::optional<ChatMessage>> Client::Impl::open_stored(msg::Stored st) {
         }
         if (next && next->box_pub == w->init->ik) {
             sender = next;
-            pt = dm_open(st, *w, *sender, &problem);
-            unaccepted = true;
+            pt = dm_open(st, *w, *sender, &out.problem);
+            out.unaccepted = true;
         }
     }
-    if (!pt) co_return undecryptable(st, self.user_, problem);
+    if (!pt) co_return out;
     dm_mark_seen(st.sender, seen, st.received_at_ms);
-    auto o = parse_formatted(*pt, {}, self.user_, st, &problem);
-    if (!o) co_return undecryptable(st, self.user_, problem);
-    auto cm = to_chat(o->fm);
-    cm.received_at_ms = st.received_at_ms;
-    // The ratchet already proves which identity sent it; the RSA signature
-    // inside is kept for non-repudiation (DIRECT MESSAGES).
-    if (unaccepted) cm.problem = "sent with a new key of " + cm.from + " that is not accepted yet";
-    else if (verify_envelope(*o, *sender)) cm.verified = true;
-    else cm.problem = "signature does not verify with the pinned key of " + cm.from;
-    co_return cm;
+    out.outcome = RatchetOpened::Outcome::Opened;
+    out.plaintext = std::move(*pt);
+    out.sender = std::move(*sender);
+    co_return out;
 }
 
-Task<ChatMessage> Client::Impl::open_group_stored(msg::Stored st) {
-    ChatMessage cm;
+// Direct and group messages alike: the pairwise session first, then the
+// plaintext against the stored record and the signature; a group message
+// also by its stamp against our verified chain (tacit-protocol(7), GROUP
+// MESSAGES). One whose sender was no member at its stamp is never shown as
+// genuine: unverified, with the reason.
+Task<std::optional<ChatMessage>> Client::Impl::open_stored(msg::Stored st) {
+    if (!name_problem(st.sender).empty()) throw WireError(WireError::Invalid, "invalid sender name");
+    auto opening = open_ratchet(st);
+    auto r = co_await opening;
+    if (r.outcome == RatchetOpened::Outcome::Duplicate) co_return std::nullopt;
+    if (r.outcome == RatchetOpened::Outcome::Failed) co_return undecryptable(st, self.user_, r.problem);
     std::string problem;
-    auto o = open_envelope(*id, self.user_, st, &problem);
+    auto o = parse_formatted(r.plaintext, self.user_, st, &problem);
     if (!o) co_return undecryptable(st, self.user_, problem);
-    cm = to_chat(o->fm);
-    cm.received_at_ms = st.received_at_ms;
-    // Groups: the stamp first, since fetching the records it names may
-    // bring the sender's new key (a rekeyed record) and update the pin.
-    std::string stamp_why;
-    if (!cm.group.empty()) {
-        auto judging = stamp_problem(o->fm);
-        stamp_why = co_await judging;
-    }
-    auto pinned = store->pinned(cm.from);
-    Result err;
-    std::optional<UserBundle> sender;
-    if (pinned) sender = UserBundle::decode(*pinned);
-    else if (auto k = co_await fetch_key(cm.from, &err)) sender = checked_key(cm.from, *k, &err);
-    if (sender && verify_envelope(*o, *sender)) {
-        // Signed by its sender, but was the sender a member then? (groups.)
-        cm.problem = stamp_why;
-        cm.verified = cm.problem.empty();
-    } else {
-        cm.problem = "signature does not verify with the pinned key of " + cm.from;
-        // If the sender changed keys, say so: the user decides.
-        if (pinned) {
-            if (auto k = co_await fetch_key(cm.from, &err); k && *k != *pinned) checked_key(cm.from, *k, &err);
-        }
+    auto cm = opened_chat(r, *o, st);
+    if (st.group.empty()) co_return cm;
+    auto judging = stamp_problem(o->fm);
+    auto stamp_why = co_await judging;
+    if (!stamp_why.empty() && cm.problem.empty()) {
+        cm.verified = false;
+        cm.problem = std::move(stamp_why);
     }
     co_return cm;
 }
