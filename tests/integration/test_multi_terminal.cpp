@@ -37,16 +37,20 @@ std::vector<json> parse(const std::vector<std::string>& lines) {
     return v;
 }
 
+// n direct messages to `to`, each followed by one to the group ops.
 std::string sends(const std::string& to, const std::string& tag, int n) {
     std::string s;
-    for (int i = 0; i < n; ++i) s += "send " + to + " " + tag + "-" + std::to_string(i) + "\n";
+    for (int i = 0; i < n; ++i) {
+        s += "send " + to + " " + tag + "-" + std::to_string(i) + "\n";
+        s += "group-send ops " + tag + "-g" + std::to_string(i) + "\n";
+    }
     return s;
 }
 
-size_t ok_sends(const std::vector<json>& js) {
+size_t ok_replies(const std::vector<json>& js, const std::string& cmd) {
     size_t n = 0;
     for (auto& j : js)
-        if (j.value("cmd", "") == "send" && j.value("ok", false)) ++n;
+        if (j.value("cmd", "") == cmd && j.value("ok", false)) ++n;
     return n;
 }
 
@@ -61,6 +65,9 @@ TEST_CASE("two terminals and a bot of one account send and receive at once, with
     std::string h0 = terminal_home(shared, "multi-reg");
     auto reg = parse(run_batch(s, h0, "register alice pw\nquit\n"));
     REQUIRE(reg.at(0)["ok"] == true);
+    // A group of the two: its messages go over the same pairwise sessions.
+    REQUIRE(bob->group_create("ops").ok);
+    REQUIRE(bob->group_add("ops", "alice").ok);
 
     constexpr int kEach = 12, kFromBob = 12;
     std::vector<std::string> homes;
@@ -91,11 +98,13 @@ TEST_CASE("two terminals and a bot of one account send and receive at once, with
     for (size_t i = 0; i < runs.size(); ++i) {
         auto js = parse(runs[i]->wait());
         INFO(tags[i] << ": " << runs[i]->err());
-        CHECK(ok_sends(js) == size_t(kEach));
+        CHECK(ok_replies(js, "send") == size_t(kEach));
+        CHECK(ok_replies(js, "group-send") == size_t(kEach));
     }
 
-    // bob opened every message under the ratchet, each exactly once.
-    const size_t want = runs.size() * kEach;
+    // bob opened every message, direct and group, under the ratchet, each
+    // exactly once.
+    const size_t want = runs.size() * kEach * 2;
     bob.wait_until([&] { return bob.messages().size() >= want; }, 20000);
     std::set<std::string> bodies;
     for (auto& m : bob.messages()) {

@@ -51,11 +51,13 @@ struct AliceAndCarol {
     TestServer s{kLoose};
     TestClient a, c;
     RawClient rc{s};
+    UserIdentity carol_id;  // rc signs with it for as long as it lives
     explicit AliceAndCarol(const TestClient::WithOptions& alice_options)
         : a(s, "alice", alice_options), c(s, "carol") {
         register_login(a, "alice");
         register_login(c, "carol");
-        REQUIRE(rc.login("carol", "pw", load_identity(s, c, "carol", "pw")).status == proto::OK);
+        carol_id = load_identity(s, c, "carol", "pw");
+        REQUIRE(rc.login("carol", "pw", carol_id).status == proto::OK);
     }
     UserBundle alice_bundle() {
         auto b = UserBundle::decode(*rc.key_of("alice"));
@@ -70,7 +72,7 @@ TEST_CASE("signed prekey rotation: weekly, the old key kept through the grace pe
           "[integration][rotation]") {
     std::atomic<uint64_t> wall{wall_ms()};
     AliceAndCarol f(TestClient::WithOptions{[&](client::Options& o) { o.wall_clock = [&wall] { return wall.load(); }; }});
-    auto& [s, a, c, rc] = f;
+    auto& [s, a, c, rc, carol_id] = f;
     const auto bundle = f.alice_bundle();
     RawDm within(rc, "alice", bundle), late(rc, "alice", bundle), first(rc, "alice", bundle);
     REQUIRE(first.init().spk_id == 1);
@@ -127,7 +129,7 @@ TEST_CASE("signed prekey rotation: weekly, the old key kept through the grace pe
 // (tui/client/retired_identity.hpp), and so does a new session on the new key.
 TEST_CASE("rekey while mail is in flight: what was sent under the old key still opens", "[integration][rotation]") {
     AliceAndCarol f(TestClient::WithOptions{[](client::Options&) {}});
-    auto& [s, a, c, rc] = f;
+    auto& [s, a, c, rc, carol_id] = f;
     const auto old_bundle = f.alice_bundle();
     RawDm session(rc, "alice", old_bundle), pending(rc, "alice", old_bundle);
     a.events.clear();

@@ -10,6 +10,8 @@
 // sealed again on the new state, so no message key is used twice.
 #include <fmt/core.h>
 
+#include <functional>
+
 #include "shared/direct_message.hpp"
 #include "tui/client/client_impl.hpp"
 #include "tui/client/e2e.hpp"
@@ -51,28 +53,31 @@ constexpr size_t kBatchBytes = 768 * 1024;
 
 // Each target's current session as the store holds it now, copied for the
 // worker; what was read is the commit's basis.
-std::vector<Copy> stored_copies(Client::Impl& im, const Client::Impl::Targets& targets,
+using Decode = std::function<DmSessions(const std::string& peer, const std::optional<Secret>& stored)>;
+
+std::vector<Copy> stored_copies(LocalStore& store, const Decode& decode, const UserBundle& mine,
+                                const std::vector<std::pair<std::string, UserBundle>>& targets,
                                 LocalStore::SecretChanges* basis) {
     std::vector<Copy> copies;
     for (auto& [to, bundle] : targets) {
         const auto name = dm_sessions_name(to);
-        auto stored = im.store->get_secret(name);
-        auto sessions = im.dm_decode(to, stored);
+        auto stored = store.get_secret(name);
+        auto sessions = decode(to, stored);
         (*basis)[name] = std::move(stored);
-        const auto bid = bundles_id(im.id->bundle(), bundle);
+        const auto bid = bundles_id(mine, bundle);
         if (const auto* s = sessions.current(bid)) copies.push_back(Copy{to, bid, s->pending_init, s->ratchet, {}});
     }
     return copies;
 }
 
 // The sessions the sealed copies advanced, on their basis.
-LocalStore::SecretChanges advanced(Client::Impl& im, std::vector<Copy>& copies,
+LocalStore::SecretChanges advanced(const Decode& decode, std::vector<Copy>& copies,
                                    const LocalStore::SecretChanges& basis) {
     LocalStore::SecretChanges commit;
     for (auto& c : copies) {
         if (c.enc_msg.empty()) continue;
         const auto name = dm_sessions_name(c.to);
-        auto sessions = im.dm_decode(c.to, basis.at(name));
+        auto sessions = decode(c.to, basis.at(name));
         sessions.current(c.bundles)->ratchet = std::move(c.ratchet);
         commit[name] = sessions.encode();
     }
@@ -93,17 +98,20 @@ Task<Result> Client::Impl::group_fan_out(msg::FormattedMessage fm, Targets targe
     }
     if (!no_session.empty())
         group_warning(g, "no ratchet session could be set up with " + no_session + "; nothing sent to them");
+    const Decode decode = [this](const std::string& peer, const std::optional<Secret>& stored) {
+        return dm_decode(peer, stored);
+    };
     std::vector<Copy> copies;
     for (int attempt = 1;; ++attempt) {
         LocalStore::SecretChanges basis;
-        auto job = worker.run([me = &*id, fm, c = stored_copies(*this, ready, &basis)]() mutable {
+        auto job = worker.run([me = &*id, fm, c = stored_copies(*store, decode, id->bundle(), ready, &basis)]() mutable {
             return seal_copies(*me, fm, std::move(c));
         });
         copies = co_await job;
         // Every touched session in one transaction, before anything leaves: a
         // crash after it skips message numbers, it never reuses a message key.
         try {
-            store->add({}, self.user_, advanced(*this, copies, basis), basis);
+            store->add({}, self.user_, advanced(decode, copies, basis), basis);
             break;
         } catch (const LocalStore::Conflict&) {
             if (attempt == 8) throw;
