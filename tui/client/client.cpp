@@ -192,7 +192,7 @@ Task<Result> Client::Impl::register_user(std::string user, Password password) {
     auto deriving = derive(std::move(password), PasswordSalt::fresh());
     auto keys = co_await deriving;
     auto ident = co_await generate_identity();
-    const auto first = FirstPrekeys::generate();
+    const auto first = FirstPrekeys::generate(wall_s());
     msg::Register m;
     m.user = user;
     m.pass.assign(keys.auth.view().begin(), keys.auth.view().end());

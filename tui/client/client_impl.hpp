@@ -49,7 +49,7 @@ std::optional<crypto::X25519Key> stored_opk(LocalStore& store, uint32_t id);
 struct FirstPrekeys {
     OwnSpk spk;
     std::vector<crypto::X25519Key> opks;
-    static FirstPrekeys generate();
+    static FirstPrekeys generate(uint64_t now);  // now: seconds, the client's wall clock
     msg::PrekeySet signed_by(const crypto::PkKey& sign, const std::string& user) const;
     void commit(LocalStore& store) const;
 };

@@ -67,8 +67,8 @@ std::optional<crypto::X25519Key> stored_opk(LocalStore& store, uint32_t id) {
     return crypto::X25519Key::from_private(*s);
 }
 
-FirstPrekeys FirstPrekeys::generate() {
-    return FirstPrekeys{OwnSpk{1, uint64_t(wall_ms() / 1000), crypto::X25519Key::generate()}, fresh_opks()};
+FirstPrekeys FirstPrekeys::generate(uint64_t now) {
+    return FirstPrekeys{OwnSpk{1, now, crypto::X25519Key::generate()}, fresh_opks()};
 }
 
 msg::PrekeySet FirstPrekeys::signed_by(const crypto::PkKey& sign, const std::string& user) const {

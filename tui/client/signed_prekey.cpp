@@ -70,9 +70,11 @@ void put_retired(LocalStore::SecretTxn& t, const std::vector<Retired>& ks) {
 }
 
 bool due(const std::optional<OwnSpk>& cur, uint64_t now) {
-    // A clock set back (created in the future) counts as due too: the key
-    // has no trustworthy age.
-    return !cur || cur->created > now || now - cur->created >= kSpkLifetime;
+    if (!cur) return true;
+    // Made more than a lifetime in the future: the clock was set back by
+    // more than a week, and the key has no trustworthy age.
+    if (cur->created > now) return cur->created - now >= kSpkLifetime;
+    return now - cur->created >= kSpkLifetime;
 }
 
 }  // namespace
