@@ -30,7 +30,6 @@ namespace tacit::client {
 namespace {
 
 std::string first_name(const Array<32>& id) { return "dm first " + to_hex(id); }
-uint64_t now_s() { return uint64_t(wall_ms() / 1000); }
 const uint8_t kMark = 1;
 
 // cache[key], read from the store's secret `name` on first use in a page:
@@ -214,7 +213,7 @@ std::optional<Secret> Client::Impl::dm_open_as(const msg::Stored& st, const dm::
                                                std::string* problem) {
     auto& sessions = dm_sessions(st.sender);
     const auto bid = bundles_id(mine, sender);
-    const uint64_t now = now_s();
+    const uint64_t now = wall_s();  // the client's one wall clock (Options::wall_clock)
     auto last = ratchet::DecryptStatus::AuthFailed;
     bool held = false;
     for (size_t i = 0; i < sessions.list.size(); ++i) {

@@ -812,10 +812,10 @@ std::vector<ChatMessage> LocalStore::add(const std::vector<ChatMessage>& msgs, c
         fresh.clear();  // a retry after MAP_FULL starts over
         for (auto& [name, value] : basis)
             if (!s.secret_is(t, name, value)) throw Conflict("local store: another client changed " + name);
+        Impl::SecretsIn in(s, t);
         for (auto& [name, value] : secrets) {
-            const Bytes key = s.index(kSecrets, name);
-            if (value) t.put(s.secrets, key, s.seal(kSecrets, key, *value));
-            else t.del(s.secrets, key);
+            if (value) in.put(name, *value);
+            else in.erase(name);
         }
         auto ckey = as_bytes(kCounterKey);
         uint64_t counter = 0;
@@ -950,11 +950,8 @@ std::vector<std::string> LocalStore::groups() {
 }
 
 void LocalStore::put_secret(const std::string& name, ByteView value) {
-    Impl& s = *impl_;
-    const Bytes key = s.index(kSecrets, name_key(name, "secret name"));
-    s.write([&](Txn& t) {
-        t.put(s.secrets, key, s.seal(kSecrets, key, value));
-    });
+    name_key(name, "secret name");  // throws before any write
+    update_secrets([&](SecretTxn& t) { t.put(name, value); });
 }
 
 std::optional<Secret> LocalStore::get_secret(const std::string& name) {
@@ -984,11 +981,8 @@ void LocalStore::update_secrets(const std::function<void(SecretTxn&)>& fn) {
 }
 
 void LocalStore::erase_secret(const std::string& name) {
-    Impl& s = *impl_;
-    const Bytes key = s.index(kSecrets, name_key(name, "secret name"));
-    s.write([&](Txn& t) {
-        t.del(s.secrets, key);
-    });
+    name_key(name, "secret name");  // throws before any write
+    update_secrets([&](SecretTxn& t) { t.erase(name); });
 }
 
 void LocalStore::put_setting(const std::string& name, std::string_view value) {
