@@ -76,7 +76,7 @@ std::optional<SecretArray<32>> x25519(ByteView priv32, ByteView peer_pub32);
 bool x25519_pub_valid(ByteView pub32);
 
 // ---- ECIES: eph_pub[32] | AES-256-GCM_k(m) | tag[16], k = HKDF(X25519(eph,
-// recipient), salt = eph_pub | recipient_pub, info = "tacit v1 " + label),
+// recipient), salt = eph_pub | recipient_pub, info = "tacit v2 " + label),
 // IV zero, no AAD.
 struct EciesSealed {
     Bytes ct;       // the full ECIES value

@@ -23,7 +23,7 @@ struct Drbg {
     Drbg() {
         mbedtls_entropy_init(&entropy);
         mbedtls_ctr_drbg_init(&ctr);
-        static const char pers[] = "tacit v1 drbg";
+        static const char pers[] = "tacit v2 drbg";
         int rc = mbedtls_ctr_drbg_seed(&ctr, mbedtls_entropy_func, &entropy,
                                        reinterpret_cast<const unsigned char*>(pers),
                                        sizeof pers - 1);

@@ -11,7 +11,7 @@ constexpr size_t kPub = 32, kTag = 16;
 
 Secret ecies_key(std::string_view label, const SecretArray<32>& shared, ByteView eph_pub,
                  ByteView recipient_pub) {
-    std::string info = "tacit v1 ";
+    std::string info = "tacit v2 ";
     info += label;
     Bytes salt = concat({eph_pub, recipient_pub});
     return hkdf_sha256(shared, salt, as_bytes(info), 32);

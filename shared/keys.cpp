@@ -21,7 +21,10 @@ namespace {
 constexpr uint8_t kUserBundle = 1, kServerBundle = 2;
 constexpr size_t kDerMax = 4096;
 constexpr std::string_view kServerKeyMagic = "tacit-server-key-v1\n";
-constexpr std::string_view kServerPubPrefix = "tacit-server-v1 ";
+constexpr std::string_view kServerPubPrefix = "tacit-server-v2 ";
+// A server.pub or known_servers line written before protocol v2: the
+// bundle's bytes did not change, so the same key reads as pinned.
+constexpr std::string_view kServerPubPrefixV1 = "tacit-server-v1 ";
 constexpr size_t kIv = 12, kTag = 16;
 constexpr size_t kKeyFileMax = 64 * 1024;
 
@@ -40,33 +43,26 @@ std::optional<std::pair<Bytes, Array<32>>> decode_bundle(ByteView b, uint8_t kin
     }
 }
 
-// The two identity file formats (keys.hpp): the one with the salt in its
-// header, and the one from before it.
-struct KeyfileLayout {
-    std::string_view magic;
-    size_t salt_len;
-};
-constexpr KeyfileLayout kSaltedKeyfile{"tacit-user-key-v2\n", PasswordSalt::kSize};
-constexpr KeyfileLayout kNamedKeyfile{"tacit-user-key-v1\n", 0};
-constexpr std::string_view kNameSaltPrefix = "tacit v1|";
+// The identity file (keys.hpp). Files written under protocol v1's labels
+// carry magic v1 or v2; their file key derives from labels this version no
+// longer uses, so they are recognised only to be refused by name.
+constexpr std::string_view kKeyfileMagic = "tacit-user-key-v3\n";
+constexpr std::string_view kV1KeyfileMagics[] = {"tacit-user-key-v1\n", "tacit-user-key-v2\n"};
 
 struct KeyfileParts {
     ByteView aad;  // magic | salt
     ByteView salt, iv, sealed;
 };
 
-// nullopt unless data starts with a known magic and holds the header, the
-// IV and at least a box key and a tag.
+// nullopt unless data starts with the magic and holds the header, the IV
+// and at least a box key and a tag.
 std::optional<KeyfileParts> split_keyfile(ByteView data) {
-    if (data.size() > kKeyFileMax) return std::nullopt;
-    for (const KeyfileLayout* l : {&kSaltedKeyfile, &kNamedKeyfile}) {
-        const size_t head = l->magic.size() + l->salt_len;
-        if (data.size() < head + kIv + 32 + kTag || as_chars(data.first(l->magic.size())) != l->magic)
-            continue;
-        return KeyfileParts{data.first(head), data.subspan(l->magic.size(), l->salt_len), data.subspan(head, kIv),
-                            data.subspan(head + kIv)};
-    }
-    return std::nullopt;
+    const size_t head = kKeyfileMagic.size() + PasswordSalt::kSize;
+    if (data.size() > kKeyFileMax || data.size() < head + kIv + 32 + kTag ||
+        as_chars(data.first(kKeyfileMagic.size())) != kKeyfileMagic)
+        return std::nullopt;
+    return KeyfileParts{data.first(head), data.subspan(kKeyfileMagic.size(), PasswordSalt::kSize),
+                        data.subspan(head, kIv), data.subspan(head + kIv)};
 }
 
 Bytes encode_bundle(uint8_t kind, const Bytes& der, const Array<32>& box) {
@@ -213,8 +209,12 @@ ServerIdentity load_server_key(const std::string& path) {
 
 std::optional<ServerBundle> parse_server_pub(std::string_view text) {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-    if (text.substr(0, kServerPubPrefix.size()) != kServerPubPrefix) return std::nullopt;
-    text.remove_prefix(kServerPubPrefix.size());
+    if (text.starts_with(kServerPubPrefix))
+        text.remove_prefix(kServerPubPrefix.size());
+    else if (text.starts_with(kServerPubPrefixV1))
+        text.remove_prefix(kServerPubPrefixV1.size());
+    else
+        return std::nullopt;
     if (text.find_first_of(" \t\r\n") != std::string_view::npos) return std::nullopt;
     auto b = unbase64(text);
     if (!b) return std::nullopt;
@@ -233,21 +233,14 @@ UserIdentity UserIdentity::generate() {
 
 PasswordSalt PasswordSalt::fresh() { return random(crypto::random_array<kSize>()); }
 
-PasswordSalt PasswordSalt::random(const Array<kSize>& salt) {
-    return PasswordSalt(Kind::Random, Bytes(salt.begin(), salt.end()));
-}
-
-PasswordSalt PasswordSalt::by_name(std::string_view user) {
-    return PasswordSalt(Kind::ByName, concat({as_bytes(kNameSaltPrefix), as_bytes(user)}));
-}
+PasswordSalt PasswordSalt::random(const Array<kSize>& salt) { return PasswordSalt(salt); }
 
 Bytes seal_user_keyfile(const UserIdentity& id, ByteView file_key, const PasswordSalt& salt) {
     Secret der = id.sign.private_der();
     Secret plain(der.size() + 32);
     std::copy(der.view().begin(), der.view().end(), plain.data());
     std::copy(id.box.priv.a.begin(), id.box.priv.a.end(), plain.data() + der.size());
-    const KeyfileLayout& layout = salt.kind() == PasswordSalt::Kind::Random ? kSaltedKeyfile : kNamedKeyfile;
-    const Bytes aad = concat({as_bytes(layout.magic), layout.salt_len ? salt.bytes() : ByteView{}});
+    const Bytes aad = concat({as_bytes(kKeyfileMagic), salt.bytes()});
     Array<kIv> iv = crypto::random_array<kIv>();
     Bytes out = concat({aad, iv});
     Bytes ct = crypto::gcm_seal(file_key, iv, aad, plain);
@@ -255,10 +248,16 @@ Bytes seal_user_keyfile(const UserIdentity& id, ByteView file_key, const Passwor
     return out;
 }
 
-std::optional<PasswordSalt> user_keyfile_salt(ByteView data, std::string_view user) {
+KeyfileKind user_keyfile_kind(ByteView data) {
+    if (split_keyfile(data)) return KeyfileKind::Current;
+    for (std::string_view m : kV1KeyfileMagics)
+        if (data.size() >= m.size() && as_chars(data.first(m.size())) == m) return KeyfileKind::ProtocolV1;
+    return KeyfileKind::Unknown;
+}
+
+std::optional<PasswordSalt> user_keyfile_salt(ByteView data) {
     auto parts = split_keyfile(data);
     if (!parts) return std::nullopt;
-    if (parts->salt.empty()) return PasswordSalt::by_name(user);
     Array<PasswordSalt::kSize> salt;
     std::copy(parts->salt.begin(), parts->salt.end(), salt.begin());
     return PasswordSalt::random(salt);
@@ -289,8 +288,8 @@ unsigned kdf_iterations() {
 
 PasswordKeys derive_password(std::string_view password, const PasswordSalt& salt) {
     Secret master = crypto::pbkdf2_sha256(as_bytes(password), salt.bytes(), kdf_iterations(), 32);
-    return {crypto::hkdf_sha256(master, {}, as_bytes("tacit v1 auth")),
-            crypto::hkdf_sha256(master, {}, as_bytes("tacit v1 keyfile")), salt};
+    return {crypto::hkdf_sha256(master, {}, as_bytes("tacit v2 auth")),
+            crypto::hkdf_sha256(master, {}, as_bytes("tacit v2 keyfile")), salt};
 }
 
 }  // namespace tacit

@@ -46,7 +46,8 @@ struct ServerIdentity {
 void write_server_keys(const std::string& dir, const ServerIdentity& id);
 // Throws std::runtime_error, also when the file is group/world accessible.
 ServerIdentity load_server_key(const std::string& path);
-// "tacit-server-v1 <base64 bundle>", a trailing newline optional.
+// "tacit-server-v2 <base64 bundle>", a trailing newline optional; the
+// "tacit-server-v1 " prefix of the same bytes is read too.
 std::optional<ServerBundle> parse_server_pub(std::string_view text);
 std::string format_server_pub(const ServerBundle& b);  // ends in "\n"
 
@@ -59,35 +60,31 @@ struct UserIdentity {
 
 // The PBKDF2 salt of one account (tacit-protocol(7), PASSWORDS): 16 bytes
 // drawn from the DRBG at registration and at each password change, kept in
-// the identity file's header. An identity file from before the random salt
-// has none; its salt is "tacit v1|" + user (Kind::ByName), read so that
-// such accounts still log in (DIFFERENCES).
+// the identity file's header.
 class PasswordSalt {
 public:
-    enum class Kind { Random, ByName };
     static constexpr size_t kSize = 16;
     static PasswordSalt fresh();
     static PasswordSalt random(const Array<kSize>& salt);
-    static PasswordSalt by_name(std::string_view user);
-    Kind kind() const { return kind_; }
-    // PBKDF2's salt input: the 16 bytes, or "tacit v1|" + user.
     ByteView bytes() const { return bytes_; }
 
 private:
-    PasswordSalt(Kind kind, Bytes bytes) : kind_(kind), bytes_(std::move(bytes)) {}
-    Kind kind_;
-    Bytes bytes_;
+    explicit PasswordSalt(const Array<kSize>& salt) : bytes_(salt) {}
+    Array<kSize> bytes_;
 };
 
 // The identity file (tacit-protocol(7), STORAGE, The client's identity file):
-//   "tacit-user-key-v2\n" | salt[16] | iv[12] | AES-256-GCM(private DER |
-//   x25519 priv[32]) | tag[16], the magic and salt as AAD;
-// one with a Kind::ByName salt is written, and read, in the format before
-// the salt: "tacit-user-key-v1\n" | iv[12] | ... | tag[16], the magic as AAD.
+//   "tacit-user-key-v3\n" | salt[16] | iv[12] | AES-256-GCM(private DER |
+//   x25519 priv[32]) | tag[16], the magic and salt as AAD.
 Bytes seal_user_keyfile(const UserIdentity& id, ByteView file_key, const PasswordSalt& salt);
-// The salt the file's header names, read before PBKDF2. nullopt when data is
-// not an identity file: an unknown magic, or too short or too long.
-std::optional<PasswordSalt> user_keyfile_salt(ByteView data, std::string_view user);
+// Current: the layout above. ProtocolV1: a file of protocol v1 (magic
+// "tacit-user-key-v1\n" or "-v2\n"), whose keys derive from labels this
+// version does not use, so it cannot be opened (DIFFERENCES). Unknown: not
+// an identity file, or damaged, too short or too long.
+enum class KeyfileKind { Current, ProtocolV1, Unknown };
+KeyfileKind user_keyfile_kind(ByteView data);
+// The salt the file's header names, read before PBKDF2; nullopt unless Current.
+std::optional<PasswordSalt> user_keyfile_salt(ByteView data);
 std::optional<UserIdentity> open_user_keyfile(ByteView data, ByteView file_key);
 
 struct PasswordKeys {

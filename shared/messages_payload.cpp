@@ -39,7 +39,7 @@ DecodedFormatted FormattedMessage::decode(ByteView plaintext) {
 
 Bytes formatted_sig_input(ByteView fields_before_sig, ByteView wrapped_key) {
     Writer w;
-    w.raw(as_bytes("tacit v1 msg")).raw(fields_before_sig).blob(wrapped_key);
+    w.raw(as_bytes("tacit v2 msg")).raw(fields_before_sig).blob(wrapped_key);
     return w.take();
 }
 
@@ -47,13 +47,6 @@ Bytes group_sig_input(const FormattedMessage& fm) {
     Writer w;
     w.raw(as_bytes("tacit v2 group msg")).raw(fm.msg_id).str(fm.sender).str(fm.group);
     w.u64(fm.stamp.epoch).raw(fm.stamp.head).u64(fm.sent_at_ms).blob(fm.body);
-    return w.take();
-}
-
-Bytes system_sig_input(std::string_view recipient, uint64_t id, std::string_view group,
-                       uint64_t received_at_ms, std::string_view text) {
-    Writer w;
-    w.raw(as_bytes("tacit v1 sys")).str(recipient).u64(id).str(group).u64(received_at_ms).str(text);
     return w.take();
 }
 

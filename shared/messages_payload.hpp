@@ -48,7 +48,7 @@ struct DecodedFormatted {
     Bytes sig;
 };
 
-// "tacit v1 msg" | fields_before_sig | blob wrapped_key
+// "tacit v2 msg" | fields_before_sig | blob wrapped_key
 Bytes formatted_sig_input(ByteView fields_before_sig, ByteView wrapped_key);
 
 // A group message's one signature, over the message as a whole, whoever
@@ -57,10 +57,6 @@ Bytes formatted_sig_input(ByteView fields_before_sig, ByteView wrapped_key);
 // u64 sent_at_ms | blob body. The recipient is bound by the pairwise
 // ratchet session the copy travels on, not by the signature.
 Bytes group_sig_input(const FormattedMessage& fm);
-
-// "tacit v1 sys" | str recipient | u64 id | str group | u64 received_at_ms | str text
-Bytes system_sig_input(std::string_view recipient, uint64_t id, std::string_view group,
-                       uint64_t received_at_ms, std::string_view text);
 
 // enc_msg of a STORED_SYSTEM item = str text | sig (the server's).
 // text is "EVENT ACTOR SUBJECT", e.g. "added alice carol".

@@ -65,12 +65,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 3:
         // Only a file sealed under the key opens (the seed is one), and
         // what opens is an RSA-3072 key; a wrong-size key never opens.
-        // A file that opens has a header that names its salt, of 16 bytes
-        // or by name.
+        // A file that opens has a header that names its 16-byte salt.
         if (auto id = open_user_keyfile(in, kFileKey)) {
             check(id->sign.bits() == 3072);
-            auto salt = user_keyfile_salt(in, "u");
-            check(salt && (salt->kind() == PasswordSalt::Kind::ByName || salt->bytes().size() == 16));
+            auto salt = user_keyfile_salt(in);
+            check(salt && salt->bytes().size() == 16 && user_keyfile_kind(in) == KeyfileKind::Current);
         }
         check(!open_user_keyfile(in, ByteView(kFileKey).first(16)));
         break;

@@ -37,9 +37,16 @@ void note_account_salt(const std::string& user, const PasswordSalt& salt) {
     salts_seen().insert_or_assign(user, salt);
 }
 
+PasswordSalt test_salt(const std::string& user) {
+    auto h = crypto::sha256({as_bytes("tacit test salt|"), as_bytes(user)});
+    Array<PasswordSalt::kSize> salt;
+    std::copy_n(h.begin(), salt.size(), salt.begin());
+    return PasswordSalt::random(salt);
+}
+
 PasswordSalt account_salt(const std::string& user) {
     auto it = salts_seen().find(user);
-    return it != salts_seen().end() ? it->second : PasswordSalt::by_name(user);
+    return it != salts_seen().end() ? it->second : test_salt(user);
 }
 
 using client::ConnError;
@@ -143,7 +150,7 @@ msg::Login2R RawClient::login(const std::string& u, const std::string& password,
 
 msg::RegisterR RawClient::register_user(const std::string& u, const std::string& password,
                                         const UserIdentity& ident, const std::optional<PasswordSalt>& salt) {
-    auto keys = derive_password(password, salt ? *salt : PasswordSalt::by_name(u));
+    auto keys = derive_password(password, salt ? *salt : test_salt(u));
     msg::Register m;
     m.user = u;
     m.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
@@ -255,7 +262,7 @@ UserIdentity load_identity(const TestServer& s, const TestClient& c, const std::
     std::stringstream ss;
     ss << in.rdbuf();
     auto data = ss.str();
-    auto salt = user_keyfile_salt(as_bytes(data), user);
+    auto salt = user_keyfile_salt(as_bytes(data));
     REQUIRE(salt);
     auto keys = derive_password(password, *salt);
     auto id = open_user_keyfile(as_bytes(data), keys.file_key);

@@ -76,9 +76,13 @@ uint8_t frame_type(const client::Frame& f);
 
 // Where a TestClient keeps user's files for server s.
 std::string user_dir(const TestServer& s, const TestClient& c, const std::string& user);
+// A fixed 16-byte salt per user name (the first half of SHA-256 of
+// "tacit test salt|" + user), so RawClient registrations need no identity
+// file to log in again. Test-only: real clients draw theirs at random.
+PasswordSalt test_salt(const std::string& user);
 // The PBKDF2 salt RawClient::login and write_identity use for user: the one
 // of the account under that name the test last registered with RawClient
-// (by name, unless given) or opened with load_identity.
+// (test_salt(user), unless given) or opened with load_identity.
 PasswordSalt account_salt(const std::string& user);
 // Records the salt of an account the test just registered.
 void note_account_salt(const std::string& user, const PasswordSalt& salt);
@@ -88,10 +92,8 @@ UserIdentity load_identity(const TestServer& s, const TestClient& c, const std::
                            const std::string& password);
 // Writes user's identity.key under c's data dir as register_user would, so
 // the client core can log in to an account created with RawClient, sealed
-// with account_salt(user). RawClient registers with the salt by name, as
-// clients before the random salt did, so these files are mostly in that
-// older layout (tacit-protocol(7), Client identity file): every test that
-// logs in through one checks that it is still read.
+// with account_salt(user), in the layout of tacit-protocol(7), Client
+// identity file.
 void install_identity(const TestServer& s, const TestClient& c, const std::string& user,
                       const std::string& password, const UserIdentity& id);
 // The same into an account directory of any client ($XDG_DATA_HOME/tacit/SERVER/USER).

@@ -596,7 +596,7 @@ TEST_CASE("a server on a Unix socket is pinned in known_servers like a TCP one",
     std::ifstream known(o.data_dir + "/known_servers");
     std::string line;
     REQUIRE(std::getline(known, line));
-    CHECK(line.rfind(s.unix_addr() + " tacit-server-v1 ", 0) == 0);
+    CHECK(line.rfind(s.unix_addr() + " tacit-server-v2 ", 0) == 0);
     // Pinned: no question the second time.
     offered.clear();
     {

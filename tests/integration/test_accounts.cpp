@@ -148,12 +148,11 @@ TEST_CASE("the password salt is random per registration and kept in the identity
     }
     const auto file = slurp(user_dir(s, a, "alice") + "/identity.key");
     const auto file2 = slurp(user_dir(s2, a2, "alice") + "/identity.key");
-    REQUIRE(file.substr(0, 18) == "tacit-user-key-v2\n");
-    auto salt = user_keyfile_salt(as_bytes(file), "alice");
-    auto salt2 = user_keyfile_salt(as_bytes(file2), "alice");
+    REQUIRE(file.substr(0, 18) == "tacit-user-key-v3\n");
+    auto salt = user_keyfile_salt(as_bytes(file));
+    auto salt2 = user_keyfile_salt(as_bytes(file2));
     REQUIRE(salt);
     REQUIRE(salt2);
-    CHECK(salt->kind() == PasswordSalt::Kind::Random);
     // Same user, same password, two registrations: two salts, so two auth keys.
     CHECK(file.substr(18, 16) != file2.substr(18, 16));
     CHECK_FALSE(ct_equal(derive_password("pw", *salt).auth, derive_password("pw", *salt2).auth));
@@ -168,13 +167,13 @@ TEST_CASE("the password salt is random per registration and kept in the identity
     CHECK_FALSE(r.ok);
     CHECK(r.status == proto::AUTH_FAILED);
     CHECK_THAT(r.msg, Catch::Contains("wrong password"));
-    // The server holds the auth of the random salt, not of the old one by name.
+    // The server holds the auth of the random salt, not of any other.
     auto id = open_user_keyfile(as_bytes(file), derive_password("pw", *salt).file_key);
     REQUIRE(id);
     {
-        FrameConn by_name(s);
-        by_name.hello();
-        CHECK_FALSE(by_name.login("alice", "pw", *id, PasswordSalt::by_name("alice")));
+        FrameConn other_salt(s);
+        other_salt.hello();
+        CHECK_FALSE(other_salt.login("alice", "pw", *id, test_salt("alice")));
     }
     load_identity(s, a, "alice", "pw");  // and with the header's salt
     {
@@ -192,29 +191,31 @@ TEST_CASE("the password salt is random per registration and kept in the identity
     relogin(a, "alice");
 }
 
-TEST_CASE("an identity file from before the salt still logs in, and /passwd gives it one", "[integration][accounts][salt]") {
+// Protocol v2 changed the password labels (tacit-protocol(7), DIFFERENCES):
+// a protocol v1 identity file can't be opened, and is refused by name rather
+// than as a wrong password. Its bytes are left alone.
+TEST_CASE("an identity file of protocol v1 is refused with the reason", "[integration][accounts][salt]") {
     TestServer s(kLoose);
     TestClient a(s, "alice");
-    // RawClient registers as a client before the salt did; install_identity
-    // writes the file in that layout.
     register_shared(s, a, {"alice"});
     const auto key_path = user_dir(s, a, "alice") + "/identity.key";
-    REQUIRE(slurp(key_path).substr(0, 18) == "tacit-user-key-v1\n");
-    relogin(a, "alice");
-    auto r = a->rekey();  // keeps the password, so the salt by name and the layout
-    INFO(r.msg);
-    REQUIRE(r.ok);
-    REQUIRE(slurp(key_path).substr(0, 18) == "tacit-user-key-v1\n");
-    r = a->passwd("pw", "pw2");
-    INFO(r.msg);
-    REQUIRE(r.ok);
     const auto file = slurp(key_path);
-    REQUIRE(file.substr(0, 18) == "tacit-user-key-v2\n");
+    REQUIRE(file.substr(0, 18) == "tacit-user-key-v3\n");
+    relogin(a, "alice");
     REQUIRE(a->logout().ok);
-    relogin(a, "alice", "pw2");
-    REQUIRE(a->logout().ok);
-    REQUIRE(a->connect().ok);
-    CHECK(a->login("alice", "pw").status == proto::AUTH_FAILED);
+    for (const char* magic : {"tacit-user-key-v1\n", "tacit-user-key-v2\n"}) {
+        std::string old = file;
+        old.replace(0, 18, magic);
+        spit(key_path, old);
+        REQUIRE(a->connect().ok);
+        auto r = a->login("alice", "pw");
+        CHECK_FALSE(r.ok);
+        CHECK(r.status == proto::AUTH_FAILED);
+        CHECK_THAT(r.msg, Catch::Contains("from tacit protocol v1"));
+        CHECK(slurp(key_path) == old);
+    }
+    spit(key_path, file);
+    relogin(a, "alice");
 }
 
 TEST_CASE("USER_EXISTS, wrong passwords, wrong keys and invalid names are refused", "[integration][accounts]") {
@@ -703,7 +704,7 @@ TEST_CASE("one account for one server over TCP and its Unix socket, old layout a
         REQUIRE(r.ok);
         CHECK(has_tcp_message(c));
     }
-    CHECK(slurp(dir + "/identity.pub").rfind("tacit-user-v1 ", 0) == 0);  // moved into place
+    CHECK(slurp(dir + "/identity.pub").rfind("tacit-user-v2 ", 0) == 0);  // moved into place
     {
         client::Client c(o);  // TCP again: the same account, now in the new layout
         REQUIRE(c.connect().ok);
@@ -808,7 +809,7 @@ TEST_CASE("the password is wiped after PBKDF2; the token stays off disk; reconne
         std::ifstream in(client::DataDir(o.data_dir).account(client::read_server_pub(s.pub_file()), "alice").dir() +
                              "/identity.key", std::ios::binary);
         const std::string sealed((std::istreambuf_iterator<char>(in)), {});
-        const auto salt = user_keyfile_salt(as_bytes(sealed), "alice");
+        const auto salt = user_keyfile_salt(as_bytes(sealed));
         REQUIRE(salt);
         auto id = open_user_keyfile(as_bytes(sealed), derive_password(pw, *salt).file_key);
         REQUIRE(id);

@@ -187,7 +187,7 @@ Bytes renew3_frame(FrameConn& c, const Token& tok, const UserIdentity& next, con
                    Nonce& n) {
     msg::Renew3 r;
     r.token = tok;
-    auto keys = derive_password("pw2", PasswordSalt::by_name("mallory"));
+    auto keys = derive_password("pw2", test_salt("mallory"));
     r.pass.assign(keys.auth.view().begin(), keys.auth.view().end());
     r.public_key = next.bundle().encode();
     r.nonce = n = test_nonce();
@@ -273,7 +273,7 @@ TEST_CASE("RENEW3's new-key signature and a signed prekey, checked in the pool, 
 namespace {
 
 Bytes register_frame(FrameConn& c, const std::string& user, const UserIdentity& id, const crypto::PkKey& signer) {
-    auto keys = derive_password("pw", PasswordSalt::by_name(user));
+    auto keys = derive_password("pw", test_salt(user));
     msg::Register m;
     m.user = user;
     m.pass.assign(keys.auth.view().begin(), keys.auth.view().end());

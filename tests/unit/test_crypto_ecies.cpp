@@ -44,7 +44,7 @@ TEST_CASE("ECIES matches the tacit-protocol(7) construction", "[crypto][ecies]")
     EciesSealed sealed = ecies_seal("hello", r.pub, m);
     auto shared = x25519(sealed.eph.priv, r.pub);
     REQUIRE(shared);
-    Secret k = hkdf_sha256(*shared, concat({sealed.eph.pub, r.pub}), as_bytes("tacit v1 hello"));
+    Secret k = hkdf_sha256(*shared, concat({sealed.eph.pub, r.pub}), as_bytes("tacit v2 hello"));
     Bytes body = gcm_seal(k, Array<12>{}, {}, m);
     CHECK(Bytes(sealed.ct.begin() + 32, sealed.ct.end()) == body);
     CHECK(sealed.ct.size() == 108);  // tacit-protocol(7), HELLO: 108 bytes

@@ -123,16 +123,20 @@ TEST_CASE("server bundle round trip and fingerprint", "[keys]") {
     CHECK(fingerprint(user_id().bundle().encode()) != fp);
 
     std::string line = format_server_pub(b);
-    CHECK(line.rfind("tacit-server-v1 ", 0) == 0);
+    CHECK(line.rfind("tacit-server-v2 ", 0) == 0);
     CHECK(line.back() == '\n');
     auto p = parse_server_pub(line);
     REQUIRE(p);
     CHECK(p->encode() == enc);
     CHECK(parse_server_pub(line.substr(0, line.size() - 1)));
-    CHECK_FALSE(parse_server_pub("tacit-server-v2 " + line.substr(16)));
     CHECK_FALSE(parse_server_pub(line.substr(0, 40)));
     CHECK_FALSE(parse_server_pub(""));
-    CHECK_FALSE(parse_server_pub("tacit-server-v1 !!!!"));
+    CHECK_FALSE(parse_server_pub("tacit-server-v2 !!!!"));
+    // A line written before protocol v2 holds the same bundle bytes.
+    auto v1 = parse_server_pub("tacit-server-v1 " + line.substr(16));
+    REQUIRE(v1);
+    CHECK(v1->encode() == enc);
+    CHECK_FALSE(parse_server_pub("tacit-server-v3 " + line.substr(16)));
 }
 
 TEST_CASE("server keys are written, loaded and protected", "[keys]") {
@@ -187,7 +191,7 @@ TEST_CASE("user key file opens only with the right key", "[keys]") {
     const auto salt = PasswordSalt::fresh();
     Bytes file = seal_user_keyfile(id, key, salt);
     // tacit-protocol(7), STORAGE: magic | salt[16] | iv[12] | ciphertext | tag.
-    CHECK(std::string(file.begin(), file.begin() + 18) == "tacit-user-key-v2\n");
+    CHECK(std::string(file.begin(), file.begin() + 18) == "tacit-user-key-v3\n");
     CHECK(Bytes(file.begin() + 18, file.begin() + 34) == copy(salt.bytes()));
     CHECK(seal_user_keyfile(id, key, salt) != file);  // fresh IV
 
@@ -212,22 +216,21 @@ TEST_CASE("user key file opens only with the right key", "[keys]") {
     CHECK_FALSE(open_user_keyfile({}, key));
 }
 
-TEST_CASE("user key file from before the salt: by name, in the v1 layout", "[keys]") {
+TEST_CASE("user key file of protocol v1: recognised, never opened", "[keys]") {
     const UserIdentity& id = user_id();
     Secret key(ByteView(crypto::random_array<32>()));
-    Bytes file = seal_user_keyfile(id, key, PasswordSalt::by_name("alice"));
-    // magic | iv[12] | ciphertext | tag, the magic alone as AAD, as before.
-    CHECK(std::string(file.begin(), file.begin() + 18) == "tacit-user-key-v1\n");
-    const Bytes magic(file.begin(), file.begin() + 18);
-    const ByteView iv = ByteView(file).subspan(18, 12);
-    auto plain = crypto::gcm_open(key, iv, magic, ByteView(file).subspan(30));
-    REQUIRE(plain);
-    CHECK(ByteView(*plain).last(32).size() == 32);
-    CHECK(open_user_keyfile(file, key));
-    auto salt = user_keyfile_salt(file, "alice");
-    REQUIRE(salt);
-    CHECK(salt->kind() == PasswordSalt::Kind::ByName);
-    CHECK(copy(salt->bytes()) == copy(as_bytes("tacit v1|alice")));
+    const Bytes file = seal_user_keyfile(id, key, PasswordSalt::fresh());
+    CHECK(user_keyfile_kind(file) == KeyfileKind::Current);
+    for (const char* magic : {"tacit-user-key-v1\n", "tacit-user-key-v2\n"}) {
+        Bytes old = file;
+        std::copy(magic, magic + 18, old.begin());
+        CHECK(user_keyfile_kind(old) == KeyfileKind::ProtocolV1);
+        CHECK_FALSE(user_keyfile_salt(old));
+        CHECK_FALSE(open_user_keyfile(old, key));
+        CHECK(user_keyfile_kind(Bytes(old.begin(), old.begin() + 18)) == KeyfileKind::ProtocolV1);
+    }
+    CHECK(user_keyfile_kind({}) == KeyfileKind::Unknown);
+    CHECK(user_keyfile_kind(Bytes(file.begin(), file.begin() + 40)) == KeyfileKind::Unknown);
 }
 
 TEST_CASE("identity file header: the salt round-trips, a short or strange one is refused", "[keys]") {
@@ -235,32 +238,31 @@ TEST_CASE("identity file header: the salt round-trips, a short or strange one is
     Secret key(ByteView(crypto::random_array<32>()));
     const auto salt = PasswordSalt::fresh();
     const Bytes file = seal_user_keyfile(id, key, salt);
-    auto read = user_keyfile_salt(file, "alice");
+    auto read = user_keyfile_salt(file);
     REQUIRE(read);
-    CHECK(read->kind() == PasswordSalt::Kind::Random);
     CHECK(copy(read->bytes()) == copy(salt.bytes()));
 
     // Too short to hold header, IV, a box key and a tag: no salt, no identity.
     for (size_t n : {size_t(0), size_t(17), size_t(18), size_t(33), size_t(34), size_t(34 + 12 + 47)}) {
         const Bytes cut(file.begin(), file.begin() + long(n));
-        CHECK_FALSE(user_keyfile_salt(cut, "alice"));
+        CHECK_FALSE(user_keyfile_salt(cut));
         CHECK_FALSE(open_user_keyfile(cut, key));
     }
-    for (const char* magic : {"tacit-user-key-v3\n", "tacit-user-key-v2 ", "TACIT-USER-KEY-V2\n"}) {
+    for (const char* magic : {"tacit-user-key-v4\n", "tacit-user-key-v3 ", "TACIT-USER-KEY-V3\n"}) {
         Bytes odd = file;
         std::copy(magic, magic + 18, odd.begin());
-        CHECK_FALSE(user_keyfile_salt(odd, "alice"));
+        CHECK_FALSE(user_keyfile_salt(odd));
         CHECK_FALSE(open_user_keyfile(odd, key));
     }
     // A tampered salt is still a header, but the file no longer opens: with
     // the key derived from it (another key) nor with the right key (AAD).
     Bytes tampered = file;
     tampered[20] ^= 1;
-    auto other = user_keyfile_salt(tampered, "alice");
+    auto other = user_keyfile_salt(tampered);
     REQUIRE(other);
     CHECK(copy(other->bytes()) != copy(salt.bytes()));
     CHECK_FALSE(open_user_keyfile(tampered, key));
-    CHECK(user_keyfile_salt(Bytes(64 * 1024 + 1, 't'), "alice") == std::nullopt);
+    CHECK(user_keyfile_salt(Bytes(64 * 1024 + 1, 't')) == std::nullopt);
 }
 
 TEST_CASE("password keys", "[keys]") {
@@ -274,15 +276,10 @@ TEST_CASE("password keys", "[keys]") {
     CHECK_FALSE(ct_equal(k.auth, k.file_key));
     // Exactly tacit-protocol(7), PASSWORDS: PBKDF2 over the salt, then two HKDF labels.
     Secret master = crypto::pbkdf2_sha256(as_bytes("correct horse"), salt.bytes(), 2);
-    CHECK(ct_equal(k.auth, crypto::hkdf_sha256(master, {}, as_bytes("tacit v1 auth"))));
-    CHECK(ct_equal(k.file_key, crypto::hkdf_sha256(master, {}, as_bytes("tacit v1 keyfile"))));
+    CHECK(ct_equal(k.auth, crypto::hkdf_sha256(master, {}, as_bytes("tacit v2 auth"))));
+    CHECK(ct_equal(k.file_key, crypto::hkdf_sha256(master, {}, as_bytes("tacit v2 keyfile"))));
     CHECK(ct_equal(derive_password("correct horse", salt).auth, k.auth));
     CHECK_FALSE(ct_equal(derive_password("correct horsf", salt).auth, k.auth));
-    // A salt by name is the old one, so accounts from before still log in.
-    Secret old_master = crypto::pbkdf2_sha256(as_bytes("correct horse"), as_bytes("tacit v1|alice"), 2);
-    PasswordKeys old = derive_password("correct horse", PasswordSalt::by_name("alice"));
-    CHECK(ct_equal(old.auth, crypto::hkdf_sha256(old_master, {}, as_bytes("tacit v1 auth"))));
-    CHECK_FALSE(ct_equal(derive_password("correct horse", PasswordSalt::by_name("bob")).auth, old.auth));
     ::setenv("TACIT_KDF_ITERATIONS", "3", 1);
     CHECK_FALSE(ct_equal(derive_password("correct horse", salt).auth, k.auth));
 

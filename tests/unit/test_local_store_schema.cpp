@@ -87,13 +87,15 @@ struct RawEnv {
     void commit() { REQUIRE(mdb_txn_commit(std::exchange(txn, nullptr)) == 0); }
 };
 
-// Writes the layout of schema 0, 1 or 2, as those clients did: records
-// sealed under HKDF(key, "tacit v1 history"), IV | ct | tag, AAD db | 0x00 |
-// the plaintext key.
+// Writes the layout of schema 0, 1 or 2: records sealed under HKDF(key,
+// "tacit v2 history"), IV | ct | tag, AAD db | 0x00 | the plaintext key.
+// (Those clients used the v1 label; a store of theirs can't be opened any
+// more, since its store key is wrapped under a protocol v1 file key. The
+// migrations are about layout, so they are kept for any store of 0-2.)
 struct OldStore {
     RawEnv raw;
     uint32_t version;
-    crypto::Gcm gcm{crypto::hkdf_sha256(key(), {}, as_bytes("tacit v1 history")).view()};
+    crypto::Gcm gcm{crypto::hkdf_sha256(key(), {}, as_bytes("tacit v2 history")).view()};
     uint64_t counter = 0;
 
     OldStore(const std::string& dir, uint32_t v) : raw(dir), version(v) {
@@ -117,7 +119,7 @@ struct OldStore {
         const std::string k = conv + std::string(1, '\0') + be64(m.received_at_ms) + be64(++counter);
         put_sealed("msgs", k, str(w.take()));
         const std::string id = m.from + std::string(1, '\0') + m.id;
-        auto v2 = crypto::hmac_sha256(crypto::hkdf_sha256(key(), {}, as_bytes("tacit v1 history index")).view(),
+        auto v2 = crypto::hmac_sha256(crypto::hkdf_sha256(key(), {}, as_bytes("tacit v2 history index")).view(),
                                       as_bytes(id));
         raw.put(raw.db("ids"), version == 0 ? m.id : version == 1 ? id : str(v2), k);
         raw.put(raw.db("convs"), conv, be64(m.received_at_ms) + be64(counter));

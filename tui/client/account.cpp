@@ -86,11 +86,17 @@ std::optional<Secret> Account::read_identity(Result* err) const {
 std::optional<PasswordSalt> Account::identity_salt(Result* err) const {
     auto data = read_identity(err);
     if (!data) return std::nullopt;
-    auto salt = user_keyfile_salt(*data, user_);
-    if (!salt)
-        *err = Result::fail(proto::AUTH_FAILED, dir_ + "/identity.key is not a tacit identity file "
-                                                   "(damaged, or written by a newer tacit)");
-    return salt;
+    switch (user_keyfile_kind(*data)) {
+    case KeyfileKind::Current: return user_keyfile_salt(*data);
+    case KeyfileKind::ProtocolV1:
+        *err = Result::fail(proto::AUTH_FAILED, dir_ + "/identity.key is from tacit protocol v1, which this "
+                                                   "version cannot open; register a new account");
+        return std::nullopt;
+    case KeyfileKind::Unknown: break;
+    }
+    *err = Result::fail(proto::AUTH_FAILED, dir_ + "/identity.key is not a tacit identity file "
+                                               "(damaged, or written by a newer tacit)");
+    return std::nullopt;
 }
 
 std::optional<UserIdentity> Account::open_identity(ByteView file_key, Result* err) const {
@@ -104,7 +110,7 @@ std::optional<UserIdentity> Account::open_identity(ByteView file_key, Result* er
 void Account::save_identity(const UserIdentity& id, const PasswordKeys& keys) const {
     make_dirs(dir_);
     replace_file(dir_ + "/identity.key", seal_user_keyfile(id, keys.file_key, keys.salt), 0600);
-    replace_file(dir_ + "/identity.pub", as_bytes("tacit-user-v1 " + base64(id.bundle().encode()) + "\n"), 0644);
+    replace_file(dir_ + "/identity.pub", as_bytes("tacit-user-v2 " + base64(id.bundle().encode()) + "\n"), 0644);
 }
 
 Secret Account::store_key(ByteView file_key, bool create) const {

@@ -66,7 +66,7 @@ ServerBundle read_server_pub(const std::string& path) {
     std::stringstream ss;
     ss << in.rdbuf();
     auto b = parse_server_pub(ss.str());
-    if (!b) throw std::runtime_error(path + " is not a tacit server public key (tacit-server-v1 ...)");
+    if (!b) throw std::runtime_error(path + " is not a tacit server public key (tacit-server-v2 ...)");
     return *b;
 }
 

@@ -30,7 +30,7 @@ constexpr size_t kMaxName = 255;
 constexpr size_t kMaxBody = size_t(16) << 20;
 // 2 appends received_at; 1 (without it) is still read.
 constexpr uint8_t kRecordVersion = 2, kRecordV1 = 1;
-constexpr std::string_view kInfo = "tacit v1 history";
+constexpr std::string_view kInfo = "tacit v2 history";
 constexpr std::string_view kCheckKey = "check";
 constexpr std::string_view kCheckText = "tacit local store v1";
 // meta/counter: the insertion counter, 8 bytes big-endian, not sealed: it
@@ -48,7 +48,7 @@ constexpr size_t kPageHeader = 16;
 //   0 -> 1: the session token is no longer kept (it is erased), and ids
 //           keyed by msg_id alone become (sender, msg_id).
 //   1 -> 2: ids keys sender | 0x00 | msg_id become
-//           HMAC-SHA256(HKDF(file_key, "tacit v1 history index"), that).
+//           HMAC-SHA256(HKDF(file_key, "tacit v2 history index"), that).
 //   any -> 3: every key becomes an HMAC under the random index key and
 //           every value is sealed (local_store.hpp); messages move from
 //           "msgs" to "history", whose keys hold no name or time. It reads only the messages and the

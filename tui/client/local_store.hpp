@@ -4,7 +4,7 @@
 //
 // At rest (schema 3): a copied store without the key shows sizes only.
 // Every value is sealed with AES-256-GCM under HKDF-SHA256(file_key, salt
-// empty, "tacit v1 history"), a random 12-byte IV per record, AAD = db name
+// empty, "tacit v2 history"), a random 12-byte IV per record, AAD = db name
 // | 0x00 | the record's LMDB key, so a value can't be moved to another key
 // or another db. Every key that would hold a name is
 // HMAC-SHA256(index key, db name | 0x00 | name): contacts, groups, secrets
