@@ -114,7 +114,7 @@ Task<Result> Client::Impl::group_fan_out(msg::FormattedMessage fm, Targets targe
             store->add({}, self.user_, advanced(decode, copies, basis), basis);
             break;
         } catch (const LocalStore::Conflict&) {
-            if (attempt == 8) throw;
+            if (attempt == LocalStore::kConflictAttempts) throw;
         }
     }
     for (auto& c : copies)

@@ -112,6 +112,10 @@ public:
     struct Conflict : std::runtime_error {
         using std::runtime_error::runtime_error;
     };
+    // How often a caller opens or seals again after a Conflict before it
+    // gives up: each retry means another terminal committed in between, so
+    // eight in a row is a writer that never pauses, not bad luck.
+    static constexpr int kConflictAttempts = 8;
     std::vector<ChatMessage> add(const std::vector<ChatMessage>& msgs, const std::string& me,
                                  const SecretChanges& secrets, const SecretChanges& basis);
     // The last n of a conversation by (arrival, insertion), oldest first;

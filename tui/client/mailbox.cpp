@@ -215,7 +215,6 @@ Task<std::vector<ChatMessage>> Client::Impl::open_page(const std::vector<msg::St
 // meanwhile (LocalStore::Conflict): the page is opened again on their
 // state; what that terminal already opened is then a duplicate here.
 Task<std::vector<ChatMessage>> Client::Impl::commit_page(const std::vector<msg::Stored>& page) {
-    constexpr int kAttempts = 8;
     for (int attempt = 1;; ++attempt) {
         // Whatever stops this page before its commit (a drop, a full disk,
         // a conflict) leaves it unacknowledged: forget what it advanced.
@@ -228,7 +227,7 @@ Task<std::vector<ChatMessage>> Client::Impl::commit_page(const std::vector<msg::
         try {
             co_return store->add(got, self.user_, dm_pending, dm_basis);
         } catch (const LocalStore::Conflict&) {
-            if (attempt == kAttempts) throw;
+            if (attempt == LocalStore::kConflictAttempts) throw;
         }
     }
 }
