@@ -14,12 +14,14 @@ using namespace tacit;
 
 namespace {
 
-const char* kUsage = R"(usage: tacit [--server ADDR] [--server-key FILE] [--user NAME] [--config FILE] [--batch] [--adopt]
+const char* kUsage = R"(usage: tacit [--server ADDR[,ADDR...]] [--server-key FILE] [--user NAME] [--config FILE] [--batch] [--adopt]
 
 End-to-end encrypted chat in the terminal.
 
-  --server ADDR        tacitd to connect to: HOST:PORT or unix:PATH (default: `server` in the config,
-                       else unix:/run/tacit/tacitd.sock if that socket exists, else 127.0.0.1:7700)
+  --server ADDR[,ADDR...]
+                       tacitd to connect to: HOST:PORT or unix:PATH (default: `server` in the config,
+                       else unix:/run/tacit/tacitd.sock if that socket exists, else 127.0.0.1:7700);
+                       several addresses of one server (a cluster's nodes) are tried in turn
   --server-key FILE    pin this server public key (tacitd's keys/server.pub) instead of trusting on first use
   --user NAME          account to log in as (default: `user` in the config; asked otherwise)
   --config FILE        configuration file (default $XDG_CONFIG_HOME/tacit/config)

@@ -71,12 +71,48 @@ const char* phase_name(Phase e) {
 }
 
 Task<Result> Client::Impl::connect() {
+    std::vector<size_t> order;
+    for (size_t i = 0; i < servers.size(); ++i) order.push_back(servers.in_turn(i));
+    for (size_t k = 0; k < order.size(); ++k) {
+        use_server(order[k]);
+        const bool more = k + 1 < order.size();
+        std::string why;
+        try {
+            auto connecting = connect_current();
+            auto r = co_await connecting;
+            // Only a server that could not be reached sends us on: a key
+            // that does not match, or one the user declined, is an answer.
+            if (r.ok || !more || r.status != proto::INTERNAL) co_return r;
+            why = r.msg;
+        } catch (const std::exception& e) {
+            if (!more) throw;
+            why = e.what();
+        }
+        info("could not reach " + server_name + " (" + why + "); trying " + servers.names()[order[k + 1]]);
+    }
+    co_return Result::fail(proto::INTERNAL, "no server address");
+}
+
+std::optional<ServerBundle> Client::Impl::pinned_server() {
+    if (auto k = files.pinned_server(server_name)) return k;
+    for (const auto& name : servers.names()) {
+        if (name == server_name) continue;
+        if (auto k = files.pinned_server(name)) {
+            files.pin_server(server_name, *k);
+            info("pinned the key of " + server_name + ", as for " + name + ": " + fingerprint(k->encode()));
+            return k;
+        }
+    }
+    return std::nullopt;
+}
+
+Task<Result> Client::Impl::connect_current() {
     PhaseStep step(*this, Phase::Connecting);
     const auto known_file = files.known_servers_file();
     if (!opt.server_key_file.empty()) {
         server = read_server_pub(opt.server_key_file);
         files.pin_server(server_name, *server);
-    } else if (auto k = files.pinned_server(server_name)) {
+    } else if (auto k = pinned_server()) {
         server = *k;
     } else {
         auto asking = Conn::key_request(tasks.resumer(loop), worker, ep, opt.timeout_ms);
@@ -246,7 +282,7 @@ Task<Result> Client::Impl::open_local(std::string user, Password password) {
         co_return Result::fail(proto::BAD_REQUEST, "invalid user name: " + why);
     if (!server && !opt.server_key_file.empty()) server = read_server_pub(opt.server_key_file);
     if (!server) {
-        if (auto k = files.pinned_server(server_name)) server = *k;
+        if (auto k = pinned_server()) server = *k;
         else co_return Result::fail(proto::INTERNAL, "no pinned key for " + server_name);
     }
     const auto acct = account(user);

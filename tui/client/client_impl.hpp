@@ -23,6 +23,7 @@
 #include "tui/client/client.hpp"
 #include "tui/client/conn.hpp"
 #include "tui/client/local_store.hpp"
+#include "tui/client/server_list.hpp"
 #include "shared/direct_message.hpp"
 #include "shared/x3dh.hpp"
 #include "tui/client/dm_seen.hpp"
@@ -73,8 +74,9 @@ struct Client::Impl {
     Client& self;
     Options opt;
     DataDir files;
-    Endpoint ep;
-    std::string server_name;
+    ServerList servers;  // --server's addresses (server_list.hpp)
+    Endpoint ep;         // the one connect() is at, or last reached
+    std::string server_name;  // its known_servers spelling
     std::optional<ServerBundle> server;
     // The step a connect, register, login, reconnect or renewal is at
     // (client.hpp). Before the frames: a frame's PhaseStep dies with it.
@@ -134,10 +136,10 @@ struct Client::Impl {
     uint64_t wall_s() const { return (opt.wall_clock ? opt.wall_clock() : wall_ms()) / 1000; }
 
     Impl(Client& c, Options o) : self(c), opt(std::move(o)), files(opt.data_dir) {
-        auto p = parse_endpoint(opt.server, 7700);
-        if (!p) throw std::runtime_error("bad server address: " + opt.server);
-        ep = *p;
-        server_name = to_string(ep);
+        auto l = ServerList::parse(opt.server, 7700);
+        if (!l) throw std::runtime_error("bad server address: " + opt.server);
+        servers = std::move(*l);
+        use_server(0);
     }
     ~Impl() {
         if (conn) conn->on_closed(nullptr);
@@ -234,7 +236,18 @@ struct Client::Impl {
     Signers signed_by_me() const { return Signers{&id->sign, nullptr}; }
 
     // ------------------------------------------------------------ connect
+    // Connects to the servers' addresses in turn, from the one that last
+    // worked, until one answers; a refused key stops it at once.
     Task<Result> connect();
+    Task<Result> connect_current();
+    void use_server(size_t index) {
+        servers.use(index);
+        ep = servers.current();
+        server_name = servers.current_name();
+    }
+    // The key pinned for this address, else for another address of the same
+    // server (then pinned for this one too): the nodes share one key.
+    std::optional<ServerBundle> pinned_server();
 
     // A server that can't open our HELLO closes without a word, as a
     // rate-limited one does; ask for its key to tell the two apart.
