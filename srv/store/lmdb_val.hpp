@@ -1,20 +1,13 @@
-// The small adapters between LMDB's MDB_val and Bytes, for srv/store's
-// .cpp files only (nothing outside srv/store includes lmdb.h).
+// The LMDB adapters (shared/lmdb_val.hpp) under srv/store's names, for
+// srv/store's .cpp files only (nothing outside srv/store includes lmdb.h).
 #pragma once
-#include <lmdb.h>
-
-#include <memory>
-
-#include "shared/bytes.hpp"
+#include "shared/lmdb_val.hpp"
 
 namespace tacit::store {
 
-inline MDB_val val(ByteView b) { return {b.size(), const_cast<uint8_t*>(b.data())}; }
-inline ByteView view(const MDB_val& v) { return {static_cast<const uint8_t*>(v.mv_data), v.mv_size}; }
-
-struct CursorCloser {
-    void operator()(MDB_cursor* c) const { mdb_cursor_close(c); }
-};
-using Cursor = std::unique_ptr<MDB_cursor, CursorCloser>;
+using lmdb::Cursor;
+using lmdb::CursorCloser;
+using lmdb::val;
+using lmdb::view;
 
 }  // namespace tacit::store

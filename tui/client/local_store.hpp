@@ -1,6 +1,7 @@
 // The client's local store: history, pinned contact keys, groups and small
-// secrets, in one LMDB environment per (server, user). The only client file
-// that includes lmdb.h is local_store.cpp.
+// secrets, in one LMDB environment per (server, user). Only its own files
+// include lmdb.h: local_store.cpp (the operations), local_store_schema.cpp
+// (opening, migrating), local_txn.hpp and local_store_impl.hpp.
 //
 // At rest (schema 3): a copied store without the key shows sizes only.
 // Every value is sealed with AES-256-GCM under HKDF-SHA256(file_key, salt
@@ -29,7 +30,7 @@
 // index of a later copy; that person has read every name of that time.
 //
 // Upgrading from schema 0-2 rewrites every table into new pages and then
-// overwrites LMDB's free pages (local_store.cpp, scrub), so the old
+// overwrites LMDB's free pages (local_store_schema.cpp, scrub), so the old
 // plaintext keys do not survive in the file either.
 //
 // Wrong key: the constructor checks file_key against a sealed check record
@@ -48,7 +49,7 @@
 // environment must not be opened twice by one process).
 //
 // The layout has a schema version; opening a store of an older one migrates
-// it in the opening transaction (local_store.cpp lists the steps), and one
+// it in the opening transaction (local_store_impl.hpp lists the steps), and one
 // of a newer version is refused rather than misread.
 #pragma once
 #include <cstddef>
