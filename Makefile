@@ -9,19 +9,20 @@ SANFLAGS ?=
 NPROC    ?= $(shell nproc 2>/dev/null || echo 2)
 
 override CXXFLAGS += -std=c++20 -Wall -Wextra -Werror $(SANFLAGS)
-override CPPFLAGS += -I. -MMD -MP
+override CPPFLAGS += -I. -I/usr/include/postgresql -MMD -MP
 LDFLAGS  ?=
 override LDFLAGS += $(SANFLAGS)
 
 LIBS_CRYPTO := -lmbedcrypto -lfmt
 LIBS_LMDB   := -llmdb
+LIBS_PQ     := -lpq
 LIBS_CURSES := -lpanelw -lncursesw -ltinfo
 LIBS_ICU    := -licuuc -licudata
 
 # Debian 12 packages the build, the tests and `make run` need.
 PKGS := g++ make pkg-config libmbedtls-dev liblmdb-dev libncurses-dev libfmt-dev \
         catch2 nlohmann-json3-dev tmux mandoc lmdb-utils clang libclang-rt-14-dev libicu-dev \
-        python3 python3-cryptography
+        python3 python3-cryptography postgresql-15 libpq-dev
 
 SHARED_SRC := $(wildcard shared/*.cpp)
 STORE_SRC  := $(wildcard srv/store/*.cpp)
@@ -65,13 +66,13 @@ $(BUILD)/%.a:
 	ar rcs $@ $^
 
 $(TACITD): $(call obj,srv/main.cpp) $(LIB_SRV) $(LIB_STORE) $(LIB_SHARED)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_LMDB) $(LIBS_CRYPTO)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_LMDB) $(LIBS_PQ) $(LIBS_CRYPTO)
 
 $(TACIT): $(call obj,tui/main.cpp) $(LIB_UI) $(LIB_CLIENT) $(LIB_SHARED)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_ICU) $(LIBS_LMDB) $(LIBS_CRYPTO)
 
 $(UNIT): $(call obj,tests/catch_main.cpp $(UNIT_SRC)) $(LIB_UI) $(LIB_CLIENT) $(LIB_SRV) $(LIB_STORE) $(LIB_SHARED)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_ICU) $(LIBS_LMDB) $(LIBS_CRYPTO)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_ICU) $(LIBS_LMDB) $(LIBS_PQ) $(LIBS_CRYPTO)
 
 $(INTEG): $(call obj,tests/catch_main.cpp $(INTEG_SRC)) $(LIB_CLIENT) $(LIB_SHARED)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LIBS_LMDB) $(LIBS_CRYPTO)

@@ -27,7 +27,8 @@ Serves tacit clients: one epoll loop, LMDB storage, public-key work on worker th
 
   keygen                   write DIR/server.key (mode 0600) and DIR/server.pub, then exit
   --listen ADDR            HOST:PORT or unix:PATH to listen on; repeat for several (default 127.0.0.1:7700)
-  --data DIR               LMDB environment directory (default data)
+  --store lmdb:DIR         where users, groups and mail are kept: an LMDB environment in DIR (default lmdb:data)
+  --data DIR               the same as --store lmdb:DIR
   --keys DIR               directory holding server.key (default keys)
   --max-db-size BYTES      ceiling for the LMDB map (default 1073741824); K, M, G suffixes
   --sync on|off            durable commit before every success reply (default on)
@@ -83,6 +84,13 @@ double parse_num(const std::string& opt, const std::string& v) {
     return d;
 }
 
+// --store's value: "lmdb:DIR" is the only backend this tacitd has.
+std::string store_dir(const std::string& v) {
+    constexpr std::string_view kLmdb = "lmdb:";
+    if (v.size() > kLmdb.size() && v.compare(0, kLmdb.size(), kLmdb) == 0) return v.substr(kLmdb.size());
+    fatal(fmt::format("--store {}: not a store this tacitd has; use lmdb:DIR", v));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,6 +121,7 @@ int main(int argc, char** argv) {
             cfg.listen.push_back(val());
         }
         else if (a == "--data") cfg.data_dir = val();
+        else if (a == "--store") cfg.data_dir = store_dir(val());
         else if (a == "--keys") cfg.keys_dir = val();
         else if (a == "--max-db-size") cfg.max_db_size = parse_size(a, val());
         else if (a == "--sync") {
