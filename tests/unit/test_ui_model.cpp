@@ -476,3 +476,27 @@ TEST_CASE("/notify parses a level and a target, either optional", "[ui][model][n
     type(m, "/notify default");
     CHECK(m.level("bob") == NotifyLevel::All);
 }
+
+TEST_CASE("/url lists the recent URLs newest first and shows one alone", "[ui][model][links]") {
+    Model m = logged_in();
+    type(m, "/url");
+    CHECK(m.active().lines.back().text == "no URLs seen yet");
+    m.add_message("bob", msg("bob", "see https://a.org/one."));
+    m.add_message("carol", msg("carol", "and http://b.net/two, https://a.org/one again"));
+    m.add_message("bob", msg("bob", "ftp://x\x1b]8;;evil"));  // arrives sanitised: "^[" is text
+    type(m, "/url");
+    const auto& lines = m.active().lines;
+    REQUIRE(lines.size() >= 4);
+    CHECK(lines[lines.size() - 3].text == "  1 ftp://x^[]8;;evil");
+    CHECK(lines[lines.size() - 2].text == "  2 https://a.org/one");
+    CHECK(lines[lines.size() - 1].text == "  3 http://b.net/two");
+    type(m, "/url 3");
+    CHECK(m.active().lines.back().text == "http://b.net/two");
+    type(m, "/url 9");
+    CHECK(m.active().lines.back().text == "no URL 9: there are 3 (/url lists them)");
+    for (int i = 0; i < 25; ++i) m.add_message("bob", msg("bob", "https://n.org/" + std::to_string(i)));
+    type(m, "/url 20");
+    CHECK(m.active().lines.back().text == "https://n.org/5");
+    type(m, "/url 21");
+    CHECK(m.active().lines.back().text == "no URL 21: there are 20 (/url lists them)");
+}

@@ -347,6 +347,7 @@ bool run_command(Client& c, const std::string& cmd, const ui::Command& p) {
         case K::Ignore:
         case K::Unignore:
         case K::Help:
+        case K::Url:
         case K::Mute:
         case K::Unmute:
         case K::Notify: break;

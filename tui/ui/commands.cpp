@@ -368,6 +368,11 @@ const std::vector<CommandInfo>& command_table() {
                   {"List the commands, or explain one: with a command, its whole description, as this page gives "
                    "it, and examples."},
                   {"/help", "/help group"}),
+        described(row("url", S, K::Url, {kOpt(T::Count)}, "[N]", "list the recent URLs, or show one alone"),
+                  {"List the last 20 URLs seen in messages, in any conversation, newest first and numbered, in the "
+                   "active window; they are not sent. With a number, show that URL alone on a line, so it can be "
+                   "copied. A URL starts with http://, https://, ftp:// or mailto: and ends at a space."},
+                  {"/url", "/url 1"}),
         described(row("quit", Both, K::Quit, {}, "", "leave tacit"), {"Leave tacit."}),
         row("exit", B, K::Quit, {}, "", "leave tacit"),
         row("ping", B, K::Ping, {}, "", "round trip to the server"),

@@ -30,6 +30,7 @@ enum class CommandKind {
     Passwd,        // {}: the view asks for the passwords, never the command line
     Search,        // {text}
     Help,          // {} or {command}
+    Url,           // {} (list) or {n}: the recent URLs, 1 the newest
     Ignore,        // {} (list) or {user}
     Unignore,      // {user}
     Quit,          // {}

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tui/ui/links.hpp"
 #include "tui/ui/sanitize.hpp"
 #include "tui/ui/utf8.hpp"
 
@@ -165,6 +166,7 @@ bool Model::add_message(std::string_view raw_key, Line line, Arrival arrival) {
     if (!line.system && !mine && mentions_me(line.text)) line.mention = true;
     const bool mention = line.mention && !mine;
     const bool plain = !line.system && !mine;
+    if (!line.system) remember_urls(line.text);
     append(*c, std::move(line));
     dirty_ |= kPaneConvList | (is_active ? kPaneMessages : 0u);
     if (arrival == Arrival::History) return false;
@@ -181,6 +183,29 @@ bool Model::add_message(std::string_view raw_key, Line line, Arrival arrival) {
     c->rung = want;
     bell_ = true;
     return true;
+}
+
+void Model::remember_urls(std::string_view text) {
+    for (auto span : find_urls(text)) {
+        std::string url(text.substr(span.begin, span.len));
+        std::erase(urls_, url);  // seen again: it moves to the front
+        urls_.insert(urls_.begin(), std::move(url));
+    }
+    if (urls_.size() > kMaxUrls) urls_.resize(kMaxUrls);
+}
+
+void Model::url_command(const Command& c) {
+    if (urls_.empty()) return add_system({}, "no URLs seen yet");
+    if (!c.number) {
+        add_system({}, "recent URLs, newest first (/url N shows one alone):");
+        for (size_t i = 0; i < urls_.size(); ++i) add_system({}, "  " + std::to_string(i + 1) + " " + urls_[i]);
+        return;
+    }
+    const auto i = static_cast<size_t>(*c.number);  // a Count: whole, 0 to 1000000
+    if (i == 0 || i > urls_.size())
+        return add_system({}, "no URL " + std::to_string(i) + ": there are " + std::to_string(urls_.size()) +
+                                  " (/url lists them)");
+    add_system({}, urls_[i - 1]);
 }
 
 void Model::add_system(std::string_view key, std::string_view text, uint64_t time_ms) {
@@ -422,6 +447,7 @@ Action Model::apply_local(const Command& c) {
                                                      "or the next start)"
                                                : c.args[0] + " is not ignored");
             break;
+        case CommandKind::Url: url_command(c); break;
         case CommandKind::Help:
             for (const auto& l : help_lines(c.args.empty() ? std::string_view{} : c.args[0])) add_system({}, l);
             break;

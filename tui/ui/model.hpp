@@ -219,6 +219,8 @@ private:
     bool mentions_me(std::string_view text) const;
     void describe_level(std::string_view key, std::string_view what);
     void ignore_command(const Command& c);
+    void remember_urls(std::string_view text);  // for /url, newest first
+    void url_command(const Command& c);
 
     std::vector<Conversation> convs_;
     size_t active_ = 0;
@@ -237,6 +239,8 @@ private:
     std::map<std::string, NotifyLevel, std::less<>> levels_;  // set explicitly
     std::vector<std::string> highlights_;
     std::set<std::string> ignored_;
+    static constexpr size_t kMaxUrls = 20;
+    std::vector<std::string> urls_;  // newest first, no repeats
 };
 
 }  // namespace tacit::ui

@@ -252,7 +252,8 @@ void Session::run_command(const Command& c) {
         case CommandKind::Unignore: save_ignored(a[0]); break;
         case CommandKind::Close:
         case CommandKind::Clear:
-        case CommandKind::Help: break;
+        case CommandKind::Help:
+        case CommandKind::Url: break;
         // Batch mode's rows (the screen's table offers none of them).
         case CommandKind::Ping:
         case CommandKind::Register:
