@@ -12,7 +12,21 @@
 #include <stdexcept>
 #include <string>
 
+#include "shared/clock.hpp"
+#include "shared/event_loop.hpp"
+
 namespace tacit::test {
+
+// Runs loop passes until done() or 20 s, so a database that never answers
+// fails the test instead of hanging it.
+template <class F> bool pump(EventLoop& loop, F done) {
+    uint64_t end = mono_ms() + 20000;
+    while (!done()) {
+        if (mono_ms() > end) return false;
+        loop.run_once(50);
+    }
+    return true;
+}
 
 class PgCluster {
 public:

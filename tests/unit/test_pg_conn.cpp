@@ -20,17 +20,9 @@ using store::pg::Param;
 using store::pg::Result;
 using Kind = Result::Kind;
 
-namespace {
+using test::pump;
 
-// Runs loop passes until done() or 20 s, so a hang fails instead of blocking.
-template <class F> bool pump(EventLoop& loop, F done) {
-    uint64_t end = mono_ms() + 20000;
-    while (!done()) {
-        if (mono_ms() > end) return false;
-        loop.run_once(50);
-    }
-    return true;
-}
+namespace {
 
 struct Ready {
     EventLoop loop;

@@ -16,16 +16,9 @@
 using namespace tacit;
 using namespace tacit::store::pg;
 
-namespace {
+using test::pump;
 
-template <class F> bool pump(EventLoop& loop, F done) {
-    uint64_t end = mono_ms() + 20000;
-    while (!done()) {
-        if (mono_ms() > end) return false;
-        loop.run_once(50);
-    }
-    return true;
-}
+namespace {
 
 std::optional<SchemaOutcome> run_migrate(EventLoop& loop, Conn& c, const std::vector<SchemaStep>& steps) {
     std::optional<SchemaOutcome> out;
