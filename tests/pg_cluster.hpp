@@ -53,12 +53,6 @@ public:
     std::string psql(const std::string& db, const std::string& sql) const {
         return run("psql -X -q -A -t -v ON_ERROR_STOP=1 '" + conninfo(db) + "' -c \"" + sql + "\" 2>&1");
     }
-    // Stops the server at once (SIGQUIT, no checkpoint) or cleanly, and
-    // starts it again on the same data: what a crash or a restart looks like.
-    void kill_server() const { run(script() + " kill " + dir_); }
-    void stop_server() const { run(script() + " stop " + dir_); }
-    void start_server() const { run(script() + " start " + dir_); }
-
     ~PgCluster() {
         if (dir_.empty()) return;
         std::string cmd = script() + " stop " + dir_ + " >/dev/null 2>&1";

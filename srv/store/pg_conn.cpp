@@ -10,6 +10,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "shared/wire.hpp"
+
 namespace tacit::store::pg {
 namespace {
 
@@ -38,9 +40,10 @@ void Conn::Finish::operator()(pg_conn* c) const { PQfinish(c); }
 
 Param Param::text(std::string_view s) { return {Bytes(s.begin(), s.end()), kText, false}; }
 Param Param::bytes(ByteView b) { return {Bytes(b.begin(), b.end()), kBytea, false}; }
+// int8 in binary is 8 bytes big-endian, as the wire's integers.
 Param Param::i64(int64_t v) {
     Bytes b(8);
-    for (int i = 7; i >= 0; --i, v = int64_t(uint64_t(v) >> 8)) b[size_t(i)] = uint8_t(uint64_t(v) & 0xff);
+    put_u64be(b.data(), uint64_t(v));
     return {std::move(b), kInt8, false};
 }
 Param Param::null_of(unsigned type_oid) { return {{}, type_oid, true}; }
@@ -79,9 +82,7 @@ std::string_view Result::text(int row, int col) const {
 int64_t Result::i64(int row, int col) const {
     ByteView b = bytes(row, col);
     if (b.size() != 8 || PQftype(res_.get(), col) != kInt8) throw std::runtime_error("pg result: not an int8 column");
-    uint64_t v = 0;
-    for (uint8_t c : b) v = v << 8 | c;
-    return int64_t(v);
+    return int64_t(get_u64be(b.data()));
 }
 
 uint64_t Result::affected() const {

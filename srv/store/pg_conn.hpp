@@ -97,7 +97,6 @@ public:
     Conn& operator=(const Conn&) = delete;
 
     State state() const { return state_; }
-    const std::string& why() const { return why_; }
 
     // Queues one statement ($1, $2... for params). Before Ready it waits;
     // once Broken it completes as Lost on a later pass.

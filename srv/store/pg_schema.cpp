@@ -65,8 +65,11 @@ std::string migration_sql(const std::vector<SchemaStep>& steps) {
 
 void migrate(Conn& conn, std::function<void(SchemaOutcome)> done, const std::vector<SchemaStep>& steps) {
     auto out = std::make_shared<SchemaOutcome>();
+    // The first statement that failed or was lost says why; the ones it
+    // aborted add nothing.
     auto keep_error = [out](const Result& r) {
-        if (!r.ok() && out->why.empty()) out->why = r.kind() == Result::Kind::Aborted ? "" : r.error();
+        bool cause = r.kind() == Result::Kind::Failed || r.kind() == Result::Kind::Lost;
+        if (cause && out->why.empty()) out->why = r.error();
     };
     conn.send("BEGIN", {}, keep_error);
     conn.send("SELECT pg_advisory_xact_lock($1)", {Param::i64(kMigrationLock)}, keep_error);

@@ -1,3 +1,5 @@
+// tui/ui/links: which URLs are found in message text, and which may become
+// OSC 8 targets (schemes, bytes, length).
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -28,7 +30,7 @@ TEST_CASE("link targets accept only safe schemes and bytes", "[ui][links]") {
     CHECK_FALSE(link_target("https://a.org/ b"));
     CHECK_FALSE(link_target("https://a.org/\x7f"));
     CHECK_FALSE(link_target("https://a.org/\xc2\x9b"));
-    std::string longest = "https://a.org/" + std::string(tacit::ui::max_link_target - 14, 'x');
+    std::string longest = "https://a.org/" + std::string(tacit::ui::kMaxLinkTarget - 14, 'x');
     CHECK(link_target(longest));
     CHECK_FALSE(link_target(longest + "x"));
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tui/ui/ascii.hpp"
 #include "tui/ui/sanitize.hpp"
 #include "tui/ui/utf8.hpp"
 #include "tui/ui/width.hpp"
@@ -9,15 +10,6 @@
 namespace tacit::ui {
 
 namespace {
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-    if (prefix.size() > s.size()) return false;
-    for (size_t i = 0; i < prefix.size(); ++i)
-        if (lower(s[i]) != lower(prefix[i])) return false;
-    return true;
-}
-
 std::string clean_input(std::string_view in) {
     std::string out;
     for (size_t i = 0; i < in.size();) {

@@ -3,24 +3,16 @@
 #include <algorithm>
 #include <array>
 
+#include "tui/ui/ascii.hpp"
+
 namespace tacit::ui {
 namespace {
 
-constexpr std::array<std::string_view, 4> schemes = {"https://", "http://", "ftp://",
-                                                     "mailto:"};
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (lower(s[i]) != prefix[i]) return false;
-    return true;
-}
+constexpr std::array<std::string_view, 4> kSchemes = {"https://", "http://", "ftp://", "mailto:"};
 
 // Length of the scheme prefix s starts with, or 0.
 std::size_t scheme_len(std::string_view s) {
-    for (auto scheme : schemes)
+    for (auto scheme : kSchemes)
         if (starts_with_nocase(s, scheme)) return scheme.size();
     return 0;
 }
@@ -31,7 +23,7 @@ bool is_url_byte(char c) {
 }
 
 bool is_alnum(char c) {
-    char l = lower(c);
+    char l = ascii_lower(c);
     return (l >= 'a' && l <= 'z') || (c >= '0' && c <= '9');
 }
 
@@ -58,7 +50,7 @@ std::size_t trim_tail(std::string_view url) {
 
 std::optional<std::string> link_target(std::string_view url) {
     std::size_t prefix = scheme_len(url);
-    if (prefix == 0 || url.size() <= prefix || url.size() > max_link_target) return std::nullopt;
+    if (prefix == 0 || url.size() <= prefix || url.size() > kMaxLinkTarget) return std::nullopt;
     if (!std::all_of(url.begin(), url.end(), is_url_byte)) return std::nullopt;
     return std::string(url);
 }

@@ -13,10 +13,10 @@
 namespace tacit::ui {
 
 // Longest target accepted; longer URLs stay plain text.
-inline constexpr std::size_t max_link_target = 2048;
+inline constexpr std::size_t kMaxLinkTarget = 2048;
 
 // The URL itself if it may be an OSC 8 target: scheme http, https, ftp or
-// mailto (any case), at most max_link_target bytes, and only printable
+// mailto (any case), at most kMaxLinkTarget bytes, and only printable
 // ASCII other than space (0x21..0x7E). Otherwise nullopt.
 std::optional<std::string> link_target(std::string_view url);
 
